@@ -1,0 +1,54 @@
+"""Who may do what in accounts: the one place views ask."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from chorus.accounts.models import Invitation, Member
+
+
+def signed_in_member(request: HttpRequest) -> Member:
+    user = request.user
+    if not isinstance(user, Member) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
+
+
+def require_admin(request: HttpRequest) -> Member:
+    member = signed_in_member(request)
+    if not member.has_role("admin"):
+        raise PermissionDenied
+    return member
+
+
+def get_member_for_admin(request: HttpRequest, member_id: object) -> tuple[Member, Member]:
+    """(admin, member) when the signed-in admin may manage ``member_id``; else 403/404."""
+    admin = require_admin(request)
+    member = Member.objects.filter(pk=member_id, organization=admin.organization).first()
+    if member is None:
+        raise Http404
+    return admin, member
+
+
+def get_invitation_for_admin(request: HttpRequest, invitation_id: object) -> tuple[Member, Invitation]:
+    admin = require_admin(request)
+    invitation = Invitation.objects.filter(pk=invitation_id, organization=admin.organization).first()
+    if invitation is None:
+        raise Http404
+    return admin, invitation
+
+
+def member_required(view):  # type: ignore[no-untyped-def]
+    """Send visitors who are not signed in to the sign-in page, then back."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper

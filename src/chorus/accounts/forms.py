@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from chorus.accounts.roles import ROLE_CHOICES
+
+MAX_PASSWORD = 1024
+
+
+def _password(label: str, autocomplete: str = "new-password", help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=MAX_PASSWORD,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+class NewPasswordMixin(forms.Form):
+    new_password = _password(
+        _("New password"),
+        help_text=_("At least 10 characters. A few unrelated words make a strong, memorable password."),
+    )
+    new_password_again = _password(_("New password, again"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("new_password"), data.get("new_password_again")
+        if first and second and first != second:
+            self.add_error("new_password_again", _("The two passwords are not the same."))
+        elif first:
+            try:
+                validate_password(first)
+            except ValidationError as error:
+                self.add_error("new_password", error)
+        return data
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    password = _password(_("Password"), "current-password")
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=64,
+        help_text=_("Six digits. If you have lost your phone, type one of your backup codes instead."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}),
+    )
+
+
+class EnrolForm(CodeForm):
+    sealed_secret = forms.CharField(widget=forms.HiddenInput, max_length=400)
+
+
+class InvitationAcceptForm(NewPasswordMixin):
+    display_name = forms.CharField(
+        label=_("Your name as others in Chorus will see it"),
+        max_length=100,
+        help_text=_("It can be a first name or a nickname."),
+    )
+    field_order = ["display_name", "new_password", "new_password_again"]
+
+
+class PasswordChangeForm(NewPasswordMixin):
+    current_password = _password(_("Current password"), "current-password")
+    field_order = ["current_password", "new_password", "new_password_again"]
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class PasswordResetCompleteForm(NewPasswordMixin):
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        required=False,
+        max_length=64,
+        help_text=_("The code you were shown when you joined. With it, everything you wrote stays readable. Without it, you start with a new, empty vault."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    second_factor_code = forms.CharField(
+        label=_("Two-factor code"),
+        required=False,
+        max_length=64,
+        help_text=_("Only if you set up an authenticator app: the code it shows now, or a backup code."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address of the person to invite"), max_length=254)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles beyond member"),
+        required=False,
+        choices=ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every member can keep their own records. Roles that read others' content require two-factor sign-in."),
+    )
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(required=False, choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)

@@ -1,0 +1,48 @@
+"""Lets Django recognise Chorus's password format (for the session auth hash and
+``has_usable_password``). Sign-in itself goes through ``services.signin``, which needs
+the derived wrapping key that this interface cannot return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import BasePasswordHasher
+
+from chorus.crypto import kdf
+from chorus.crypto.errors import MalformedInput
+
+
+def current_params() -> kdf.Argon2Params:
+    return kdf.Argon2Params(**settings.CHORUS_ARGON2)
+
+
+class VaultArgon2idHasher(BasePasswordHasher):
+    algorithm = "chorus-argon2id"
+
+    def salt(self) -> str:
+        return ""
+
+    def encode(self, password: str, salt: str) -> str:
+        import secrets
+
+        raw_salt = secrets.token_bytes(kdf.SALT_SIZE)
+        params = current_params()
+        derived = kdf.derive_from_password(password, raw_salt, params)
+        return kdf.encode_password_hash(raw_salt, params, derived.verifier)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        try:
+            salt, params, verifier = kdf.decode_password_hash(encoded)
+        except MalformedInput:
+            return False
+        return kdf.verifier_matches(verifier, kdf.derive_from_password(password, salt, params))
+
+    def safe_summary(self, encoded: str) -> dict[str, Any]:
+        return {"algorithm": self.algorithm}
+
+    def must_update(self, encoded: str) -> bool:
+        return False
+
+    def harden_runtime(self, password: str, encoded: str) -> None:
+        return None

@@ -1,0 +1,138 @@
+"""The member's keys: password hash, vault key wrappings and X25519 key pair.
+
+The only module in accounts that touches ``chorus.crypto`` key material; services
+call it, views never do.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.utils import timezone
+
+from chorus.accounts.hashers import current_params
+from chorus.accounts.models import Member, MemberKeys
+from chorus.crypto import codes, envelope, kdf
+from chorus.crypto.errors import DecryptionError, MalformedInput
+
+# A fixed hash used when no member matches an address, so a failed sign-in for an
+# unknown address costs the same Argon2id run as one for a real account.
+_DUMMY_SALT = b"chorus-no-member"
+
+
+def _ctx(kind: str, member: Member) -> str:
+    return f"{kind}:{member.pk}"
+
+
+def _hash_password(password: str) -> tuple[str, bytes]:
+    salt = secrets.token_bytes(kdf.SALT_SIZE)
+    params = current_params()
+    derived = kdf.derive_from_password(password, salt, params)
+    return kdf.encode_password_hash(salt, params, derived.verifier), derived.wrapping_key
+
+
+def password_wrapping_key(member: Member | None, password: str) -> bytes | None:
+    """The password's wrapping key if ``password`` is the member's; None otherwise."""
+    if member is None or not kdf.is_password_hash(member.password):
+        kdf.derive_from_password(password, _DUMMY_SALT, current_params())
+        return None
+    try:
+        salt, params, verifier = kdf.decode_password_hash(member.password)
+    except MalformedInput:
+        return None
+    derived = kdf.derive_from_password(password, salt, params)
+    return derived.wrapping_key if kdf.verifier_matches(verifier, derived) else None
+
+
+def keyring_create(member: Member, password: str) -> tuple[str, bytes]:
+    """Give a new member a password, vault key, recovery code and key pair.
+
+    Returns (recovery code, vault key). The caller saves ``member`` first.
+    """
+    encoded, wrapping = _hash_password(password)
+    member.password = encoded
+    member.save(update_fields=["password"])
+    vault_key = envelope.random_key()
+    recovery_code = codes.new_code()
+    _store_keys(member, vault_key, wrapping, recovery_code, envelope.generate_key_pair())
+    return recovery_code, vault_key
+
+
+def _store_keys(
+    member: Member, vault_key: bytes, wrapping: bytes, recovery_code: str, pair: envelope.KeyPair
+) -> None:
+    recovery_salt = secrets.token_bytes(kdf.SALT_SIZE)
+    recovery = kdf.derive_from_code(codes.code_bytes(recovery_code), recovery_salt)
+    MemberKeys.objects.update_or_create(
+        member=member,
+        defaults={
+            "public_key": pair.public_key,
+            "private_key_wrapped": envelope.wrap_key(vault_key, pair.private_key, context=_ctx("private-key", member)),
+            "vault_by_password": envelope.wrap_key(wrapping, vault_key, context=_ctx("vault-by-password", member)),
+            "vault_by_recovery": envelope.wrap_key(recovery.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)),
+            "recovery_salt": recovery_salt,
+            "updated_at": timezone.now(),
+        },
+    )
+
+
+def vault_from_password_key(member: Member, wrapping: bytes) -> bytes:
+    keys = MemberKeys.objects.get(member=member)
+    return envelope.unwrap_key(wrapping, bytes(keys.vault_by_password), context=_ctx("vault-by-password", member))
+
+
+def vault_from_recovery_code(member: Member, typed_code: str) -> bytes | None:
+    try:
+        canonical = codes.normalize_code(typed_code)
+    except MalformedInput:
+        return None
+    keys = MemberKeys.objects.get(member=member)
+    derived = kdf.derive_from_code(codes.code_bytes(canonical), bytes(keys.recovery_salt))
+    try:
+        return envelope.unwrap_key(
+            derived.wrapping_key, bytes(keys.vault_by_recovery), context=_ctx("vault-by-recovery", member)
+        )
+    except DecryptionError:
+        return None
+
+
+def private_key(member: Member, vault_key: bytes) -> bytes:
+    keys = MemberKeys.objects.get(member=member)
+    return envelope.unwrap_key(vault_key, bytes(keys.private_key_wrapped), context=_ctx("private-key", member))
+
+
+def keyring_set_password(member: Member, vault_key: bytes, new_password: str) -> None:
+    """Re-wrap the same vault key for a new password: nothing written before is lost."""
+    encoded, wrapping = _hash_password(new_password)
+    member.password = encoded
+    member.save(update_fields=["password"])
+    MemberKeys.objects.filter(member=member).update(
+        vault_by_password=envelope.wrap_key(wrapping, vault_key, context=_ctx("vault-by-password", member)),
+        updated_at=timezone.now(),
+    )
+
+
+def keyring_replace(member: Member, new_password: str) -> tuple[str, bytes]:
+    """Start a new, empty vault (password reset without the recovery code).
+
+    What the old vault key protected can no longer be opened by anyone.
+    """
+    encoded, wrapping = _hash_password(new_password)
+    member.password = encoded
+    member.save(update_fields=["password"])
+    vault_key = envelope.random_key()
+    recovery_code = codes.new_code()
+    _store_keys(member, vault_key, wrapping, recovery_code, envelope.generate_key_pair())
+    return recovery_code, vault_key
+
+
+def keyring_new_recovery_code(member: Member, vault_key: bytes) -> str:
+    recovery_code = codes.new_code()
+    recovery_salt = secrets.token_bytes(kdf.SALT_SIZE)
+    derived = kdf.derive_from_code(codes.code_bytes(recovery_code), recovery_salt)
+    MemberKeys.objects.filter(member=member).update(
+        vault_by_recovery=envelope.wrap_key(derived.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)),
+        recovery_salt=recovery_salt,
+        updated_at=timezone.now(),
+    )
+    return recovery_code

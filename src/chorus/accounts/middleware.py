@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from chorus.accounts import vault
+
+# Pages a member who must enrol two-factor may still reach before enrolling.
+_ENROLMENT_ALLOWED = {"account_two_factor", "account_recovery_code", "sign_out"}
+
+
+class VaultMiddleware:
+    """Writes (or clears) the cookie that holds the session vault's unsealing key."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        vault.apply_cookie(request, response)
+        return response
+
+
+class TwoFactorEnrolmentMiddleware:
+    """Roles that read others' content or administer cannot use Chorus until they
+    have enrolled a second factor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.requires_two_factor and not user.has_two_factor:
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in _ENROLMENT_ALLOWED and not request.path_info.startswith("/static/"):
+                return HttpResponseRedirect(reverse("account_two_factor"))
+        return self.get_response(request)

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from chorus.accounts.roles import ROLE_CHOICES, ROLE_CODES, requires_two_factor
+
+
+def _pseudonym() -> str:
+    return "m_" + secrets.token_hex(8)
+
+
+class Organization(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberManager(BaseUserManager["Member"]):
+    def in_organization(self, organization: Organization) -> models.QuerySet[Member]:
+        return self.filter(organization=organization)
+
+
+class Member(AbstractBaseUser):
+    """A person in one organization. An account never spans organizations, so no key,
+    session or ledger chain ever links what someone does in two of them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="members")
+    email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
+    display_name = models.CharField(max_length=100)
+    pseudonym = models.CharField(max_length=32, unique=True, default=_pseudonym, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = MemberManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="member_email_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def role_codes(self) -> set[str]:
+        cached: set[str] | None = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = set(self.roles.values_list("role", flat=True))
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, code: str) -> bool:
+        return code in self.role_codes
+
+    @property
+    def requires_two_factor(self) -> bool:
+        return requires_two_factor(self.role_codes)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return TwoFactor.objects.filter(member=self, confirmed_at__isnull=False).exists()
+
+    def refresh_roles(self) -> None:
+        self.__dict__.pop("_role_codes", None)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class MemberRole(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "role"], name="member_role_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=ROLE_CODES), name="member_role_known"),
+        ]
+
+
+class MemberKeys(models.Model):
+    """The member's X25519 key pair and the two wrappings of their vault key.
+
+    The vault key is random and never stored in the clear: one copy is wrapped by the
+    password-derived key, one by the recovery-code-derived key. The private key is
+    wrapped by the vault key. A password change re-wraps one small blob.
+    """
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="keys")
+    public_key = models.BinaryField()
+    private_key_wrapped = models.BinaryField()
+    vault_by_password = models.BinaryField()
+    vault_by_recovery = models.BinaryField()
+    recovery_salt = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+
+class TwoFactor(models.Model):
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="two_factor")
+    secret_wrapped = models.BinaryField()
+    confirmed_at = models.DateTimeField(null=True)
+    last_step = models.BigIntegerField(default=0, help_text="Last accepted TOTP step; refuses replays.")
+
+
+class BackupCode(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True)
+
+
+class Invitation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    roles = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True)
+    accepted_member = models.OneToOneField(Member, on_delete=models.SET_NULL, null=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="invitation_not_both_accepted_and_revoked",
+            )
+        ]
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class PasswordReset(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.accounts import mail, tokens
+from chorus.accounts.errors import InvitationUnusable
+from chorus.accounts.models import Invitation, Member
+from chorus.accounts.roles import ROLE_CODES
+from chorus.accounts.services.members import member_create
+from chorus.ledger.services import ledger_append
+
+
+def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[Invitation, str]:
+    """Create an invitation and email its link. Returns (invitation, token)."""
+    if roles - set(ROLE_CODES):
+        raise ValueError("unknown role")
+    token, digest = tokens.new_token()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            organization=inviter.organization,
+            email=email.strip().lower(),
+            roles=sorted(roles),
+            token_hash=digest,
+            invited_by=inviter,
+            expires_at=timezone.now() + timedelta(hours=settings.CHORUS_INVITATION_TTL_HOURS),
+        )
+        ledger_append(
+            organization_id=inviter.organization_id, actor=inviter.pseudonym, action="invitation.created",
+            refs={"invitation": str(invitation.pk), "roles": sorted(roles)},
+        )
+        # Sent inside the transaction: if the mail server refuses, no dangling invitation.
+        mail.send("invitation", invitation.email, {
+            "organization": inviter.organization.name,
+            "path": f"/invitations/{token}/",
+            "hours": settings.CHORUS_INVITATION_TTL_HOURS,
+        })
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The usable invitation for ``token``, or ``InvitationUnusable`` saying why not."""
+    invitation = None
+    if tokens.plausible(token):
+        invitation = (
+            Invitation.objects.select_related("organization")
+            .filter(token_hash=tokens.token_hash(token))
+            .first()
+        )
+    if invitation is None:
+        raise InvitationUnusable(_("This invitation link is not valid. Check that you copied the whole link from the email."))
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable(_("This invitation has already been used. If that was you, sign in instead; if it was not, tell your organization's administrator."))
+    if invitation.revoked_at is not None:
+        raise InvitationUnusable(_("This invitation was withdrawn. Ask your organization's administrator for a new one."))
+    if invitation.expires_at <= timezone.now():
+        raise InvitationUnusable(_("This invitation has expired. Ask your organization's administrator to send a new one."))
+    return invitation
+
+
+def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[Member, str, bytes]:
+    """Turn an invitation into a member. Returns (member, recovery code, vault key)."""
+    with transaction.atomic():
+        invitation = invitation_for_token(token)
+        # Lock the row so two tabs submitting at once cannot both use it.
+        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            accepted_at=timezone.now()
+        )
+        if not claimed:
+            raise InvitationUnusable(_("This invitation has already been used."))
+        if Member.objects.filter(email__iexact=invitation.email).exists():
+            raise InvitationUnusable(_("This email address already has a Chorus account. Ask the person who invited you to use a different address, or sign in."))
+        try:
+            member, recovery_code, vault_key = member_create(
+                organization=invitation.organization,
+                email=invitation.email,
+                display_name=display_name,
+                password=password,
+                roles=set(invitation.roles),
+                actor="invitation",
+            )
+        except IntegrityError as error:
+            raise InvitationUnusable(_("This email address already has a Chorus account.")) from error
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_member=member)
+        ledger_append(
+            organization_id=invitation.organization_id, actor=member.pseudonym, action="invitation.accepted",
+            refs={"invitation": str(invitation.pk), "member": member.pseudonym},
+        )
+    return member, recovery_code, vault_key
+
+
+def invitation_revoke(*, invitation: Invitation, actor: Member) -> None:
+    with transaction.atomic():
+        revoked = Invitation.objects.filter(
+            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if revoked:
+            ledger_append(
+                organization_id=invitation.organization_id, actor=actor.pseudonym, action="invitation.revoked",
+                refs={"invitation": str(invitation.pk)},
+            )

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from smtplib import SMTPException
+from uuid import UUID
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from chorus.accounts.access import get_invitation_for_admin, get_member_for_admin, member_required, require_admin
+from chorus.accounts.forms import InviteForm, RolesForm
+from chorus.accounts.models import Invitation, Member, MemberRole
+from chorus.accounts.roles import ROLES
+from chorus.accounts.services.invitations import invitation_create, invitation_revoke
+from chorus.accounts.services.members import member_set_roles
+
+
+@member_required
+def members(request: HttpRequest) -> HttpResponse:
+    admin = require_admin(request)
+    people = Member.objects.in_organization(admin.organization).order_by("display_name").prefetch_related("roles")
+    return render(request, "accounts/members.html", {
+        "people": [(person, {role.role for role in person.roles.all()}) for person in people],
+        "roles": ROLES,
+        "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],
+        "form": InviteForm(),
+    })
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def invitation_new(request: HttpRequest) -> HttpResponse:
+    admin = require_admin(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_create(inviter=admin, email=form.cleaned_data["email"], roles=set(form.cleaned_data["roles"]))
+        except (OSError, SMTPException):
+            form.add_error(None, _("The invitation email could not be sent, so no invitation was made. Check the mail settings and try again."))
+            return render(request, "accounts/invitation_new.html", {"form": form})
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+        return redirect("members")
+    return render(request, "accounts/invitation_new.html", {"form": form})
+
+
+@member_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
+    admin, invitation = get_invitation_for_admin(request, invitation_id)
+    invitation_revoke(invitation=invitation, actor=admin)
+    messages.success(request, _("The invitation was withdrawn; its link no longer works."))
+    return redirect("members")
+
+
+@member_required
+@require_POST
+def member_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
+    admin, person = get_member_for_admin(request, member_id)
+    form = RolesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Those roles were not understood. Nothing was changed."))
+        return redirect("members")
+    roles = set(form.cleaned_data["roles"])
+    with transaction.atomic():
+        other_admins = MemberRole.objects.filter(
+            member__organization=admin.organization, member__is_active=True, role="admin"
+        ).exclude(member=person)
+        if "admin" not in roles and not other_admins.exists():
+            messages.error(request, _("An organization needs at least one administrator. Nothing was changed."))
+            return redirect("members")
+        member_set_roles(member=person, roles=roles, actor=admin)
+    messages.success(request, _("Roles for %(name)s are updated.") % {"name": person.display_name})
+    return redirect("members")

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from chorus.accounts import vault
+from chorus.accounts.errors import AccountError
+from chorus.accounts.forms import CodeForm, SignInForm
+from chorus.accounts.models import Member
+from chorus.accounts.services import signin
+
+_PENDING = "chorus_pending_sign_in"
+_PENDING_SECONDS = 300
+BACKEND = "chorus.accounts.backends.MemberBackend"
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+def complete_sign_in(request: HttpRequest, member: Member, vault_key: bytes) -> None:
+    """Start an authenticated session (new session id) holding the vault key."""
+    login(request, member, backend=BACKEND)
+    vault.vault_open(request, str(member.pk), vault_key)
+    signin.sign_in_succeeded(member=member, ip=client_ip(request))
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignInForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            accepted = signin.sign_in_password(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"], ip=client_ip(request)
+            )
+        except AccountError as refused:
+            error = str(refused)
+        else:
+            if not accepted.needs_second_factor:
+                complete_sign_in(request, accepted.member, accepted.vault_key)
+                return HttpResponseRedirect(_next_url(request))
+            request.session.cycle_key()
+            request.session[_PENDING] = {"member": str(accepted.member.pk), "at": time.time(), "next": _next_url(request)}
+            vault.pending_open(request, str(accepted.member.pk), accepted.vault_key)
+            return redirect("sign_in_two_factor")
+    return render(request, "accounts/sign_in.html", {"form": form, "error": error, "next": request.GET.get("next", "")})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(_PENDING)
+    member = None
+    if isinstance(pending, dict) and time.time() - float(pending.get("at", 0)) < _PENDING_SECONDS:
+        member = Member.objects.select_related("organization").filter(pk=pending.get("member"), is_active=True).first()
+    vault_key = vault.pending_key(request, str(member.pk)) if member else None
+    if member is None or vault_key is None:
+        request.session.pop(_PENDING, None)
+        return redirect("sign_in")
+    form = CodeForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            signin.sign_in_second_factor(member=member, code=form.cleaned_data["code"], ip=client_ip(request))
+        except AccountError as refused:
+            error = str(refused)
+        else:
+            target = str(pending.get("next") or reverse("home"))
+            del request.session[_PENDING]
+            complete_sign_in(request, member, vault_key)
+            return HttpResponseRedirect(target)
+    return render(request, "accounts/sign_in_two_factor.html", {"form": form, "error": error})
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if isinstance(request.user, Member):
+        signin.sign_out_recorded(member=request.user)
+    vault.vault_close(request)
+    logout(request)  # flushes the session row, and with it the sealed vault key
+    request.chorus_vault_cookie = ""  # type: ignore[attr-defined]
+    return redirect("sign_in")

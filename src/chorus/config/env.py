@@ -1,0 +1,197 @@
+"""Every Chorus setting, declared once: name, default, help text and parser.
+
+The settings module reads the environment only through ``read``; the README's
+settings table is checked against ``SETTINGS`` by a test, so a setting cannot be
+added without being documented. A setting marked ``secret`` may instead be given
+as ``NAME_FILE`` pointing at a file that holds the value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ImproperSetting(Exception):
+    """A setting has a value Chorus cannot use; the message names the setting."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw.strip())
+    if value <= 0:
+        raise ValueError("expected a whole number above zero")
+    return value
+
+
+def _str(raw: str) -> str:
+    return raw.strip()
+
+
+def _csv(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return value
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an address starting with http:// or https://")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = _str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CHORUS_DATA_DIR",
+        "./data",
+        "Folder for the embedded SQLite database and generated key files. "
+        "Relative paths are taken from the repository root.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Database to use, e.g. postgres://user:pass@host/db. Empty means SQLite at "
+        "CHORUS_DATA_DIR/chorus.sqlite3.",
+        secret=True,
+    ),
+    Setting(
+        "CHORUS_SECRET_KEY",
+        "",
+        "Django's secret key (signs sessions and tokens, derives the server-side "
+        "wrapping key for two-factor secrets). Empty means a random key generated once "
+        "into CHORUS_DATA_DIR/secret-key.",
+        secret=True,
+    ),
+    Setting("CHORUS_DEBUG", "false", "Show Django's debug pages. Never in production.", _bool),
+    Setting(
+        "CHORUS_ALLOWED_HOSTS",
+        "127.0.0.1,localhost",
+        "Comma-separated host names Chorus answers to.",
+        _csv,
+    ),
+    Setting(
+        "CHORUS_BASE_URL",
+        "http://127.0.0.1:8000",
+        "The public address of this Chorus, used in emailed links.",
+        _url,
+    ),
+    Setting(
+        "CHORUS_HTTPS",
+        "false",
+        "Chorus is served over HTTPS: mark cookies Secure and send HSTS.",
+        _bool,
+    ),
+    Setting(
+        "CHORUS_EMAIL_URL",
+        "console:",
+        "Where mail goes: smtp://[user:pass@]host:port, smtp+starttls://..., or console: "
+        "to print messages (development only).",
+        secret=True,
+    ),
+    Setting("CHORUS_EMAIL_FROM", "Chorus <chorus@localhost>", "Sender of Chorus's emails."),
+    Setting(
+        "CHORUS_ARGON2_MEMORY_KIB",
+        "65536",
+        "Argon2id memory cost in KiB for passwords (vault key derivation).",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_ARGON2_ITERATIONS", "3", "Argon2id time cost (passes).", _positive_int
+    ),
+    Setting("CHORUS_ARGON2_PARALLELISM", "4", "Argon2id lanes.", _positive_int),
+    Setting(
+        "CHORUS_INVITATION_TTL_HOURS",
+        "72",
+        "How long an emailed invitation link stays valid.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_PASSWORD_RESET_TTL_MINUTES",
+        "60",
+        "How long a password reset link stays valid.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_SIGNIN_MAX_FAILURES",
+        "5",
+        "Failed sign-ins (password or two-factor) for one address before it is locked.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_SIGNIN_MAX_FAILURES_PER_IP",
+        "30",
+        "Failed sign-ins from one network address before it is locked.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_SIGNIN_LOCKOUT_MINUTES",
+        "15",
+        "How long a lock lasts, and the window in which failures are counted.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_SESSION_IDLE_MINUTES",
+        "30",
+        "A session with no request for this long ends (the vault key goes with it).",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_LEDGER_SIGNING_KEY_FILE",
+        "",
+        "File holding the Ed25519 seed that signs ledger checkpoints. Empty means "
+        "CHORUS_DATA_DIR/ledger-signing.key, generated once.",
+    ),
+    Setting("CHORUS_LOG_LEVEL", "INFO", "Log level for Chorus's own logger.", _log_level),
+)
+
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def read(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """Return the parsed value of a declared setting, failing loudly on a bad value."""
+    environ = os.environ if environ is None else environ
+    setting = _BY_NAME[name]
+    raw = environ.get(name)
+    file_name = environ.get(f"{name}_FILE") if setting.secret else None
+    if raw is not None and file_name:
+        raise ImproperSetting(f"{name}: set either {name} or {name}_FILE, not both")
+    if file_name:
+        try:
+            raw = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ImproperSetting(
+                f"{name}_FILE: cannot read {file_name} ({error.strerror})"
+            ) from error
+    if raw is None:
+        raw = setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as error:
+        shown = "" if setting.secret else f" (got {raw!r})"
+        raise ImproperSetting(f"{name}: {error}{shown}") from error

@@ -1,0 +1,213 @@
+"""Django settings for Chorus. Every value comes from ``chorus.config.env``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import dj_database_url
+
+from chorus.config.env import ImproperSetting, read
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+_data_dir = Path(read("CHORUS_DATA_DIR"))
+DATA_DIR = _data_dir if _data_dir.is_absolute() else REPO_ROOT / _data_dir
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _generated_secret(path: Path, size: int) -> bytes:
+    """Read a key file, creating it (owner-only) the first time."""
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_bytes(secrets.token_bytes(size))
+    data = path.read_bytes()
+    if len(data) != size:
+        raise ImproperSetting(f"{path}: expected {size} bytes of key material, found {len(data)}")
+    return data
+
+
+SECRET_KEY = read("CHORUS_SECRET_KEY") or _generated_secret(DATA_DIR / "secret-key", 48).hex()
+DEBUG = read("CHORUS_DEBUG")
+ALLOWED_HOSTS = read("CHORUS_ALLOWED_HOSTS")
+CHORUS_BASE_URL = read("CHORUS_BASE_URL")
+CHORUS_HTTPS = read("CHORUS_HTTPS")
+
+_signing_key_file = read("CHORUS_LEDGER_SIGNING_KEY_FILE")
+CHORUS_LEDGER_SIGNING_KEY_PATH = (
+    Path(_signing_key_file) if _signing_key_file else DATA_DIR / "ledger-signing.key"
+)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "chorus.web",
+    "chorus.ledger",
+    "chorus.accounts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "chorus.accounts.middleware.VaultMiddleware",
+    "chorus.accounts.middleware.TwoFactorEnrolmentMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chorus.web.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "chorus.config.urls"
+WSGI_APPLICATION = "chorus.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chorus.web.context.chorus",
+            ],
+        },
+    }
+]
+
+_database_url = read("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'chorus.sqlite3'}"
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+except Exception as error:  # dj-database-url raises several kinds on a bad URL
+    raise ImproperSetting(f"DATABASE_URL: not a database address ({error})") from error
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A busy timeout lets several processes share the file; IMMEDIATE transactions take
+    # the write lock up front so a read-then-write never fails half way.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+
+AUTH_USER_MODEL = "accounts.Member"
+AUTHENTICATION_BACKENDS = ["chorus.accounts.backends.MemberBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+PASSWORD_HASHERS = ["chorus.accounts.hashers.VaultArgon2idHasher"]
+LOGIN_URL = "sign_in"
+
+CHORUS_ARGON2 = {
+    "memory_kib": read("CHORUS_ARGON2_MEMORY_KIB"),
+    "iterations": read("CHORUS_ARGON2_ITERATIONS"),
+    "parallelism": read("CHORUS_ARGON2_PARALLELISM"),
+}
+CHORUS_INVITATION_TTL_HOURS = read("CHORUS_INVITATION_TTL_HOURS")
+CHORUS_PASSWORD_RESET_TTL_MINUTES = read("CHORUS_PASSWORD_RESET_TTL_MINUTES")
+CHORUS_SIGNIN_MAX_FAILURES = read("CHORUS_SIGNIN_MAX_FAILURES")
+CHORUS_SIGNIN_MAX_FAILURES_PER_IP = read("CHORUS_SIGNIN_MAX_FAILURES_PER_IP")
+CHORUS_SIGNIN_LOCKOUT_MINUTES = read("CHORUS_SIGNIN_LOCKOUT_MINUTES")
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = read("CHORUS_SESSION_IDLE_MINUTES") * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+SESSION_COOKIE_SECURE = CHORUS_HTTPS
+SESSION_COOKIE_NAME = "__Host-chorus_session" if CHORUS_HTTPS else "chorus_session"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SECURE = CHORUS_HTTPS
+CSRF_COOKIE_NAME = "__Host-chorus_csrf" if CHORUS_HTTPS else "chorus_csrf"
+CSRF_FAILURE_VIEW = "chorus.web.views.csrf_failure"
+CHORUS_VAULT_COOKIE_NAME = "__Host-chorus_vault" if CHORUS_HTTPS else "chorus_vault"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = 63072000 if CHORUS_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CHORUS_HTTPS
+SECURE_SSL_REDIRECT = False  # TLS ends at the proxy; HSTS keeps browsers on HTTPS.
+if CHORUS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _email_settings(url: str) -> dict[str, object]:
+    if url == "console:":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtp+starttls", "smtps"} or not parts.hostname:
+        raise ImproperSetting(
+            "CHORUS_EMAIL_URL: expected console: or smtp://host:port (or smtp+starttls://, smtps://)"
+        )
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+starttls",
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+globals().update(_email_settings(read("CHORUS_EMAIL_URL")))
+DEFAULT_FROM_EMAIL = read("CHORUS_EMAIL_FROM")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "chorus": {"handlers": ["console"], "level": read("CHORUS_LOG_LEVEL")},
+        # Request bodies never reach logs: Django's request logger prints only the path.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}

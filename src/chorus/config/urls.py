@@ -1,0 +1,35 @@
+from django.urls import path
+
+from chorus.accounts.views import account, invitations, members, signin
+from chorus.ledger import views as ledger_views
+from chorus.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("sign-in/", signin.sign_in, name="sign_in"),
+    path("sign-in/two-factor/", signin.sign_in_two_factor, name="sign_in_two_factor"),
+    path("sign-out/", signin.sign_out, name="sign_out"),
+    path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
+    path("password-reset/", account.password_reset_request, name="password_reset_request"),
+    path("password-reset/<str:token>/", account.password_reset_complete, name="password_reset_complete"),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.account_password, name="account_password"),
+    path("account/two-factor/", account.account_two_factor, name="account_two_factor"),
+    path("account/two-factor/backup-codes/", account.account_backup_codes, name="account_backup_codes"),
+    path("account/recovery-code/", account.account_recovery_code, name="account_recovery_code"),
+    path("organization/members/", members.members, name="members"),
+    path("organization/members/<uuid:member_id>/roles/", members.member_roles, name="member_roles"),
+    path("organization/invitations/new/", members.invitation_new, name="invitation_new"),
+    path(
+        "organization/invitations/<uuid:invitation_id>/revoke/",
+        members.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("ledger/", ledger_views.ledger, name="ledger"),
+    path("ledger/events/", ledger_views.ledger_events, name="ledger_events"),
+]
+
+handler400 = "chorus.web.views.bad_request"
+handler403 = "chorus.web.views.permission_denied"
+handler404 = "chorus.web.views.page_not_found"
+handler500 = "chorus.web.views.server_error"

@@ -1,0 +1,1 @@
+"""Pure-Python cryptography for Chorus. Nothing here imports Django."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from chorus.accounts.access import member_required, signed_in_member
+from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
+from chorus.ledger.services import chain_for, checkpoint_as_dict
+
+
+@member_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """The organization's latest signed checkpoint, for every member to see and keep."""
+    member = signed_in_member(request)
+    chain = chain_for(member.organization_id)
+    checkpoint = LedgerCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
+    head = LedgerHead.objects.filter(chain=chain).first()
+    return render(request, "ledger/ledger.html", {
+        "chain": chain,
+        "head": head,
+        "checkpoint": checkpoint,
+        "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
+        "can_see_events": member.has_role("oversight"),
+    })
+
+
+@member_required
+def ledger_events(request: HttpRequest) -> HttpResponse:
+    """The events themselves (pseudonyms and hashes, never content): oversight only."""
+    member = signed_in_member(request)
+    if not member.has_role("oversight"):
+        raise PermissionDenied
+    chain = chain_for(member.organization_id)
+    events = LedgerEvent.objects.filter(chain=chain).order_by("-seq")[:200]
+    return render(request, "ledger/events.html", {"chain": chain, "events": events})

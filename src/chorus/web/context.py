@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def chorus(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    member = user if user is not None and user.is_authenticated else None
+    return {
+        "member": member,
+        "organization": member.organization if member is not None else None,
+        "is_admin": bool(member and member.has_role("admin")),
+    }

@@ -1,0 +1,51 @@
+"""Database-backed failure counting and lockout, safe across several app processes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from chorus.web.models import RateLimit
+
+
+def _key(scope: str, subject: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{scope}\x00{subject}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def locked_until(scope: str, subject: str) -> datetime | None:
+    row = RateLimit.objects.filter(key=_key(scope, subject)).first()
+    if row is not None and row.locked_until is not None and row.locked_until > timezone.now():
+        return row.locked_until
+    return None
+
+
+def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -> bool:
+    """Count one failure; True when this failure is the one that locks the subject."""
+    key = _key(scope, subject)
+    now = timezone.now()
+    with transaction.atomic():
+        # An UPDATE with F() is atomic in both databases, so two processes counting at
+        # once never lose a failure.
+        counted = RateLimit.objects.filter(key=key, window_started_at__gt=now - window).update(
+            failures=F("failures") + 1
+        )
+        if not counted:
+            RateLimit.objects.update_or_create(
+                key=key, defaults={"failures": 1, "window_started_at": now, "locked_until": None}
+            )
+        newly_locked = RateLimit.objects.filter(
+            key=key, failures__gte=limit, locked_until__isnull=True
+        ).update(locked_until=now + window)
+    return bool(newly_locked)
+
+
+def clear(scope: str, subject: str) -> None:
+    RateLimit.objects.filter(key=_key(scope, subject)).delete()
