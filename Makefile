@@ -1,0 +1,55 @@
+# Chorus: `make run` serves the demo, `make test` runs every check. Both set up what they need.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup setup-dev lint typecheck test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) is needed (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+
+$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
+	bash scripts/system-packages.sh run
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run
+	bash scripts/system-packages.sh test
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed-run
+setup-dev: $(VENV)/.installed-dev
+
+run: setup
+	$(BIN)/chorus migrate --no-input -v0
+	$(BIN)/chorus demo
+	$(BIN)/chorus ledger checkpoint
+	@echo "Chorus is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/chorus runserver --noreload $(HOST):$(PORT)
+
+lint: setup-dev
+	$(BIN)/ruff check src tests bench
+
+typecheck: setup-dev
+	$(BIN)/mypy
+
+test-sqlite: setup-dev
+	@echo "=== pytest on SQLite ==="
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: setup-dev
+	@echo "=== pytest on PostgreSQL (throwaway cluster) ==="
+	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck test-sqlite test-postgres
+
+bench: setup-dev
+	bash scripts/with-postgres.sh $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Chorus needs and the machine lacks.
+#   run:  libsodium (used through the system library for ristretto255)
+#   test: also PostgreSQL (throwaway test clusters) and Chromium (browser journeys)
+set -euo pipefail
+want=(libsodium23)
+if [[ "${1:-run}" == "test" ]]; then
+  want+=(postgresql chromium)
+fi
+missing=()
+for package in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+echo "Installing Debian packages: ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+  echo "Please install as root: apt-get install ${missing[*]}" >&2; exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,61 @@
+"""The people every access test is written about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chorus.accounts.models import Member, Organization
+from chorus.accounts.services.members import member_create, organization_create
+
+PASSWORD = "correct horse battery staple"
+
+# persona -> roles beyond member
+PERSONA_ROLES: dict[str, set[str]] = {
+    "survivor": set(),
+    "advocate": {"advocate"},
+    "facilitator": {"facilitator"},
+    "investigator": {"investigator"},
+    "panel": {"panel"},
+    "respondent": {"respondent"},
+    "oversight": {"oversight"},
+    "admin": {"admin"},
+}
+# "outsider" is a visitor who is not signed in; "other_org" an administrator elsewhere.
+ALL_PERSONAS = (*PERSONA_ROLES, "outsider", "other_org")
+
+
+@dataclass
+class Personas:
+    organization: Organization
+    other_organization: Organization
+    members: dict[str, Member] = field(default_factory=dict)
+    recovery_codes: dict[str, str] = field(default_factory=dict)
+    vault_keys: dict[str, bytes] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Member:
+        try:
+            return self.__dict__["members"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def make_personas() -> Personas:
+    organization = organization_create(name="Riverside Workers Union", slug="riverside")
+    other = organization_create(name="Hilltop Collective", slug="hilltop")
+    personas = Personas(organization=organization, other_organization=other)
+    for persona, roles in PERSONA_ROLES.items():
+        member, code, vault_key = member_create(
+            organization=organization, email=f"{persona}@riverside.example", display_name=persona.title(),
+            password=PASSWORD, roles=roles, actor="test",
+        )
+        personas.members[persona] = member
+        personas.recovery_codes[persona] = code
+        personas.vault_keys[persona] = vault_key
+    member, code, vault_key = member_create(
+        organization=other, email="admin@hilltop.example", display_name="Hilltop Admin",
+        password=PASSWORD, roles={"admin"}, actor="test",
+    )
+    personas.members["other_org"] = member
+    personas.recovery_codes["other_org"] = code
+    personas.vault_keys["other_org"] = vault_key
+    return personas

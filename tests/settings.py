@@ -1,0 +1,11 @@
+"""Test settings: Chorus's own settings with a cheaper Argon2id.
+
+Like Django's advice to use a fast password hasher in tests, this keeps hundreds of
+sign-ins quick. The production defaults are checked in tests/config and their cost is
+measured by ``make bench``.
+"""
+
+from chorus.config.settings import *  # noqa: F403
+
+CHORUS_ARGON2 = {"memory_kib": 1024, "iterations": 1, "parallelism": 1}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
