@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+
+import pyotp
 
 from chorus.accounts.models import Member, Organization
 from chorus.accounts.services.members import member_create, organization_create
+from chorus.accounts.services.two_factor import totp_new_secret, two_factor_enrol
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,6 +35,7 @@ class Personas:
     members: dict[str, Member] = field(default_factory=dict)
     recovery_codes: dict[str, str] = field(default_factory=dict)
     vault_keys: dict[str, bytes] = field(default_factory=dict)
+    totp_secrets: dict[str, str] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Member:
         try:
@@ -58,4 +63,16 @@ def make_personas() -> Personas:
     personas.members["other_org"] = member
     personas.recovery_codes["other_org"] = code
     personas.vault_keys["other_org"] = vault_key
+    for persona, member in personas.members.items():
+        if member.requires_two_factor:
+            secret = totp_new_secret()
+            enrol_two_factor(member, secret)
+            personas.totp_secrets[persona] = secret
     return personas
+
+
+def enrol_two_factor(member: Member, secret: str) -> None:
+    # Enrol with the code of the previous 30-second step, so the current one is
+    # still unused for the test's own sign-in.
+    code = pyotp.TOTP(secret).at(time.time() - 30)
+    assert two_factor_enrol(member=member, secret=secret, code=code) is not None

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import re
+
+import pyotp
+from django.core import mail
+from django.test import Client
+
+from chorus.accounts.models import Member
+from tests.personas import PASSWORD
+
+
+def sign_in(client: Client, member: Member, password: str = PASSWORD, totp_secret: str | None = None) -> None:
+    """Sign in through the real pages, so the vault key is derived and kept."""
+    response = client.post("/sign-in/", {"email": member.email, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"] == "/sign-in/two-factor/":
+        assert totp_secret, "this member has two-factor sign-in"
+        response = client.post("/sign-in/two-factor/", {"code": pyotp.TOTP(totp_secret).now()})
+        assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def last_link(path_prefix: str) -> str:
+    """The path of the newest emailed link starting with ``path_prefix``."""
+    body = mail.outbox[-1].body
+    match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}[A-Za-z0-9_-]+/)", body)
+    assert match, body
+    return match.group(1)
