@@ -46,8 +46,8 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/invitation_new.html", {"form": form})
 
 
-@member_required
 @require_POST
+@member_required
 def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
     admin, invitation = get_invitation_for_admin(request, invitation_id)
     invitation_revoke(invitation=invitation, actor=admin)
@@ -55,8 +55,8 @@ def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpRes
     return redirect("members")
 
 
-@member_required
 @require_POST
+@member_required
 def member_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
     admin, person = get_member_for_admin(request, member_id)
     form = RolesForm(request.POST)

@@ -1,0 +1,120 @@
+"""Every URL Chorus registers, walked as every persona.
+
+Add each new URL to ``MATRIX`` with the personas allowed to open it; the test fails
+on any registered URL missing from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from chorus.accounts.models import Invitation
+from chorus.accounts.services.invitations import invitation_create
+from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
+
+MEMBERS = set(PERSONA_ROLES) | {"other_org"}
+EVERYONE = set(ALL_PERSONAS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    allowed: set[str]
+    kwargs: Callable[[Personas], dict[str, object]] = lambda personas: {}
+    method: str = "get"
+    # What an allowed persona gets: 200, or a redirect for pages that only act.
+    ok_status: int = 200
+    denied_anonymous: str = "sign_in"  # "sign_in" (redirect) or a status
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _invitation_token(personas: Personas) -> dict[str, object]:
+    _, token = invitation_create(inviter=personas.admin, email="matrix@riverside.example", roles=set())
+    return {"token": token}
+
+
+def _invitation_id(personas: Personas) -> dict[str, object]:
+    invitation_create(inviter=personas.admin, email="revoke@riverside.example", roles=set())
+    return {"invitation_id": Invitation.objects.get(email="revoke@riverside.example").pk}
+
+
+def _reset_token(personas: Personas) -> dict[str, object]:
+    return {"token": "x" * 43}
+
+
+MATRIX: dict[str, Entry] = {
+    "home": Entry(EVERYONE),
+    "sign_in": Entry({"outsider"}),  # members are sent home
+    "sign_in_two_factor": Entry(set()),  # only mid-sign-in; everyone else is sent to sign-in
+    "sign_out": Entry(MEMBERS, method="post", ok_status=302, denied_anonymous="302"),
+    "invitation_accept": Entry(EVERYONE, kwargs=_invitation_token),
+    "password_reset_request": Entry(EVERYONE),
+    "password_reset_complete": Entry(set(), kwargs=_reset_token, denied_anonymous="410"),
+    "account": Entry(MEMBERS),
+    "account_password": Entry(MEMBERS),
+    "account_two_factor": Entry(MEMBERS),
+    "account_backup_codes": Entry(MEMBERS - {"survivor"}),  # survivors have not enrolled
+    "account_recovery_code": Entry(MEMBERS),
+    "members": Entry({"admin", "other_org"}),
+    "member_roles": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}, method="post", ok_status=302),
+    "invitation_new": Entry({"admin", "other_org"}),
+    "invitation_revoke": Entry({"admin"}, kwargs=_invitation_id, method="post", ok_status=302),
+    "ledger": Entry(MEMBERS),
+    "ledger_events": Entry({"oversight"}),
+}
+
+
+def _registered_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver]) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns)
+            elif pattern.name:
+                names.add(pattern.name)
+            else:
+                raise AssertionError(f"unnamed URL pattern {pattern.pattern}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    registered = _registered_names()
+    assert registered - set(MATRIX) == set(), "URLs missing from the access matrix"
+    assert set(MATRIX) - registered == set(), "matrix names URLs that no longer exist"
+
+
+def _client_for(persona: str, personas: Personas) -> Client:
+    client = Client()
+    if persona != "outsider":
+        client.force_login(personas.members[persona], backend="chorus.accounts.backends.MemberBackend")
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> None:
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(personas))
+    for persona in ALL_PERSONAS:
+        client = _client_for(persona, personas)
+        response = client.post(url, entry.extra) if entry.method == "post" else client.get(url)
+        if entry.method == "post":
+            assert client.get(url).status_code == 405, f"{name} must refuse GET"
+        status = response.status_code
+        if persona in entry.allowed:
+            assert status == entry.ok_status, f"{name}: {persona} should get {entry.ok_status}, got {status}"
+        elif persona == "outsider":
+            if entry.denied_anonymous == "sign_in":
+                assert status == 302 and response["Location"].startswith("/sign-in/"), f"{name}: outsider got {status}"
+            else:
+                assert status == int(entry.denied_anonymous), f"{name}: outsider got {status}"
+        else:
+            assert status in (302, 403, 404, 410), f"{name}: {persona} must be denied, got {status}"
+            if status == 302:
+                assert response["Location"] in ("/", "/sign-in/", "/account/two-factor/"), f"{name}: {persona} redirected to {response['Location']}"

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client, override_settings
+
+from chorus.accounts.models import Member
+from tests.helpers import sign_in
+from tests.personas import PASSWORD, Personas
+
+
+@pytest.mark.django_db
+def test_every_page_sends_the_security_headers(client: Client) -> None:
+    response = client.get("/sign-in/")
+    csp = response["Content-Security-Policy"]
+    for directive in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response
+
+
+@pytest.mark.django_db
+def test_pages_hold_no_inline_script_and_no_third_party_asset(client: Client, personas: Personas) -> None:
+    sign_in(client, personas.survivor)
+    for path in ("/", "/account/", "/account/two-factor/", "/ledger/"):
+        page = client.get(path).content.decode()
+        assert "<script" not in page
+        assert " style=" not in page
+        assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page.replace("https://www.w3.org", ""), path
+
+
+@pytest.mark.django_db
+@override_settings(SECURE_HSTS_SECONDS=63072000, SESSION_COOKIE_SECURE=True, CHORUS_HTTPS=True,
+                   CHORUS_VAULT_COOKIE_NAME="__Host-chorus_vault")
+def test_over_https_it_sends_hsts_and_secure_cookies(personas: Personas) -> None:
+    client = Client()
+    response = client.post("/sign-in/", {"email": personas.survivor.email, "password": PASSWORD}, secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=63072000")
+    vault_cookie = response.cookies["__Host-chorus_vault"]
+    assert vault_cookie["secure"] and vault_cookie["httponly"] and vault_cookie["samesite"] == "Strict"
+    session_cookie = response.cookies["chorus_session"]
+    assert session_cookie["secure"] and session_cookie["httponly"]
+
+
+@pytest.mark.django_db
+def test_cookies_are_http_only_and_strict(client: Client, personas: Personas) -> None:
+    response = client.post("/sign-in/", {"email": personas.survivor.email, "password": PASSWORD})
+    for name in ("chorus_session", "chorus_vault"):
+        assert response.cookies[name]["httponly"]
+        assert response.cookies[name]["samesite"] == "Strict"
+
+
+@pytest.mark.django_db
+def test_forms_need_the_csrf_token(personas: Personas) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/sign-in/", {"email": personas.survivor.email, "password": PASSWORD})
+    assert response.status_code == 403
+    assert "Nothing was saved" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_sign_in_is_fresh_session_every_time(client: Client, personas: Personas) -> None:
+    client.get("/sign-in/")
+    client.cookies["chorus_session"] = "attacker-chosen-session-id"
+    sign_in(client, personas.survivor)
+    assert client.cookies["chorus_session"].value != "attacker-chosen-session-id"
+
+
+@pytest.mark.django_db
+def test_it_never_redirects_off_site_after_sign_in(client: Client, personas: Personas) -> None:
+    response = client.post("/sign-in/?next=https://evil.example/", {"email": personas.survivor.email, "password": PASSWORD, "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/sign-in/", "/password-reset/", "/sign-in/two-factor/"])
+def test_non_utf8_bodies_get_a_clear_answer(client: Client, path: str) -> None:
+    response = client.generic("POST", path, b"email=\xff\xfe%ff&password=\xc3\x28", content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 302, 400, 403)
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_overlong_email_is_refused_plainly(client: Client) -> None:
+    response = client.post("/sign-in/", {"email": "a" * 300 + "@x.example", "password": "x"})
+    assert response.status_code == 200
+    assert "at most 254 characters" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unknown_pages_get_a_kind_404(client: Client) -> None:
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "There is nothing here." in response.content.decode()
