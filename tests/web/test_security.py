@@ -95,3 +95,18 @@ def test_unknown_pages_get_a_kind_404(client: Client) -> None:
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "There is nothing here." in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fetch_site", "status"), [("same-origin", 302), ("cross-site", 403), (None, 403)])
+def test_a_null_origin_is_trusted_only_when_the_browser_says_same_origin(
+    personas: Personas, fetch_site: str | None, status: int
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.get("/sign-in/")
+    token = client.cookies["chorus_csrf"].value
+    headers = {"Origin": "null", **({"Sec-Fetch-Site": fetch_site} if fetch_site else {})}
+    response = client.post(
+        "/sign-in/", {"email": personas.survivor.email, "password": PASSWORD, "csrfmiddlewaretoken": token}, headers=headers
+    )
+    assert response.status_code == status
