@@ -23,7 +23,7 @@ def sign_in(client: Client, member: Member, password: str = PASSWORD, totp_secre
 
 def last_link(path_prefix: str) -> str:
     """The path of the newest emailed link starting with ``path_prefix``."""
-    body = mail.outbox[-1].body
+    body = str(mail.outbox[-1].body)
     match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}[A-Za-z0-9_-]+/)", body)
     assert match, body
     return match.group(1)

@@ -39,7 +39,8 @@ class Personas:
 
     def __getattr__(self, name: str) -> Member:
         try:
-            return self.__dict__["members"][name]
+            members: dict[str, Member] = self.__dict__["members"]
+            return members[name]
         except KeyError:
             raise AttributeError(name) from None
 
@@ -50,15 +51,23 @@ def make_personas() -> Personas:
     personas = Personas(organization=organization, other_organization=other)
     for persona, roles in PERSONA_ROLES.items():
         member, code, vault_key = member_create(
-            organization=organization, email=f"{persona}@riverside.example", display_name=persona.title(),
-            password=PASSWORD, roles=roles, actor="test",
+            organization=organization,
+            email=f"{persona}@riverside.example",
+            display_name=persona.title(),
+            password=PASSWORD,
+            roles=roles,
+            actor="test",
         )
         personas.members[persona] = member
         personas.recovery_codes[persona] = code
         personas.vault_keys[persona] = vault_key
     member, code, vault_key = member_create(
-        organization=other, email="admin@hilltop.example", display_name="Hilltop Admin",
-        password=PASSWORD, roles={"admin"}, actor="test",
+        organization=other,
+        email="admin@hilltop.example",
+        display_name="Hilltop Admin",
+        password=PASSWORD,
+        roles={"admin"},
+        actor="test",
     )
     personas.members["other_org"] = member
     personas.recovery_codes["other_org"] = code

@@ -9,3 +9,6 @@ from chorus.config.settings import *  # noqa: F403
 
 CHORUS_ARGON2 = {"memory_kib": 1024, "iterations": 1, "parallelism": 1}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The live server's threads must not keep connections open past a test, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

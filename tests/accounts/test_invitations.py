@@ -28,7 +28,9 @@ def _accept(client: Client, link: str, **overrides: str) -> object:
 
 def test_an_admin_invites_by_email(client: Client, personas: Personas) -> None:
     sign_in(client, personas.admin, totp_secret=personas.totp_secrets["admin"])
-    response = client.post("/organization/invitations/new/", {"email": "Newcomer@Riverside.example", "roles": ["advocate"]})
+    response = client.post(
+        "/organization/invitations/new/", {"email": "Newcomer@Riverside.example", "roles": ["advocate"]}
+    )
     assert response["Location"] == "/organization/members/"
     assert mail.outbox[-1].to == ["newcomer@riverside.example"]
     assert "Riverside Workers Union" in mail.outbox[-1].subject
@@ -118,7 +120,9 @@ def test_an_address_that_already_has_an_account_is_told_plainly(client: Client, 
     assert Invitation.objects.get().accepted_at is None
 
 
-def test_an_unsendable_invitation_is_not_made(client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unsendable_invitation_is_not_made(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise ConnectionRefusedError
 

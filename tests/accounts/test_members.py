@@ -40,7 +40,9 @@ def test_it_keeps_at_least_one_administrator(personas: Personas) -> None:
 
 def test_unknown_roles_change_nothing(personas: Personas) -> None:
     client = _admin_client(personas)
-    response = client.post(f"/organization/members/{personas.survivor.pk}/roles/", {"roles": ["superuser"]}, follow=True)
+    response = client.post(
+        f"/organization/members/{personas.survivor.pk}/roles/", {"roles": ["superuser"]}, follow=True
+    )
     assert "Nothing was changed" in response.content.decode()
     assert Member.objects.get(pk=personas.survivor.pk).role_codes == set()
 

@@ -20,7 +20,9 @@ def test_changing_the_password_keeps_the_vault(client: Client, personas: Persona
     member = personas.survivor
     before = _private_key(member, personas.vault_keys["survivor"])
     sign_in(client, member)
-    response = client.post("/account/password/", {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW})
+    response = client.post(
+        "/account/password/", {"current_password": PASSWORD, "new_password": NEW, "new_password_again": NEW}
+    )
     assert response["Location"] == "/account/"
     assert client.get("/account/").status_code == 200  # this session stays signed in
     member.refresh_from_db()
@@ -28,12 +30,16 @@ def test_changing_the_password_keeps_the_vault(client: Client, personas: Persona
     wrapping = keyring.password_wrapping_key(member, NEW)
     assert wrapping is not None
     assert _private_key(member, keyring.vault_from_password_key(member, wrapping)) == before
-    assert keyring.vault_from_recovery_code(member, personas.recovery_codes["survivor"]) == personas.vault_keys["survivor"]
+    assert (
+        keyring.vault_from_recovery_code(member, personas.recovery_codes["survivor"]) == personas.vault_keys["survivor"]
+    )
 
 
 def test_a_wrong_current_password_changes_nothing(client: Client, personas: Personas) -> None:
     sign_in(client, personas.survivor)
-    response = client.post("/account/password/", {"current_password": "not my password", "new_password": NEW, "new_password_again": NEW})
+    response = client.post(
+        "/account/password/", {"current_password": "not my password", "new_password": NEW, "new_password_again": NEW}
+    )
     assert "Nothing was changed" in response.content.decode()
     sign_in(Client(), personas.survivor)
 
@@ -55,7 +61,10 @@ def test_a_reset_with_the_recovery_code_keeps_the_vault(personas: Personas) -> N
     member = personas.survivor
     link = _reset_link(personas, member)
     client = Client()
-    response = client.post(link, {"new_password": NEW, "new_password_again": NEW, "recovery_code": personas.recovery_codes["survivor"].lower()})
+    response = client.post(
+        link,
+        {"new_password": NEW, "new_password_again": NEW, "recovery_code": personas.recovery_codes["survivor"].lower()},
+    )
     assert response["Location"] == "/"
     assert vault.vault_key(client.get("/").wsgi_request) == personas.vault_keys["survivor"]
     assert Client().get(link).status_code == 410  # single use
@@ -74,7 +83,9 @@ def test_a_reset_without_the_recovery_code_starts_an_empty_vault(personas: Perso
 
 def test_a_wrong_recovery_code_changes_nothing(personas: Personas) -> None:
     link = _reset_link(personas, personas.survivor)
-    response = Client().post(link, {"new_password": NEW, "new_password_again": NEW, "recovery_code": "0000-" * 7 + "0000"})
+    response = Client().post(
+        link, {"new_password": NEW, "new_password_again": NEW, "recovery_code": "0000-" * 7 + "0000"}
+    )
     assert "does not match this account" in response.content.decode()
     sign_in(Client(), personas.survivor)  # the old password still works
     assert Client().get(link).status_code == 200  # and the link is still usable
@@ -85,7 +96,15 @@ def test_a_reset_asks_two_factor_members_for_a_code(personas: Personas) -> None:
     refused = Client().post(link, {"new_password": NEW, "new_password_again": NEW, "second_factor_code": "000000"})
     assert "two-factor code did not work" in refused.content.decode()
     code = pyotp.TOTP(personas.totp_secrets["advocate"]).now()
-    accepted = Client().post(link, {"new_password": NEW, "new_password_again": NEW, "second_factor_code": code, "recovery_code": personas.recovery_codes["advocate"]})
+    accepted = Client().post(
+        link,
+        {
+            "new_password": NEW,
+            "new_password_again": NEW,
+            "second_factor_code": code,
+            "recovery_code": personas.recovery_codes["advocate"],
+        },
+    )
     assert accepted["Location"] == "/"
 
 

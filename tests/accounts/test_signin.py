@@ -98,7 +98,9 @@ def test_it_locks_a_network_address_spraying_many_accounts(personas: Personas) -
     assert "Too many attempts" in response.content.decode()
 
 
-def test_the_pending_second_factor_step_expires(client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_pending_second_factor_step_expires(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client.post("/sign-in/", {"email": personas.advocate.email, "password": PASSWORD})
     later = time.time() + 301
     monkeypatch.setattr(time, "time", lambda: later)

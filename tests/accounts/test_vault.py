@@ -31,7 +31,9 @@ def _dump() -> bytes:
     db = connection.settings_dict
     result = subprocess.run(
         [str(bindir / "pg_dump"), "-h", db["HOST"], "-p", str(db["PORT"]), "-U", db["USER"], "--inserts", db["NAME"]],
-        capture_output=True, check=True, timeout=120,
+        capture_output=True,
+        check=True,
+        timeout=120,
         env={**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""},
     )
     return result.stdout
@@ -61,7 +63,8 @@ def test_a_database_dump_opens_no_private_key(personas: Personas) -> None:
         clients[name] = Client()
         sign_in(clients[name], personas.members[name], totp_secret=personas.totp_secrets.get(name))
     dump = _dump()
-    assert b"ledger_ledgerevent" in dump and b"django_session" in dump  # a real, full dump
+    assert b"ledger_ledgerevent" in dump
+    assert b"django_session" in dump
 
     for name, client in clients.items():
         member = personas.members[name]
@@ -105,6 +108,7 @@ def test_the_cookie_alone_or_the_session_alone_opens_nothing(client: Client, per
 
 def test_the_recovery_code_opens_the_same_vault(personas: Personas) -> None:
     member = personas.survivor
-    assert keyring.vault_from_recovery_code(member, personas.recovery_codes["survivor"]) == personas.vault_keys["survivor"]
+    assert (
+        keyring.vault_from_recovery_code(member, personas.recovery_codes["survivor"]) == personas.vault_keys["survivor"]
+    )
     assert keyring.vault_from_recovery_code(member, "not a code") is None
-

@@ -13,8 +13,14 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -63,11 +69,19 @@ def browser_page() -> Iterator[Any]:
         page = context.new_page()
         page.set_default_timeout(15000)
         problems: list[str] = []
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(message.text)
+                if message.type == "error" and "Failed to load resource" not in message.text
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: problems.append(str(error)))
         try:
             yield page
-            # A CSP violation or script error on any page of the journey fails it.
+            # A CSP violation or script error on any page of the journey fails it (HTTP error
+            # statuses the journey provokes on purpose are not such errors).
             assert problems == [], problems
         finally:
             context.close()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from io import StringIO
 from pathlib import Path
@@ -16,7 +17,9 @@ CHAIN = "platform"
 
 def _append(count: int) -> None:
     for number in range(count):
-        ledger_append(organization_id=None, actor="m_test", action="test.step", refs={"n": number}, payload={"n": number})
+        ledger_append(
+            organization_id=None, actor="m_test", action="test.step", refs={"n": number}, payload={"n": number}
+        )
 
 
 def _run_verify(*extra: str) -> tuple[int, str]:
@@ -28,7 +31,7 @@ def _run_verify(*extra: str) -> tuple[int, str]:
     return 0, out.getvalue() + err.getvalue()
 
 
-def _raw(sql: str, params: list[object] | None = None) -> None:
+def _raw(sql: str, params: list[int | str] | None = None) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
 
@@ -38,7 +41,7 @@ def test_it_chains_events() -> None:
     _append(5)
     events = list(LedgerEvent.objects.filter(chain=CHAIN))
     assert [event.seq for event in events] == [1, 2, 3, 4, 5]
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(events))
     assert ledger_verify(CHAIN).ok
     assert _run_verify() == (0, f"{CHAIN}: intact, 5 events, head {events[-1].hash}\n")
 
@@ -51,7 +54,9 @@ def test_it_keeps_payloads_out_and_only_their_hash_in() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("statement", ["UPDATE ledger_ledgerevent SET action = 'forged'", "DELETE FROM ledger_ledgerevent"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE ledger_ledgerevent SET action = 'forged'", "DELETE FROM ledger_ledgerevent"]
+)
 def test_triggers_refuse_update_and_delete(statement: str) -> None:
     _append(2)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -117,4 +117,6 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
         else:
             assert status in (302, 403, 404, 410), f"{name}: {persona} must be denied, got {status}"
             if status == 302:
-                assert response["Location"] in ("/", "/sign-in/", "/account/two-factor/"), f"{name}: {persona} redirected to {response['Location']}"
+                assert response["Location"] in ("/", "/sign-in/", "/account/two-factor/"), (
+                    f"{name}: {persona} redirected to {response['Location']}"
+                )

@@ -12,9 +12,16 @@ from tests.personas import PASSWORD, Personas
 def test_every_page_sends_the_security_headers(client: Client) -> None:
     response = client.get("/sign-in/")
     csp = response["Content-Security-Policy"]
-    for directive in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"):
+    for directive in (
+        "default-src 'none'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ):
         assert directive in csp
-    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -29,20 +36,29 @@ def test_pages_hold_no_inline_script_and_no_third_party_asset(client: Client, pe
         page = client.get(path).content.decode()
         assert "<script" not in page
         assert " style=" not in page
-        assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page.replace("https://www.w3.org", ""), path
+        assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page.replace(
+            "https://www.w3.org", ""
+        ), path
 
 
 @pytest.mark.django_db
-@override_settings(SECURE_HSTS_SECONDS=63072000, SESSION_COOKIE_SECURE=True, CHORUS_HTTPS=True,
-                   CHORUS_VAULT_COOKIE_NAME="__Host-chorus_vault")
+@override_settings(
+    SECURE_HSTS_SECONDS=63072000,
+    SESSION_COOKIE_SECURE=True,
+    CHORUS_HTTPS=True,
+    CHORUS_VAULT_COOKIE_NAME="__Host-chorus_vault",
+)
 def test_over_https_it_sends_hsts_and_secure_cookies(personas: Personas) -> None:
     client = Client()
     response = client.post("/sign-in/", {"email": personas.survivor.email, "password": PASSWORD}, secure=True)
     assert response["Strict-Transport-Security"].startswith("max-age=63072000")
     vault_cookie = response.cookies["__Host-chorus_vault"]
-    assert vault_cookie["secure"] and vault_cookie["httponly"] and vault_cookie["samesite"] == "Strict"
+    assert vault_cookie["secure"]
+    assert vault_cookie["httponly"]
+    assert vault_cookie["samesite"] == "Strict"
     session_cookie = response.cookies["chorus_session"]
-    assert session_cookie["secure"] and session_cookie["httponly"]
+    assert session_cookie["secure"]
+    assert session_cookie["httponly"]
 
 
 @pytest.mark.django_db
@@ -71,14 +87,19 @@ def test_sign_in_is_fresh_session_every_time(client: Client, personas: Personas)
 
 @pytest.mark.django_db
 def test_it_never_redirects_off_site_after_sign_in(client: Client, personas: Personas) -> None:
-    response = client.post("/sign-in/?next=https://evil.example/", {"email": personas.survivor.email, "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/sign-in/?next=https://evil.example/",
+        {"email": personas.survivor.email, "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response["Location"] == "/"
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/sign-in/", "/password-reset/", "/sign-in/two-factor/"])
 def test_non_utf8_bodies_get_a_clear_answer(client: Client, path: str) -> None:
-    response = client.generic("POST", path, b"email=\xff\xfe%ff&password=\xc3\x28", content_type="application/x-www-form-urlencoded")
+    response = client.generic(
+        "POST", path, b"email=\xff\xfe%ff&password=\xc3\x28", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code in (200, 302, 400, 403)
     assert Member.objects.count() == 0
 
@@ -107,6 +128,8 @@ def test_a_null_origin_is_trusted_only_when_the_browser_says_same_origin(
     token = client.cookies["chorus_csrf"].value
     headers = {"Origin": "null", **({"Sec-Fetch-Site": fetch_site} if fetch_site else {})}
     response = client.post(
-        "/sign-in/", {"email": personas.survivor.email, "password": PASSWORD, "csrfmiddlewaretoken": token}, headers=headers
+        "/sign-in/",
+        {"email": personas.survivor.email, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers=headers,
     )
     assert response.status_code == status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
@@ -22,7 +24,7 @@ def require_admin(request: HttpRequest) -> Member:
     return member
 
 
-def get_member_for_admin(request: HttpRequest, member_id: object) -> tuple[Member, Member]:
+def get_member_for_admin(request: HttpRequest, member_id: UUID) -> tuple[Member, Member]:
     """(admin, member) when the signed-in admin may manage ``member_id``; else 403/404."""
     admin = require_admin(request)
     member = Member.objects.filter(pk=member_id, organization=admin.organization).first()
@@ -31,7 +33,7 @@ def get_member_for_admin(request: HttpRequest, member_id: object) -> tuple[Membe
     return admin, member
 
 
-def get_invitation_for_admin(request: HttpRequest, invitation_id: object) -> tuple[Member, Invitation]:
+def get_invitation_for_admin(request: HttpRequest, invitation_id: UUID) -> tuple[Member, Invitation]:
     admin = require_admin(request)
     invitation = Invitation.objects.filter(pk=invitation_id, organization=admin.organization).first()
     if invitation is None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -9,10 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.roles import ROLE_CHOICES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_PASSWORD = 1024
 
 
-def _password(label: str, autocomplete: str = "new-password", help_text: str = "") -> forms.CharField:
+def _password(label: StrOrPromise, autocomplete: str = "new-password", help_text: StrOrPromise = "") -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=MAX_PASSWORD,
@@ -43,7 +46,9 @@ class NewPasswordMixin(forms.Form):
 
 
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    email = forms.EmailField(
+        label=_("Email address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "username"})
+    )
     password = _password(_("Password"), "current-password")
 
 
@@ -52,7 +57,9 @@ class CodeForm(forms.Form):
         label=_("Code from your authenticator app"),
         max_length=64,
         help_text=_("Six digits. If you have lost your phone, type one of your backup codes instead."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}
+        ),
     )
 
 
@@ -83,7 +90,9 @@ class PasswordResetCompleteForm(NewPasswordMixin):
         label=_("Recovery code"),
         required=False,
         max_length=64,
-        help_text=_("The code you were shown when you joined. With it, everything you wrote stays readable. Without it, you start with a new, empty vault."),
+        help_text=_(
+            "The code you were shown when you joined. With it, everything you wrote stays readable. Without it, you start with a new, empty vault."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
     second_factor_code = forms.CharField(
@@ -102,7 +111,9 @@ class InviteForm(forms.Form):
         required=False,
         choices=ROLE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Every member can keep their own records. Roles that read others' content require two-factor sign-in."),
+        help_text=_(
+            "Every member can keep their own records. Roles that read others' content require two-factor sign-in."
+        ),
     )
 
 

@@ -38,7 +38,7 @@ class VaultArgon2idHasher(BasePasswordHasher):
             return False
         return kdf.verifier_matches(verifier, kdf.derive_from_password(password, salt, params))
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[Any, Any]:
         return {"algorithm": self.algorithm}
 
     def must_update(self, encoded: str) -> bool:

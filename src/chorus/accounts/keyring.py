@@ -58,9 +58,7 @@ def keyring_create(member: Member, password: str) -> tuple[str, bytes]:
     return recovery_code, vault_key
 
 
-def _store_keys(
-    member: Member, vault_key: bytes, wrapping: bytes, recovery_code: str, pair: envelope.KeyPair
-) -> None:
+def _store_keys(member: Member, vault_key: bytes, wrapping: bytes, recovery_code: str, pair: envelope.KeyPair) -> None:
     recovery_salt = secrets.token_bytes(kdf.SALT_SIZE)
     recovery = kdf.derive_from_code(codes.code_bytes(recovery_code), recovery_salt)
     MemberKeys.objects.update_or_create(
@@ -69,7 +67,9 @@ def _store_keys(
             "public_key": pair.public_key,
             "private_key_wrapped": envelope.wrap_key(vault_key, pair.private_key, context=_ctx("private-key", member)),
             "vault_by_password": envelope.wrap_key(wrapping, vault_key, context=_ctx("vault-by-password", member)),
-            "vault_by_recovery": envelope.wrap_key(recovery.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)),
+            "vault_by_recovery": envelope.wrap_key(
+                recovery.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)
+            ),
             "recovery_salt": recovery_salt,
             "updated_at": timezone.now(),
         },

@@ -33,9 +33,7 @@ def _stash(request: HttpRequest, field: str, member_id: str, vault_key: bytes) -
 
 def _unstash(request: HttpRequest, field: str, member_id: str) -> bytes | None:
     stored = request.session.get(field)
-    cookie = getattr(request, "chorus_vault_cookie", None) or request.COOKIES.get(
-        settings.CHORUS_VAULT_COOKIE_NAME
-    )
+    cookie = getattr(request, "chorus_vault_cookie", None) or request.COOKIES.get(settings.CHORUS_VAULT_COOKIE_NAME)
     if not isinstance(stored, dict) or stored.get("member") != member_id or not cookie:
         return None
     try:

@@ -76,8 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
         "",
-        "Database to use, e.g. postgres://user:pass@host/db. Empty means SQLite at "
-        "CHORUS_DATA_DIR/chorus.sqlite3.",
+        "Database to use, e.g. postgres://user:pass@host/db. Empty means SQLite at CHORUS_DATA_DIR/chorus.sqlite3.",
         secret=True,
     ),
     Setting(
@@ -121,9 +120,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Argon2id memory cost in KiB for passwords (vault key derivation).",
         _positive_int,
     ),
-    Setting(
-        "CHORUS_ARGON2_ITERATIONS", "3", "Argon2id time cost (passes).", _positive_int
-    ),
+    Setting("CHORUS_ARGON2_ITERATIONS", "3", "Argon2id time cost (passes).", _positive_int),
     Setting("CHORUS_ARGON2_PARALLELISM", "4", "Argon2id lanes.", _positive_int),
     Setting(
         "CHORUS_INVITATION_TTL_HOURS",
@@ -185,9 +182,7 @@ def read(name: str, environ: Mapping[str, str] | None = None) -> Any:
         try:
             raw = Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as error:
-            raise ImproperSetting(
-                f"{name}_FILE: cannot read {file_name} ({error.strerror})"
-            ) from error
+            raise ImproperSetting(f"{name}_FILE: cannot read {file_name} ({error.strerror})") from error
     if raw is None:
         raw = setting.default
     try:

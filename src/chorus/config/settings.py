@@ -35,9 +35,7 @@ CHORUS_BASE_URL = read("CHORUS_BASE_URL")
 CHORUS_HTTPS = read("CHORUS_HTTPS")
 
 _signing_key_file = read("CHORUS_LEDGER_SIGNING_KEY_FILE")
-CHORUS_LEDGER_SIGNING_KEY_PATH = (
-    Path(_signing_key_file) if _signing_key_file else DATA_DIR / "ledger-signing.key"
-)
+CHORUS_LEDGER_SIGNING_KEY_PATH = Path(_signing_key_file) if _signing_key_file else DATA_DIR / "ledger-signing.key"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -183,9 +181,7 @@ def _email_settings(url: str) -> dict[str, object]:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     parts = urlsplit(url)
     if parts.scheme not in {"smtp", "smtp+starttls", "smtps"} or not parts.hostname:
-        raise ImproperSetting(
-            "CHORUS_EMAIL_URL: expected console: or smtp://host:port (or smtp+starttls://, smtps://)"
-        )
+        raise ImproperSetting("CHORUS_EMAIL_URL: expected console: or smtp://host:port (or smtp+starttls://, smtps://)")
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": parts.hostname,

@@ -26,9 +26,7 @@ def seal(key: bytes, plaintext: bytes, *, context: str) -> bytes:
     """Encrypt and authenticate ``plaintext`` under ``key`` for ``context``."""
     _check_key(key)
     nonce = utils.random(_NONCE_SIZE)
-    ciphertext = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        plaintext, _VERSION + context.encode(), nonce, key
-    )
+    ciphertext = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, _VERSION + context.encode(), nonce, key)
     return _VERSION + nonce + ciphertext
 
 
@@ -39,9 +37,7 @@ def open_sealed(key: bytes, blob: bytes, *, context: str) -> bytes:
         raise DecryptionError("not a sealed blob of a known version")
     nonce, ciphertext = blob[1 : 1 + _NONCE_SIZE], blob[1 + _NONCE_SIZE :]
     try:
-        return bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            ciphertext, _VERSION + context.encode(), nonce, key
-        )
+        return bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, _VERSION + context.encode(), nonce, key)
     except exceptions.CryptoError as error:
         raise DecryptionError("the key or context does not open this blob") from error
 

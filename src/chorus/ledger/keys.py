@@ -17,7 +17,5 @@ def checkpoint_seed() -> bytes:
         path.write_bytes(secrets.token_bytes(32))
     seed = path.read_bytes()
     if len(seed) != 32:
-        raise ImproperSetting(
-            f"CHORUS_LEDGER_SIGNING_KEY_FILE: {path} must hold exactly 32 bytes, found {len(seed)}"
-        )
+        raise ImproperSetting(f"CHORUS_LEDGER_SIGNING_KEY_FILE: {path} must hold exactly 32 bytes, found {len(seed)}")
     return seed

@@ -51,6 +51,4 @@ class LedgerCheckpoint(models.Model):
 
     class Meta:
         ordering = ["chain", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["chain", "seq"], name="ledger_checkpoint_chain_seq")
-        ]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="ledger_checkpoint_chain_seq")]

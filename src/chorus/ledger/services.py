@@ -128,9 +128,7 @@ class VerifyResult:
 
 
 def checkpoint_message(*, chain: str, seq: int, head_hash: str, signed_at: datetime) -> bytes:
-    return _canonical(
-        {"v": 1, "chain": chain, "seq": seq, "head": head_hash, "at": _timestamp(signed_at)}
-    )
+    return _canonical({"v": 1, "chain": chain, "seq": seq, "head": head_hash, "at": _timestamp(signed_at)})
 
 
 def ledger_verify(chain: str) -> VerifyResult:
@@ -142,25 +140,37 @@ def ledger_verify(chain: str) -> VerifyResult:
     for event in events.iterator(chunk_size=2000):
         if event.seq != expected_seq:
             return VerifyResult(
-                chain, expected_seq - 1, expected_prev,
-                f"expected event {expected_seq} but found {event.seq} "
-                "(an event was removed, inserted or renumbered)",
+                chain,
+                expected_seq - 1,
+                expected_prev,
+                f"expected event {expected_seq} but found {event.seq} (an event was removed, inserted or renumbered)",
                 expected_seq,
             )
         if event.prev_hash != expected_prev:
             return VerifyResult(
-                chain, expected_seq - 1, expected_prev,
-                f"event {event.seq} does not point at the event before it", event.seq,
+                chain,
+                expected_seq - 1,
+                expected_prev,
+                f"event {event.seq} does not point at the event before it",
+                event.seq,
             )
         recomputed = event_hash(
-            chain=event.chain, seq=event.seq, created_at=event.created_at, actor=event.actor,
-            action=event.action, refs=event.refs, payload_hash=event.payload_hash,
+            chain=event.chain,
+            seq=event.seq,
+            created_at=event.created_at,
+            actor=event.actor,
+            action=event.action,
+            refs=event.refs,
+            payload_hash=event.payload_hash,
             prev_hash=event.prev_hash,
         )
         if recomputed != event.hash:
             return VerifyResult(
-                chain, expected_seq - 1, expected_prev,
-                f"event {event.seq} was modified (its hash does not match its content)", event.seq,
+                chain,
+                expected_seq - 1,
+                expected_prev,
+                f"event {event.seq} was modified (its hash does not match its content)",
+                event.seq,
             )
         hashes[event.seq] = event.hash
         expected_prev = event.hash
@@ -169,9 +179,11 @@ def ledger_verify(chain: str) -> VerifyResult:
     head = LedgerHead.objects.filter(chain=chain).first()
     if head is not None and (head.seq != count or head.hash != expected_prev):
         return VerifyResult(
-            chain, count, expected_prev,
-            f"the chain ends at event {count} but its head says {head.seq} "
-            "(events were removed from the end)", count + 1,
+            chain,
+            count,
+            expected_prev,
+            f"the chain ends at event {count} but its head says {head.seq} (events were removed from the end)",
+            count + 1,
         )
     for checkpoint in LedgerCheckpoint.objects.filter(chain=chain):
         problem = checkpoint_problem(checkpoint, hashes.get(checkpoint.seq))
@@ -182,7 +194,9 @@ def ledger_verify(chain: str) -> VerifyResult:
 
 def checkpoint_problem(checkpoint: LedgerCheckpoint, event_hash_at_seq: str | None) -> str | None:
     message = checkpoint_message(
-        chain=checkpoint.chain, seq=checkpoint.seq, head_hash=checkpoint.head_hash,
+        chain=checkpoint.chain,
+        seq=checkpoint.seq,
+        head_hash=checkpoint.head_hash,
         signed_at=checkpoint.signed_at,
     )
     try:

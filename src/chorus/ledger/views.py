@@ -18,13 +18,17 @@ def ledger(request: HttpRequest) -> HttpResponse:
     chain = chain_for(member.organization_id)
     checkpoint = LedgerCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
     head = LedgerHead.objects.filter(chain=chain).first()
-    return render(request, "ledger/ledger.html", {
-        "chain": chain,
-        "head": head,
-        "checkpoint": checkpoint,
-        "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
-        "can_see_events": member.has_role("oversight"),
-    })
+    return render(
+        request,
+        "ledger/ledger.html",
+        {
+            "chain": chain,
+            "head": head,
+            "checkpoint": checkpoint,
+            "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
+            "can_see_events": member.has_role("oversight"),
+        },
+    )
 
 
 @member_required

@@ -16,4 +16,4 @@ class CsrfMiddleware(CsrfViewMiddleware):
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
             return request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
-        return bool(super()._origin_verified(request))
+        return bool(super()._origin_verified(request))  # type: ignore[misc]

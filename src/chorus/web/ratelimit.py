@@ -15,9 +15,7 @@ from chorus.web.models import RateLimit
 
 
 def _key(scope: str, subject: str) -> str:
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"{scope}\x00{subject}".encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(settings.SECRET_KEY.encode(), f"{scope}\x00{subject}".encode(), hashlib.sha256).hexdigest()
 
 
 def locked_until(scope: str, subject: str) -> datetime | None:
@@ -41,9 +39,9 @@ def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -
             RateLimit.objects.update_or_create(
                 key=key, defaults={"failures": 1, "window_started_at": now, "locked_until": None}
             )
-        newly_locked = RateLimit.objects.filter(
-            key=key, failures__gte=limit, locked_until__isnull=True
-        ).update(locked_until=now + window)
+        newly_locked = RateLimit.objects.filter(key=key, failures__gte=limit, locked_until__isnull=True).update(
+            locked_until=now + window
+        )
     return bool(newly_locked)
 
 

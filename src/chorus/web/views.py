@@ -25,11 +25,18 @@ def error_page(request: HttpRequest, status: int, title: str, detail: str) -> Ht
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_page(request, 400, _("Chorus could not read that request."), _("Nothing was changed. Please try again."))
+    return error_page(
+        request, 400, _("Chorus could not read that request."), _("Nothing was changed. Please try again.")
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_page(request, 403, _("You do not have access to this page."), _("If you think you should, ask your organization's administrator."))
+    return error_page(
+        request,
+        403,
+        _("You do not have access to this page."),
+        _("If you think you should, ask your organization's administrator."),
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -37,7 +44,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/error.html", {
-        "title": _("Something went wrong on our side."),
-        "detail": _("Nothing you sent was lost from your browser. Please try again in a moment."),
-    }, status=500)
+    return render(
+        request,
+        "web/error.html",
+        {
+            "title": _("Something went wrong on our side."),
+            "detail": _("Nothing you sent was lost from your browser. Please try again in a moment."),
+        },
+        status=500,
+    )

@@ -30,15 +30,21 @@ def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[
             expires_at=timezone.now() + timedelta(hours=settings.CHORUS_INVITATION_TTL_HOURS),
         )
         ledger_append(
-            organization_id=inviter.organization_id, actor=inviter.pseudonym, action="invitation.created",
+            organization_id=inviter.organization_id,
+            actor=inviter.pseudonym,
+            action="invitation.created",
             refs={"invitation": str(invitation.pk), "roles": sorted(roles)},
         )
         # Sent inside the transaction: if the mail server refuses, no dangling invitation.
-        mail.send("invitation", invitation.email, {
-            "organization": inviter.organization.name,
-            "path": f"/invitations/{token}/",
-            "hours": settings.CHORUS_INVITATION_TTL_HOURS,
-        })
+        mail.send(
+            "invitation",
+            invitation.email,
+            {
+                "organization": inviter.organization.name,
+                "path": f"/invitations/{token}/",
+                "hours": settings.CHORUS_INVITATION_TTL_HOURS,
+            },
+        )
     return invitation, token
 
 
@@ -47,18 +53,26 @@ def invitation_for_token(token: str) -> Invitation:
     invitation = None
     if tokens.plausible(token):
         invitation = (
-            Invitation.objects.select_related("organization")
-            .filter(token_hash=tokens.token_hash(token))
-            .first()
+            Invitation.objects.select_related("organization").filter(token_hash=tokens.token_hash(token)).first()
         )
     if invitation is None:
-        raise InvitationUnusable(_("This invitation link is not valid. Check that you copied the whole link from the email."))
+        raise InvitationUnusable(
+            _("This invitation link is not valid. Check that you copied the whole link from the email.")
+        )
     if invitation.accepted_at is not None:
-        raise InvitationUnusable(_("This invitation has already been used. If that was you, sign in instead; if it was not, tell your organization's administrator."))
+        raise InvitationUnusable(
+            _(
+                "This invitation has already been used. If that was you, sign in instead; if it was not, tell your organization's administrator."
+            )
+        )
     if invitation.revoked_at is not None:
-        raise InvitationUnusable(_("This invitation was withdrawn. Ask your organization's administrator for a new one."))
+        raise InvitationUnusable(
+            _("This invitation was withdrawn. Ask your organization's administrator for a new one.")
+        )
     if invitation.expires_at <= timezone.now():
-        raise InvitationUnusable(_("This invitation has expired. Ask your organization's administrator to send a new one."))
+        raise InvitationUnusable(
+            _("This invitation has expired. Ask your organization's administrator to send a new one.")
+        )
     return invitation
 
 
@@ -73,7 +87,11 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
         if not claimed:
             raise InvitationUnusable(_("This invitation has already been used."))
         if Member.objects.filter(email__iexact=invitation.email).exists():
-            raise InvitationUnusable(_("This email address already has a Chorus account. Ask the person who invited you to use a different address, or sign in."))
+            raise InvitationUnusable(
+                _(
+                    "This email address already has a Chorus account. Ask the person who invited you to use a different address, or sign in."
+                )
+            )
         try:
             member, recovery_code, vault_key = member_create(
                 organization=invitation.organization,
@@ -87,7 +105,9 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
             raise InvitationUnusable(_("This email address already has a Chorus account.")) from error
         Invitation.objects.filter(pk=invitation.pk).update(accepted_member=member)
         ledger_append(
-            organization_id=invitation.organization_id, actor=member.pseudonym, action="invitation.accepted",
+            organization_id=invitation.organization_id,
+            actor=member.pseudonym,
+            action="invitation.accepted",
             refs={"invitation": str(invitation.pk), "member": member.pseudonym},
         )
     return member, recovery_code, vault_key
@@ -95,11 +115,13 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
 
 def invitation_revoke(*, invitation: Invitation, actor: Member) -> None:
     with transaction.atomic():
-        revoked = Invitation.objects.filter(
-            pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         if revoked:
             ledger_append(
-                organization_id=invitation.organization_id, actor=actor.pseudonym, action="invitation.revoked",
+                organization_id=invitation.organization_id,
+                actor=actor.pseudonym,
+                action="invitation.revoked",
                 refs={"invitation": str(invitation.pk)},
             )

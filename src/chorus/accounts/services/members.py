@@ -12,7 +12,9 @@ def organization_create(*, name: str, slug: str) -> Organization:
     with transaction.atomic():
         organization = Organization.objects.create(name=name, slug=slug)
         ledger_append(
-            organization_id=organization.pk, actor="platform", action="organization.created",
+            organization_id=organization.pk,
+            actor="platform",
+            action="organization.created",
             refs={"organization": slug},
         )
     return organization
@@ -36,7 +38,9 @@ def member_create(
         recovery_code, vault_key = keyring.keyring_create(member, password)
         MemberRole.objects.bulk_create(MemberRole(member=member, role=role) for role in sorted(roles))
         ledger_append(
-            organization_id=organization.pk, actor=actor, action="member.created",
+            organization_id=organization.pk,
+            actor=actor,
+            action="member.created",
             refs={"member": member.pseudonym, "roles": sorted(roles)},
         )
     return member, recovery_code, vault_key
@@ -53,7 +57,9 @@ def member_set_roles(*, member: Member, roles: set[str], actor: Member) -> None:
         MemberRole.objects.filter(member=member).exclude(role__in=roles).delete()
         MemberRole.objects.bulk_create(MemberRole(member=member, role=role) for role in sorted(roles - current))
         ledger_append(
-            organization_id=member.organization_id, actor=actor.pseudonym, action="member.roles_changed",
+            organization_id=member.organization_id,
+            actor=actor.pseudonym,
+            action="member.roles_changed",
             refs={"member": member.pseudonym, "added": sorted(roles - current), "removed": sorted(current - roles)},
         )
     member.refresh_roles()
@@ -64,6 +70,8 @@ def recovery_code_replace(*, member: Member, vault_key: bytes) -> str:
     with transaction.atomic():
         code = keyring.keyring_new_recovery_code(member, vault_key)
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="recovery_code.replaced",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="recovery_code.replaced",
         )
     return code

@@ -24,16 +24,16 @@ def password_change(*, member: Member, current_password: str, new_password: str)
         vault_key = keyring.vault_from_password_key(member, wrapping)
         keyring.keyring_set_password(member, vault_key, new_password)
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="password.changed",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="password.changed",
         )
     return vault_key
 
 
 def password_reset_request(*, email: str) -> None:
     """Email a reset link if the address has an account; say nothing either way."""
-    member = Member.objects.select_related("organization").filter(
-        email=email.strip().lower(), is_active=True
-    ).first()
+    member = Member.objects.select_related("organization").filter(email=email.strip().lower(), is_active=True).first()
     if member is None:
         return
     token, digest = tokens.new_token()
@@ -45,12 +45,18 @@ def password_reset_request(*, email: str) -> None:
             expires_at=timezone.now() + timedelta(minutes=settings.CHORUS_PASSWORD_RESET_TTL_MINUTES),
         )
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="password.reset_requested",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="password.reset_requested",
         )
-        mail.send("password_reset", member.email, {
-            "path": f"/password-reset/{token}/",
-            "minutes": settings.CHORUS_PASSWORD_RESET_TTL_MINUTES,
-        })
+        mail.send(
+            "password_reset",
+            member.email,
+            {
+                "path": f"/password-reset/{token}/",
+                "minutes": settings.CHORUS_PASSWORD_RESET_TTL_MINUTES,
+            },
+        )
 
 
 def reset_for_token(token: str) -> PasswordReset:
@@ -58,7 +64,9 @@ def reset_for_token(token: str) -> PasswordReset:
     if tokens.plausible(token):
         reset = PasswordReset.objects.select_related("member").filter(token_hash=tokens.token_hash(token)).first()
     if reset is None:
-        raise ResetUnusable(_("This reset link is not valid. Check that you copied the whole link, or ask for a new one."))
+        raise ResetUnusable(
+            _("This reset link is not valid. Check that you copied the whole link, or ask for a new one.")
+        )
     if reset.used_at is not None:
         raise ResetUnusable(_("This reset link has already been used. Ask for a new one if you still need it."))
     if reset.expires_at <= timezone.now() or not reset.member.is_active:
@@ -77,9 +85,7 @@ class ResetDone:
         return f"ResetDone(member={self.member.pseudonym}, vault_kept={self.vault_kept})"
 
 
-def password_reset_complete(
-    *, token: str, new_password: str, recovery_code: str, second_factor_code: str
-) -> ResetDone:
+def password_reset_complete(*, token: str, new_password: str, recovery_code: str, second_factor_code: str) -> ResetDone:
     """Set a new password from an emailed link.
 
     With the recovery code the vault is kept; without it a new, empty vault is made,
@@ -96,14 +102,20 @@ def password_reset_complete(
             raise ResetUnusable(_("This reset link has already been used."))
         vault_key = keyring.vault_from_recovery_code(member, recovery_code) if recovery_code.strip() else None
         if recovery_code.strip() and vault_key is None:
-            raise WrongCode(_("That recovery code does not match this account. Check it, or leave it empty to start a new, empty vault."))
+            raise WrongCode(
+                _(
+                    "That recovery code does not match this account. Check it, or leave it empty to start a new, empty vault."
+                )
+            )
         if vault_key is not None:
             keyring.keyring_set_password(member, vault_key, new_password)
             new_code = None
         else:
             new_code, vault_key = keyring.keyring_replace(member, new_password)
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="password.reset",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="password.reset",
             refs={"vault_kept": new_code is None},
         )
     return ResetDone(member=member, vault_key=vault_key, vault_kept=new_code is None, new_recovery_code=new_code)

@@ -52,9 +52,7 @@ def _count_failure(member: Member | None, email: str, ip: str, step: str) -> Non
     organization_id = member.organization_id if member else None
     actor = member.pseudonym if member else "unknown"
     with transaction.atomic():
-        ledger_append(
-            organization_id=organization_id, actor=actor, action="signin.failed", refs={"step": step}
-        )
+        ledger_append(organization_id=organization_id, actor=actor, action="signin.failed", refs={"step": step})
         locked_address = ratelimit.record_failure(
             _BY_ADDRESS, email, limit=settings.CHORUS_SIGNIN_MAX_FAILURES, window=_window()
         )
@@ -63,7 +61,9 @@ def _count_failure(member: Member | None, email: str, ip: str, step: str) -> Non
         )
         if locked_address or locked_network:
             ledger_append(
-                organization_id=organization_id, actor=actor, action="signin.locked",
+                organization_id=organization_id,
+                actor=actor,
+                action="signin.locked",
                 refs={"by": "address" if locked_address else "network"},
             )
 
@@ -87,14 +87,20 @@ def sign_in_second_factor(*, member: Member, code: str, ip: str) -> None:
     _check_not_locked(member.email, ip)
     if not two_factor_check(member=member, code=code):
         _count_failure(member, member.email, ip, "second_factor")
-        raise WrongCode(_("That code did not work. Codes change every 30 seconds: use the one your app shows now, or one of your backup codes."))
+        raise WrongCode(
+            _(
+                "That code did not work. Codes change every 30 seconds: use the one your app shows now, or one of your backup codes."
+            )
+        )
 
 
 def sign_in_succeeded(*, member: Member, ip: str) -> None:
     ratelimit.clear(_BY_ADDRESS, member.email)
     Member.objects.filter(pk=member.pk).update(last_login=timezone.now())
     ledger_append(
-        organization_id=member.organization_id, actor=member.pseudonym, action="signin.succeeded",
+        organization_id=member.organization_id,
+        actor=member.pseudonym,
+        action="signin.succeeded",
         refs={"second_factor": member.has_two_factor},
     )
 

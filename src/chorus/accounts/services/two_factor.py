@@ -75,7 +75,9 @@ def two_factor_enrol(*, member: Member, secret: str, code: str) -> list[str] | N
         )
         backup_codes = _replace_backup_codes(member)
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="two_factor.enrolled",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="two_factor.enrolled",
             refs={"member": member.pseudonym},
         )
     return backup_codes
@@ -88,9 +90,7 @@ def _backup_hash(member: Member, canonical: str) -> str:
 def _replace_backup_codes(member: Member) -> list[str]:
     BackupCode.objects.filter(member=member).delete()
     fresh = [codes.new_code(_BACKUP_BITS) for _ in range(BACKUP_CODE_COUNT)]
-    BackupCode.objects.bulk_create(
-        BackupCode(member=member, code_hash=_backup_hash(member, code)) for code in fresh
-    )
+    BackupCode.objects.bulk_create(BackupCode(member=member, code_hash=_backup_hash(member, code)) for code in fresh)
     return fresh
 
 
@@ -98,7 +98,9 @@ def backup_codes_regenerate(*, member: Member) -> list[str]:
     with transaction.atomic():
         fresh = _replace_backup_codes(member)
         ledger_append(
-            organization_id=member.organization_id, actor=member.pseudonym, action="two_factor.backup_codes_replaced",
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="two_factor.backup_codes_replaced",
             refs={"member": member.pseudonym},
         )
     return fresh
@@ -112,9 +114,7 @@ def two_factor_check(*, member: Member, code: str, at: float | None = None) -> b
     step = _matching_step(_unwrap(member, bytes(device.secret_wrapped)), code, at or time.time())
     if step is not None:
         # Conditional update: two requests racing with one code, only one wins.
-        return bool(
-            TwoFactor.objects.filter(member=member, last_step__lt=step).update(last_step=step)
-        )
+        return bool(TwoFactor.objects.filter(member=member, last_step__lt=step).update(last_step=step))
     try:
         canonical = codes.normalize_code(code, bits=_BACKUP_BITS)
     except MalformedInput:

@@ -34,8 +34,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 logout(request)
             complete_sign_in(request, member, vault_key)
             # Rendered here, never stored: the code exists only in this response.
-            return render(request, "accounts/recovery_code.html", {
-                "recovery_code": recovery_code, "new_member": True,
-                "must_enrol": member.requires_two_factor,
-            })
+            return render(
+                request,
+                "accounts/recovery_code.html",
+                {
+                    "recovery_code": recovery_code,
+                    "new_member": True,
+                    "must_enrol": member.requires_two_factor,
+                },
+            )
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation, "error": error})

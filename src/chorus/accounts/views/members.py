@@ -22,12 +22,16 @@ from chorus.accounts.services.members import member_set_roles
 def members(request: HttpRequest) -> HttpResponse:
     admin = require_admin(request)
     people = Member.objects.in_organization(admin.organization).order_by("display_name").prefetch_related("roles")
-    return render(request, "accounts/members.html", {
-        "people": [(person, {role.role for role in person.roles.all()}) for person in people],
-        "roles": ROLES,
-        "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],
-        "form": InviteForm(),
-    })
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "people": [(person, {role.role for role in person.roles.all()}) for person in people],
+            "roles": ROLES,
+            "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],
+            "form": InviteForm(),
+        },
+    )
 
 
 @member_required
@@ -39,7 +43,12 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         try:
             invitation_create(inviter=admin, email=form.cleaned_data["email"], roles=set(form.cleaned_data["roles"]))
         except (OSError, SMTPException):
-            form.add_error(None, _("The invitation email could not be sent, so no invitation was made. Check the mail settings and try again."))
+            form.add_error(
+                None,
+                _(
+                    "The invitation email could not be sent, so no invitation was made. Check the mail settings and try again."
+                ),
+            )
             return render(request, "accounts/invitation_new.html", {"form": form})
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
         return redirect("members")

@@ -26,7 +26,9 @@ def client_ip(request: HttpRequest) -> str:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("home")
 
@@ -56,7 +58,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 complete_sign_in(request, accepted.member, accepted.vault_key)
                 return HttpResponseRedirect(_next_url(request))
             request.session.cycle_key()
-            request.session[_PENDING] = {"member": str(accepted.member.pk), "at": time.time(), "next": _next_url(request)}
+            request.session[_PENDING] = {
+                "member": str(accepted.member.pk),
+                "at": time.time(),
+                "next": _next_url(request),
+            }
             vault.pending_open(request, str(accepted.member.pk), accepted.vault_key)
             return redirect("sign_in_two_factor")
     return render(request, "accounts/sign_in.html", {"form": form, "error": error, "next": request.GET.get("next", "")})
@@ -66,8 +72,10 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(_PENDING)
     member = None
-    if isinstance(pending, dict) and time.time() - float(pending.get("at", 0)) < _PENDING_SECONDS:
-        member = Member.objects.select_related("organization").filter(pk=pending.get("member"), is_active=True).first()
+    if not isinstance(pending, dict):
+        pending = {}
+    elif time.time() - float(pending.get("at", 0)) < _PENDING_SECONDS:
+        member = Member.objects.select_related("organization").filter(pk=str(pending["member"]), is_active=True).first()
     vault_key = vault.pending_key(request, str(member.pk)) if member else None
     if member is None or vault_key is None:
         request.session.pop(_PENDING, None)

@@ -4,54 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LedgerHead',
+            name="LedgerHead",
             fields=[
-                ('chain', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField()),
-                ('hash', models.CharField(max_length=64)),
+                ("chain", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("seq", models.BigIntegerField()),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerCheckpoint',
+            name="LedgerCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('seq', models.BigIntegerField()),
-                ('head_hash', models.CharField(max_length=64)),
-                ('signed_at', models.DateTimeField()),
-                ('public_key', models.CharField(max_length=64)),
-                ('signature', models.CharField(max_length=128)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(max_length=64)),
+                ("seq", models.BigIntegerField()),
+                ("head_hash", models.CharField(max_length=64)),
+                ("signed_at", models.DateTimeField()),
+                ("public_key", models.CharField(max_length=64)),
+                ("signature", models.CharField(max_length=128)),
             ],
             options={
-                'ordering': ['chain', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='ledger_checkpoint_chain_seq')],
+                "ordering": ["chain", "seq"],
+                "constraints": [models.UniqueConstraint(fields=("chain", "seq"), name="ledger_checkpoint_chain_seq")],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEvent',
+            name="LedgerEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('seq', models.BigIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.CharField(help_text='Pseudonym of who acted.', max_length=64)),
-                ('action', models.CharField(max_length=64)),
-                ('refs', models.JSONField(default=dict, help_text='Pseudonymous object references.')),
-                ('payload_hash', models.CharField(max_length=64)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(max_length=64)),
+                ("seq", models.BigIntegerField()),
+                ("created_at", models.DateTimeField()),
+                ("actor", models.CharField(help_text="Pseudonym of who acted.", max_length=64)),
+                ("action", models.CharField(max_length=64)),
+                ("refs", models.JSONField(default=dict, help_text="Pseudonymous object references.")),
+                ("payload_hash", models.CharField(max_length=64)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['chain', 'seq'],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='ledger_event_chain_seq'), models.CheckConstraint(condition=models.Q(('seq__gte', 1)), name='ledger_event_seq_positive')],
+                "ordering": ["chain", "seq"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "seq"), name="ledger_event_chain_seq"),
+                    models.CheckConstraint(condition=models.Q(("seq__gte", 1)), name="ledger_event_seq_positive"),
+                ],
             },
         ),
     ]

@@ -52,13 +52,18 @@ class Command(BaseCommand):
                     continue
                 roles = set() if persona == "survivor" else {persona}
                 member, _code, _vault = member_create(
-                    organization=organization, email=email, display_name=f"Demo {persona.replace('_', ' ')}",
-                    password=DEMO_PASSWORD.format(role=persona), roles=roles, actor="demo",
+                    organization=organization,
+                    email=email,
+                    display_name=f"Demo {persona.replace('_', ' ')}",
+                    password=DEMO_PASSWORD.format(role=persona),
+                    roles=roles,
+                    actor="demo",
                 )
                 if member.requires_two_factor:
                     secret = demo_totp_secret(persona)
                     TwoFactor.objects.create(
-                        member=member, secret_wrapped=two_factor._wrap(member, secret),
+                        member=member,
+                        secret_wrapped=two_factor._wrap(member, secret),
                         confirmed_at=member.created_at,
                     )
                 created += 1

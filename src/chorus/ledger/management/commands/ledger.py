@@ -35,8 +35,10 @@ class Command(BaseCommand):
         checkpoint.add_argument("--out", type=Path, help="Also write the checkpoint(s) as JSON here.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        chains = [options["chain"]] if options.get("chain") else list(
-            LedgerHead.objects.order_by("chain").values_list("chain", flat=True)
+        chains = (
+            [options["chain"]]
+            if options.get("chain")
+            else list(LedgerHead.objects.order_by("chain").values_list("chain", flat=True))
         )
         if options["action"] == "verify":
             self._verify(chains, options.get("checkpoint"))
