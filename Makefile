@@ -1,5 +1,5 @@
 # Chorus: `make run` serves the demo, `make test` runs every check. Both set up what they need.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -8,7 +8,7 @@ PORT ?= 8000
 .PHONY: run test setup setup-dev lint typecheck test-sqlite test-postgres bench clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) is needed (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "make: Python 3.11 is needed (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
 
