@@ -135,3 +135,24 @@ def test_a_bad_checkpoint_file_is_a_clear_error(tmp_path: Path, db: None) -> Non
 
     with pytest.raises(CommandError, match="cannot read checkpoint file"):
         call_command("ledger", "verify", "--checkpoint", str(bad), stdout=StringIO())
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_a_checkpoint_re_signed_with_another_key_is_caught() -> None:
+    from chorus.crypto import signing
+    from chorus.ledger.models import LedgerCheckpoint
+    from chorus.ledger.services import checkpoint_message
+
+    _append(3)
+    checkpoint = ledger_checkpoint(CHAIN)
+    assert checkpoint is not None
+    # Whoever can rewrite the database forges event 3 and signs a checkpoint for it with a key of their own.
+    forged_seed = bytes(range(32))
+    _raw("UPDATE ledger_ledgerevent SET action = 'forged' WHERE seq = 3")
+    message = checkpoint_message(chain=CHAIN, seq=3, head_hash=checkpoint.head_hash, signed_at=checkpoint.signed_at)
+    LedgerCheckpoint.objects.filter(pk=checkpoint.pk).update(
+        public_key=signing.public_key_for(forged_seed).hex(), signature=signing.sign(forged_seed, message).hex()
+    )
+    _raw("UPDATE ledger_ledgerevent SET action = 'test.step' WHERE seq = 3")
+    result = ledger_verify(CHAIN)
+    assert result.problem == "the checkpoint at event 3 is signed by a key that is not this deployment's"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
 from chorus.config.env import ImproperSetting, read
+from chorus.config.keyfiles import read_or_create
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -17,18 +17,7 @@ DATA_DIR = _data_dir if _data_dir.is_absolute() else REPO_ROOT / _data_dir
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _generated_secret(path: Path, size: int) -> bytes:
-    """Read a key file, creating it (owner-only) the first time."""
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_bytes(secrets.token_bytes(size))
-    data = path.read_bytes()
-    if len(data) != size:
-        raise ImproperSetting(f"{path}: expected {size} bytes of key material, found {len(data)}")
-    return data
-
-
-SECRET_KEY = read("CHORUS_SECRET_KEY") or _generated_secret(DATA_DIR / "secret-key", 48).hex()
+SECRET_KEY = read("CHORUS_SECRET_KEY") or read_or_create(DATA_DIR / "secret-key", 48, setting="CHORUS_SECRET_KEY").hex()
 DEBUG = read("CHORUS_DEBUG")
 ALLOWED_HOSTS = read("CHORUS_ALLOWED_HOSTS")
 CHORUS_BASE_URL = read("CHORUS_BASE_URL")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 
-from chorus.config.env import ImproperSetting
+from chorus.config.keyfiles import read_or_create
+from chorus.crypto import signing
+
+_SETTING = "CHORUS_LEDGER_SIGNING_KEY_FILE"
 
 
 def checkpoint_seed() -> bytes:
-    path = settings.CHORUS_LEDGER_SIGNING_KEY_PATH
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_bytes(secrets.token_bytes(32))
-    seed = path.read_bytes()
-    if len(seed) != 32:
-        raise ImproperSetting(f"CHORUS_LEDGER_SIGNING_KEY_FILE: {path} must hold exactly 32 bytes, found {len(seed)}")
-    return seed
+    return read_or_create(settings.CHORUS_LEDGER_SIGNING_KEY_PATH, 32, setting=_SETTING)
+
+
+def trusted_public_key() -> str | None:
+    """This deployment's checkpoint key, or None where no key was ever made (nothing signed)."""
+    if not settings.CHORUS_LEDGER_SIGNING_KEY_PATH.exists():
+        return None
+    return signing.public_key_for(checkpoint_seed()).hex()

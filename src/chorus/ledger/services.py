@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from chorus.crypto import signing
 from chorus.crypto.errors import BadSignature
-from chorus.ledger.keys import checkpoint_seed
+from chorus.ledger.keys import checkpoint_seed, trusted_public_key
 from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
 
 GENESIS_HASH = "0" * 64
@@ -37,27 +37,18 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def event_hash(
-    *,
-    chain: str,
-    seq: int,
-    created_at: datetime,
-    actor: str,
-    action: str,
-    refs: Mapping[str, Any],
-    payload_hash: str,
-    prev_hash: str,
-) -> str:
+def event_hash(event: LedgerEvent) -> str:
+    """The hash an event must carry: over every field but itself."""
     body = {
         "v": 1,
-        "chain": chain,
-        "seq": seq,
-        "at": _timestamp(created_at),
-        "actor": actor,
-        "action": action,
-        "refs": refs,
-        "payload": payload_hash,
-        "prev": prev_hash,
+        "chain": event.chain,
+        "seq": event.seq,
+        "at": _timestamp(event.created_at),
+        "actor": event.actor,
+        "action": event.action,
+        "refs": event.refs,
+        "payload": event.payload_hash,
+        "prev": event.prev_hash,
     }
     return hashlib.sha256(_canonical(body)).hexdigest()
 
@@ -86,31 +77,19 @@ def ledger_append(
                     head = LedgerHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
             except IntegrityError:
                 head = LedgerHead.objects.select_for_update().get(chain=chain)
-        created_at = timezone.now()
-        seq = head.seq + 1
-        digest = payload_digest(payload)
-        this_hash = event_hash(
+        event = LedgerEvent(
             chain=chain,
-            seq=seq,
-            created_at=created_at,
+            seq=head.seq + 1,
+            created_at=timezone.now(),
             actor=actor,
             action=action,
             refs=refs,
-            payload_hash=digest,
+            payload_hash=payload_digest(payload),
             prev_hash=head.hash,
         )
-        event = LedgerEvent.objects.create(
-            chain=chain,
-            seq=seq,
-            created_at=created_at,
-            actor=actor,
-            action=action,
-            refs=refs,
-            payload_hash=digest,
-            prev_hash=head.hash,
-            hash=this_hash,
-        )
-        LedgerHead.objects.filter(chain=chain).update(seq=seq, hash=this_hash)
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        LedgerHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
 
 
@@ -133,66 +112,52 @@ def checkpoint_message(*, chain: str, seq: int, head_hash: str, signed_at: datet
 
 def ledger_verify(chain: str) -> VerifyResult:
     """Walk the chain from its start; name the first event that does not fit."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    hashes: dict[int, str] = {}
-    events = LedgerEvent.objects.filter(chain=chain).order_by("seq", "id")
-    for event in events.iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return VerifyResult(
-                chain,
-                expected_seq - 1,
-                expected_prev,
-                f"expected event {expected_seq} but found {event.seq} (an event was removed, inserted or renumbered)",
-                expected_seq,
+    checkpoints = list(LedgerCheckpoint.objects.filter(chain=chain))
+    wanted = {checkpoint.seq for checkpoint in checkpoints}
+    hashes: dict[int, str] = {}  # only at checkpointed events, so memory stays flat
+    count, head_hash = 0, GENESIS_HASH
+
+    def broken(problem: str, seq: int) -> VerifyResult:
+        return VerifyResult(chain, count, head_hash, problem, seq)
+
+    for event in LedgerEvent.objects.filter(chain=chain).order_by("seq", "id").iterator(chunk_size=2000):
+        if event.seq != count + 1:
+            return broken(
+                f"expected event {count + 1} but found {event.seq} (an event was removed, inserted or renumbered)",
+                count + 1,
             )
-        if event.prev_hash != expected_prev:
-            return VerifyResult(
-                chain,
-                expected_seq - 1,
-                expected_prev,
-                f"event {event.seq} does not point at the event before it",
-                event.seq,
-            )
-        recomputed = event_hash(
-            chain=event.chain,
-            seq=event.seq,
-            created_at=event.created_at,
-            actor=event.actor,
-            action=event.action,
-            refs=event.refs,
-            payload_hash=event.payload_hash,
-            prev_hash=event.prev_hash,
-        )
-        if recomputed != event.hash:
-            return VerifyResult(
-                chain,
-                expected_seq - 1,
-                expected_prev,
-                f"event {event.seq} was modified (its hash does not match its content)",
-                event.seq,
-            )
-        hashes[event.seq] = event.hash
-        expected_prev = event.hash
-        expected_seq += 1
-    count = expected_seq - 1
+        if event.prev_hash != head_hash:
+            return broken(f"event {event.seq} does not point at the event before it", event.seq)
+        if event_hash(event) != event.hash:
+            return broken(f"event {event.seq} was modified (its hash does not match its content)", event.seq)
+        if event.seq in wanted:
+            hashes[event.seq] = event.hash
+        count, head_hash = event.seq, event.hash
     head = LedgerHead.objects.filter(chain=chain).first()
-    if head is not None and (head.seq != count or head.hash != expected_prev):
-        return VerifyResult(
-            chain,
-            count,
-            expected_prev,
+    if head is not None and (head.seq != count or head.hash != head_hash):
+        return broken(
             f"the chain ends at event {count} but its head says {head.seq} (events were removed from the end)",
             count + 1,
         )
-    for checkpoint in LedgerCheckpoint.objects.filter(chain=chain):
-        problem = checkpoint_problem(checkpoint, hashes.get(checkpoint.seq))
+    trusted = trusted_public_key()
+    for checkpoint in checkpoints:
+        problem = checkpoint_problem(checkpoint, hashes.get(checkpoint.seq), trusted_key=trusted)
         if problem:
-            return VerifyResult(chain, count, expected_prev, problem, checkpoint.seq)
-    return VerifyResult(chain, count, expected_prev)
+            return broken(problem, checkpoint.seq)
+    return VerifyResult(chain, count, head_hash)
 
 
-def checkpoint_problem(checkpoint: LedgerCheckpoint, event_hash_at_seq: str | None) -> str | None:
+def checkpoint_problem(
+    checkpoint: LedgerCheckpoint, event_hash_at_seq: str | None, *, trusted_key: str | None = None
+) -> str | None:
+    """Why ``checkpoint`` does not vouch for the event hash at its sequence, or None.
+
+    A checkpoint stored in the database names its own public key, which whoever can
+    rewrite the database could replace; so where this deployment's key is known, the
+    checkpoint must be signed by it.
+    """
+    if trusted_key is not None and checkpoint.public_key != trusted_key:
+        return f"the checkpoint at event {checkpoint.seq} is signed by a key that is not this deployment's"
     message = checkpoint_message(
         chain=checkpoint.chain,
         seq=checkpoint.seq,
@@ -203,6 +168,8 @@ def checkpoint_problem(checkpoint: LedgerCheckpoint, event_hash_at_seq: str | No
         signing.verify(bytes.fromhex(checkpoint.public_key), message, bytes.fromhex(checkpoint.signature))
     except (BadSignature, ValueError):
         return f"the checkpoint at event {checkpoint.seq} has a bad signature"
+    if event_hash_at_seq is None:
+        return f"event {checkpoint.seq} named by the checkpoint is missing (the chain was truncated)"
     if event_hash_at_seq != checkpoint.head_hash:
         return f"event {checkpoint.seq} differs from the signed checkpoint"
     return None
@@ -230,24 +197,21 @@ def ledger_checkpoint(chain: str) -> LedgerCheckpoint | None:
         )
 
 
-def verify_against_checkpoint(chain: str, checkpoint: Mapping[str, Any]) -> str | None:
+def verify_against_checkpoint(chain: str, data: Mapping[str, Any]) -> str | None:
     """Check the stored chain against a checkpoint kept outside the database."""
     try:
-        seq = int(checkpoint["seq"])
-        head_hash = str(checkpoint["head_hash"])
-        signed_at = datetime.fromisoformat(str(checkpoint["signed_at"]))
-        message = checkpoint_message(chain=chain, seq=seq, head_hash=head_hash, signed_at=signed_at)
-        signing.verify(
-            bytes.fromhex(str(checkpoint["public_key"])), message, bytes.fromhex(str(checkpoint["signature"]))
+        checkpoint = LedgerCheckpoint(
+            chain=chain,
+            seq=int(data["seq"]),
+            head_hash=str(data["head_hash"]),
+            signed_at=datetime.fromisoformat(str(data["signed_at"])),
+            public_key=str(data["public_key"]),
+            signature=str(data["signature"]),
         )
-    except (KeyError, ValueError, TypeError, BadSignature):
+    except (KeyError, ValueError, TypeError):
         return "the checkpoint file is not a valid signed checkpoint for this chain"
-    event = LedgerEvent.objects.filter(chain=chain, seq=seq).first()
-    if event is None:
-        return f"event {seq} named by the checkpoint is missing (the chain was truncated)"
-    if event.hash != head_hash:
-        return f"event {seq} differs from the signed checkpoint"
-    return None
+    event = LedgerEvent.objects.filter(chain=chain, seq=checkpoint.seq).first()
+    return checkpoint_problem(checkpoint, event.hash if event else None)
 
 
 def checkpoint_as_dict(checkpoint: LedgerCheckpoint) -> dict[str, Any]:
