@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import BasePasswordHasher
 
 from chorus.crypto import kdf
-from chorus.crypto.errors import MalformedInput
 
 
 def current_params() -> kdf.Argon2Params:
@@ -24,19 +23,10 @@ class VaultArgon2idHasher(BasePasswordHasher):
         return ""
 
     def encode(self, password: str, salt: str) -> str:
-        import secrets
-
-        raw_salt = secrets.token_bytes(kdf.SALT_SIZE)
-        params = current_params()
-        derived = kdf.derive_from_password(password, raw_salt, params)
-        return kdf.encode_password_hash(raw_salt, params, derived.verifier)
+        return kdf.hash_password(password, current_params())[0]
 
     def verify(self, password: str, encoded: str) -> bool:
-        try:
-            salt, params, verifier = kdf.decode_password_hash(encoded)
-        except MalformedInput:
-            return False
-        return kdf.verifier_matches(verifier, kdf.derive_from_password(password, salt, params))
+        return kdf.check_password(password, encoded) is not None
 
     def safe_summary(self, encoded: str) -> dict[Any, Any]:
         return {"algorithm": self.algorithm}

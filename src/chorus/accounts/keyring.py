@@ -15,7 +15,7 @@ from chorus.accounts.models import Member, MemberKeys
 from chorus.crypto import codes, envelope, kdf
 from chorus.crypto.errors import DecryptionError, MalformedInput
 
-# A fixed hash used when no member matches an address, so a failed sign-in for an
+# A fixed salt used when no member matches an address, so a failed sign-in for an
 # unknown address costs the same Argon2id run as one for a real account.
 _DUMMY_SALT = b"chorus-no-member"
 
@@ -24,11 +24,21 @@ def _ctx(kind: str, member: Member) -> str:
     return f"{kind}:{member.pk}"
 
 
-def _hash_password(password: str) -> tuple[str, bytes]:
+def _set_password(member: Member, password: str) -> bytes:
+    """Store a new password hash; return the password's wrapping key."""
+    encoded, derived = kdf.hash_password(password, current_params())
+    member.password = encoded
+    member.save(update_fields=["password"])
+    return derived.wrapping_key
+
+
+def _wrap_for_recovery(member: Member, vault_key: bytes) -> tuple[str, dict[str, bytes]]:
+    """A new recovery code and the MemberKeys fields that let it open ``vault_key``."""
+    recovery_code = codes.new_code()
     salt = secrets.token_bytes(kdf.SALT_SIZE)
-    params = current_params()
-    derived = kdf.derive_from_password(password, salt, params)
-    return kdf.encode_password_hash(salt, params, derived.verifier), derived.wrapping_key
+    derived = kdf.derive_from_code(codes.code_bytes(recovery_code), salt)
+    wrapped = envelope.wrap_key(derived.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member))
+    return recovery_code, {"vault_by_recovery": wrapped, "recovery_salt": salt}
 
 
 def password_wrapping_key(member: Member | None, password: str) -> bytes | None:
@@ -36,44 +46,32 @@ def password_wrapping_key(member: Member | None, password: str) -> bytes | None:
     if member is None or not kdf.is_password_hash(member.password):
         kdf.derive_from_password(password, _DUMMY_SALT, current_params())
         return None
-    try:
-        salt, params, verifier = kdf.decode_password_hash(member.password)
-    except MalformedInput:
-        return None
-    derived = kdf.derive_from_password(password, salt, params)
-    return derived.wrapping_key if kdf.verifier_matches(verifier, derived) else None
+    derived = kdf.check_password(password, member.password)
+    return derived.wrapping_key if derived else None
 
 
 def keyring_create(member: Member, password: str) -> tuple[str, bytes]:
-    """Give a new member a password, vault key, recovery code and key pair.
+    """Give a member a password and a new, empty vault: vault key, recovery code, key pair.
 
+    Used when a member joins, and on a password reset without the recovery code
+    (then what the old vault key protected can no longer be opened by anyone).
     Returns (recovery code, vault key). The caller saves ``member`` first.
     """
-    encoded, wrapping = _hash_password(password)
-    member.password = encoded
-    member.save(update_fields=["password"])
+    wrapping = _set_password(member, password)
     vault_key = envelope.random_key()
-    recovery_code = codes.new_code()
-    _store_keys(member, vault_key, wrapping, recovery_code, envelope.generate_key_pair())
-    return recovery_code, vault_key
-
-
-def _store_keys(member: Member, vault_key: bytes, wrapping: bytes, recovery_code: str, pair: envelope.KeyPair) -> None:
-    recovery_salt = secrets.token_bytes(kdf.SALT_SIZE)
-    recovery = kdf.derive_from_code(codes.code_bytes(recovery_code), recovery_salt)
+    pair = envelope.generate_key_pair()
+    recovery_code, recovery_fields = _wrap_for_recovery(member, vault_key)
     MemberKeys.objects.update_or_create(
         member=member,
         defaults={
             "public_key": pair.public_key,
             "private_key_wrapped": envelope.wrap_key(vault_key, pair.private_key, context=_ctx("private-key", member)),
             "vault_by_password": envelope.wrap_key(wrapping, vault_key, context=_ctx("vault-by-password", member)),
-            "vault_by_recovery": envelope.wrap_key(
-                recovery.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)
-            ),
-            "recovery_salt": recovery_salt,
+            **recovery_fields,
             "updated_at": timezone.now(),
         },
     )
+    return recovery_code, vault_key
 
 
 def vault_from_password_key(member: Member, wrapping: bytes) -> bytes:
@@ -103,36 +101,14 @@ def private_key(member: Member, vault_key: bytes) -> bytes:
 
 def keyring_set_password(member: Member, vault_key: bytes, new_password: str) -> None:
     """Re-wrap the same vault key for a new password: nothing written before is lost."""
-    encoded, wrapping = _hash_password(new_password)
-    member.password = encoded
-    member.save(update_fields=["password"])
+    wrapping = _set_password(member, new_password)
     MemberKeys.objects.filter(member=member).update(
         vault_by_password=envelope.wrap_key(wrapping, vault_key, context=_ctx("vault-by-password", member)),
         updated_at=timezone.now(),
     )
 
 
-def keyring_replace(member: Member, new_password: str) -> tuple[str, bytes]:
-    """Start a new, empty vault (password reset without the recovery code).
-
-    What the old vault key protected can no longer be opened by anyone.
-    """
-    encoded, wrapping = _hash_password(new_password)
-    member.password = encoded
-    member.save(update_fields=["password"])
-    vault_key = envelope.random_key()
-    recovery_code = codes.new_code()
-    _store_keys(member, vault_key, wrapping, recovery_code, envelope.generate_key_pair())
-    return recovery_code, vault_key
-
-
 def keyring_new_recovery_code(member: Member, vault_key: bytes) -> str:
-    recovery_code = codes.new_code()
-    recovery_salt = secrets.token_bytes(kdf.SALT_SIZE)
-    derived = kdf.derive_from_code(codes.code_bytes(recovery_code), recovery_salt)
-    MemberKeys.objects.filter(member=member).update(
-        vault_by_recovery=envelope.wrap_key(derived.wrapping_key, vault_key, context=_ctx("vault-by-recovery", member)),
-        recovery_salt=recovery_salt,
-        updated_at=timezone.now(),
-    )
+    recovery_code, recovery_fields = _wrap_for_recovery(member, vault_key)
+    MemberKeys.objects.filter(member=member).update(**recovery_fields, updated_at=timezone.now())
     return recovery_code

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
@@ -98,6 +99,23 @@ def decode_password_hash(encoded: str) -> tuple[bytes, Argon2Params, bytes]:
         )
     except ValueError as error:
         raise MalformedInput("not a Chorus password hash") from error
+
+
+def hash_password(password: str, params: Argon2Params) -> tuple[str, DerivedKeys]:
+    """A new salted hash of ``password`` to store, and the keys derived with it."""
+    salt = secrets.token_bytes(SALT_SIZE)
+    derived = derive_from_password(password, salt, params)
+    return encode_password_hash(salt, params, derived.verifier), derived
+
+
+def check_password(password: str, encoded: str) -> DerivedKeys | None:
+    """The derived keys if ``password`` matches the stored hash; None otherwise."""
+    try:
+        salt, params, verifier = decode_password_hash(encoded)
+    except MalformedInput:
+        return None
+    derived = derive_from_password(password, salt, params)
+    return derived if verifier_matches(verifier, derived) else None
 
 
 def verifier_matches(expected: bytes, derived: DerivedKeys) -> bool:

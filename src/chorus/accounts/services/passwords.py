@@ -111,7 +111,7 @@ def password_reset_complete(*, token: str, new_password: str, recovery_code: str
             keyring.keyring_set_password(member, vault_key, new_password)
             new_code = None
         else:
-            new_code, vault_key = keyring.keyring_replace(member, new_password)
+            new_code, vault_key = keyring.keyring_create(member, new_password)
         ledger_append(
             organization_id=member.organization_id,
             actor=member.pseudonym,
