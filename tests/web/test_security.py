@@ -133,3 +133,13 @@ def test_a_null_origin_is_trusted_only_when_the_browser_says_same_origin(
         headers=headers,
     )
     assert response.status_code == status
+
+
+def test_a_server_error_page_needs_no_database() -> None:
+    from django.test import RequestFactory
+
+    from chorus.web.views import server_error
+
+    response = server_error(RequestFactory().get("/"))  # no db fixture: any query would fail
+    assert response.status_code == 500
+    assert "Something went wrong on our side." in response.content.decode()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from chorus.accounts.models import Invitation, Member
 
@@ -17,11 +21,15 @@ def signed_in_member(request: HttpRequest) -> Member:
     return user
 
 
-def require_admin(request: HttpRequest) -> Member:
+def require_role(request: HttpRequest, role: str) -> Member:
     member = signed_in_member(request)
-    if not member.has_role("admin"):
+    if not member.has_role(role):
         raise PermissionDenied
     return member
+
+
+def require_admin(request: HttpRequest) -> Member:
+    return require_role(request, "admin")
 
 
 def get_member_for_admin(request: HttpRequest, member_id: UUID) -> tuple[Member, Member]:
@@ -41,14 +49,11 @@ def get_invitation_for_admin(request: HttpRequest, invitation_id: UUID) -> tuple
     return admin, invitation
 
 
-def member_required(view):  # type: ignore[no-untyped-def]
+def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Send visitors who are not signed in to the sign-in page, then back."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)

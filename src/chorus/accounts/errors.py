@@ -23,3 +23,7 @@ class WrongCode(AccountError):
 
 class ResetUnusable(AccountError):
     pass
+
+
+class LastAdministrator(AccountError):
+    pass

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -74,14 +74,10 @@ class Member(AbstractBaseUser):
 
     @property
     def has_two_factor(self) -> bool:
-        return TwoFactor.objects.filter(member=self, confirmed_at__isnull=False).exists()
+        return TwoFactor.objects.filter(member=self).exists()
 
     def refresh_roles(self) -> None:
         self.__dict__.pop("_role_codes", None)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.email = self.email.strip().lower()
-        super().save(*args, **kwargs)
 
 
 class MemberRole(models.Model):
@@ -116,7 +112,9 @@ class MemberKeys(models.Model):
 class TwoFactor(models.Model):
     member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="two_factor")
     secret_wrapped = models.BinaryField()
-    confirmed_at = models.DateTimeField(null=True)
+    # A row exists only once the member confirmed a code: unconfirmed secrets live in
+    # the enrolment form, never here.
+    confirmed_at = models.DateTimeField(default=timezone.now)
     last_step = models.BigIntegerField(default=0, help_text="Last accepted TOTP step; refuses replays.")
 
 

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from chorus.accounts.access import member_required, signed_in_member
+from chorus.accounts.access import member_required, require_role, signed_in_member
 from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
 from chorus.ledger.services import chain_for, checkpoint_as_dict
 
@@ -34,9 +33,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 @member_required
 def ledger_events(request: HttpRequest) -> HttpResponse:
     """The events themselves (pseudonyms and hashes, never content): oversight only."""
-    member = signed_in_member(request)
-    if not member.has_role("oversight"):
-        raise PermissionDenied
+    member = require_role(request, "oversight")
     chain = chain_for(member.organization_id)
     events = LedgerEvent.objects.filter(chain=chain).order_by("-seq")[:200]
     return render(request, "ledger/events.html", {"chain": chain, "events": events})

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 
@@ -44,12 +45,13 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
+    # Rendered without the request: no context processor (and so no database) may
+    # fail again while explaining a failure.
+    page = render_to_string(
         "web/error.html",
         {
             "title": _("Something went wrong on our side."),
             "detail": _("Nothing you sent was lost from your browser. Please try again in a moment."),
         },
-        status=500,
     )
+    return HttpResponseServerError(page)

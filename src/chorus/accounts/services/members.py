@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts import keyring
+from chorus.accounts.errors import LastAdministrator
 from chorus.accounts.models import Member, MemberRole, Organization
 from chorus.accounts.roles import ROLE_CODES
 from chorus.ledger.services import ledger_append
@@ -34,7 +36,9 @@ def member_create(
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     with transaction.atomic():
-        member = Member.objects.create(organization=organization, email=email, display_name=display_name)
+        member = Member.objects.create(
+            organization=organization, email=email.strip().lower(), display_name=display_name
+        )
         recovery_code, vault_key = keyring.keyring_create(member, password)
         MemberRole.objects.bulk_create(MemberRole(member=member, role=role) for role in sorted(roles))
         ledger_append(
@@ -51,6 +55,15 @@ def member_set_roles(*, member: Member, roles: set[str], actor: Member) -> None:
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
     with transaction.atomic():
+        if "admin" not in roles:
+            # Locked, so two administrators removing each other at once cannot both succeed.
+            admins = set(
+                MemberRole.objects.select_for_update()
+                .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
+                .values_list("member_id", flat=True)
+            )
+            if admins == {member.pk}:
+                raise LastAdministrator(_("An organization needs at least one administrator. Nothing was changed."))
         current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
         if current == roles:
             return

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.accounts import keyring
@@ -96,7 +95,6 @@ def sign_in_second_factor(*, member: Member, code: str, ip: str) -> None:
 
 def sign_in_succeeded(*, member: Member, ip: str) -> None:
     ratelimit.clear(_BY_ADDRESS, member.email)
-    Member.objects.filter(pk=member.pk).update(last_login=timezone.now())
     ledger_append(
         organization_id=member.organization_id,
         actor=member.pseudonym,

@@ -7,6 +7,8 @@ second factor before the vault can be opened.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import time
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import BackupCode, Member, TwoFactor
 from chorus.crypto import codes, envelope
-from chorus.crypto.errors import MalformedInput
+from chorus.crypto.errors import CryptoError, MalformedInput
 from chorus.ledger.services import ledger_append
 
 BACKUP_CODE_COUNT = 10
@@ -30,16 +32,32 @@ def _server_key() -> bytes:
     return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=b"chorus.totp").digest()
 
 
-def _wrap(member: Member, secret: str) -> bytes:
-    return envelope.seal(_server_key(), secret.encode(), context=f"totp:{member.pk}")
+def _seal(member: Member, purpose: str, secret: str) -> bytes:
+    return envelope.seal(_server_key(), secret.encode(), context=f"{purpose}:{member.pk}")
 
 
-def _unwrap(member: Member, blob: bytes) -> str:
-    return envelope.open_sealed(_server_key(), blob, context=f"totp:{member.pk}").decode()
+def _open(member: Member, purpose: str, blob: bytes) -> str:
+    return envelope.open_sealed(_server_key(), blob, context=f"{purpose}:{member.pk}").decode()
 
 
 def totp_new_secret() -> str:
     return pyotp.random_base32(32)
+
+
+def enrolment_token(member: Member, secret: str) -> str:
+    """The not-yet-confirmed secret, sealed for the enrolment form to carry.
+
+    It waits in the member's form rather than in the session, so no unconfirmed
+    secret ever sits in the database.
+    """
+    return base64.urlsafe_b64encode(_seal(member, "totp-enrol", secret)).decode()
+
+
+def enrolment_secret(member: Member, token: str) -> str | None:
+    try:
+        return _open(member, "totp-enrol", base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, ValueError, CryptoError):
+        return None
 
 
 def totp_uri(member: Member, secret: str) -> str:
@@ -71,7 +89,11 @@ def two_factor_enrol(*, member: Member, secret: str, code: str) -> list[str] | N
     with transaction.atomic():
         TwoFactor.objects.update_or_create(
             member=member,
-            defaults={"secret_wrapped": _wrap(member, secret), "confirmed_at": timezone.now(), "last_step": step},
+            defaults={
+                "secret_wrapped": _seal(member, "totp", secret),
+                "confirmed_at": timezone.now(),
+                "last_step": step,
+            },
         )
         backup_codes = _replace_backup_codes(member)
         ledger_append(
@@ -108,10 +130,10 @@ def backup_codes_regenerate(*, member: Member) -> list[str]:
 
 def two_factor_check(*, member: Member, code: str, at: float | None = None) -> bool:
     """Accept a current TOTP code (never the same step twice) or an unused backup code."""
-    device = TwoFactor.objects.filter(member=member, confirmed_at__isnull=False).first()
+    device = TwoFactor.objects.filter(member=member).first()
     if device is None:
         return False
-    step = _matching_step(_unwrap(member, bytes(device.secret_wrapped)), code, at or time.time())
+    step = _matching_step(_open(member, "totp", bytes(device.secret_wrapped)), code, at or time.time())
     if step is not None:
         # Conditional update: two requests racing with one code, only one wins.
         return bool(TwoFactor.objects.filter(member=member, last_step__lt=step).update(last_step=step))

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import base64
-import binascii
-
 import segno
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -24,8 +21,6 @@ from chorus.accounts.forms import (
 from chorus.accounts.services import passwords, two_factor
 from chorus.accounts.services.members import recovery_code_replace
 from chorus.accounts.views.signin import complete_sign_in
-from chorus.crypto import envelope
-from chorus.crypto.errors import CryptoError
 
 
 @member_required
@@ -66,21 +61,6 @@ def account_password(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form, "error": error})
 
 
-def _seal_enrolment(member_id: str, secret: str) -> str:
-    # The secret waits in the form (sealed under the server key) rather than in the
-    # session, so no unconfirmed secret ever sits in the database.
-    sealed = envelope.seal(two_factor._server_key(), secret.encode(), context=f"totp-enrol:{member_id}")
-    return base64.urlsafe_b64encode(sealed).decode()
-
-
-def _unseal_enrolment(member_id: str, text: str) -> str | None:
-    try:
-        sealed = base64.urlsafe_b64decode(text.encode())
-        return envelope.open_sealed(two_factor._server_key(), sealed, context=f"totp-enrol:{member_id}").decode()
-    except (binascii.Error, ValueError, CryptoError):
-        return None
-
-
 @member_required
 @require_http_methods(["GET", "POST"])
 def account_two_factor(request: HttpRequest) -> HttpResponse:
@@ -90,7 +70,7 @@ def account_two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EnrolForm(request.POST)
         if form.is_valid():
-            secret = _unseal_enrolment(str(member.pk), form.cleaned_data["sealed_secret"])
+            secret = two_factor.enrolment_secret(member, form.cleaned_data["sealed_secret"])
             if secret is None:
                 error = _("This setup page had expired. Scan the new code below and try again.")
             else:
@@ -104,7 +84,7 @@ def account_two_factor(request: HttpRequest) -> HttpResponse:
                 )
     if secret is None:
         secret = two_factor.totp_new_secret()
-    form = EnrolForm(initial={"sealed_secret": _seal_enrolment(str(member.pk), secret)})
+    form = EnrolForm(initial={"sealed_secret": two_factor.enrolment_token(member, secret)})
     uri = two_factor.totp_uri(member, secret)
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code for your authenticator app"))
     return render(

@@ -28,10 +28,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except AccountError as unusable:
             error = str(unusable)
         else:
-            if request.user.is_authenticated:
-                from django.contrib.auth import logout
-
-                logout(request)
+            # login() inside flushes any other member's session (and vault) first.
             complete_sign_in(request, member, vault_key)
             # Rendered here, never stored: the code exists only in this response.
             return render(

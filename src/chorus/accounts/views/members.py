@@ -4,15 +4,15 @@ from smtplib import SMTPException
 from uuid import UUID
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts.access import get_invitation_for_admin, get_member_for_admin, member_required, require_admin
+from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import InviteForm, RolesForm
-from chorus.accounts.models import Invitation, Member, MemberRole
+from chorus.accounts.models import Invitation, Member
 from chorus.accounts.roles import ROLES
 from chorus.accounts.services.invitations import invitation_create, invitation_revoke
 from chorus.accounts.services.members import member_set_roles
@@ -72,14 +72,10 @@ def member_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Those roles were not understood. Nothing was changed."))
         return redirect("members")
-    roles = set(form.cleaned_data["roles"])
-    with transaction.atomic():
-        other_admins = MemberRole.objects.filter(
-            member__organization=admin.organization, member__is_active=True, role="admin"
-        ).exclude(member=person)
-        if "admin" not in roles and not other_admins.exists():
-            messages.error(request, _("An organization needs at least one administrator. Nothing was changed."))
-            return redirect("members")
-        member_set_roles(member=person, roles=roles, actor=admin)
+    try:
+        member_set_roles(member=person, roles=set(form.cleaned_data["roles"]), actor=admin)
+    except AccountError as refused:
+        messages.error(request, str(refused))
+        return redirect("members")
     messages.success(request, _("Roles for %(name)s are updated.") % {"name": person.display_name})
     return redirect("members")

@@ -99,7 +99,6 @@ def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
 def sign_out(request: HttpRequest) -> HttpResponse:
     if isinstance(request.user, Member):
         signin.sign_out_recorded(member=request.user)
-    vault.vault_close(request)
-    logout(request)  # flushes the session row, and with it the sealed vault key
-    request.chorus_vault_cookie = ""  # type: ignore[attr-defined]
+    vault.vault_close(request)  # the cookie holding the unsealing key goes
+    logout(request)  # and the session row, with the sealed vault key, is flushed
     return redirect("sign_in")
