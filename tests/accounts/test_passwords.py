@@ -125,3 +125,16 @@ def test_a_new_recovery_code_replaces_the_old(client: Client, personas: Personas
     member = personas.survivor
     assert keyring.vault_from_recovery_code(member, personas.recovery_codes["survivor"]) is None
     assert keyring.vault_from_recovery_code(member, new_code.group(1)) == personas.vault_keys["survivor"]
+
+
+def test_wrong_two_factor_codes_on_a_reset_count_towards_the_lock(personas: Personas) -> None:
+    from django.test import override_settings
+
+    link = _reset_link(personas, personas.advocate)
+    with override_settings(CHORUS_SIGNIN_MAX_FAILURES=2):
+        for _ in range(2):
+            Client().post(link, {"new_password": NEW, "new_password_again": NEW, "second_factor_code": "000000"})
+        code = pyotp.TOTP(personas.totp_secrets["advocate"]).now()
+        locked = Client().post(link, {"new_password": NEW, "new_password_again": NEW, "second_factor_code": code})
+    assert "Too many attempts" in locked.content.decode()
+    assert Client().get(link).status_code == 200  # nothing was changed; the link still works once unlocked

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from chorus.accounts import keyring, mail, tokens
 from chorus.accounts.errors import ResetUnusable, SignInRefused, WrongCode
 from chorus.accounts.models import Member, PasswordReset
-from chorus.accounts.services.two_factor import two_factor_check
+from chorus.accounts.services.signin import sign_in_second_factor
 from chorus.ledger.services import ledger_append
 
 
@@ -85,28 +85,37 @@ class ResetDone:
         return f"ResetDone(member={self.member.pseudonym}, vault_kept={self.vault_kept})"
 
 
-def password_reset_complete(*, token: str, new_password: str, recovery_code: str, second_factor_code: str) -> ResetDone:
+def password_reset_complete(
+    *, token: str, new_password: str, recovery_code: str, second_factor_code: str, ip: str
+) -> ResetDone:
     """Set a new password from an emailed link.
 
     With the recovery code the vault is kept; without it a new, empty vault is made,
     because nobody (Chorus included) can open the old one. Two-factor members must
-    also give a code, so a stolen mailbox alone is never enough.
+    also give a code, checked like a sign-in's (wrong codes count towards the same
+    lock), so a stolen mailbox alone is never enough.
     """
+    member = reset_for_token(token).member
+    vault_key = keyring.vault_from_recovery_code(member, recovery_code) if recovery_code.strip() else None
+    if recovery_code.strip() and vault_key is None:
+        raise WrongCode(
+            _(
+                "That recovery code does not match this account. Check it, or leave it empty to start a new, empty vault."
+            )
+        )
+    if member.has_two_factor:
+        try:
+            sign_in_second_factor(member=member, code=second_factor_code, ip=ip)
+        except WrongCode as wrong:
+            raise WrongCode(
+                _("That two-factor code did not work. Use the code your app shows now, or a backup code.")
+            ) from wrong
     with transaction.atomic():
-        reset = reset_for_token(token)
-        member = reset.member
-        if member.has_two_factor and not two_factor_check(member=member, code=second_factor_code):
-            raise WrongCode(_("That two-factor code did not work. Use the code your app shows now, or a backup code."))
-        claimed = PasswordReset.objects.filter(pk=reset.pk, used_at__isnull=True).update(used_at=timezone.now())
+        claimed = PasswordReset.objects.filter(
+            token_hash=tokens.token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
+        ).update(used_at=timezone.now())
         if not claimed:
             raise ResetUnusable(_("This reset link has already been used."))
-        vault_key = keyring.vault_from_recovery_code(member, recovery_code) if recovery_code.strip() else None
-        if recovery_code.strip() and vault_key is None:
-            raise WrongCode(
-                _(
-                    "That recovery code does not match this account. Check it, or leave it empty to start a new, empty vault."
-                )
-            )
         if vault_key is not None:
             keyring.keyring_set_password(member, vault_key, new_password)
             new_code = None

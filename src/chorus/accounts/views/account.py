@@ -20,7 +20,7 @@ from chorus.accounts.forms import (
 )
 from chorus.accounts.services import passwords, two_factor
 from chorus.accounts.services.members import recovery_code_replace
-from chorus.accounts.views.signin import complete_sign_in
+from chorus.accounts.views.signin import client_ip, complete_sign_in
 
 
 @member_required
@@ -156,6 +156,7 @@ def password_reset_complete(request: HttpRequest, token: str) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
                 recovery_code=form.cleaned_data["recovery_code"],
                 second_factor_code=form.cleaned_data["second_factor_code"],
+                ip=client_ip(request),
             )
         except AccountError as refused:
             error = str(refused)
