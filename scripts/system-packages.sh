@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Chorus needs and the machine lacks.
-#   run:  libsodium (used through the system library for ristretto255)
+#   run:  libsodium (used through the system library for ristretto255), DejaVu fonts (PDF export)
 #   test: also PostgreSQL (throwaway test clusters) and Chromium (browser journeys)
 set -euo pipefail
-want=(libsodium23)
+want=(libsodium23 fonts-dejavu-core)
 if [[ "${1:-run}" == "test" ]]; then
   want+=(postgresql chromium)
 fi

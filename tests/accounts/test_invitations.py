@@ -126,7 +126,7 @@ def test_an_unsendable_invitation_is_not_made(
     def refuse(*args: object, **kwargs: object) -> None:
         raise ConnectionRefusedError
 
-    monkeypatch.setattr("chorus.accounts.mail.send_mail", refuse)
+    monkeypatch.setattr("chorus.web.mail.send_mail", refuse)
     sign_in(client, personas.admin, totp_secret=personas.totp_secrets["admin"])
     response = client.post("/organization/invitations/new/", {"email": "x@riverside.example"})
     assert "could not be sent" in response.content.decode()

@@ -18,6 +18,7 @@ from chorus.crypto.errors import CryptoError
 
 _SESSION_FIELD = "chorus_vault"
 _PENDING_FIELD = "chorus_pending_vault"
+_ANONYMOUS_FIELD = "chorus_receipt_vault"
 
 
 def _context(member_id: str, purpose: str) -> str:
@@ -66,9 +67,27 @@ def pending_key(request: HttpRequest, member_id: str) -> bytes | None:
     return _unstash(request, _PENDING_FIELD, member_id)
 
 
+def anonymous_open(request: HttpRequest, organization_id: str, vault_key: bytes) -> None:
+    """Keep the vault key an anonymous reporter's receipt opened (no account, no login)."""
+    request.session.cycle_key()
+    request.session[_ANONYMOUS_FIELD + "_org"] = organization_id
+    _stash(request, _ANONYMOUS_FIELD, f"anonymous:{organization_id}", vault_key)
+
+
+def anonymous_key(request: HttpRequest) -> tuple[str, bytes] | None:
+    """(organization id, vault key) for an anonymous reporter's session, if one is open."""
+    organization_id = request.session.get(_ANONYMOUS_FIELD + "_org")
+    if not isinstance(organization_id, str):
+        return None
+    key = _unstash(request, _ANONYMOUS_FIELD, f"anonymous:{organization_id}")
+    return (organization_id, key) if key is not None else None
+
+
 def vault_close(request: HttpRequest) -> None:
     request.session.pop(_SESSION_FIELD, None)
     request.session.pop(_PENDING_FIELD, None)
+    request.session.pop(_ANONYMOUS_FIELD, None)
+    request.session.pop(_ANONYMOUS_FIELD + "_org", None)
     request.chorus_vault_cookie = ""  # type: ignore[attr-defined]
 
 

@@ -159,6 +159,23 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "CHORUS_ATTACHMENT_MAX_MB",
+        "20",
+        "Largest attachment accepted, in megabytes (uploads are held in memory, never on disk, until encrypted).",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_ATTACHMENTS_DIR",
+        "",
+        "Folder for encrypted attachment files. Empty means CHORUS_DATA_DIR/attachments.",
+    ),
+    Setting(
+        "CHORUS_ANONYMOUS_REPORTS_PER_HOUR",
+        "5",
+        "Anonymous receipts one network address may create per hour, and wrong receipts it may try.",
+        _positive_int,
+    ),
+    Setting(
         "CHORUS_LEDGER_SIGNING_KEY_FILE",
         "",
         "File holding the Ed25519 seed that signs ledger checkpoints. Empty means "

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "chorus.web",
     "chorus.ledger",
     "chorus.accounts",
+    "chorus.records",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,14 @@ CHORUS_PASSWORD_RESET_TTL_MINUTES = read("CHORUS_PASSWORD_RESET_TTL_MINUTES")
 CHORUS_SIGNIN_MAX_FAILURES = read("CHORUS_SIGNIN_MAX_FAILURES")
 CHORUS_SIGNIN_MAX_FAILURES_PER_IP = read("CHORUS_SIGNIN_MAX_FAILURES_PER_IP")
 CHORUS_SIGNIN_LOCKOUT_MINUTES = read("CHORUS_SIGNIN_LOCKOUT_MINUTES")
+CHORUS_ANONYMOUS_REPORTS_PER_HOUR = read("CHORUS_ANONYMOUS_REPORTS_PER_HOUR")
+
+# Attachments: held in memory while they are checked and cleaned, then stored encrypted.
+CHORUS_ATTACHMENT_MAX_BYTES = read("CHORUS_ATTACHMENT_MAX_MB") * 1024 * 1024
+_attachments_dir = read("CHORUS_ATTACHMENTS_DIR")
+CHORUS_ATTACHMENTS_DIR = Path(_attachments_dir) if _attachments_dir else DATA_DIR / "attachments"
+FILE_UPLOAD_HANDLERS = ["chorus.records.uploads.LimitedMemoryUploadHandler"]
+CHORUS_EXPORT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = read("CHORUS_SESSION_IDLE_MINUTES") * 60

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from chorus.accounts.views import account, invitations, members, signin
 from chorus.ledger import views as ledger_views
@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("ledger/", ledger_views.ledger, name="ledger"),
     path("ledger/events/", ledger_views.ledger_events, name="ledger_events"),
+    path("", include("chorus.records.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

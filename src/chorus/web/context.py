@@ -4,6 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from chorus.accounts import vault
+
 
 def chorus(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -12,4 +14,8 @@ def chorus(request: HttpRequest) -> dict[str, Any]:
         "member": member,
         "organization": member.organization if member is not None else None,
         "is_admin": bool(member and member.has_role("admin")),
+        "is_advocate": bool(member and member.has_role("advocate")),
+        "reporting_anonymously": member is None
+        and hasattr(request, "session")
+        and vault.anonymous_key(request) is not None,
     }

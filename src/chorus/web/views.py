@@ -5,11 +5,13 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from chorus.accounts.models import Organization
+
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return render(request, "web/dashboard.html")
-    return render(request, "web/welcome.html")
+    return render(request, "web/welcome.html", {"organizations": Organization.objects.order_by("name")})
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

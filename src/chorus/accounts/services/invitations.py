@@ -7,12 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.accounts import mail, tokens
+from chorus.accounts import tokens
 from chorus.accounts.errors import InvitationUnusable
 from chorus.accounts.models import Invitation, Member
 from chorus.accounts.roles import ROLE_CODES
 from chorus.accounts.services.members import member_create
 from chorus.ledger.services import ledger_append
+from chorus.web import mail
 
 
 def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[Invitation, str]:
@@ -37,7 +38,7 @@ def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[
         )
         # Sent inside the transaction: if the mail server refuses, no dangling invitation.
         mail.send(
-            "invitation",
+            "accounts/email/invitation",
             invitation.email,
             {
                 "organization": inviter.organization.name,

@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.accounts import keyring, mail, tokens
+from chorus.accounts import keyring, tokens
 from chorus.accounts.errors import ResetUnusable, SignInRefused, WrongCode
 from chorus.accounts.models import Member, PasswordReset
 from chorus.accounts.services.signin import sign_in_second_factor
 from chorus.ledger.services import ledger_append
+from chorus.web import mail
 
 
 def password_change(*, member: Member, current_password: str, new_password: str) -> bytes:
@@ -50,7 +51,7 @@ def password_reset_request(*, email: str) -> None:
             action="password.reset_requested",
         )
         mail.send(
-            "password_reset",
+            "accounts/email/password_reset",
             member.email,
             {
                 "path": f"/password-reset/{token}/",

@@ -1,4 +1,4 @@
-"""Emails Chorus sends about accounts. They carry links, never content."""
+"""Emails Chorus sends. They carry links and notices, never content."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.template.loader import render_to_string
 
 
 def send(template: str, to: str, context: dict[str, object]) -> None:
+    """``template`` names ``<template>_subject.txt`` and ``<template>.txt``."""
     context = {**context, "base_url": settings.CHORUS_BASE_URL}
-    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    body = render_to_string(f"{template}.txt", context)
     send_mail(subject, body, None, [to], fail_silently=False)

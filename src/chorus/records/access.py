@@ -1,0 +1,102 @@
+"""Who is asking about records: the one place views ask.
+
+A record's owner is whoever holds the vault key whose tag the record carries: a
+signed-in member with their vault open, or an anonymous reporter whose receipt
+opened one in this session. Advocates reach shared content only through grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from chorus.accounts import vault
+from chorus.accounts.access import require_role
+from chorus.accounts.models import Member, Organization
+from chorus.records import keys
+from chorus.records.models import Conversation, Grant, Record
+
+
+@dataclass(frozen=True)
+class Owner:
+    organization: Organization
+    vault_key: bytes
+    member: Member | None = None  # None for an anonymous reporter
+
+    def __repr__(self) -> str:  # never print key material
+        return f"Owner(organization={self.organization.slug}, member={self.member})"
+
+    @property
+    def tag(self) -> bytes:
+        return keys.owner_tag(self.vault_key, self.organization.pk)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.member is None
+
+
+class VaultLocked(PermissionDenied):
+    """Signed in, but this session holds no vault key (e.g. it began before an upgrade)."""
+
+
+def owner_from_request(request: HttpRequest) -> Owner | None:
+    user = request.user
+    if isinstance(user, Member) and user.is_authenticated:
+        key = vault.vault_key(request)
+        if key is None:
+            raise VaultLocked
+        return Owner(organization=user.organization, vault_key=key, member=user)
+    opened = vault.anonymous_key(request)
+    if opened is None:
+        return None
+    organization = Organization.objects.filter(pk=opened[0]).first()
+    return Owner(organization=organization, vault_key=opened[1]) if organization else None
+
+
+def record_for_owner(owner: Owner, record_id: UUID) -> Record:
+    record = Record.objects.filter(pk=record_id, organization=owner.organization, owner_tag=owner.tag).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+@dataclass(frozen=True)
+class Reader:
+    """An advocate reading what was shared with them or their team."""
+
+    member: Member
+    vault_key: bytes
+
+    def __repr__(self) -> str:
+        return f"Reader(member={self.member})"
+
+
+def require_advocate(request: HttpRequest) -> Reader:
+    member = require_role(request, "advocate")
+    key = vault.vault_key(request)
+    if key is None:
+        raise VaultLocked
+    return Reader(member=member, vault_key=key)
+
+
+def grants_visible_to(member: Member) -> QuerySet[Grant]:
+    """Grants to this advocate or to the whole team, in their organization (any state)."""
+    return Grant.objects.filter(organization=member.organization).filter(Q(grantee=member) | Q(grantee__isnull=True))
+
+
+def grant_for_reader(reader: Reader, grant_id: UUID) -> Grant:
+    grant = grants_visible_to(reader.member).filter(pk=grant_id).select_related("record").first()
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def conversation_for_reader(reader: Reader, record_id: UUID) -> Conversation:
+    conversation = Conversation.objects.filter(record_id=record_id, organization=reader.member.organization).first()
+    if conversation is None:
+        raise Http404
+    return conversation

@@ -1,0 +1,158 @@
+"""Survivor records. Every column that could tell a story is ciphertext.
+
+What a database dump shows: that records exist, when versions were saved, the sizes
+of ciphertexts, which records are shared with whom (grants), and — only where the
+survivor chose "register" — a category and a coarse period. No record row names its
+owner: ``owner_tag`` is a keyed hash of the owner's vault key, so only someone holding
+that key can list the records it owns.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from chorus.accounts.models import Member, Organization
+
+
+class TeamKey(models.Model):
+    """The advocate team's X25519 key pair; the private half exists only sealed to advocates."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="team_key")
+    public_key = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class TeamKeyHolder(models.Model):
+    team_key = models.ForeignKey(TeamKey, on_delete=models.CASCADE, related_name="holders")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="team_key_holdings")
+    private_key_sealed = models.BinaryField(help_text="The team private key, sealed to the member's public key.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team_key", "member"], name="team_key_holder_once")]
+
+
+class Category(models.TextChoices):
+    VERBAL = "verbal", "Comments, jokes or questions of a sexual nature"
+    NONVERBAL = "nonverbal", "Staring, gestures, images or messages"
+    ONLINE = "online", "Online harassment or images shared without consent"
+    TOUCHING = "touching", "Unwanted touching"
+    COERCION = "coercion", "Pressure, threats or favours in exchange"
+    STALKING = "stalking", "Following, watching or contacting against my wishes"
+    ASSAULT = "assault", "Sexual assault"
+    OTHER = "other", "Something else"
+
+
+class Record(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="records")
+    owner_tag = models.BinaryField(help_text="Keyed hash of the owner's vault key; names nobody.")
+    key_for_owner = models.BinaryField(help_text="The record key wrapped under the owner's vault key.")
+    anonymous = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Chosen by the survivor for statistics ("register"); nothing else leaves the vault.
+    registered_category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    registered_period = models.CharField(max_length=7, blank=True, help_text="YYYY or YYYY-Hn.")
+    # Opt-in email notices: the member to tell, sealed under the server key.
+    notify_sealed = models.BinaryField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner_tag"], name="record_owner_tag")]
+
+
+class RecordVersion(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    saved_at = models.DateTimeField(default=timezone.now)
+    ciphertext = models.BinaryField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"], name="record_version_number_once")]
+
+
+class RecordDraft(models.Model):
+    """Text saved automatically while the survivor types; replaced by the next version."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="draft")
+    saved_at = models.DateTimeField(default=timezone.now)
+    ciphertext = models.BinaryField()
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="attachments")
+    added_at = models.DateTimeField(default=timezone.now)
+    key_wrapped = models.BinaryField(help_text="The file key wrapped under the record key.")
+    meta_sealed = models.BinaryField(help_text="Name, type, size and what was removed, under the file key.")
+
+    class Meta:
+        ordering = ["added_at"]
+
+
+class Purpose(models.TextChoices):
+    SUPPORT = "support", "Support"
+    RESTORATIVE = "restorative", "A restorative process"
+    FORMAL = "formal", "A formal process"
+    UNSURE = "unsure", "Not sure yet"
+
+
+class Grant(models.Model):
+    """The survivor's consent: what part of a record, to whom, for what, until when.
+
+    The shared part is re-encrypted under a grant key sealed to the grantee, so a
+    grant reveals exactly its scope. Revoking deletes the key and the ciphertext.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="grants")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="grants")
+    grantee = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="grants_received"
+    )  # null means the advocate team
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    scope = models.JSONField(help_text="Version numbers, field names and attachment ids shared.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    key_sealed = models.BinaryField(null=True)
+    content = models.BinaryField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revoked_at__isnull=True) | models.Q(key_sealed__isnull=True, content__isnull=True),
+                name="grant_revoked_has_no_key",
+            )
+        ]
+
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class Conversation(models.Model):
+    """Messages between a record's owner and the advocate team, under one conversation key."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="conversation")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="conversations")
+    key_for_owner = models.BinaryField(help_text="Conversation key wrapped under the record key.")
+    key_for_team = models.BinaryField(help_text="Conversation key sealed to the team public key.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    unread_by_owner = models.BooleanField(default=False)
+    unread_by_team = models.BooleanField(default=False)
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sent_at = models.DateTimeField(default=timezone.now)
+    from_team = models.BooleanField()
+    author = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body_sealed = models.BinaryField()
+
+    class Meta:
+        ordering = ["sent_at", "id"]

@@ -1,0 +1,354 @@
+"""Sharing by consent: the advocate team key, grants, reading what was shared, and
+the survivor's view of every access.
+
+A grant copies exactly the chosen versions and parts under a fresh grant key sealed to
+the grantee (one advocate, or the team's public key), and hands over the file keys of
+the chosen attachments. Nothing outside the scope is readable by the grantee, and
+revoking deletes the grant key and the copy.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from chorus.accounts.models import Member, Organization
+from chorus.crypto.errors import CryptoError
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import chain_for, ledger_append
+from chorus.records import keys
+from chorus.records.access import Owner, Reader
+from chorus.records.fields import PART_NAMES
+from chorus.records.models import Attachment, Grant, Purpose, Record, TeamKey, TeamKeyHolder
+from chorus.records.services.writing import (
+    OWNER_ACTOR,
+    AttachmentInfo,
+    RecordError,
+    Version,
+    file_open,
+    record_contents,
+    record_key,
+)
+
+ADVOCATE = "advocate"
+
+
+class AccessRefused(Exception):
+    """The reader may not (or may no longer) read this; the message says which."""
+
+
+# ---- the advocate team key -------------------------------------------------------
+
+
+def advocates_of(organization: Organization) -> QuerySet[Member]:
+    return Member.objects.filter(organization=organization, is_active=True, roles__role=ADVOCATE, keys__isnull=False)
+
+
+def team_key_ensure(organization: Organization) -> TeamKey | None:
+    """The team key, made now (sealed to every current advocate) if there is none yet.
+
+    None when the organization has no advocate to hold it.
+    """
+    existing = TeamKey.objects.filter(organization=organization).first()
+    if existing is not None:
+        return existing
+    advocates = list(advocates_of(organization).select_related("keys"))
+    if not advocates:
+        return None
+    pair = keys.new_key_pair()
+    try:
+        with transaction.atomic():
+            team_key = TeamKey.objects.create(organization=organization, public_key=pair.public_key)
+            for advocate in advocates:
+                TeamKeyHolder.objects.create(
+                    team_key=team_key,
+                    member=advocate,
+                    private_key_sealed=keys.seal_to(keys.member_public_key(advocate), pair.private_key),
+                )
+            ledger_append(
+                organization_id=organization.pk,
+                actor="system",
+                action="team_key.created",
+                refs={"holders": sorted(advocate.pseudonym for advocate in advocates)},
+            )
+    except IntegrityError:  # another request made it first
+        return TeamKey.objects.get(organization=organization)
+    return team_key
+
+
+def team_private_key(reader: Reader) -> bytes:
+    holder = TeamKeyHolder.objects.filter(
+        member=reader.member, team_key__organization=reader.member.organization
+    ).first()
+    if holder is None or not reader.member.has_role(ADVOCATE):
+        raise AccessRefused("You do not hold the advocate team's key yet. Another advocate's next visit passes it on.")
+    return keys.open_from(keys.member_private_key(reader.member, reader.vault_key), holder.private_key_sealed)
+
+
+def team_key_distribute(reader: Reader) -> int:
+    """Pass the team key on to advocates who lack it; take it back from former advocates.
+
+    Runs when an advocate who holds it opens the inbox. Returns how many received it.
+    (A former advocate could have kept a copy of what they held; see the README.)
+    """
+    team_key = TeamKey.objects.filter(organization=reader.member.organization).first()
+    if team_key is None:
+        return 0
+    TeamKeyHolder.objects.filter(team_key=team_key).exclude(member__in=advocates_of(team_key.organization)).delete()
+    missing = list(advocates_of(team_key.organization).exclude(team_key_holdings__team_key=team_key))
+    if not missing:
+        return 0
+    try:
+        private = team_private_key(reader)
+    except AccessRefused:
+        return 0
+    with transaction.atomic():
+        for advocate in missing:
+            TeamKeyHolder.objects.get_or_create(
+                team_key=team_key,
+                member=advocate,
+                defaults={"private_key_sealed": keys.seal_to(keys.member_public_key(advocate), private)},
+            )
+        ledger_append(
+            organization_id=team_key.organization_id,
+            actor=reader.member.pseudonym,
+            action="team_key.shared",
+            refs={"with": sorted(advocate.pseudonym for advocate in missing)},
+        )
+    return len(missing)
+
+
+# ---- grants ----------------------------------------------------------------------
+
+
+def grantees_for(organization: Organization) -> list[Member]:
+    """Whom a survivor may share with, besides the whole team: each advocate."""
+    return list(advocates_of(organization).order_by("display_name"))
+
+
+def grant_create(
+    owner: Owner,
+    record: Record,
+    *,
+    grantee: Member | None,
+    purpose: str,
+    versions: list[int],
+    parts: list[str],
+    attachment_ids: list[UUID],
+    expires_at: datetime | None,
+) -> Grant:
+    if purpose not in Purpose.values:
+        raise RecordError("Please say what you would like from sharing.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise RecordError("The end date has already passed. Choose a later one, or none.")
+    contents = record_contents(owner, record)
+    chosen_versions = [version for version in contents.versions if version.number in set(versions)]
+    chosen_parts = [name for name in PART_NAMES if name in set(parts)]
+    if not chosen_versions or not chosen_parts:
+        raise RecordError("Choose at least one saved version and one part of it to share.")
+    if grantee is not None:
+        if not advocates_of(owner.organization).filter(pk=grantee.pk).exists():
+            raise RecordError("You can share with the advocate team or with one of its advocates.")
+        recipient_key = keys.member_public_key(grantee)
+    else:
+        team_key = team_key_ensure(owner.organization)
+        if team_key is None:
+            raise RecordError("Your organization has no advocates yet, so there is no one to share with.")
+        recipient_key = bytes(team_key.public_key)
+    key = record_key(owner, record)
+    attachments = {attachment.pk: attachment for attachment in record.attachments.filter(pk__in=attachment_ids)}
+    shared = {
+        "versions": [
+            {
+                "number": version.number,
+                "saved_at": version.saved_at.isoformat(),
+                "parts": {name: text for name, text in version.parts.items() if name in chosen_parts},
+            }
+            for version in chosen_versions
+        ],
+        "attachments": [
+            {
+                "id": str(attachment.pk),
+                "key": base64.b64encode(
+                    keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk)
+                ).decode(),
+            }
+            for attachment in attachments.values()
+        ],
+    }
+    grant = Grant(
+        record=record,
+        organization=owner.organization,
+        grantee=grantee,
+        purpose=purpose,
+        scope={
+            "versions": [version.number for version in chosen_versions],
+            "parts": chosen_parts,
+            "attachments": [str(attachment_id) for attachment_id in attachments],
+        },
+        expires_at=expires_at,
+    )
+    grant_key = keys.new_key()
+    grant.key_sealed = keys.seal_to(recipient_key, grant_key)
+    grant.content = keys.seal_json(grant_key, shared, "grant", grant.pk)
+    with transaction.atomic():
+        grant.save()
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="grant.created",
+            refs={
+                "record": str(record.pk),
+                "grant": str(grant.pk),
+                "grantee": grantee.pseudonym if grantee else "advocate-team",
+                "purpose": purpose,
+            },
+        )
+    return grant
+
+
+def grant_revoke(owner: Owner, record: Record, grant_id: UUID) -> None:
+    with transaction.atomic():
+        revoked = Grant.objects.filter(pk=grant_id, record=record, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), key_sealed=None, content=None
+        )
+        if revoked:
+            ledger_append(
+                organization_id=owner.organization.pk,
+                actor=OWNER_ACTOR,
+                action="grant.revoked",
+                refs={"record": str(record.pk), "grant": str(grant_id)},
+            )
+
+
+@dataclass(frozen=True)
+class SharedRecord:
+    grant: Grant
+    versions: list[Version]
+    attachments: list[AttachmentInfo]
+    file_keys: dict[UUID, bytes]
+
+
+def _refuse(reader: Reader, grant: Grant, reason: str) -> AccessRefused:
+    with transaction.atomic():
+        ledger_append(
+            organization_id=grant.organization_id,
+            actor=reader.member.pseudonym,
+            action="record.read_refused",
+            refs={"record": str(grant.record_id), "grant": str(grant.pk), "reason": reason},
+        )
+    if reason == "expired":
+        return AccessRefused("The survivor shared this until a date that has passed. It can no longer be read.")
+    return AccessRefused("The survivor has stopped sharing this. It can no longer be read.")
+
+
+def _grant_key(reader: Reader, grant: Grant) -> bytes:
+    if grant.revoked_at is not None or grant.key_sealed is None:
+        raise _refuse(reader, grant, "revoked")
+    if grant.expires_at is not None and grant.expires_at <= timezone.now():
+        Grant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now(), key_sealed=None, content=None)
+        raise _refuse(reader, grant, "expired")
+    private = (
+        team_private_key(reader)
+        if grant.grantee_id is None
+        else keys.member_private_key(reader.member, reader.vault_key)
+    )
+    try:
+        return keys.open_from(private, grant.key_sealed)
+    except CryptoError as error:
+        raise AccessRefused("This share cannot be opened with your keys.") from error
+
+
+def grant_open(reader: Reader, grant: Grant) -> SharedRecord:
+    """Read a grant's content; the read is written to the ledger the survivor sees."""
+    grant_key = _grant_key(reader, grant)
+    shared = keys.open_json(grant_key, grant.content or b"", "grant", grant.pk)
+    versions = [
+        Version(number=item["number"], saved_at=_when(item["saved_at"]), parts=item["parts"])
+        for item in shared["versions"]
+    ]
+    file_keys = {UUID(item["id"]): base64.b64decode(item["key"]) for item in shared["attachments"]}
+    attachments = []
+    for attachment in Attachment.objects.filter(pk__in=file_keys, record_id=grant.record_id):
+        meta = keys.open_json(file_keys[attachment.pk], attachment.meta_sealed, "attachment-meta", attachment.pk)
+        attachments.append(AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta))
+    with transaction.atomic():
+        ledger_append(
+            organization_id=grant.organization_id,
+            actor=reader.member.pseudonym,
+            action="record.read",
+            refs={"record": str(grant.record_id), "grant": str(grant.pk)},
+        )
+    return SharedRecord(grant=grant, versions=versions, attachments=attachments, file_keys=file_keys)
+
+
+def _when(text: str) -> datetime:
+    moment = parse_datetime(text)
+    if moment is None:
+        raise ValueError("not a time")
+    return moment
+
+
+def grant_attachment(reader: Reader, grant: Grant, attachment_id: UUID) -> tuple[AttachmentInfo, bytes]:
+    grant_key = _grant_key(reader, grant)
+    shared = keys.open_json(grant_key, grant.content or b"", "grant", grant.pk)
+    item = next((item for item in shared["attachments"] if item["id"] == str(attachment_id)), None)
+    attachment = Attachment.objects.filter(pk=attachment_id, record_id=grant.record_id).first()
+    if item is None or attachment is None:
+        raise AccessRefused("This file is not part of what was shared.")
+    info, data = file_open(base64.b64decode(item["key"]), attachment)
+    with transaction.atomic():
+        ledger_append(
+            organization_id=grant.organization_id,
+            actor=reader.member.pseudonym,
+            action="record.attachment_read",
+            refs={"record": str(grant.record_id), "grant": str(grant.pk), "attachment": str(attachment_id)},
+        )
+    return info, data
+
+
+# ---- who has seen my record ------------------------------------------------------
+
+_ACCESS_WORDS = {
+    "record.read": "read what you shared",
+    "record.attachment_read": "opened a file you shared",
+    "record.read_refused": "tried to read after sharing ended, and was refused",
+    "conversation.read": "read your messages",
+    "message.sent": "sent you a message",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    when: datetime
+    who: str
+    roles: str
+    what: str
+
+
+def access_history(owner: Owner, record: Record) -> list[Access]:
+    """Every access by someone other than the owner, straight from the ledger."""
+    events = list(
+        LedgerEvent.objects.filter(chain=chain_for(owner.organization.pk), refs__record=str(record.pk))
+        .filter(~Q(actor=OWNER_ACTOR))
+        .filter(action__in=list(_ACCESS_WORDS))
+        .order_by("-seq")
+    )
+    people = {
+        member.pseudonym: member
+        for member in Member.objects.filter(pseudonym__in={event.actor for event in events}).prefetch_related("roles")
+    }
+    history = []
+    for event in events:
+        person = people.get(event.actor)
+        who = person.display_name if person else "A former member"
+        roles = ", ".join(sorted(person.role_codes)) if person else ""
+        history.append(Access(when=event.created_at, who=who, roles=roles, what=_ACCESS_WORDS[event.action]))
+    return history

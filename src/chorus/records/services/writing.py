@@ -1,0 +1,249 @@
+"""Writing a record: create, save versions and drafts, attach files, register, destroy.
+
+Every function takes the ``Owner`` (organization + open vault key). Plaintext exists
+only in the arguments and return values; what is stored is ciphertext under the
+record key, and every change writes one ledger event (actor "owner": the ledger never
+names who owns a record).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from chorus.ledger.services import ledger_append
+from chorus.records import keys, scrub, storage
+from chorus.records.access import Owner
+from chorus.records.fields import clean_parts
+from chorus.records.models import Attachment, Category, Record, RecordDraft, RecordVersion
+
+OWNER_ACTOR = "owner"
+PERIOD = re.compile(r"(19|20)\d\d(-H[12])?")
+
+
+class RecordError(Exception):
+    """Refused; the message is for the survivor."""
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    saved_at: datetime
+    parts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: UUID
+    added_at: datetime
+    name: str
+    kind: str
+    mime: str
+    size: int
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RecordContents:
+    record: Record
+    versions: list[Version]
+    draft: Version | None
+    attachments: list[AttachmentInfo]
+
+    @property
+    def latest(self) -> dict[str, str]:
+        return self.versions[-1].parts if self.versions else {}
+
+    @property
+    def working(self) -> dict[str, str]:
+        """What the form should show: the draft if it is newer than the last version."""
+        return self.draft.parts if self.draft else self.latest
+
+    @property
+    def title(self) -> str:
+        return self.working.get("title", "")
+
+
+def _log(owner: Owner, action: str, record: Record | UUID, **refs: Any) -> None:
+    record_id = record.pk if isinstance(record, Record) else record
+    ledger_append(
+        organization_id=owner.organization.pk,
+        actor=OWNER_ACTOR,
+        action=action,
+        refs={"record": str(record_id), **{key: str(value) for key, value in refs.items()}},
+    )
+
+
+def record_key(owner: Owner, record: Record) -> bytes:
+    return keys.unwrap(owner.vault_key, record.key_for_owner, "record-key", record.pk)
+
+
+def record_create(owner: Owner) -> Record:
+    record = Record(organization=owner.organization, owner_tag=owner.tag, anonymous=owner.anonymous)
+    record.key_for_owner = keys.wrap(owner.vault_key, keys.new_key(), "record-key", record.pk)
+    with transaction.atomic():
+        record.save()
+        _log(owner, "record.created", record)
+    return record
+
+
+def records_of(owner: Owner) -> list[RecordContents]:
+    records = Record.objects.filter(organization=owner.organization, owner_tag=owner.tag).order_by("-created_at")
+    return [record_contents(owner, record) for record in records]
+
+
+def _open_version(key: bytes, version: RecordVersion) -> Version:
+    parts = keys.open_json(key, version.ciphertext, "record-version", f"{version.record_id}:{version.number}")
+    return Version(number=version.number, saved_at=version.saved_at, parts=parts)
+
+
+def _attachment_info(key: bytes, attachment: Attachment) -> AttachmentInfo:
+    file_key = keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk)
+    meta = keys.open_json(file_key, attachment.meta_sealed, "attachment-meta", attachment.pk)
+    return AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta)
+
+
+def record_contents(owner: Owner, record: Record) -> RecordContents:
+    key = record_key(owner, record)
+    versions = [_open_version(key, version) for version in record.versions.all()]
+    draft_row = RecordDraft.objects.filter(record=record).first()
+    draft = None
+    if draft_row is not None:
+        parts = keys.open_json(key, draft_row.ciphertext, "record-draft", record.pk)
+        draft = Version(number=0, saved_at=draft_row.saved_at, parts=parts)
+    attachments = [_attachment_info(key, attachment) for attachment in record.attachments.all()]
+    return RecordContents(record=record, versions=versions, draft=draft, attachments=attachments)
+
+
+def record_save(owner: Owner, record: Record, values: dict[str, object]) -> Version | None:
+    """Save the parts as a new version; None when nothing changed since the last one."""
+    parts = clean_parts(values)
+    key = record_key(owner, record)
+    with transaction.atomic():
+        Record.objects.select_for_update().filter(pk=record.pk).first()
+        last = record.versions.order_by("-number").first()
+        if last is not None and _open_version(key, last).parts == parts:
+            RecordDraft.objects.filter(record=record).delete()
+            return None
+        if last is None and not parts:
+            return None
+        number = (last.number if last else 0) + 1
+        saved_at = timezone.now()
+        RecordVersion.objects.create(
+            record=record,
+            number=number,
+            saved_at=saved_at,
+            ciphertext=keys.seal_json(key, parts, "record-version", f"{record.pk}:{number}"),
+        )
+        RecordDraft.objects.filter(record=record).delete()
+        _log(owner, "record.version_saved", record, version=number)
+    return Version(number=number, saved_at=saved_at, parts=parts)
+
+
+def draft_save(owner: Owner, record: Record, values: dict[str, object]) -> datetime:
+    """Keep what is being typed, replacing the previous draft (not ledgered: no decision)."""
+    key = record_key(owner, record)
+    now = timezone.now()
+    RecordDraft.objects.update_or_create(
+        record=record,
+        defaults={"saved_at": now, "ciphertext": keys.seal_json(key, clean_parts(values), "record-draft", record.pk)},
+    )
+    return now
+
+
+def attachment_add(owner: Owner, record: Record, *, name: str, data: bytes) -> AttachmentInfo:
+    """Check, clean and encrypt a file; raises ``RecordError`` saying why one is refused."""
+    if len(data) > settings.CHORUS_ATTACHMENT_MAX_BYTES:
+        raise RecordError(too_large_message())
+    try:
+        cleaned = scrub.clean(data)
+    except scrub.AttachmentRefused as refused:
+        raise RecordError(str(refused)) from refused
+    key = record_key(owner, record)
+    attachment = Attachment(record=record)
+    file_key = keys.new_key()
+    meta: dict[str, Any] = {
+        "name": _safe_name(name, cleaned.extension),
+        "kind": cleaned.kind,
+        "mime": cleaned.mime,
+        "size": len(cleaned.data),
+        "removed": cleaned.removed,
+    }
+    attachment.key_wrapped = keys.wrap(key, file_key, "attachment-key", attachment.pk)
+    attachment.meta_sealed = keys.seal_json(file_key, meta, "attachment-meta", attachment.pk)
+    storage.write(attachment.pk, keys.seal_bytes(file_key, cleaned.data, "attachment", attachment.pk))
+    with transaction.atomic():
+        attachment.save()
+        _log(owner, "record.attachment_added", record, attachment=attachment.pk)
+    return AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta)
+
+
+def too_large_message() -> str:
+    limit = settings.CHORUS_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+    return f"This file is larger than {limit} MB, the most Chorus accepts. Your text was kept."
+
+
+def _safe_name(name: str, extension: str) -> str:
+    """The name the survivor gave, without any path, with the extension its content has."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "attachment"
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = "".join(ch for ch in stem if ch.isprintable() and ch not in '<>:"|?*')[:100] or "attachment"
+    return f"{stem}.{extension}"
+
+
+def attachment_open(owner: Owner, record: Record, attachment_id: UUID) -> tuple[AttachmentInfo, bytes]:
+    attachment = record.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise RecordError("This file is no longer in the record.")
+    key = record_key(owner, record)
+    return file_open(keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk), attachment)
+
+
+def file_open(file_key: bytes, attachment: Attachment) -> tuple[AttachmentInfo, bytes]:
+    meta = keys.open_json(file_key, attachment.meta_sealed, "attachment-meta", attachment.pk)
+    data = keys.open_bytes(file_key, storage.read(attachment.pk), "attachment", attachment.pk)
+    return AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta), data
+
+
+def attachment_remove(owner: Owner, record: Record, attachment_id: UUID) -> None:
+    attachment = record.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        return
+    with transaction.atomic():
+        attachment.delete()
+        _log(owner, "record.attachment_removed", record, attachment=attachment_id)
+        transaction.on_commit(lambda: storage.delete(attachment_id))
+
+
+def record_register(owner: Owner, record: Record, *, category: str, period: str) -> None:
+    """Count this experience in statistics by category and a coarse period, nothing more."""
+    if category and category not in Category.values:
+        raise RecordError("Please choose one of the listed kinds of experience.")
+    if (category and not PERIOD.fullmatch(period)) or (not category and period):
+        raise RecordError("Please choose a year, or a half of a year, for when it happened.")
+    with transaction.atomic():
+        Record.objects.filter(pk=record.pk).update(registered_category=category, registered_period=period)
+        _log(owner, "record.registered" if category else "record.unregistered", record)
+    record.registered_category, record.registered_period = category, period
+
+
+def record_destroy(owner: Owner, record: Record) -> None:
+    """Crypto-shred: every wrapped key, ciphertext and file goes; the ledger keeps the fact."""
+    record_id = record.pk
+    attachment_ids = list(record.attachments.values_list("pk", flat=True))
+    with transaction.atomic():
+        record.delete()
+        _log(owner, "record.destroyed", record_id)
+
+        def remove_files() -> None:
+            for attachment_id in attachment_ids:
+                storage.delete(attachment_id)
+
+        transaction.on_commit(remove_files)

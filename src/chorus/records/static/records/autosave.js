@@ -1,0 +1,52 @@
+// Keeps what the survivor is typing as an encrypted draft, a few seconds after they pause.
+// Without JavaScript the form still works: nothing is kept until "Save" is pressed.
+(function () {
+  "use strict";
+  var form = document.getElementById("record-form");
+  if (!form || !window.fetch || !window.FormData) { return; }
+  var status = document.getElementById("draft-status");
+  var url = form.getAttribute("data-draft-url");
+  var timer = null;
+  var dirty = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function payload() {
+    var data = new FormData(form);
+    data.delete("attachment");
+    return data;
+  }
+
+  function save(keepalive) {
+    if (!dirty) { return; }
+    dirty = false;
+    var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+    fetch(url, {
+      method: "POST", body: payload(), credentials: "same-origin", keepalive: !!keepalive,
+      headers: { "X-CSRFToken": token }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (body) {
+      var when = new Date(body.saved_at);
+      say("Draft kept at " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+          ". Press Save to make it a version.");
+      form.setAttribute("data-draft-saved", body.saved_at);
+    }).catch(function () {
+      dirty = true;
+      say("Could not keep a draft just now. Your text is still here; press Save to keep it.");
+    });
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target && event.target.name === "attachment") { return; }
+    dirty = true;
+    say("Typing…");
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, 1500);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { save(true); }
+  });
+  form.addEventListener("submit", function () { dirty = false; window.clearTimeout(timer); });
+}());

@@ -1,0 +1,221 @@
+"""The survivor's side: writing, history, files, registering, export and destruction.
+
+Named members (vault open) and anonymous reporters (receipt opened) use the same pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chorus.records.access import Owner, VaultLocked, owner_from_request, record_for_owner
+from chorus.records.fields import PART_NAMES
+from chorus.records.forms import RecordForm, RegisterForm
+from chorus.records.models import Category
+from chorus.records.services import export, messaging, writing
+from chorus.records.services.writing import RecordError
+from chorus.web.views import error_page
+
+
+def owner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pass the record owner to the view; send others to sign in (or to reopen the vault)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            owner = owner_from_request(request)
+        except VaultLocked:
+            return render(request, "records/locked.html", status=200)
+        if owner is None:
+            return redirect_to_login(request.get_full_path())
+        return view(request, owner, *args, **kwargs)
+
+    return wrapper
+
+
+def download(data: bytes, *, name: str, mime: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=mime)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("?", "_")
+    response["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@owner_required
+@require_GET
+def records(request: HttpRequest, owner: Owner) -> HttpResponse:
+    listed = writing.records_of(owner)
+    unread = {item.record.pk for item in listed if messaging.unread_for_owner(item.record)}
+    return render(request, "records/records.html", {"records": listed, "owner": owner, "unread": unread})
+
+
+@owner_required
+@require_POST
+def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
+    record = writing.record_create(owner)
+    return redirect("record_edit", record_id=record.pk)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    contents = writing.record_contents(owner, record)
+    file_error = None
+    if request.method == "POST":
+        form = RecordForm(request.POST, request.FILES)
+        if form.is_valid():
+            # The text is saved first, so a refused file never costs what was written.
+            version = writing.record_save(owner, record, form.parts())
+            upload = form.cleaned_data.get("attachment")
+            if getattr(request, "chorus_upload_too_large", False):
+                file_error = writing.too_large_message()
+            elif upload is not None:
+                try:
+                    added = writing.attachment_add(owner, record, name=upload.name or "", data=upload.read())
+                except RecordError as refused:
+                    file_error = str(refused)
+                else:
+                    removed = "; ".join(added.removed)
+                    messages.success(
+                        request,
+                        _("“%(name)s” is attached.") % {"name": added.name}
+                        + (" " + _("Removed before storing: %(removed)s.") % {"removed": removed} if removed else ""),
+                    )
+            if version is not None:
+                messages.success(
+                    request, _("Saved as version %(number)d. Only you can read it.") % {"number": version.number}
+                )
+            elif not file_error and upload is None:
+                messages.info(request, _("Nothing had changed since your last save."))
+            if file_error is None:
+                return redirect("record_edit", record_id=record.pk)
+            contents = writing.record_contents(owner, record)
+    else:
+        form = RecordForm(initial=contents.working)
+    return render(
+        request,
+        "records/edit.html",
+        {
+            "form": form,
+            "contents": contents,
+            "record": record,
+            "file_error": file_error,
+            "restored_draft": request.method == "GET" and contents.draft is not None,
+            "part_names": PART_NAMES,
+        },
+    )
+
+
+@owner_required
+@require_POST
+def record_draft(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    """Autosave from the page's script: the text as typed, kept encrypted until saved."""
+    record = record_for_owner(owner, record_id)
+    form = RecordForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"saved": False, "error": _("Some part is too long to keep.")}, status=400)
+    saved_at = writing.draft_save(owner, record, form.parts())
+    return JsonResponse({"saved": True, "saved_at": saved_at.isoformat()})
+
+
+@owner_required
+@require_GET
+def record_history(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    contents = writing.record_contents(owner, record)
+    return render(request, "records/history.html", {"contents": contents, "record": record})
+
+
+@owner_required
+@require_GET
+def record_attachment(request: HttpRequest, owner: Owner, record_id: UUID, attachment_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    try:
+        info, data = writing.attachment_open(owner, record, attachment_id)
+    except RecordError as missing:
+        return error_page(request, 404, _("This file is not here."), str(missing))
+    return download(data, name=info.name, mime=info.mime)
+
+
+@owner_required
+@require_POST
+def record_attachment_remove(request: HttpRequest, owner: Owner, record_id: UUID, attachment_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    writing.attachment_remove(owner, record, attachment_id)
+    messages.success(request, _("The file was removed from your record."))
+    return redirect("record_edit", record_id=record.pk)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def record_register(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    form = RegisterForm(
+        request.POST or None, initial={"category": record.registered_category, "period": record.registered_period}
+    )
+    if request.method == "POST":
+        if "withdraw" in request.POST:
+            writing.record_register(owner, record, category="", period="")
+            messages.success(request, _("This experience is no longer counted."))
+            return redirect("record_edit", record_id=record.pk)
+        if form.is_valid():
+            try:
+                writing.record_register(
+                    owner, record, category=form.cleaned_data["category"], period=form.cleaned_data["period"]
+                )
+            except RecordError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(
+                    request, _("Registered. Thank you — it counts, and nothing you wrote left your record.")
+                )
+                return redirect("record_edit", record_id=record.pk)
+    return render(
+        request,
+        "records/register.html",
+        {
+            "form": form,
+            "record": record,
+            "category_label": Category(record.registered_category).label if record.registered_category else "",
+        },
+    )
+
+
+@owner_required
+@require_GET
+def record_export(request: HttpRequest, owner: Owner, record_id: UUID, kind: str) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    if kind not in ("zip", "pdf"):
+        raise Http404
+    if kind == "zip":
+        return download(
+            export.export_zip(owner, record), name=f"chorus-record-{str(record.pk)[:8]}.zip", mime="application/zip"
+        )
+    return download(
+        export.export_pdf(owner, record), name=f"chorus-record-{str(record.pk)[:8]}.pdf", mime="application/pdf"
+    )
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def record_destroy(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "destroy":
+            messages.error(request, _("Tick the box to confirm; nothing was destroyed."))
+            return redirect("record_destroy", record_id=record.pk)
+        writing.record_destroy(owner, record)
+        messages.success(request, _("The record, its versions, files, shares and messages are destroyed."))
+        return redirect("records")
+    contents = writing.record_contents(owner, record)
+    return render(request, "records/destroy.html", {"contents": contents, "record": record})

@@ -1,0 +1,152 @@
+"""The survivor's choices about who reads what: sharing, revoking, seeing every access,
+and messages with the advocate team."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chorus.accounts.models import Member
+from chorus.records.access import Owner, record_for_owner
+from chorus.records.fields import PART_NAMES
+from chorus.records.forms import MessageForm, ShareForm
+from chorus.records.services import messaging, sharing, writing
+from chorus.records.services.writing import RecordError
+from chorus.records.views.records import owner_required
+
+TEAM = "team"
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    contents = writing.record_contents(owner, record)
+    advocates = sharing.grantees_for(owner.organization)
+    form = ShareForm(
+        request.POST or None,
+        grantees=[(TEAM, _("The advocate team"))]
+        + [(str(a.pk), _("%(name)s (advocate)") % {"name": a.display_name}) for a in advocates],
+        versions=[
+            (
+                str(v.number),
+                _("Version %(n)d, saved %(when)s") % {"n": v.number, "when": v.saved_at.strftime("%Y-%m-%d %H:%M")},
+            )
+            for v in reversed(contents.versions)
+        ],
+        attachments=[(str(a.id), a.name) for a in contents.attachments],
+        initial={
+            "grantee": TEAM,
+            "versions": [str(contents.versions[-1].number)] if contents.versions else [],
+            "parts": [name for name in PART_NAMES if name != "title"],
+            "attachments": [str(a.id) for a in contents.attachments],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grantee: Member | None = None
+        if data["grantee"] != TEAM:
+            grantee = next((a for a in advocates if str(a.pk) == data["grantee"]), None)
+        try:
+            sharing.grant_create(
+                owner,
+                record,
+                grantee=grantee,
+                purpose=data["purpose"],
+                versions=[int(n) for n in data["versions"]],
+                parts=data["parts"],
+                attachment_ids=[UUID(a) for a in data["attachments"]],
+                expires_at=data["expires_on"],
+            )
+        except RecordError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("Shared. You will see here every time someone reads it, and you can stop sharing at any time."),
+            )
+            return redirect("record_share", record_id=record.pk)
+    return render(
+        request,
+        "records/share.html",
+        {"form": form, "record": record, "contents": contents, "grants": record.grants.select_related("grantee")},
+    )
+
+
+@owner_required
+@require_POST
+def grant_revoke(request: HttpRequest, owner: Owner, record_id: UUID, grant_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    sharing.grant_revoke(owner, record, grant_id)
+    messages.success(
+        request,
+        _(
+            "Sharing has stopped: nobody can open this share any more. "
+            "What was already read cannot be unread; the list of accesses shows who read it and when."
+        ),
+    )
+    return redirect("record_share", record_id=record.pk)
+
+
+@owner_required
+@require_GET
+def record_access(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    contents = writing.record_contents(owner, record)
+    return render(
+        request,
+        "records/access.html",
+        {"record": record, "contents": contents, "accesses": sharing.access_history(owner, record)},
+    )
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def record_messages(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    form = MessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            messaging.message_from_owner(owner, record, form.cleaned_data["body"])
+        except RecordError as refused:
+            form.add_error("body", str(refused))
+        else:
+            messages.success(request, _("Sent to the advocate team."))
+            return redirect("record_messages", record_id=record.pk)
+    contents = writing.record_contents(owner, record)
+    return render(
+        request,
+        "records/messages.html",
+        {
+            "record": record,
+            "contents": contents,
+            "form": form,
+            "thread": messaging.messages_for_owner(owner, record),
+            "owner": owner,
+            "notices_on": bool(record.notify_sealed),
+        },
+    )
+
+
+@owner_required
+@require_POST
+def record_notices(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
+    record = record_for_owner(owner, record_id)
+    enabled = request.POST.get("enabled") == "on"
+    try:
+        messaging.notices_set(owner, record, enabled=enabled)
+    except RecordError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _("We will email you when there is a new message (the email says nothing else).")
+            if enabled
+            else _("No more email notices."),
+        )
+    return redirect("record_messages", record_id=record.pk)
