@@ -27,3 +27,17 @@ def last_link(path_prefix: str) -> str:
     match = re.search(rf"https?://[^/\s]+({re.escape(path_prefix)}[A-Za-z0-9_-]+/)", body)
     assert match, body
     return match.group(1)
+
+
+def open_vault(client: Client, member: Member, vault_key: bytes) -> None:
+    """For a client signed in with ``force_login``: hold the vault key as sign-in would."""
+    from django.conf import settings
+    from django.http import HttpRequest
+
+    from chorus.accounts import vault
+
+    request = HttpRequest()
+    request.session = client.session
+    vault.vault_open(request, str(member.pk), vault_key)
+    request.session.save()
+    client.cookies[settings.CHORUS_VAULT_COOKIE_NAME] = request.chorus_vault_cookie  # type: ignore[attr-defined]

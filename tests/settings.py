@@ -5,6 +5,9 @@ sign-ins quick. The production defaults are checked in tests/config and their co
 measured by ``make bench``.
 """
 
+import tempfile
+from pathlib import Path
+
 from chorus.config.settings import *  # noqa: F403
 
 CHORUS_ARGON2 = {"memory_kib": 1024, "iterations": 1, "parallelism": 1}
@@ -12,3 +15,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The live server's threads must not keep connections open past a test, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Encrypted attachments go to a fresh folder per run, which the leak test also searches.
+CHORUS_ATTACHMENTS_DIR = Path(tempfile.mkdtemp(prefix="chorus-test-attachments-"))

@@ -15,7 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
+from tests.records.factory import survivor_record
 
 MEMBERS = set(PERSONA_ROLES) | {"other_org"}
 EVERYONE = set(ALL_PERSONAS)
@@ -46,6 +48,28 @@ def _reset_token(personas: Personas) -> dict[str, object]:
     return {"token": "x" * 43}
 
 
+def _record(personas: Personas) -> dict[str, object]:
+    return {"record_id": survivor_record(personas).record.pk}
+
+
+def _attachment(personas: Personas) -> dict[str, object]:
+    built = survivor_record(personas)
+    return {"record_id": built.record.pk, "attachment_id": built.attachment_id}
+
+
+def _grant(personas: Personas) -> dict[str, object]:
+    built = survivor_record(personas)
+    return {"record_id": built.record.pk, "grant_id": built.grant.pk}
+
+
+def _shared_attachment(personas: Personas) -> dict[str, object]:
+    built = survivor_record(personas)
+    return {"grant_id": built.grant.pk, "attachment_id": built.attachment_id}
+
+
+SURVIVOR = {"survivor"}
+ORG = {"slug": "riverside"}
+
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),
     "sign_in": Entry({"outsider"}),  # members are sent home
@@ -65,6 +89,31 @@ MATRIX: dict[str, Entry] = {
     "invitation_revoke": Entry({"admin"}, kwargs=_invitation_id, method="post", ok_status=302),
     "ledger": Entry(MEMBERS),
     "ledger_events": Entry({"oversight"}),
+    # Records: every member may keep records; only the owner reaches one.
+    "records": Entry(MEMBERS),
+    "record_new": Entry(MEMBERS, method="post", ok_status=302),
+    "record_edit": Entry(SURVIVOR, kwargs=_record),
+    "record_draft": Entry(SURVIVOR, kwargs=_record, method="post"),
+    "record_history": Entry(SURVIVOR, kwargs=_record),
+    "record_attachment": Entry(SURVIVOR, kwargs=_attachment),
+    "record_attachment_remove": Entry(SURVIVOR, kwargs=_attachment, method="post", ok_status=302),
+    "record_register": Entry(SURVIVOR, kwargs=_record),
+    "record_export": Entry(SURVIVOR, kwargs=lambda p: {**_record(p), "kind": "pdf"}),
+    "record_destroy": Entry(SURVIVOR, kwargs=_record),
+    "record_share": Entry(SURVIVOR, kwargs=_record),
+    "grant_revoke": Entry(SURVIVOR, kwargs=_grant, method="post", ok_status=302),
+    "record_access": Entry(SURVIVOR, kwargs=_record),
+    "record_messages": Entry(SURVIVOR, kwargs=_record),
+    "record_notices": Entry(SURVIVOR, kwargs=_record, method="post", ok_status=302),
+    # Anonymous reporting: for visitors; members are sent home.
+    "report_start": Entry({"outsider"}, kwargs=lambda p: ORG),
+    "report_return": Entry({"outsider"}, kwargs=lambda p: ORG),
+    "report_leave": Entry(EVERYONE, method="post", ok_status=302),
+    # The advocate side.
+    "inbox": Entry({"advocate"}),
+    "shared_record": Entry({"advocate"}, kwargs=lambda p: {"grant_id": _grant(p)["grant_id"]}),
+    "shared_attachment": Entry({"advocate"}, kwargs=_shared_attachment),
+    "team_conversation": Entry({"advocate"}, kwargs=_record),
 }
 
 
@@ -93,7 +142,9 @@ def test_every_url_is_in_the_matrix() -> None:
 def _client_for(persona: str, personas: Personas) -> Client:
     client = Client()
     if persona != "outsider":
-        client.force_login(personas.members[persona], backend="chorus.accounts.backends.MemberBackend")
+        member = personas.members[persona]
+        client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
+        open_vault(client, member, personas.vault_keys[persona])
     return client
 
 

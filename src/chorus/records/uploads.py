@@ -19,8 +19,8 @@ class LimitedMemoryUploadHandler(MemoryFileUploadHandler):
         self.activated = True  # always in memory, whatever the request's size
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
+        self.received = 0  # before super(), which ends by raising StopFutureHandlers
         super().new_file(*args, **kwargs)
-        self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self.received += len(raw_data)

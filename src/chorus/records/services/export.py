@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 from chorus.ledger.services import ledger_append
 from chorus.records.access import Owner
@@ -90,6 +91,11 @@ def export_zip(owner: Owner, record: Record) -> bytes:
     return out.getvalue()
 
 
+def _line(pdf: FPDF, height: float, text: str) -> None:
+    """A paragraph the full width of the page, leaving the cursor at the next line's start."""
+    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
@@ -108,31 +114,32 @@ def export_pdf(owner: Owner, record: Record) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 9, contents.title or "My record")
+    _line(pdf, 9, contents.title or "My record")
     pdf.set_font("DejaVu", size=9)
-    pdf.multi_cell(
-        0,
+    _line(
+        pdf,
         5,
         f"Exported {_stamp(timezone.now())}. Every saved version is below, oldest first, with the time it was saved.",
     )
     for version in contents.versions:
         pdf.ln(4)
         pdf.set_font("DejaVu", "B", 12)
-        pdf.multi_cell(0, 7, f"Version {version.number} — saved {_stamp(version.saved_at)}")
+        _line(pdf, 7, f"Version {version.number} — saved {_stamp(version.saved_at)}")
         for name, label in _LABELS.items():
             if version.parts.get(name):
                 pdf.set_font("DejaVu", "B", 10)
-                pdf.multi_cell(0, 6, label)
+                _line(pdf, 6, label)
                 pdf.set_font("DejaVu", size=10)
-                pdf.multi_cell(0, 5, version.parts[name])
+                _line(pdf, 5, version.parts[name])
     if files:
         pdf.ln(4)
         pdf.set_font("DejaVu", "B", 12)
-        pdf.multi_cell(0, 7, "Attachments")
+        _line(pdf, 7, "Attachments")
         for (info, data), name in zip(files, _unique_names(files), strict=True):
             pdf.set_font("DejaVu", size=10)
-            pdf.multi_cell(0, 6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
+            _line(pdf, 6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
             if info.kind == "image":
                 pdf.image(io.BytesIO(data), w=min(120, pdf.epw))
+                pdf.ln(2)
             pdf.embed_file(bytes=data, basename=name, mime_type=info.mime)
     return bytes(pdf.output())

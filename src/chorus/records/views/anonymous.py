@@ -24,7 +24,7 @@ def _signed_in(request: HttpRequest) -> bool:
 def report_start(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     if _signed_in(request):
-        return redirect("records")
+        return redirect("home")
     error = None
     if request.method == "POST":
         if request.POST.get("understood") != "yes":
@@ -49,7 +49,7 @@ def report_start(request: HttpRequest, slug: str) -> HttpResponse:
 def report_return(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
     if _signed_in(request):
-        return redirect("records")
+        return redirect("home")
     form = ReceiptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,6 +65,8 @@ def report_return(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def report_leave(request: HttpRequest) -> HttpResponse:
+    if _signed_in(request):
+        return redirect("home")
     vault.vault_close(request)
     request.session.flush()
     messages.success(request, _("You have left. Your receipt is the only way back in."))

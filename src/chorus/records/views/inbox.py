@@ -25,8 +25,8 @@ from chorus.records.services.writing import RecordError
 from chorus.records.views.records import download
 
 
-@member_required
 @require_GET
+@member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     reader = require_advocate(request)
     passed_on = sharing.team_key_distribute(reader)
@@ -41,8 +41,8 @@ def _refused(request: HttpRequest, refused: AccessRefused) -> HttpResponse:
     return render(request, "records/refused.html", {"message": str(refused)}, status=403)
 
 
-@member_required
 @require_GET
+@member_required
 def shared_record(request: HttpRequest, grant_id: UUID) -> HttpResponse:
     reader = require_advocate(request)
     grant = grant_for_reader(reader, grant_id)
@@ -53,8 +53,8 @@ def shared_record(request: HttpRequest, grant_id: UUID) -> HttpResponse:
     return render(request, "records/shared.html", {"shared": shared, "grant": grant})
 
 
-@member_required
 @require_GET
+@member_required
 def shared_attachment(request: HttpRequest, grant_id: UUID, attachment_id: UUID) -> HttpResponse:
     reader = require_advocate(request)
     grant = grant_for_reader(reader, grant_id)
@@ -65,8 +65,8 @@ def shared_attachment(request: HttpRequest, grant_id: UUID, attachment_id: UUID)
     return download(data, name=info.name, mime=info.mime)
 
 
-@member_required
 @require_http_methods(["GET", "POST"])
+@member_required
 def team_conversation(request: HttpRequest, record_id: UUID) -> HttpResponse:
     reader = require_advocate(request)
     conversation = conversation_for_reader(reader, record_id)

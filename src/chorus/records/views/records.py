@@ -50,23 +50,23 @@ def download(data: bytes, *, name: str, mime: str) -> HttpResponse:
     return response
 
 
-@owner_required
 @require_GET
+@owner_required
 def records(request: HttpRequest, owner: Owner) -> HttpResponse:
     listed = writing.records_of(owner)
     unread = {item.record.pk for item in listed if messaging.unread_for_owner(item.record)}
     return render(request, "records/records.html", {"records": listed, "owner": owner, "unread": unread})
 
 
-@owner_required
 @require_POST
+@owner_required
 def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     record = writing.record_create(owner)
     return redirect("record_edit", record_id=record.pk)
 
 
-@owner_required
 @require_http_methods(["GET", "POST"])
+@owner_required
 def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     contents = writing.record_contents(owner, record)
@@ -116,8 +116,8 @@ def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResp
     )
 
 
-@owner_required
 @require_POST
+@owner_required
 def record_draft(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     """Autosave from the page's script: the text as typed, kept encrypted until saved."""
     record = record_for_owner(owner, record_id)
@@ -128,16 +128,16 @@ def record_draft(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
     return JsonResponse({"saved": True, "saved_at": saved_at.isoformat()})
 
 
-@owner_required
 @require_GET
+@owner_required
 def record_history(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     contents = writing.record_contents(owner, record)
     return render(request, "records/history.html", {"contents": contents, "record": record})
 
 
-@owner_required
 @require_GET
+@owner_required
 def record_attachment(request: HttpRequest, owner: Owner, record_id: UUID, attachment_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     try:
@@ -147,8 +147,8 @@ def record_attachment(request: HttpRequest, owner: Owner, record_id: UUID, attac
     return download(data, name=info.name, mime=info.mime)
 
 
-@owner_required
 @require_POST
+@owner_required
 def record_attachment_remove(request: HttpRequest, owner: Owner, record_id: UUID, attachment_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     writing.attachment_remove(owner, record, attachment_id)
@@ -156,8 +156,8 @@ def record_attachment_remove(request: HttpRequest, owner: Owner, record_id: UUID
     return redirect("record_edit", record_id=record.pk)
 
 
-@owner_required
 @require_http_methods(["GET", "POST"])
+@owner_required
 def record_register(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     form = RegisterForm(
@@ -191,8 +191,8 @@ def record_register(request: HttpRequest, owner: Owner, record_id: UUID) -> Http
     )
 
 
-@owner_required
 @require_GET
+@owner_required
 def record_export(request: HttpRequest, owner: Owner, record_id: UUID, kind: str) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     if kind not in ("zip", "pdf"):
@@ -206,8 +206,8 @@ def record_export(request: HttpRequest, owner: Owner, record_id: UUID, kind: str
     )
 
 
-@owner_required
 @require_http_methods(["GET", "POST"])
+@owner_required
 def record_destroy(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     if request.method == "POST":

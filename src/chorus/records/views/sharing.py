@@ -22,8 +22,8 @@ from chorus.records.views.records import owner_required
 TEAM = "team"
 
 
-@owner_required
 @require_http_methods(["GET", "POST"])
+@owner_required
 def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     contents = writing.record_contents(owner, record)
@@ -78,8 +78,8 @@ def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
     )
 
 
-@owner_required
 @require_POST
+@owner_required
 def grant_revoke(request: HttpRequest, owner: Owner, record_id: UUID, grant_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     sharing.grant_revoke(owner, record, grant_id)
@@ -93,8 +93,8 @@ def grant_revoke(request: HttpRequest, owner: Owner, record_id: UUID, grant_id: 
     return redirect("record_share", record_id=record.pk)
 
 
-@owner_required
 @require_GET
+@owner_required
 def record_access(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     contents = writing.record_contents(owner, record)
@@ -105,8 +105,8 @@ def record_access(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRe
     )
 
 
-@owner_required
 @require_http_methods(["GET", "POST"])
+@owner_required
 def record_messages(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     form = MessageForm(request.POST or None)
@@ -133,8 +133,8 @@ def record_messages(request: HttpRequest, owner: Owner, record_id: UUID) -> Http
     )
 
 
-@owner_required
 @require_POST
+@owner_required
 def record_notices(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     enabled = request.POST.get("enabled") == "on"

@@ -1,0 +1,154 @@
+"""Writing a record: versions keep their time, drafts are kept, nothing is stored in the clear."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from PIL import Image
+
+from chorus.ledger.models import LedgerEvent
+from chorus.records.models import Record, RecordDraft, RecordVersion
+from chorus.records.services import writing
+from chorus.records.services.writing import RecordError
+from tests.personas import Personas
+from tests.records import samples
+from tests.records.factory import STORY, survivor_owner, survivor_record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_save_is_a_new_version_with_its_time_and_unchanged_text_is_not(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    first = writing.record_save(owner, record, {"what": "First words."})
+    second = writing.record_save(owner, record, {"what": "First words, and more."})
+    assert writing.record_save(owner, record, {"what": "First words, and more."}) is None
+    contents = writing.record_contents(owner, record)
+    assert [v.number for v in contents.versions] == [1, 2]
+    assert contents.versions[0].parts == {"what": "First words."}
+    assert first is not None and second is not None and first.saved_at <= second.saved_at
+    actions = list(LedgerEvent.objects.filter(refs__record=str(record.pk)).values_list("action", "actor"))
+    assert actions == [("record.created", "owner"), ("record.version_saved", "owner"), ("record.version_saved", "owner")]
+
+
+def test_unknown_and_empty_parts_are_not_kept(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    writing.record_save(owner, record, {"what": "  kept  ", "where": "   ", "password": "not a part"})
+    assert writing.record_contents(owner, record).latest == {"what": "kept"}
+
+
+def test_a_draft_is_offered_until_the_next_save(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    writing.record_save(owner, record, {"what": "saved"})
+    writing.draft_save(owner, record, {"what": "saved, and typing"})
+    assert writing.record_contents(owner, record).working == {"what": "saved, and typing"}
+    writing.record_save(owner, record, {"what": "saved, and typing"})
+    assert not RecordDraft.objects.filter(record=record).exists()
+
+
+def test_another_vault_key_neither_lists_nor_opens_the_record(personas: Personas) -> None:
+    built = survivor_record(personas)
+    other = survivor_owner(personas, "advocate")
+    assert writing.records_of(other) == []
+    with pytest.raises(Exception, match="key or context"):
+        writing.record_key(other, built.record)
+
+
+def test_the_stored_rows_hold_no_plaintext_and_no_owner(personas: Personas) -> None:
+    built = survivor_record(personas)
+    raw = b"".join(bytes(v) for v in RecordVersion.objects.values_list("ciphertext", flat=True))
+    for text in STORY.values():
+        assert text.encode() not in raw
+    record = Record.objects.get(pk=built.record.pk)
+    assert str(personas.survivor.pk).encode() not in bytes(record.owner_tag)
+    assert not any(
+        field.is_relation and field.related_model.__name__ == "Member"
+        for field in Record._meta.get_fields()
+        if field.concrete
+    )
+
+
+def test_registering_counts_only_a_category_and_a_coarse_period(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    writing.record_register(owner, record, category="verbal", period="2026-H1")
+    assert Record.objects.filter(pk=record.pk, registered_category="verbal", registered_period="2026-H1").exists()
+    with pytest.raises(RecordError, match="kinds of experience"):
+        writing.record_register(owner, record, category="gossip", period="2026")
+    with pytest.raises(RecordError, match="year"):
+        writing.record_register(owner, record, category="verbal", period="2026-03-14")
+    writing.record_register(owner, record, category="", period="")
+    assert Record.objects.filter(pk=record.pk, registered_category="").exists()
+
+
+def test_destroying_deletes_every_ciphertext_and_file_and_the_ledger_keeps_the_fact(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    built = survivor_record(personas)
+    stored = settings.CHORUS_ATTACHMENTS_DIR / f"{built.attachment_id.hex}.sealed"
+    assert stored.exists()
+    record_id = built.record.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        writing.record_destroy(built.owner, built.record)
+    assert not stored.exists()
+    for table in ("records_record", "records_recordversion", "records_attachment", "records_grant", "records_message"):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed table names
+            assert cursor.fetchone() == (0,), table
+    assert LedgerEvent.objects.filter(refs__record=str(record_id), action="record.destroyed").count() == 1
+
+
+def test_attachments_are_scrubbed_then_encrypted(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    photo = samples.jpeg_with_gps()
+    info = writing.attachment_add(owner, record, name="../../etc/IMG_2041.JPG", data=photo)
+    assert info.name == "IMG_2041.jpg"
+    assert any("GPS" in removed for removed in info.removed)
+    _meta, data = writing.attachment_open(owner, record, info.id)
+    with Image.open(io.BytesIO(data)) as image:
+        assert not image.getexif()
+    stored = (settings.CHORUS_ATTACHMENTS_DIR / f"{info.id.hex}.sealed").read_bytes()
+    assert data not in stored and b"PhoneMaker" not in stored
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"MZ\x90\x00" + bytes(200), "none of these"),
+        (samples.pdf_with_metadata(script=True), "scripts"),
+        (samples.jpeg_with_gps()[:300], "damaged"),
+        (b"%PDF-1.7\n%garbage", "damaged"),
+        (b"", "empty"),
+    ],
+    ids=["executable", "pdf-with-script", "truncated-photo", "corrupt-pdf", "empty"],
+)
+def test_bad_files_are_refused_with_the_reason(personas: Personas, data: bytes, message: str) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    with pytest.raises(RecordError, match=message):
+        writing.attachment_add(owner, record, name="evidence.jpg", data=data)
+    assert not record.attachments.exists()
+
+
+def test_an_image_bomb_is_refused_before_it_is_decoded(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    with pytest.raises(RecordError, match="million"):
+        writing.attachment_add(owner, record, name="huge.png", data=samples.png((10_000, 5_000)))
+
+
+def test_a_file_over_the_size_limit_is_refused_and_says_the_text_was_kept(
+    personas: Personas, settings: Any
+) -> None:
+    settings.CHORUS_ATTACHMENT_MAX_BYTES = 1000
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    with pytest.raises(RecordError, match="larger than"):
+        writing.attachment_add(owner, record, name="big.pdf", data=samples.pdf_with_metadata() + bytes(2000))
