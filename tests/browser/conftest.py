@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -57,33 +57,42 @@ def mailbox(settings: SettingsWrapper) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
+def browser_pages() -> Iterator[Callable[[], Any]]:
+    """A factory of pages, each in its own browser context (its own cookies): one person each."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
     # makes around it are ordinary synchronous calls.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        problems: list[str] = []
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(message.text)
-                if message.type == "error" and "Failed to load resource" not in message.text
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: problems.append(str(error)))
+
+        def new_page() -> Any:
+            context = browser.new_context(accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            page.on(
+                "console",
+                lambda message: (
+                    problems.append(message.text)
+                    if message.type == "error" and "Failed to load resource" not in message.text
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            return page
+
         try:
-            yield page
+            yield new_page
             # A CSP violation or script error on any page of the journey fails it (HTTP error
             # statuses the journey provokes on purpose are not such errors).
             assert problems == [], problems
         finally:
-            context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(browser_pages: Callable[[], Any]) -> Any:
+    return browser_pages()

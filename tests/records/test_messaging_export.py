@@ -35,7 +35,7 @@ def test_a_two_way_conversation_is_encrypted_and_the_notice_says_nothing(
         ("You", "Could someone help me think about what to do?"),
         ("Advocate (advocate)", "We are here. Would a call on Tuesday help?"),
     ]
-    assert [m.author for m in messaging.messages_for_team(reader, conversation)][0] == "The survivor"
+    assert next(m.author for m in messaging.messages_for_team(reader, conversation)) == "The survivor"
     raw = b"".join(bytes(body) for body in Message.objects.values_list("body_sealed", flat=True))
     assert b"Tuesday" not in raw
     assert len(mail.outbox) == 1

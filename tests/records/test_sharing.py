@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from chorus.ledger.services import ledger_verify
 from chorus.records.access import Reader
 from chorus.records.models import Grant, TeamKeyHolder
 from chorus.records.services import sharing, writing
-from chorus.records.services.sharing import AccessRefused
+from chorus.records.services.team import AccessRefused, team_key_distribute
 from chorus.records.services.writing import RecordError
 from tests.personas import Personas
 from tests.records.factory import STORY, advocate_reader, survivor_owner, survivor_record
@@ -26,8 +27,14 @@ def test_an_advocate_reads_exactly_the_shared_scope_and_the_survivor_sees_the_re
     writing.record_save(owner, record, {"what": "first telling", "who": "a name"})
     writing.record_save(owner, record, {"what": "second telling", "who": "a name", "impact": "I stopped going"})
     grant = sharing.grant_create(
-        owner, record, grantee=None, purpose="support", versions=[2], parts=["what", "impact"],
-        attachment_ids=[], expires_at=None,
+        owner,
+        record,
+        grantee=None,
+        purpose="support",
+        versions=[2],
+        parts=["what", "impact"],
+        attachment_ids=[],
+        expires_at=None,
     )
     shared = sharing.grant_open(advocate_reader(personas), grant)
     assert [v.number for v in shared.versions] == [2]
@@ -72,16 +79,24 @@ def test_a_share_needs_a_version_a_part_a_purpose_and_a_future_end(personas: Per
     owner = survivor_owner(personas)
     record = writing.record_create(owner)
     writing.record_save(owner, record, STORY)
-    base = {"grantee": None, "purpose": "support", "versions": [1], "parts": ["what"], "attachment_ids": [], "expires_at": None}
-    for change, message in [
+    base: dict[str, Any] = {
+        "grantee": None,
+        "purpose": "support",
+        "versions": [1],
+        "parts": ["what"],
+        "attachment_ids": [],
+        "expires_at": None,
+    }
+    changes: list[tuple[dict[str, Any], str]] = [
         ({"versions": []}, "at least one"),
         ({"parts": ["password"]}, "at least one"),
         ({"purpose": "revenge"}, "would like"),
         ({"expires_at": timezone.now() - timedelta(days=1)}, "already passed"),
         ({"grantee": personas.admin}, "advocate team"),
-    ]:
+    ]
+    for change, message in changes:
         with pytest.raises(RecordError, match=message):
-            sharing.grant_create(owner, record, **{**base, **change})  # type: ignore[arg-type]
+            sharing.grant_create(owner, record, **{**base, **change})
 
 
 def test_a_grant_to_one_advocate_is_not_readable_by_another(personas: Personas) -> None:
@@ -90,8 +105,14 @@ def test_a_grant_to_one_advocate_is_not_readable_by_another(personas: Personas) 
     record = writing.record_create(owner)
     writing.record_save(owner, record, STORY)
     grant = sharing.grant_create(
-        owner, record, grantee=personas.advocate, purpose="unsure", versions=[1], parts=["what"],
-        attachment_ids=[], expires_at=None,
+        owner,
+        record,
+        grantee=personas.advocate,
+        purpose="unsure",
+        versions=[1],
+        parts=["what"],
+        attachment_ids=[],
+        expires_at=None,
     )
     assert sharing.grant_open(advocate_reader(personas), grant).versions[0].parts == {"what": STORY["what"]}
     with pytest.raises(AccessRefused):
@@ -102,8 +123,12 @@ def _second_advocate(personas: Personas):  # type: ignore[no-untyped-def]
     from chorus.accounts.services.members import member_create
 
     return member_create(
-        organization=personas.organization, email="second@riverside.example", display_name="Second",
-        password="another long password", roles={"advocate"}, actor="test",
+        organization=personas.organization,
+        email="second@riverside.example",
+        display_name="Second",
+        password="another long password",
+        roles={"advocate"},
+        actor="test",
     )
 
 
@@ -113,8 +138,8 @@ def test_the_team_key_passes_to_new_advocates_and_leaves_former_ones(personas: P
     newcomer = Reader(member=second, vault_key=second_key)
     with pytest.raises(AccessRefused, match="team's key"):
         sharing.grant_open(newcomer, built.grant)
-    assert sharing.team_key_distribute(advocate_reader(personas)) == 1
+    assert team_key_distribute(advocate_reader(personas)) == 1
     assert sharing.grant_open(newcomer, built.grant).versions
     member_set_roles(member=second, roles=set(), actor=personas.admin)
-    sharing.team_key_distribute(advocate_reader(personas))
+    team_key_distribute(advocate_reader(personas))
     assert not TeamKeyHolder.objects.filter(member=second).exists()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from PIL import Image
 
+from chorus.accounts.models import Member
 from chorus.ledger.models import LedgerEvent
 from chorus.records.models import Record, RecordDraft, RecordVersion
 from chorus.records.services import writing
@@ -32,7 +33,11 @@ def test_each_save_is_a_new_version_with_its_time_and_unchanged_text_is_not(pers
     assert contents.versions[0].parts == {"what": "First words."}
     assert first is not None and second is not None and first.saved_at <= second.saved_at
     actions = list(LedgerEvent.objects.filter(refs__record=str(record.pk)).values_list("action", "actor"))
-    assert actions == [("record.created", "owner"), ("record.version_saved", "owner"), ("record.version_saved", "owner")]
+    assert actions == [
+        ("record.created", "owner"),
+        ("record.version_saved", "owner"),
+        ("record.version_saved", "owner"),
+    ]
 
 
 def test_unknown_and_empty_parts_are_not_kept(personas: Personas) -> None:
@@ -67,11 +72,7 @@ def test_the_stored_rows_hold_no_plaintext_and_no_owner(personas: Personas) -> N
         assert text.encode() not in raw
     record = Record.objects.get(pk=built.record.pk)
     assert str(personas.survivor.pk).encode() not in bytes(record.owner_tag)
-    assert not any(
-        field.is_relation and field.related_model.__name__ == "Member"
-        for field in Record._meta.get_fields()
-        if field.concrete
-    )
+    assert Member not in {field.related_model for field in Record._meta.get_fields() if field.concrete}
 
 
 def test_registering_counts_only_a_category_and_a_coarse_period(personas: Personas) -> None:
@@ -144,9 +145,7 @@ def test_an_image_bomb_is_refused_before_it_is_decoded(personas: Personas) -> No
         writing.attachment_add(owner, record, name="huge.png", data=samples.png((10_000, 5_000)))
 
 
-def test_a_file_over_the_size_limit_is_refused_and_says_the_text_was_kept(
-    personas: Personas, settings: Any
-) -> None:
+def test_a_file_over_the_size_limit_is_refused_and_says_the_text_was_kept(personas: Personas, settings: Any) -> None:
     settings.CHORUS_ATTACHMENT_MAX_BYTES = 1000
     owner = survivor_owner(personas)
     record = writing.record_create(owner)

@@ -68,7 +68,7 @@ def _shared_attachment(personas: Personas) -> dict[str, object]:
 
 
 SURVIVOR = {"survivor"}
-ORG = {"slug": "riverside"}
+ORG: dict[str, object] = {"slug": "riverside"}
 
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),

@@ -5,6 +5,7 @@ Every part is optional. Labels and prompts are written to invite, not to interro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,7 @@ PART_NAMES: tuple[str, ...] = tuple(part.name for part in PARTS)
 MAX_PART_LENGTH = 50_000
 
 
-def clean_parts(values: dict[str, object]) -> dict[str, str]:
+def clean_parts(values: Mapping[str, object]) -> dict[str, str]:
     """Only known parts, as stripped strings; empty parts are left out."""
     cleaned = {}
     for name in PART_NAMES:

@@ -17,7 +17,7 @@ from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import Conversation, Message, Record
-from chorus.records.services.sharing import team_key_ensure, team_private_key
+from chorus.records.services.team import team_key_ensure, team_private_key
 from chorus.records.services.writing import OWNER_ACTOR, RecordError, record_key
 from chorus.web import mail
 
@@ -47,7 +47,8 @@ def _conversation_key_for_owner(owner: Owner, conversation: Conversation) -> byt
     )
 
 
-def _conversation_for_owner(owner: Owner, record: Record) -> tuple[Conversation, bytes]:
+def conversation_ensure(owner: Owner, record: Record) -> tuple[Conversation, bytes]:
+    """The record's conversation and its key, made now if there is none (the owner is present)."""
     conversation = Conversation.objects.filter(record=record).first()
     if conversation is not None:
         return conversation, _conversation_key_for_owner(owner, conversation)
@@ -68,7 +69,7 @@ def _conversation_for_owner(owner: Owner, record: Record) -> tuple[Conversation,
 def message_from_owner(owner: Owner, record: Record, body: str) -> None:
     text = _clean(body)
     with transaction.atomic():
-        conversation, key = _conversation_for_owner(owner, record)
+        conversation, key = conversation_ensure(owner, record)
         message = Message.objects.create(conversation=conversation, from_team=False, body_sealed=b"")
         message.body_sealed = keys.seal_bytes(key, text.encode(), "message", message.pk)
         message.save(update_fields=["body_sealed"])

@@ -9,6 +9,7 @@ names who owns a record).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -122,7 +123,7 @@ def record_contents(owner: Owner, record: Record) -> RecordContents:
     return RecordContents(record=record, versions=versions, draft=draft, attachments=attachments)
 
 
-def record_save(owner: Owner, record: Record, values: dict[str, object]) -> Version | None:
+def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> Version | None:
     """Save the parts as a new version; None when nothing changed since the last one."""
     parts = clean_parts(values)
     key = record_key(owner, record)
@@ -147,7 +148,7 @@ def record_save(owner: Owner, record: Record, values: dict[str, object]) -> Vers
     return Version(number=number, saved_at=saved_at, parts=parts)
 
 
-def draft_save(owner: Owner, record: Record, values: dict[str, object]) -> datetime:
+def draft_save(owner: Owner, record: Record, values: Mapping[str, object]) -> datetime:
     """Keep what is being typed, replacing the previous draft (not ledgered: no decision)."""
     key = record_key(owner, record)
     now = timezone.now()

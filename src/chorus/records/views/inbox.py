@@ -20,7 +20,7 @@ from chorus.records.access import (
 from chorus.records.forms import MessageForm
 from chorus.records.models import Conversation
 from chorus.records.services import messaging, sharing
-from chorus.records.services.sharing import AccessRefused
+from chorus.records.services.team import AccessRefused, team_key_distribute
 from chorus.records.services.writing import RecordError
 from chorus.records.views.records import download
 
@@ -29,7 +29,7 @@ from chorus.records.views.records import download
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     reader = require_advocate(request)
-    passed_on = sharing.team_key_distribute(reader)
+    passed_on = team_key_distribute(reader)
     if passed_on:
         messages.info(request, _("You passed the team key on to %(count)d new advocate(s).") % {"count": passed_on})
     grants = [grant for grant in grants_visible_to(reader.member).select_related("grantee") if grant.is_active()]

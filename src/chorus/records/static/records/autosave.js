@@ -45,6 +45,11 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 1500);
   });
+  // Text typed before this script ran (or restored by the browser) counts as typing too.
+  Array.prototype.forEach.call(form.querySelectorAll("textarea, input[type=text]"), function (field) {
+    if (field.value !== field.defaultValue) { dirty = true; }
+  });
+  if (dirty) { timer = window.setTimeout(save, 1500); }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { save(true); }
   });
