@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts import vault
@@ -45,6 +46,7 @@ def report_start(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "records/report_start.html", {"organization": organization, "error": error})
 
 
+@sensitive_post_parameters("receipt")
 @require_http_methods(["GET", "POST"])
 def report_return(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(Organization, slug=slug)
