@@ -14,7 +14,7 @@ from chorus.records.services import sharing, writing
 from tests.helpers import open_vault
 from tests.personas import Personas
 from tests.records import samples
-from tests.records.factory import advocate_reader, survivor_owner, survivor_record
+from tests.records.factory import survivor_owner, survivor_record
 
 pytestmark = pytest.mark.django_db
 RECEIPT = re.compile(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){7}")
@@ -92,7 +92,6 @@ def test_an_advocate_is_refused_after_revocation_with_a_plain_reason(personas: P
     assert response.status_code == 403
     assert "stopped sharing" in response.content.decode()
     assert sharing.access_history(built.owner, built.record)[0].who == "Advocate"
-    assert advocate_reader(personas).member == personas.advocate
 
 
 def test_an_anonymous_report_from_receipt_to_return(personas: Personas) -> None:

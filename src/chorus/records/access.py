@@ -86,7 +86,9 @@ def require_advocate(request: HttpRequest) -> Reader:
 
 def grants_visible_to(member: Member) -> QuerySet[Grant]:
     """Grants to this advocate or to the whole team, in their organization (any state)."""
-    return Grant.objects.filter(organization=member.organization).filter(Q(grantee=member) | Q(grantee__isnull=True))
+    return Grant.objects.filter(record__organization=member.organization).filter(
+        Q(grantee=member) | Q(grantee__isnull=True)
+    )
 
 
 def grant_for_reader(reader: Reader, grant_id: UUID) -> Grant:
@@ -97,7 +99,11 @@ def grant_for_reader(reader: Reader, grant_id: UUID) -> Grant:
 
 
 def conversation_for_reader(reader: Reader, record_id: UUID) -> Conversation:
-    conversation = Conversation.objects.filter(record_id=record_id, organization=reader.member.organization).first()
+    conversation = (
+        Conversation.objects.filter(record_id=record_id, record__organization=reader.member.organization)
+        .select_related("record")
+        .first()
+    )
     if conversation is None:
         raise Http404
     return conversation

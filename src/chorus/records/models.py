@@ -109,7 +109,6 @@ class Grant(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="grants")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="grants")
     grantee = models.ForeignKey(
         Member, null=True, blank=True, on_delete=models.CASCADE, related_name="grants_received"
     )  # null means the advocate team
@@ -138,11 +137,9 @@ class Conversation(models.Model):
     """Messages between a record's owner and the advocate team, under one conversation key."""
 
     record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="conversation")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="conversations")
     key_for_owner = models.BinaryField(help_text="Conversation key wrapped under the record key.")
     key_for_team = models.BinaryField(help_text="Conversation key sealed to the team public key.")
     created_at = models.DateTimeField(default=timezone.now)
-    last_message_at = models.DateTimeField(default=timezone.now)
     unread_by_owner = models.BooleanField(default=False)
     unread_by_team = models.BooleanField(default=False)
 

@@ -39,10 +39,14 @@ def _check_lock(scope: str, client_ip: str) -> None:
         )
 
 
+def _count(scope: str, client_ip: str) -> None:
+    ratelimit.record_failure(scope, client_ip, limit=settings.CHORUS_ANONYMOUS_REPORTS_PER_HOUR, window=_WINDOW)
+
+
 def receipt_issue(organization: Organization, *, client_ip: str) -> tuple[str, Owner]:
     """A new receipt and the owner it opens. Counted against the network's hourly limit."""
     _check_lock(_CREATE, client_ip)
-    ratelimit.record_failure(_CREATE, client_ip, limit=settings.CHORUS_ANONYMOUS_REPORTS_PER_HOUR, window=_WINDOW)
+    _count(_CREATE, client_ip)
     receipt = codes.new_code(RECEIPT_BITS)
     return receipt, _owner(organization, receipt)
 
@@ -52,14 +56,14 @@ def receipt_open(organization: Organization, typed: str, *, client_ip: str) -> O
     try:
         canonical = codes.normalize_code(typed, bits=RECEIPT_BITS)
     except MalformedInput as error:
-        ratelimit.record_failure(_OPEN, client_ip, limit=settings.CHORUS_ANONYMOUS_REPORTS_PER_HOUR, window=_WINDOW)
+        _count(_OPEN, client_ip)
         raise RecordError(
             "A receipt has 32 letters and digits, usually written in eight groups of four. "
             "Please check it and try again."
         ) from error
     owner = _owner(organization, canonical)
     if not Record.objects.filter(organization=organization, owner_tag=owner.tag).exists():
-        ratelimit.record_failure(_OPEN, client_ip, limit=settings.CHORUS_ANONYMOUS_REPORTS_PER_HOUR, window=_WINDOW)
+        _count(_OPEN, client_ip)
         raise RecordError(
             "This receipt does not open any report here. Check each group of four; "
             "O and 0, I, L and 1 are read the same."

@@ -22,7 +22,7 @@ from chorus.records.services.writing import (
     OWNER_ACTOR,
     AttachmentInfo,
     RecordContents,
-    attachment_open,
+    attachments_open,
     record_contents,
 )
 
@@ -33,9 +33,13 @@ def _stamp(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _gathered(owner: Owner, record: Record, kind: str) -> tuple[RecordContents, list[tuple[AttachmentInfo, bytes]]]:
+def _gathered(
+    owner: Owner, record: Record, kind: str
+) -> tuple[RecordContents, list[tuple[str, AttachmentInfo, bytes]]]:
+    """The versions, and each file with a name unique in the export."""
     contents = record_contents(owner, record)
-    files = [attachment_open(owner, record, info.id) for info in contents.attachments]
+    opened = attachments_open(owner, record)
+    files = [(name, info, data) for name, (info, data) in zip(_unique_names(opened), opened, strict=True)]
     with transaction.atomic():
         ledger_append(
             organization_id=owner.organization.pk,
@@ -79,14 +83,14 @@ def export_zip(owner: Owner, record: Record) -> bytes:
                     ],
                     "attachments": [
                         {"file": f"attachments/{name}", "added_at": info.added_at.isoformat(), "type": info.mime}
-                        for (info, _data), name in zip(files, _unique_names(files), strict=True)
+                        for name, info, _data in files
                     ],
                 },
                 ensure_ascii=False,
                 indent=2,
             ),
         )
-        for (_info, data), name in zip(files, _unique_names(files), strict=True):
+        for name, _info, data in files:
             archive.writestr(f"attachments/{name}", data)
     return out.getvalue()
 
@@ -135,7 +139,7 @@ def export_pdf(owner: Owner, record: Record) -> bytes:
         pdf.ln(4)
         pdf.set_font("DejaVu", "B", 12)
         _line(pdf, 7, "Attachments")
-        for (info, data), name in zip(files, _unique_names(files), strict=True):
+        for name, info, data in files:
             pdf.set_font("DejaVu", size=10)
             _line(pdf, 6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
             if info.kind == "image":

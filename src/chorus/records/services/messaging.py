@@ -56,7 +56,7 @@ def conversation_ensure(owner: Owner, record: Record) -> tuple[Conversation, byt
     if team_key is None:
         raise RecordError("Your organization has no advocates yet, so there is no one to write to.")
     conversation_key = keys.new_key()
-    conversation = Conversation(record=record, organization=owner.organization)
+    conversation = Conversation(record=record)
     conversation.save()  # the id binds the wrappings below; inside the caller's transaction
     conversation.key_for_owner = keys.wrap(
         record_key(owner, record), conversation_key, "conversation-key", conversation.pk
@@ -73,7 +73,7 @@ def message_from_owner(owner: Owner, record: Record, body: str) -> None:
         message = Message.objects.create(conversation=conversation, from_team=False, body_sealed=b"")
         message.body_sealed = keys.seal_bytes(key, text.encode(), "message", message.pk)
         message.save(update_fields=["body_sealed"])
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.sent_at, unread_by_team=True)
+        Conversation.objects.filter(pk=conversation.pk).update(unread_by_team=True)
         ledger_append(
             organization_id=owner.organization.pk,
             actor=OWNER_ACTOR,
@@ -114,7 +114,7 @@ def messages_for_team(reader: Reader, conversation: Conversation) -> list[Messag
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation.pk).update(unread_by_team=False)
         ledger_append(
-            organization_id=conversation.organization_id,
+            organization_id=conversation.record.organization_id,
             actor=reader.member.pseudonym,
             action="conversation.read",
             refs={"record": str(conversation.record_id)},
@@ -131,9 +131,9 @@ def message_from_team(reader: Reader, conversation: Conversation, body: str) -> 
         )
         message.body_sealed = keys.seal_bytes(key, text.encode(), "message", message.pk)
         message.save(update_fields=["body_sealed"])
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.sent_at, unread_by_owner=True)
+        Conversation.objects.filter(pk=conversation.pk).update(unread_by_owner=True)
         ledger_append(
-            organization_id=conversation.organization_id,
+            organization_id=conversation.record.organization_id,
             actor=reader.member.pseudonym,
             action="message.sent",
             refs={"record": str(conversation.record_id), "to": "owner"},
@@ -150,7 +150,14 @@ def notices_set(owner: Owner, record: Record, *, enabled: bool) -> None:
     if owner.member is None:
         raise RecordError("Email notices need an account; anonymous reports have no address to write to.")
     sealed = keys.seal_for_server(str(owner.member.pk), "notify", record.pk) if enabled else None
-    Record.objects.filter(pk=record.pk).update(notify_sealed=sealed)
+    with transaction.atomic():
+        Record.objects.filter(pk=record.pk).update(notify_sealed=sealed)
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="record.notices_on" if enabled else "record.notices_off",
+            refs={"record": str(record.pk)},
+        )
     record.notify_sealed = sealed
 
 
@@ -159,7 +166,3 @@ def notice_recipient(record: Record) -> Member | None:
         return None
     member_id = keys.open_for_server(record.notify_sealed, "notify", record.pk)
     return Member.objects.filter(pk=member_id, is_active=True).first()
-
-
-def unread_for_owner(record: Record) -> bool:
-    return Conversation.objects.filter(record=record, unread_by_owner=True).exists()

@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -34,8 +34,9 @@ from chorus.records.services.writing import (
     AttachmentInfo,
     RecordError,
     Version,
+    attachment_info,
     file_open,
-    record_contents,
+    open_versions,
     record_key,
 )
 
@@ -62,8 +63,7 @@ def grant_create(
         raise RecordError("Please say what you would like from sharing.")
     if expires_at is not None and expires_at <= timezone.now():
         raise RecordError("The end date has already passed. Choose a later one, or none.")
-    contents = record_contents(owner, record)
-    chosen_versions = [version for version in contents.versions if version.number in set(versions)]
+    chosen_versions = open_versions(owner, record, versions)
     chosen_parts = [name for name in PART_NAMES if name in set(parts)]
     if not chosen_versions or not chosen_parts:
         raise RecordError("Choose at least one saved version and one part of it to share.")
@@ -99,7 +99,6 @@ def grant_create(
     }
     grant = Grant(
         record=record,
-        organization=owner.organization,
         grantee=grantee,
         purpose=purpose,
         scope={
@@ -148,60 +147,62 @@ class SharedRecord:
     grant: Grant
     versions: list[Version]
     attachments: list[AttachmentInfo]
-    file_keys: dict[UUID, bytes]
 
 
-def _refuse(reader: Reader, grant: Grant, reason: str) -> AccessRefused:
+def _log_read(reader: Reader, grant: Grant, action: str, **refs: str) -> None:
+    ledger_append(
+        organization_id=grant.record.organization_id,
+        actor=reader.member.pseudonym,
+        action=action,
+        refs={"record": str(grant.record_id), "grant": str(grant.pk), **refs},
+    )
+
+
+def _refused(reader: Reader, grant: Grant, *, expired: bool) -> AccessRefused:
+    """Ledger the refusal (and, for an expired grant, delete its key in the same transaction)."""
     with transaction.atomic():
-        ledger_append(
-            organization_id=grant.organization_id,
-            actor=reader.member.pseudonym,
-            action="record.read_refused",
-            refs={"record": str(grant.record_id), "grant": str(grant.pk), "reason": reason},
-        )
-    if reason == "expired":
+        if expired:
+            Grant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now(), key_sealed=None, content=None)
+        _log_read(reader, grant, "record.read_refused", reason="expired" if expired else "revoked")
+    if expired:
         return AccessRefused("The survivor shared this until a date that has passed. It can no longer be read.")
     return AccessRefused("The survivor has stopped sharing this. It can no longer be read.")
 
 
-def _grant_key(reader: Reader, grant: Grant) -> bytes:
-    if grant.revoked_at is not None or grant.key_sealed is None:
-        raise _refuse(reader, grant, "revoked")
+def _open_grant(reader: Reader, grant: Grant) -> dict[str, Any]:
+    """The grant's content, or ``AccessRefused`` (ledgered) once it is revoked or expired."""
+    if grant.revoked_at is not None or grant.key_sealed is None or grant.content is None:
+        raise _refused(reader, grant, expired=False)
     if grant.expires_at is not None and grant.expires_at <= timezone.now():
-        Grant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now(), key_sealed=None, content=None)
-        raise _refuse(reader, grant, "expired")
+        raise _refused(reader, grant, expired=True)
     private = (
         team_private_key(reader)
         if grant.grantee_id is None
         else keys.member_private_key(reader.member, reader.vault_key)
     )
     try:
-        return keys.open_from(private, grant.key_sealed)
+        grant_key = keys.open_from(private, grant.key_sealed)
     except CryptoError as error:
         raise AccessRefused("This share cannot be opened with your keys.") from error
+    content: dict[str, Any] = keys.open_json(grant_key, grant.content, "grant", grant.pk)
+    return content
 
 
 def grant_open(reader: Reader, grant: Grant) -> SharedRecord:
     """Read a grant's content; the read is written to the ledger the survivor sees."""
-    grant_key = _grant_key(reader, grant)
-    shared = keys.open_json(grant_key, grant.content or b"", "grant", grant.pk)
+    shared = _open_grant(reader, grant)
     versions = [
         Version(number=item["number"], saved_at=_when(item["saved_at"]), parts=item["parts"])
         for item in shared["versions"]
     ]
     file_keys = {UUID(item["id"]): base64.b64decode(item["key"]) for item in shared["attachments"]}
-    attachments = []
-    for attachment in Attachment.objects.filter(pk__in=file_keys, record_id=grant.record_id):
-        meta = keys.open_json(file_keys[attachment.pk], attachment.meta_sealed, "attachment-meta", attachment.pk)
-        attachments.append(AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta))
+    attachments = [
+        attachment_info(file_keys[attachment.pk], attachment)
+        for attachment in Attachment.objects.filter(pk__in=file_keys, record_id=grant.record_id)
+    ]
     with transaction.atomic():
-        ledger_append(
-            organization_id=grant.organization_id,
-            actor=reader.member.pseudonym,
-            action="record.read",
-            refs={"record": str(grant.record_id), "grant": str(grant.pk)},
-        )
-    return SharedRecord(grant=grant, versions=versions, attachments=attachments, file_keys=file_keys)
+        _log_read(reader, grant, "record.read")
+    return SharedRecord(grant=grant, versions=versions, attachments=attachments)
 
 
 def _when(text: str) -> datetime:
@@ -212,20 +213,14 @@ def _when(text: str) -> datetime:
 
 
 def grant_attachment(reader: Reader, grant: Grant, attachment_id: UUID) -> tuple[AttachmentInfo, bytes]:
-    grant_key = _grant_key(reader, grant)
-    shared = keys.open_json(grant_key, grant.content or b"", "grant", grant.pk)
+    shared = _open_grant(reader, grant)
     item = next((item for item in shared["attachments"] if item["id"] == str(attachment_id)), None)
     attachment = Attachment.objects.filter(pk=attachment_id, record_id=grant.record_id).first()
     if item is None or attachment is None:
         raise AccessRefused("This file is not part of what was shared.")
     info, data = file_open(base64.b64decode(item["key"]), attachment)
     with transaction.atomic():
-        ledger_append(
-            organization_id=grant.organization_id,
-            actor=reader.member.pseudonym,
-            action="record.attachment_read",
-            refs={"record": str(grant.record_id), "grant": str(grant.pk), "attachment": str(attachment_id)},
-        )
+        _log_read(reader, grant, "record.attachment_read", attachment=str(attachment_id))
     return info, data
 
 
@@ -252,7 +247,7 @@ def access_history(owner: Owner, record: Record) -> list[Access]:
     """Every access by someone other than the owner, straight from the ledger."""
     events = list(
         LedgerEvent.objects.filter(chain=chain_for(owner.organization.pk), refs__record=str(record.pk))
-        .filter(~Q(actor=OWNER_ACTOR))
+        .exclude(actor=OWNER_ACTOR)
         .filter(action__in=list(_ACCESS_WORDS))
         .order_by("-seq")
     )

@@ -76,7 +76,17 @@ def team_key_distribute(reader: Reader) -> int:
     team_key = TeamKey.objects.filter(organization=reader.member.organization).first()
     if team_key is None:
         return 0
-    TeamKeyHolder.objects.filter(team_key=team_key).exclude(member__in=advocates_of(team_key.organization)).delete()
+    former = TeamKeyHolder.objects.filter(team_key=team_key).exclude(member__in=advocates_of(team_key.organization))
+    former_pseudonyms = sorted(former.values_list("member__pseudonym", flat=True))
+    if former_pseudonyms:
+        with transaction.atomic():
+            former.delete()
+            ledger_append(
+                organization_id=team_key.organization_id,
+                actor=reader.member.pseudonym,
+                action="team_key.withdrawn",
+                refs={"from": former_pseudonyms},
+            )
     missing = list(advocates_of(team_key.organization).exclude(team_key_holdings__team_key=team_key))
     if not missing:
         return 0

@@ -9,7 +9,7 @@ names who owns a record).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +17,14 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from chorus.ledger.services import ledger_append
 from chorus.records import keys, scrub, storage
 from chorus.records.access import Owner
 from chorus.records.fields import clean_parts
-from chorus.records.models import Attachment, Category, Record, RecordDraft, RecordVersion
+from chorus.records.models import Attachment, Category, Conversation, Record, RecordDraft, RecordVersion
 
 OWNER_ACTOR = "owner"
 PERIOD = re.compile(r"(19|20)\d\d(-H[12])?")
@@ -95,9 +96,48 @@ def record_create(owner: Owner) -> Record:
     return record
 
 
-def records_of(owner: Owner) -> list[RecordContents]:
-    records = Record.objects.filter(organization=owner.organization, owner_tag=owner.tag).order_by("-created_at")
-    return [record_contents(owner, record) for record in records]
+@dataclass(frozen=True)
+class RecordSummary:
+    record: Record
+    title: str
+    versions: int
+    has_draft: bool
+    attachments: int
+    unread: bool
+
+
+def records_of(owner: Owner) -> list[RecordSummary]:
+    """The owner's records for a list: only the newest text is opened, for its title."""
+    records = (
+        Record.objects.filter(organization=owner.organization, owner_tag=owner.tag)
+        .annotate(
+            version_count=Count("versions", distinct=True),
+            attachment_count=Count("attachments", distinct=True),
+            unread=Exists(Conversation.objects.filter(record=OuterRef("pk"), unread_by_owner=True)),
+        )
+        .select_related("draft")
+        .order_by("-created_at")
+    )
+    summaries = []
+    for record in records:
+        key = record_key(owner, record)
+        draft = getattr(record, "draft", None)
+        if draft is not None:
+            newest = keys.open_json(key, draft.ciphertext, "record-draft", record.pk)
+        else:
+            last = record.versions.order_by("-number").first()
+            newest = _open_version(key, last).parts if last else {}
+        summaries.append(
+            RecordSummary(
+                record=record,
+                title=newest.get("title", ""),
+                versions=record.version_count,
+                has_draft=draft is not None,
+                attachments=record.attachment_count,
+                unread=record.unread,
+            )
+        )
+    return summaries
 
 
 def _open_version(key: bytes, version: RecordVersion) -> Version:
@@ -105,10 +145,21 @@ def _open_version(key: bytes, version: RecordVersion) -> Version:
     return Version(number=version.number, saved_at=version.saved_at, parts=parts)
 
 
-def _attachment_info(key: bytes, attachment: Attachment) -> AttachmentInfo:
-    file_key = keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk)
-    meta = keys.open_json(file_key, attachment.meta_sealed, "attachment-meta", attachment.pk)
+def unwrap_file_key(key: bytes, attachment: Attachment) -> bytes:
+    """An attachment's file key, from the record key."""
+    return keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk)
+
+
+def attachment_info(key: bytes, attachment: Attachment) -> AttachmentInfo:
+    """Name, type and size of an attachment, from its file key."""
+    meta = keys.open_json(key, attachment.meta_sealed, "attachment-meta", attachment.pk)
     return AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta)
+
+
+def open_versions(owner: Owner, record: Record, numbers: Collection[int]) -> list[Version]:
+    """Only the versions asked for, oldest first."""
+    key = record_key(owner, record)
+    return [_open_version(key, version) for version in record.versions.filter(number__in=numbers)]
 
 
 def record_contents(owner: Owner, record: Record) -> RecordContents:
@@ -119,7 +170,9 @@ def record_contents(owner: Owner, record: Record) -> RecordContents:
     if draft_row is not None:
         parts = keys.open_json(key, draft_row.ciphertext, "record-draft", record.pk)
         draft = Version(number=0, saved_at=draft_row.saved_at, parts=parts)
-    attachments = [_attachment_info(key, attachment) for attachment in record.attachments.all()]
+    attachments = [
+        attachment_info(unwrap_file_key(key, attachment), attachment) for attachment in record.attachments.all()
+    ]
     return RecordContents(record=record, versions=versions, draft=draft, attachments=attachments)
 
 
@@ -203,14 +256,18 @@ def attachment_open(owner: Owner, record: Record, attachment_id: UUID) -> tuple[
     attachment = record.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise RecordError("This file is no longer in the record.")
+    return file_open(unwrap_file_key(record_key(owner, record), attachment), attachment)
+
+
+def attachments_open(owner: Owner, record: Record) -> list[tuple[AttachmentInfo, bytes]]:
+    """Every file of the record, decrypted (for the export)."""
     key = record_key(owner, record)
-    return file_open(keys.unwrap(key, attachment.key_wrapped, "attachment-key", attachment.pk), attachment)
+    return [file_open(unwrap_file_key(key, attachment), attachment) for attachment in record.attachments.all()]
 
 
-def file_open(file_key: bytes, attachment: Attachment) -> tuple[AttachmentInfo, bytes]:
-    meta = keys.open_json(file_key, attachment.meta_sealed, "attachment-meta", attachment.pk)
-    data = keys.open_bytes(file_key, storage.read(attachment.pk), "attachment", attachment.pk)
-    return AttachmentInfo(id=attachment.pk, added_at=attachment.added_at, **meta), data
+def file_open(key: bytes, attachment: Attachment) -> tuple[AttachmentInfo, bytes]:
+    data = keys.open_bytes(key, storage.read(attachment.pk), "attachment", attachment.pk)
+    return attachment_info(key, attachment), data
 
 
 def attachment_remove(owner: Owner, record: Record, attachment_id: UUID) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,7 +34,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if passed_on:
         messages.info(request, _("You passed the team key on to %(count)d new advocate(s).") % {"count": passed_on})
     grants = [grant for grant in grants_visible_to(reader.member).select_related("grantee") if grant.is_active()]
-    conversations = Conversation.objects.filter(organization=reader.member.organization).order_by("-last_message_at")
+    conversations = (
+        Conversation.objects.filter(record__organization=reader.member.organization)
+        .select_related("record")
+        .annotate(last_message_at=Max("messages__sent_at"))
+        .order_by("-last_message_at")
+    )
     return render(request, "records/inbox.html", {"grants": grants, "conversations": conversations})
 
 

@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.records.access import Owner, VaultLocked, owner_from_request, record_for_owner
-from chorus.records.fields import PART_NAMES
 from chorus.records.forms import RecordForm, RegisterForm
-from chorus.records.models import Category
-from chorus.records.services import export, messaging, writing
+from chorus.records.models import Category, Record
+from chorus.records.services import export, writing
 from chorus.records.services.writing import RecordError
 from chorus.web.views import error_page
 
@@ -54,9 +53,7 @@ def download(data: bytes, *, name: str, mime: str) -> HttpResponse:
 @require_GET
 @owner_required
 def records(request: HttpRequest, owner: Owner) -> HttpResponse:
-    listed = writing.records_of(owner)
-    unread = {item.record.pk for item in listed if messaging.unread_for_owner(item.record)}
-    return render(request, "records/records.html", {"records": listed, "owner": owner, "unread": unread})
+    return render(request, "records/records.html", {"records": writing.records_of(owner), "owner": owner})
 
 
 @require_POST
@@ -66,42 +63,44 @@ def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     return redirect("record_edit", record_id=record.pk)
 
 
+def _save(request: HttpRequest, owner: Owner, record: Record, form: RecordForm) -> str | None:
+    """Save the text, then the file; the file's refusal (if any) for the page."""
+    # The text is saved first, so a refused file never costs what was written.
+    version = writing.record_save(owner, record, form.parts())
+    if version is not None:
+        messages.success(request, _("Saved as version %(number)d. Only you can read it.") % {"number": version.number})
+    upload = form.cleaned_data.get("attachment")
+    if getattr(request, "chorus_upload_too_large", False):
+        return writing.too_large_message()
+    if upload is None:
+        if version is None:
+            messages.info(request, _("Nothing had changed since your last save."))
+        return None
+    try:
+        added = writing.attachment_add(owner, record, name=upload.name or "", data=upload.read())
+    except RecordError as refused:
+        return str(refused)
+    message = _("“%(name)s” is attached.") % {"name": added.name}
+    if added.removed:
+        message += " " + _("Removed before storing: %(removed)s.") % {"removed": "; ".join(added.removed)}
+    messages.success(request, message)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
 @owner_required
 def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
-    contents = writing.record_contents(owner, record)
     file_error = None
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES)
         if form.is_valid():
-            # The text is saved first, so a refused file never costs what was written.
-            version = writing.record_save(owner, record, form.parts())
-            upload = form.cleaned_data.get("attachment")
-            if getattr(request, "chorus_upload_too_large", False):
-                file_error = writing.too_large_message()
-            elif upload is not None:
-                try:
-                    added = writing.attachment_add(owner, record, name=upload.name or "", data=upload.read())
-                except RecordError as refused:
-                    file_error = str(refused)
-                else:
-                    removed = "; ".join(added.removed)
-                    messages.success(
-                        request,
-                        _("“%(name)s” is attached.") % {"name": added.name}
-                        + (" " + _("Removed before storing: %(removed)s.") % {"removed": removed} if removed else ""),
-                    )
-            if version is not None:
-                messages.success(
-                    request, _("Saved as version %(number)d. Only you can read it.") % {"number": version.number}
-                )
-            elif not file_error and upload is None:
-                messages.info(request, _("Nothing had changed since your last save."))
+            file_error = _save(request, owner, record, form)
             if file_error is None:
                 return redirect("record_edit", record_id=record.pk)
-            contents = writing.record_contents(owner, record)
+        contents = writing.record_contents(owner, record)
     else:
+        contents = writing.record_contents(owner, record)
         form = RecordForm(initial=contents.working)
     return render(
         request,
@@ -112,7 +111,6 @@ def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResp
             "record": record,
             "file_error": file_error,
             "restored_draft": request.method == "GET" and contents.draft is not None,
-            "part_names": PART_NAMES,
         },
     )
 
