@@ -19,6 +19,7 @@ from chorus.crypto.errors import CryptoError
 _SESSION_FIELD = "chorus_vault"
 _PENDING_FIELD = "chorus_pending_vault"
 _ANONYMOUS_FIELD = "chorus_receipt_vault"
+_ANONYMOUS_PREFIX = "anonymous:"
 
 
 def _context(member_id: str, purpose: str) -> str:
@@ -70,24 +71,31 @@ def pending_key(request: HttpRequest, member_id: str) -> bytes | None:
 def anonymous_open(request: HttpRequest, organization_id: str, vault_key: bytes) -> None:
     """Keep the vault key an anonymous reporter's receipt opened (no account, no login)."""
     request.session.cycle_key()
-    request.session[_ANONYMOUS_FIELD + "_org"] = organization_id
-    _stash(request, _ANONYMOUS_FIELD, f"anonymous:{organization_id}", vault_key)
+    _stash(request, _ANONYMOUS_FIELD, _ANONYMOUS_PREFIX + organization_id, vault_key)
 
 
 def anonymous_key(request: HttpRequest) -> tuple[str, bytes] | None:
     """(organization id, vault key) for an anonymous reporter's session, if one is open."""
-    organization_id = request.session.get(_ANONYMOUS_FIELD + "_org")
-    if not isinstance(organization_id, str):
+    owner = anonymous_organization(request)
+    if owner is None:
         return None
-    key = _unstash(request, _ANONYMOUS_FIELD, f"anonymous:{organization_id}")
-    return (organization_id, key) if key is not None else None
+    key = _unstash(request, _ANONYMOUS_FIELD, _ANONYMOUS_PREFIX + owner)
+    return (owner, key) if key is not None else None
+
+
+def anonymous_organization(request: HttpRequest) -> str | None:
+    """The organization an anonymous reporter's session is for, without opening the vault."""
+    stored = request.session.get(_ANONYMOUS_FIELD)
+    owner = stored.get("member") if isinstance(stored, dict) else None
+    if not isinstance(owner, str) or not owner.startswith(_ANONYMOUS_PREFIX):
+        return None
+    return owner.removeprefix(_ANONYMOUS_PREFIX)
 
 
 def vault_close(request: HttpRequest) -> None:
     request.session.pop(_SESSION_FIELD, None)
     request.session.pop(_PENDING_FIELD, None)
     request.session.pop(_ANONYMOUS_FIELD, None)
-    request.session.pop(_ANONYMOUS_FIELD + "_org", None)
     request.chorus_vault_cookie = ""  # type: ignore[attr-defined]
 
 
