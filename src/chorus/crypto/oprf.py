@@ -233,10 +233,15 @@ def finalize(
         if not ok:
             raise VerifyError("the server's proof does not match its published key")
     unblinded = _mul(_invert(check_scalar(blind)), check_element(evaluated_element))
+    return _output(input, unblinded, mode, info)
+
+
+def _output(input: bytes, element: bytes, mode: int, info: bytes) -> bytes:  # noqa: A002
+    """The Finalize hash over the input (and, for POPRF, the info) and the unblinded element."""
     transcript = _i2osp(len(input), 2) + input
     if mode == POPRF:
         transcript += _i2osp(len(info), 2) + info
-    transcript += _i2osp(len(unblinded), 2) + unblinded + b"Finalize"
+    transcript += _i2osp(len(element), 2) + element + b"Finalize"
     return hashlib.sha512(transcript).digest()
 
 
@@ -246,11 +251,7 @@ def evaluate(secret: bytes, input: bytes, mode: int, *, info: bytes = b"") -> by
     check_element(element)
     key = _tweak(secret, info, mode) if mode == POPRF else check_scalar(secret)
     issued = _mul(_invert(key), element) if mode == POPRF else _mul(key, element)
-    transcript = _i2osp(len(input), 2) + input
-    if mode == POPRF:
-        transcript += _i2osp(len(info), 2) + info
-    transcript += _i2osp(len(issued), 2) + issued + b"Finalize"
-    return hashlib.sha512(transcript).digest()
+    return _output(input, issued, mode, info)
 
 
 # ---- proofs (RFC 9497 section 2.2) -------------------------------------------------
@@ -265,7 +266,7 @@ def _composites(
         _i2osp(len(serialized_public), 2) + serialized_public + _i2osp(len(seed_dst), 2) + seed_dst
     ).digest()
     m: bytes | None = None
-    z: bytes | None = None
+    z: bytes | None = None  # only the verifier sums the D side; the prover computes k*M
     for i, (ci, di) in enumerate(zip(c, d, strict=True)):
         transcript = (
             _i2osp(len(seed), 2)
@@ -283,7 +284,10 @@ def _composites(
             z = _mul(weight, di) if z is None else _add(z, _mul(weight, di))
     if m is None:
         raise MalformedInput("no elements")
-    return m, (_mul(secret, m) if secret is not None else z or b"")
+    if secret is not None:
+        return m, _mul(secret, m)
+    assert z is not None  # noqa: S101 - summed alongside m above
+    return m, z
 
 
 def _challenge(elements: Sequence[bytes], mode: int) -> bytes:
@@ -318,28 +322,10 @@ def verify_proof(public: bytes, c: Sequence[bytes], d: Sequence[bytes], proof: b
         for element in (*c, *d):
             check_element(element)
         m, z = _composites(public, c, d, mode, None)
-        t2 = _add_or_single(_base_or_none(response), _mul_or_none(challenge, public))
-        t3 = _add_or_single(_mul_or_none(response, m), _mul_or_none(challenge, z))
+        t2 = _add(_base(response), _mul(challenge, public))
+        t3 = _add(_mul(response, m), _mul(challenge, z))
     except (MalformedInput, ValueError):
+        # libsodium refuses a zero scalar or an identity result; an honest proof meets
+        # neither except with negligible probability.
         return False
     return secrets.compare_digest(_challenge([public, m, z, t2, t3], mode), challenge)
-
-
-# libsodium refuses to return the identity element from a multiplication, and a zero
-# scalar gives it; these helpers treat "no term" as the identity so verification never
-# errors on honest edge cases.
-def _base_or_none(scalar: bytes) -> bytes | None:
-    return _base(scalar) if scalar_to_int(scalar) else None
-
-
-def _mul_or_none(scalar: bytes, element: bytes) -> bytes | None:
-    return _mul(scalar, element) if scalar_to_int(scalar) else None
-
-
-def _add_or_single(first: bytes | None, second: bytes | None) -> bytes:
-    if first is None or second is None:
-        present = first or second
-        if present is None:
-            raise MalformedInput("identity")
-        return present
-    return _add(first, second)
