@@ -93,22 +93,8 @@ def _clean_image(data: bytes, mime: str, max_pixels: int) -> CleanFile:
                         f"This image is {width}×{height} pixels, more than Chorus accepts "
                         f"({max_pixels // 1_000_000} million). Please send a smaller copy."
                     )
-                exif = image.getexif()
-                removed = []
-                if exif:
-                    removed.append("camera and photo details (EXIF)")
-                    if exif.get_ifd(_EXIF_GPS) or _EXIF_GPS in exif:
-                        removed.append("the location where the photo was taken (GPS)")
-                if any(key in image.info for key in ("icc_profile", "xmp", "XML:com.adobe.xmp", "comment")):
-                    removed.append("embedded descriptions and colour profile")
-                upright = ImageOps.exif_transpose(image)
-                pixels = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
-                if pil_format == "JPEG":
-                    pixels = pixels.convert("RGB")
-                fresh = Image.new(pixels.mode, pixels.size)
-                fresh.paste(pixels)
-                out = io.BytesIO()
-                fresh.save(out, pil_format, **({"quality": 92} if pil_format in ("JPEG", "WEBP") else {}))
+                removed = _image_metadata(image)
+                out = _reencode(image, pil_format)
     except AttachmentRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -116,6 +102,31 @@ def _clean_image(data: bytes, mime: str, max_pixels: int) -> CleanFile:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise AttachmentRefused("This image is damaged or incomplete and could not be read.") from error
     return CleanFile(kind="image", mime=mime, extension=extension, data=out.getvalue(), removed=removed)
+
+
+def _image_metadata(image: Image.Image) -> list[str]:
+    """What the survivor should be told was removed from this image."""
+    exif = image.getexif()
+    removed = []
+    if exif:
+        removed.append("camera and photo details (EXIF)")
+        if exif.get_ifd(_EXIF_GPS) or _EXIF_GPS in exif:
+            removed.append("the location where the photo was taken (GPS)")
+    if any(key in image.info for key in ("icc_profile", "xmp", "XML:com.adobe.xmp", "comment")):
+        removed.append("embedded descriptions and colour profile")
+    return removed
+
+
+def _reencode(image: Image.Image, pil_format: str) -> io.BytesIO:
+    """The pixels, turned upright, in a new image: ``info`` (EXIF, ICC, XMP, text) is not carried over."""
+    upright = ImageOps.exif_transpose(image)
+    mode = "RGB" if pil_format == "JPEG" or upright.mode not in ("RGBA", "LA", "P") else "RGBA"
+    pixels = upright.convert(mode)
+    fresh = Image.new(mode, pixels.size)
+    fresh.paste(pixels)
+    out = io.BytesIO()
+    fresh.save(out, pil_format, **({"quality": 92} if pil_format in ("JPEG", "WEBP") else {}))
+    return out
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
