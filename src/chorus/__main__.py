@@ -7,6 +7,10 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["custodian"]:  # the custodian needs neither Django nor the database
+        from chorus.custodian.cli import main as custodian_main
+
+        raise SystemExit(custodian_main(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.config.settings")
     from chorus.config.env import ImproperSetting
 

@@ -21,6 +21,17 @@ class Organization(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Matching escrow: how many distinct members must name one person before release,
+    # and the region assumed for phone numbers written without a country code.
+    escrow_threshold = models.PositiveSmallIntegerField(default=2)
+    phone_region = models.CharField(max_length=2, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(escrow_threshold__gte=2, escrow_threshold__lte=10), name="escrow_threshold_2_to_10"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

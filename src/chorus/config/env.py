@@ -57,6 +57,10 @@ def _url(raw: str) -> str:
     return value
 
 
+def _optional_url(raw: str) -> str:
+    return _url(raw) if raw.strip() else ""
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -180,6 +184,51 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "File holding the Ed25519 seed that signs ledger checkpoints. Empty means "
         "CHORUS_DATA_DIR/ledger-signing.key, generated once.",
+    ),
+    Setting(
+        "CHORUS_ESCROW_KEY_FILE",
+        "",
+        "File holding the seed of the platform's share of the escrow OPRF key. Empty means "
+        "CHORUS_DATA_DIR/escrow-oprf.key, generated once. Every app process needs the same file.",
+    ),
+    Setting(
+        "CHORUS_CUSTODIAN_URL",
+        "",
+        "Address of the custodian service (the second escrow key holder), e.g. http://127.0.0.1:8700. "
+        "Empty runs the custodian inside Chorus with its own key file in CHORUS_DATA_DIR/custodian/ "
+        "(fine for a demo; a real deployment has an independent body run it).",
+        _optional_url,
+    ),
+    Setting(
+        "CHORUS_CUSTODIAN_TOKEN",
+        "",
+        "Bearer token the custodian expects from Chorus (its --token-file).",
+        secret=True,
+    ),
+    Setting(
+        "CHORUS_CUSTODIAN_PUBLIC_KEY",
+        "",
+        "The custodian's public key (base64, from `chorus custodian public-key`). When set, Chorus "
+        "refuses evaluations proved under any other key; empty means trust the key the custodian "
+        "publishes at first contact.",
+    ),
+    Setting(
+        "CHORUS_ESCROW_EVALUATIONS_PER_HOUR",
+        "30",
+        "Identifiers one member may have evaluated per hour, at the platform and at the in-process custodian.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_CUSTODIAN_TOTAL_PER_HOUR",
+        "2000",
+        "Evaluations the in-process custodian performs per hour for everyone together.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_ESCROW_ACTIVE_LIMIT",
+        "20",
+        "Identifiers one member may hold in escrow at once (withdrawn ones do not count).",
+        _positive_int,
     ),
     Setting("CHORUS_LOG_LEVEL", "INFO", "Log level for Chorus's own logger.", _log_level),
 )

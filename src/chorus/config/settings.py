@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "chorus.ledger",
     "chorus.accounts",
     "chorus.records",
+    "chorus.escrow",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,16 @@ CHORUS_ATTACHMENT_MAX_BYTES = read("CHORUS_ATTACHMENT_MAX_MB") * 1024 * 1024
 _attachments_dir = read("CHORUS_ATTACHMENTS_DIR")
 CHORUS_ATTACHMENTS_DIR = Path(_attachments_dir) if _attachments_dir else DATA_DIR / "attachments"
 FILE_UPLOAD_HANDLERS = ["chorus.records.uploads.LimitedMemoryUploadHandler"]
+_escrow_key_file = read("CHORUS_ESCROW_KEY_FILE")
+CHORUS_ESCROW_KEY_PATH = Path(_escrow_key_file) if _escrow_key_file else DATA_DIR / "escrow-oprf.key"
+CHORUS_CUSTODIAN_URL = read("CHORUS_CUSTODIAN_URL")
+CHORUS_CUSTODIAN_TOKEN = read("CHORUS_CUSTODIAN_TOKEN")
+CHORUS_CUSTODIAN_PUBLIC_KEY = read("CHORUS_CUSTODIAN_PUBLIC_KEY")
+CHORUS_CUSTODIAN_DIR = DATA_DIR / "custodian"
+CHORUS_ESCROW_EVALUATIONS_PER_HOUR = read("CHORUS_ESCROW_EVALUATIONS_PER_HOUR")
+CHORUS_CUSTODIAN_TOTAL_PER_HOUR = read("CHORUS_CUSTODIAN_TOTAL_PER_HOUR")
+CHORUS_ESCROW_ACTIVE_LIMIT = read("CHORUS_ESCROW_ACTIVE_LIMIT")
+
 CHORUS_EXPORT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

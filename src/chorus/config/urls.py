@@ -28,6 +28,7 @@ urlpatterns = [
     path("ledger/", ledger_views.ledger, name="ledger"),
     path("ledger/events/", ledger_views.ledger_events, name="ledger_events"),
     path("", include("chorus.records.urls")),
+    path("", include("chorus.escrow.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

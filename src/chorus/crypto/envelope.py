@@ -22,10 +22,15 @@ def random_key() -> bytes:
     return utils.random(KEY_SIZE)
 
 
-def seal(key: bytes, plaintext: bytes, *, context: str) -> bytes:
-    """Encrypt and authenticate ``plaintext`` under ``key`` for ``context``."""
+def seal(key: bytes, plaintext: bytes, *, context: str, nonce: bytes | None = None) -> bytes:
+    """Encrypt and authenticate ``plaintext`` under ``key`` for ``context``.
+
+    ``nonce`` is for fixed-randomness test vectors only; everything else lets it be random.
+    """
     _check_key(key)
-    nonce = utils.random(_NONCE_SIZE)
+    nonce = utils.random(_NONCE_SIZE) if nonce is None else nonce
+    if len(nonce) != _NONCE_SIZE:
+        raise MalformedInput(f"the nonce is {_NONCE_SIZE} bytes")
     ciphertext = bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, _VERSION + context.encode(), nonce, key)
     return _VERSION + nonce + ciphertext
 

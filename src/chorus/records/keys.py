@@ -29,11 +29,10 @@ from chorus.crypto import envelope
 Blob = bytes | memoryview
 
 
-def owner_tag(vault_key: bytes, organization_id: object) -> bytes:
-    """Which records a vault key owns, as a keyed hash only that key can compute."""
-    return hashlib.blake2b(
-        str(organization_id).encode(), key=vault_key, digest_size=32, person=b"chorus.owner"
-    ).digest()
+def owner_tag(vault_key: bytes, organization_id: object, *, person: bytes = b"chorus.owner") -> bytes:
+    """Which records (or, with another ``person``, escrow entries) a vault key owns,
+    as a keyed hash only that key can compute."""
+    return hashlib.blake2b(str(organization_id).encode(), key=vault_key, digest_size=32, person=person).digest()
 
 
 def new_key() -> bytes:
@@ -48,9 +47,12 @@ def unwrap(wrapping_key: bytes, blob: Blob, purpose: str, object_id: object) -> 
     return envelope.unwrap_key(wrapping_key, bytes(blob), context=f"{purpose}:{object_id}")
 
 
+def json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def seal_json(key: bytes, value: Any, purpose: str, object_id: object) -> bytes:
-    plaintext = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    return envelope.seal(key, plaintext, context=f"{purpose}:{object_id}")
+    return envelope.seal(key, json_bytes(value), context=f"{purpose}:{object_id}")
 
 
 def open_json(key: bytes, blob: Blob, purpose: str, object_id: object) -> Any:

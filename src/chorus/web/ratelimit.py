@@ -47,3 +47,19 @@ def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -
 
 def clear(scope: str, subject: str) -> None:
     RateLimit.objects.filter(key=_key(scope, subject)).delete()
+
+
+def consume(scope: str, subject: str, *, count: int, limit: int, window: timedelta) -> bool:
+    """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over."""
+    key = _key(scope, subject)
+    now = timezone.now()
+    with transaction.atomic():
+        RateLimit.objects.bulk_create([RateLimit(key=key, failures=0, window_started_at=now)], ignore_conflicts=True)
+        row = RateLimit.objects.select_for_update().get(key=key)
+        if row.window_started_at <= now - window:
+            row.failures, row.window_started_at = 0, now
+        if row.failures + count > limit:
+            return False
+        row.failures += count
+        row.save(update_fields=["failures", "window_started_at"])
+    return True

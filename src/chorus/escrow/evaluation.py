@@ -1,0 +1,63 @@
+"""The two-hop OPRF, run on the server (DESIGN.md "Matching escrow", step 2).
+
+Client, platform and custodian in turn: the input is hashed to the group and blinded
+with a random r; the platform multiplies by its share k1; the custodian by its share
+k2, proving (VOPRF) that it used its published key; unblinding gives k1·k2·H(x) and
+the RFC 9497 Finalize hash gives y. Here the platform is the client too, so it folds
+its share into the blind (one multiplication by r·k1 instead of two); the custodian
+still only ever sees a fresh random-looking element. Neither holder alone can compute
+y for a guessed identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+
+from chorus.accounts.models import Member
+from chorus.crypto import oprf, threshold
+from chorus.escrow import holders
+from chorus.escrow.holders import CustodianUnavailable, RateLimited
+from chorus.web import ratelimit
+
+SCOPE = "escrow-evaluations"
+
+
+def outputs(identifiers: Sequence[str], *, member: Member) -> list[bytes]:
+    """y for each canonical identifier; raises RateLimited or CustodianUnavailable."""
+    if not 1 <= len(identifiers) <= holders.MAX_BATCH:
+        raise ValueError(f"1 to {holders.MAX_BATCH} identifiers at a time")
+    if not ratelimit.consume(
+        SCOPE,
+        str(member.pk),
+        count=len(identifiers),
+        limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR,
+        window=timedelta(hours=1),
+    ):
+        raise RateLimited("You have named many identifiers this hour. Please try again later.", 3600)
+    return two_hop([identifier.encode() for identifier in identifiers], requester=holders.requester_for(member.pk))
+
+
+MODE = oprf.VOPRF  # the custodian proves its evaluations; inputs hash to the group in this mode
+
+
+def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
+    secret, _ = holders.platform_key()
+    k1 = oprf.scalar_to_int(secret)
+    blinds, by_platform = [], []
+    for data in inputs:
+        r = oprf.random_scalar()
+        folded = oprf.scalar_from_int(oprf.scalar_to_int(r) * k1 % threshold.ORDER)
+        blinds.append(r)
+        by_platform.append(oprf.blind(data, MODE, blind=folded)[1])  # = k1 · (r · H(x))
+    custodian = holders.custodian()
+    by_custodian, proof = custodian.evaluate(requester, by_platform)
+    if not oprf.verify_proof(custodian.public_key(), by_platform, by_custodian, proof, MODE):
+        raise CustodianUnavailable("the custodian's proof does not match its public key")
+    # The proof is checked; Finalize's hash is the same in OPRF and VOPRF mode.
+    return [
+        oprf.finalize(data, blind, element, oprf.OPRF)
+        for data, blind, element in zip(inputs, blinds, by_custodian, strict=True)
+    ]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chorus.escrow.identifiers import KINDS
+from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
+from chorus.escrow.services.groups import MAX_MESSAGE
+
+ROWS = 4  # identifier rows on the form; one entry may name up to this many
+KIND_CHOICES = [("", _("Choose…"))] + [(kind.code, kind.label) for kind in KINDS.values()]
+
+
+class EntryForm(forms.Form):
+    tell_me = forms.TypedChoiceField(
+        label=_("If others name the same person, do you want an advocate to tell you?"),
+        choices=[("yes", _("Yes, tell me")), ("no", _("No, do not contact me about it"))],
+        widget=forms.RadioSelect,
+        initial="yes",
+        coerce=lambda value: value == "yes",
+    )
+    would_meet = forms.TypedChoiceField(
+        label=_("Would you meet the others who named this person (under a pseudonym, in a private group)?"),
+        choices=[("yes", _("Yes, I would")), ("no", _("No"))],
+        widget=forms.RadioSelect,
+        initial="no",
+        coerce=lambda value: value == "yes",
+    )
+    release = forms.ChoiceField(
+        label=_("What may the advocates read when there is a match?"),
+        choices=RELEASE_CHOICES,
+        widget=forms.RadioSelect,
+        initial="contact",
+    )
+    record = forms.ChoiceField(label=_("Which record"), required=False)
+    statement = forms.CharField(
+        label=_("A few words for the advocates"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Released with your entry only at a match. Leave it empty if you prefer."),
+    )
+
+    def __init__(self, *args: Any, records: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        record_field = self.fields["record"]
+        assert isinstance(record_field, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
+        record_field.choices = [("", _("None")), *records]
+        for row in range(ROWS):
+            self.fields[f"kind_{row}"] = forms.ChoiceField(
+                label=_("Kind of identifier"), choices=KIND_CHOICES, required=False
+            )
+            self.fields[f"text_{row}"] = forms.CharField(
+                label=_("Identifier"),
+                required=False,
+                max_length=320,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+            )
+        self.fields["kind_0"].initial = "email"
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"kind_{row}"], self[f"text_{row}"]) for row in range(ROWS)]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=MAX_MESSAGE, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChoiceForm(forms.Form):
+    choice = forms.ChoiceField(
+        label=_("How should this be addressed?"), choices=DECISION_CHOICES, widget=forms.RadioSelect
+    )
+
+
+class SettingsForm(forms.Form):
+    escrow_threshold = forms.IntegerField(
+        label=_("How many members must name the same person before a match"),
+        min_value=2,
+        max_value=10,
+        help_text=_(
+            "2 is the default. A higher number protects against mistaken matches but asks more people to wait."
+        ),
+    )
+    phone_region = forms.CharField(
+        label=_("Country for phone numbers written without a country code"),
+        required=False,
+        max_length=2,
+        help_text=_("Two letters, e.g. GB or DE. Empty means every phone number needs its country code."),
+    )
+
+    def clean_phone_region(self) -> str:
+        import phonenumbers
+
+        value: str = self.cleaned_data["phone_region"].strip().upper()
+        if value and value not in phonenumbers.SUPPORTED_REGIONS:
+            raise forms.ValidationError(_("Write a two-letter country code such as GB, DE or US."))
+        return value

@@ -1,0 +1,230 @@
+"""Identifiers of a person, reduced to one canonical, type-prefixed string each.
+
+Two spellings of the same identity must give the same string (or two survivors naming
+one person never match), and two identities must never give the same string (or two
+people would be confused). Each kind's rules are the documented behaviour of the
+system that issues the identifier — nothing is guessed:
+
+* ``email:`` the address lower-cased (domain in IDNA ASCII form). Gmail ignores dots
+  and ``+tag`` and treats googlemail.com as gmail.com; Outlook/Hotmail/Live, iCloud,
+  Fastmail and Proton document ``+tag`` sub-addressing. Nothing else is folded.
+* ``phone:`` E.164 via ``phonenumbers``; a number without ``+`` needs the
+  organization's default region.
+* ``member:`` the organization's own directory number (staff, student or membership
+  number), upper-cased, spaces, dots and dashes removed.
+* ``<platform>:`` a social handle, lower-cased, from ``@name``, ``name`` or any profile
+  URL form of that platform.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+
+class IdentifierError(ValueError):
+    """The text is not a valid identifier of that kind; the message says what is expected."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    label: str
+    example: str
+
+
+@dataclass(frozen=True)
+class Platform:
+    code: str
+    label: str
+    hosts: tuple[str, ...]
+    pattern: str  # the handle, after lower-casing
+    paths: tuple[str, ...] = ("",)  # URL path prefixes before the handle ("" = /<handle>)
+    at_in_path: bool = False  # the profile URL writes /@handle
+    reserved: frozenset[str] = frozenset()  # first path words that are pages, not people
+
+    def handle_from_url(self, path: str) -> str | None:
+        parts = [part for part in path.split("/") if part]
+        for prefix in self.paths:
+            wanted = [part for part in prefix.split("/") if part]
+            if parts[: len(wanted)] == wanted and len(parts) > len(wanted):
+                return parts[len(wanted)]
+        return None
+
+
+PLATFORMS: dict[str, Platform] = {
+    platform.code: platform
+    for platform in (
+        Platform(
+            "instagram",
+            "Instagram",
+            ("instagram.com", "instagr.am"),
+            r"[a-z0-9._]{1,30}",
+            reserved=frozenset({"p", "reel", "reels", "explore", "stories", "tv", "accounts"}),
+        ),
+        Platform(
+            "x",
+            "X (Twitter)",
+            ("x.com", "twitter.com", "mobile.twitter.com"),
+            r"[a-z0-9_]{1,15}",
+            reserved=frozenset({"i", "home", "search", "intent", "share", "hashtag", "explore", "settings"}),
+        ),
+        Platform("tiktok", "TikTok", ("tiktok.com",), r"[a-z0-9._]{2,24}", at_in_path=True),
+        Platform(
+            "facebook",
+            "Facebook",
+            ("facebook.com", "fb.com", "m.facebook.com"),
+            r"[a-z0-9.]{5,50}",
+            reserved=frozenset({"profile.php", "groups", "pages", "events", "watch", "share", "people"}),
+        ),
+        Platform("linkedin", "LinkedIn", ("linkedin.com",), r"[a-z0-9-]{3,100}", paths=("in",)),
+        Platform(
+            "github",
+            "GitHub",
+            ("github.com",),
+            r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}",
+            reserved=frozenset({"orgs", "settings", "about", "features", "topics"}),
+        ),
+        Platform("youtube", "YouTube", ("youtube.com",), r"[a-z0-9._-]{3,30}", at_in_path=True),
+        Platform("snapchat", "Snapchat", ("snapchat.com",), r"[a-z][a-z0-9._-]{2,14}", paths=("add",)),
+        Platform("telegram", "Telegram", ("t.me", "telegram.me"), r"[a-z][a-z0-9_]{4,31}"),
+        Platform("threads", "Threads", ("threads.net", "threads.com"), r"[a-z0-9._]{1,30}", at_in_path=True),
+        Platform("bluesky", "Bluesky", ("bsky.app",), r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", paths=("profile",)),
+        Platform("mastodon", "Mastodon", (), r"[a-z0-9_]{1,30}@[a-z0-9-]+(?:\.[a-z0-9-]+)+"),
+    )
+}
+
+KINDS: dict[str, Kind] = {
+    "email": Kind("email", "Email address", "name@example.org"),
+    "phone": Kind("phone", "Phone number", "+44 20 7946 0000"),
+    "member": Kind("member", "Member, staff or student number", "A-1234"),
+    **{
+        code: Kind(code, platform.label, "@name@instance.social" if code == "mastodon" else "@name or a profile link")
+        for code, platform in PLATFORMS.items()
+    },
+}
+
+# Providers whose sub-addressing (name+tag@) is documented as delivering to name@.
+_PLUS_FOLDING = {
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "fastmail.com",
+    "proton.me",
+    "protonmail.com",
+}
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_MEMBER = re.compile(r"^[A-Z0-9]{2,40}$")
+MAX_LENGTH = 320
+
+
+def normalize(kind: str, text: str, *, region: str = "") -> str:
+    """The canonical ``kind:value`` string, or IdentifierError naming the expected form."""
+    if kind not in KINDS:
+        raise IdentifierError("Choose what kind of identifier this is.")
+    value = (text or "").strip()
+    if not value:
+        raise IdentifierError(f"Write the {KINDS[kind].label.lower()}, for example {KINDS[kind].example}.")
+    if len(value) > MAX_LENGTH:
+        raise IdentifierError("This is longer than any identifier of this kind.")
+    if kind == "email":
+        return "email:" + _email(value)
+    if kind == "phone":
+        return "phone:" + _phone(value, region)
+    if kind == "member":
+        return "member:" + _member(value)
+    return f"{kind}:" + _handle(PLATFORMS[kind], value)
+
+
+def _email(value: str) -> str:
+    value = value.removeprefix("mailto:").strip()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain:
+        raise IdentifierError("An email address looks like name@example.org.")
+    local = local.lower()
+    try:
+        domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError as error:
+        raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.") from error
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.")
+    if not _LOCAL.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+        raise IdentifierError("The part before @ has characters an email address cannot have.")
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    if domain in _PLUS_FOLDING:
+        local = local.split("+", 1)[0] or local
+    if domain == "gmail.com":
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def _phone(value: str, region: str) -> str:
+    if not value.startswith(("+", "00")) and not region:
+        raise IdentifierError("Include the country code, e.g. +44 20 7946 0000.")
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        number = phonenumbers.parse(value, region or None)
+    except phonenumbers.NumberParseException as error:
+        raise IdentifierError(
+            "This is not a phone number. Write it with its country code, e.g. +44 20 7946 0000."
+        ) from error
+    if not phonenumbers.is_valid_number(number):
+        raise IdentifierError("This number does not exist in its country's numbering plan. Check the digits.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _member(value: str) -> str:
+    compact = re.sub(r"[\s.\-_/]", "", value).upper()
+    if not _MEMBER.match(compact):
+        raise IdentifierError("A member number is 2 to 40 letters and digits, e.g. A-1234.")
+    return compact
+
+
+def _host(netloc: str) -> str:
+    host = netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    return host.removeprefix("www.")
+
+
+def _handle(platform: Platform, value: str) -> str:
+    expected = f"the {platform.label} handle, like @name, or a link to the profile"
+    lowered = value.lower()
+    if platform.code == "mastodon":
+        return _mastodon(lowered)
+    if "/" in lowered or lowered.startswith(("http:", "https:")):
+        split = urlsplit(lowered if "://" in lowered else "https://" + lowered)
+        if _host(split.netloc) not in platform.hosts:
+            raise IdentifierError(f"This link is not on {platform.label}. Write {expected}.")
+        handle = platform.handle_from_url(split.path)
+        if handle is None or handle in platform.reserved:
+            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+        lowered = handle
+        if platform.at_in_path and not lowered.startswith("@"):
+            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+    handle = lowered.removeprefix("@")
+    if not re.fullmatch(platform.pattern, handle):
+        raise IdentifierError(f"This is not a possible {platform.label} handle. Write {expected}.")
+    return handle
+
+
+def _mastodon(value: str) -> str:
+    expected = "a Mastodon address like @name@instance.social or a link like https://instance.social/@name"
+    if "/" in value:
+        split = urlsplit(value if "://" in value else "https://" + value)
+        parts = [part for part in split.path.split("/") if part]
+        if len(parts) != 1 or not parts[0].startswith("@"):
+            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+        value = f"{parts[0]}@{_host(split.netloc)}"
+    handle = value.removeprefix("@")
+    if not re.fullmatch(PLATFORMS["mastodon"].pattern, handle):
+        raise IdentifierError(f"Write {expected}.")
+    return handle

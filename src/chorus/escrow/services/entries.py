@@ -1,0 +1,297 @@
+"""A survivor's escrow entries: name someone, see and withdraw what you named.
+
+Per identifier only the match tag and a payload sealed to the advocate team are
+stored (``chorus.crypto.matching``); the author's own copy is under their vault key.
+The response to a submission never depends on whether it matched (no oracle): the
+advocates are told, and they contact the survivor through the platform.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+
+from chorus.accounts.models import Member, Organization
+from chorus.crypto import matching
+from chorus.escrow import evaluation
+from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
+from chorus.escrow.identifiers import KINDS, IdentifierError, normalize
+from chorus.escrow.models import Entry, Match, Share, Tag
+from chorus.ledger.services import ledger_append
+from chorus.records import keys
+from chorus.records.access import Owner, record_for_owner
+from chorus.records.services.team import advocates_of, team_key_ensure
+from chorus.records.services.writing import OWNER_ACTOR, record_contents
+from chorus.web import mail
+
+ESCROW_PERSON = b"chorus.escrow"
+
+
+class EscrowError(Exception):
+    """Refused; the message is for the survivor. ``field`` names the identifier row at fault."""
+
+    def __init__(self, message: str, *, field: int | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Named:
+    kind: str
+    text: str  # as written
+
+
+@dataclass(frozen=True)
+class EntryView:
+    entry: Entry
+    named: list[dict[str, str]]
+    tell_me: bool
+    would_meet: bool
+    release: str
+    record_title: str
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.entry.withdrawn_at is not None
+
+
+def escrow_tag(owner: Owner) -> bytes:
+    return keys.owner_tag(owner.vault_key, owner.organization.pk, person=ESCROW_PERSON)
+
+
+def _member_owner(owner: Owner) -> Member:
+    if owner.member is None:
+        raise EscrowError(
+            "Naming someone in escrow needs an account: a match counts distinct members, "
+            "and an anonymous receipt cannot show it is a different person."
+        )
+    return owner.member
+
+
+def active_count(owner: Owner) -> int:
+    return Share.objects.filter(entry__owner_tag=escrow_tag(owner), entry__withdrawn_at__isnull=True).count()
+
+
+def canonical(named: Sequence[Named], *, region: str) -> list[str]:
+    """Each identifier's canonical form, repeats removed; EscrowError names the bad row."""
+    result: list[str] = []
+    for index, item in enumerate(named):
+        try:
+            value = normalize(item.kind, item.text, region=region)
+        except IdentifierError as error:
+            raise EscrowError(str(error), field=index) from error
+        if value not in result:
+            result.append(value)
+    if not result:
+        raise EscrowError("Name at least one identifier of the person.")
+    if len(result) > MAX_BATCH:
+        raise EscrowError(f"One entry can name at most {MAX_BATCH} identifiers.")
+    return result
+
+
+def _released_record(owner: Owner, release: str, record_id: UUID | None) -> dict[str, str] | None:
+    if release not in {"contact", "record"}:
+        raise EscrowError("Choose what may be released at a match.")
+    if release == "contact":
+        return None
+    if record_id is None:
+        raise EscrowError("Choose which of your records may be released, or release your contact only.")
+    return record_contents(owner, record_for_owner(owner, record_id)).latest
+
+
+def entry_submit(
+    owner: Owner,
+    *,
+    named: Sequence[Named],
+    tell_me: bool,
+    would_meet: bool,
+    release: str,
+    record_id: UUID | None = None,
+    statement: str = "",
+) -> Entry:
+    member = _member_owner(owner)
+    organization = owner.organization
+    identifiers = canonical(named, region=organization.phone_region)
+    record_parts = _released_record(owner, release, record_id)
+    if active_count(owner) + len(identifiers) > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
+        raise EscrowError(
+            f"You can hold up to {settings.CHORUS_ESCROW_ACTIVE_LIMIT} identifiers in escrow at once. "
+            "Withdraw an older entry to name more."
+        )
+    team_key = team_key_ensure(organization)
+    if team_key is None:
+        raise EscrowError("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
+    try:
+        outputs = evaluation.outputs(identifiers, member=member)
+    except RateLimited as error:
+        raise EscrowError(str(error)) from error
+    except CustodianUnavailable as error:
+        raise EscrowError(
+            "The custodian could not be reached, so nothing was saved. Please try again later."
+        ) from error
+
+    author = escrow_tag(owner)
+    entry = Entry(organization=organization, owner_tag=author, created_at=timezone.now())
+    entry.for_owner = keys.seal_json(
+        owner.vault_key,
+        {
+            "named": [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()],
+            "tell_me": tell_me,
+            "would_meet": would_meet,
+            "release": release,
+            "record_title": (record_parts or {}).get("title", "") if release == "record" else "",
+        },
+        "escrow-entry",
+        entry.pk,
+    )
+    k = organization.escrow_threshold
+    filed: list[tuple[bytes, bytes]] = []
+    for identifier, output in zip(identifiers, outputs, strict=True):
+        derived = matching.derive(output, organization=str(organization.pk), k=k)
+        content = {
+            "entry": str(entry.pk),
+            "member": str(member.pk),
+            "identifier": identifier,
+            "tell_me": tell_me,
+            "would_meet": would_meet,
+            "release": release,
+            "record": record_parts,
+            "statement": statement.strip()[:4000],
+            "written": entry.created_at.date().isoformat(),
+        }
+        plaintext = keys.json_bytes(content)
+        filed.append((derived.tag, keys.seal_to(team_key.public_key, matching.payload(derived, author, plaintext))))
+    matches: list[Match] = []
+    with transaction.atomic():
+        entry.save(force_insert=True)
+        for tag, sealed in filed:
+            match = file_share(entry, tag, sealed, k)
+            if match is not None:
+                matches.append(match)
+        ledger_append(
+            organization_id=organization.pk,
+            actor=OWNER_ACTOR,
+            action="escrow.entry_added",
+            refs={"entry": str(entry.pk), "identifiers": len(filed)},
+        )
+        for match in matches:
+            ledger_append(
+                organization_id=organization.pk, actor="system", action="escrow.matched", refs={"match": str(match.pk)}
+            )
+        if matches:
+            transaction.on_commit(lambda: notify_advocates(organization))
+    return entry
+
+
+def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match | None:
+    """Store one share and record the match if this share completes one. Runs inside a
+    transaction; the tag row's lock makes the count-and-record step exactly-once."""
+    while True:
+        Tag.objects.bulk_create([Tag(tag=tag_value, threshold=k)], ignore_conflicts=True)
+        tag = Tag.objects.select_for_update().filter(tag=tag_value).first()
+        if tag is not None:  # None only if a withdrawal removed it between the two statements
+            break
+    Share.objects.create(entry=entry, tag=tag, sealed=sealed)
+    if Match.objects.filter(tag=tag).exists():
+        return None  # already matched; the advocates see the newcomer when they open it
+    authors = Share.objects.filter(tag=tag).aggregate(n=Count("entry__owner_tag", distinct=True))["n"]
+    if authors < tag.threshold:
+        return None
+    return Match.objects.create(organization_id=entry.organization_id, tag=tag)
+
+
+_notices: list[threading.Thread] = []
+
+
+def notify_advocates(organization: Organization) -> None:
+    """Email each advocate that a match needs attention — from a thread, so the
+    submitter's response takes no longer when their entry completed a match."""
+    addresses = list(advocates_of(organization).values_list("email", flat=True))
+
+    def send() -> None:
+        for address in addresses:
+            mail.send("escrow/email/match", address, {})
+
+    thread = threading.Thread(target=send, name="escrow-notice", daemon=True)
+    _notices.append(thread)
+    thread.start()
+
+
+def wait_for_notices() -> None:
+    """Let pending notices finish (tests, and the shutdown of a management command)."""
+    while _notices:
+        _notices.pop().join()
+
+
+def entries_of(owner: Owner) -> list[EntryView]:
+    rows = Entry.objects.filter(organization=owner.organization, owner_tag=escrow_tag(owner)).order_by("-created_at")
+    return [_view(owner, entry) for entry in rows]
+
+
+def entry_for_owner(owner: Owner, entry_id: UUID) -> EntryView:
+    entry = Entry.objects.filter(pk=entry_id, organization=owner.organization, owner_tag=escrow_tag(owner)).first()
+    if entry is None:
+        raise Http404
+    return _view(owner, entry)
+
+
+def _view(owner: Owner, entry: Entry) -> EntryView:
+    data = keys.open_json(owner.vault_key, entry.for_owner, "escrow-entry", entry.pk)
+    named = [{"label": KINDS[item["kind"]].label, "text": item["text"]} for item in data["named"]]
+    return EntryView(
+        entry=entry,
+        named=named,
+        tell_me=data["tell_me"],
+        would_meet=data["would_meet"],
+        release=data["release"],
+        record_title=data.get("record_title", ""),
+    )
+
+
+def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
+    """Withdraw: shares not yet in a match are deleted; shares already released stay with
+    the advocates, who see the withdrawal. The answer is the same either way."""
+    if entry.withdrawn_at is not None:
+        return entry.withdrawn_at
+    now = timezone.now()
+    with transaction.atomic():
+        for share in Share.objects.filter(entry=entry).select_related("tag"):
+            tag = Tag.objects.select_for_update().get(pk=share.tag_id)
+            if Match.objects.filter(tag=tag).exists():
+                continue
+            share.delete()
+            if not Share.objects.filter(tag=tag).exists():
+                tag.delete()
+        Entry.objects.filter(pk=entry.pk).update(withdrawn_at=now)
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="escrow.withdrawn",
+            refs={"entry": str(entry.pk)},
+        )
+    entry.withdrawn_at = now
+    return now
+
+
+def escrow_settings_set(admin: Member, *, threshold: int, phone_region: str) -> None:
+    """Change the organization's threshold and phone region. Entries already made keep
+    the threshold they were made under (it is part of their tag)."""
+    organization = admin.organization
+    with transaction.atomic():
+        Organization.objects.filter(pk=organization.pk).update(escrow_threshold=threshold, phone_region=phone_region)
+        ledger_append(
+            organization_id=organization.pk,
+            actor=admin.pseudonym,
+            action="escrow.settings_changed",
+            refs={"threshold": threshold, "phone_region": phone_region},
+        )
+    organization.escrow_threshold, organization.phone_region = threshold, phone_region
