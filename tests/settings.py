@@ -18,3 +18,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Encrypted attachments go to a fresh folder per run, which the leak test also searches.
 CHORUS_ATTACHMENTS_DIR = Path(tempfile.mkdtemp(prefix="chorus-test-attachments-"))
+
+# The escrow's two key shares and the in-process custodian's counters, per run.
+_escrow_dir = Path(tempfile.mkdtemp(prefix="chorus-test-escrow-"))
+CHORUS_ESCROW_KEY_PATH = _escrow_dir / "escrow-oprf.key"
+CHORUS_CUSTODIAN_DIR = _escrow_dir / "custodian"
