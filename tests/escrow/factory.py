@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from chorus.accounts.models import Member
 from chorus.accounts.services.members import member_create
-from chorus.escrow.models import Entry
+from chorus.escrow.models import Entry, Group, Match
 from chorus.escrow.services.entries import Named, entry_submit
+from chorus.escrow.services.groups import group_invite
+from chorus.escrow.services.matches import match_open
 from chorus.records.access import Owner
 from tests.personas import PASSWORD, Personas
 
@@ -46,3 +48,15 @@ def name(
 def member_of(owner: Owner) -> Member:
     assert owner.member is not None
     return owner.member
+
+
+def matched_group(personas: Personas) -> tuple[Match, Group]:
+    """The survivor persona and a fresh member name one person; the advocate invites both."""
+    from tests.records.factory import advocate_reader, survivor_owner
+
+    name(survivor_owner(personas), ("email", SAM))
+    name(member_owner(personas, "robin"), ("email", SAM))
+    match = Match.objects.get()
+    reader = advocate_reader(personas)
+    group = group_invite(reader, match_open(reader, match), {"Survivor A", "Survivor B"})
+    return match, group

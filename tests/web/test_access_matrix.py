@@ -15,9 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
-from tests.records.factory import survivor_record
+from tests.records.factory import survivor_owner, survivor_record
 
 MEMBERS = set(PERSONA_ROLES) | {"other_org"}
 EVERYONE = set(ALL_PERSONAS)
@@ -67,6 +68,18 @@ def _shared_attachment(personas: Personas) -> dict[str, object]:
     return {"grant_id": built.grant.pk, "attachment_id": built.attachment_id}
 
 
+def _entry(personas: Personas) -> dict[str, object]:
+    return {"entry_id": name(survivor_owner(personas), ("email", SAM)).pk}
+
+
+def _match(personas: Personas) -> dict[str, object]:
+    return {"match_id": matched_group(personas)[0].pk}
+
+
+def _group(personas: Personas) -> dict[str, object]:
+    return {"group_id": matched_group(personas)[1].pk}
+
+
 SURVIVOR = {"survivor"}
 ORG: dict[str, object] = {"slug": "riverside"}
 
@@ -114,6 +127,20 @@ MATRIX: dict[str, Entry] = {
     "shared_record": Entry({"advocate"}, kwargs=lambda p: {"grant_id": _grant(p)["grant_id"]}),
     "shared_attachment": Entry({"advocate"}, kwargs=_shared_attachment),
     "team_conversation": Entry({"advocate"}, kwargs=_record),
+    # Matching escrow: members name someone; only the author reaches an entry, only an
+    # invited survivor their group; advocates see matches; administrators the settings.
+    "escrow": Entry(MEMBERS),
+    "escrow_new": Entry(MEMBERS),
+    "escrow_entry": Entry(SURVIVOR, kwargs=_entry),
+    "escrow_withdraw": Entry(SURVIVOR, kwargs=_entry, method="post", ok_status=302),
+    "escrow_group": Entry(SURVIVOR, kwargs=_group),
+    "escrow_group_respond": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
+    "escrow_group_choice": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
+    "escrow_settings": Entry({"admin", "other_org"}),
+    "match_list": Entry({"advocate"}),
+    "match_detail": Entry({"advocate"}, kwargs=_match),
+    "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
+    "team_group": Entry({"advocate"}, kwargs=_group),
 }
 
 

@@ -47,12 +47,11 @@ class EvaluationLimits:
         self.total = total
         self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as connection:
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS evaluations ("
-                " requester TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,"
-                " PRIMARY KEY (requester, hour))"
-            )
+        self._connection().execute(
+            "CREATE TABLE IF NOT EXISTS evaluations ("
+            " requester TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,"
+            " PRIMARY KEY (requester, hour))"
+        )
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -62,6 +61,13 @@ class EvaluationLimits:
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
         return connection
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
 
     def take(self, requester: str, count: int, *, now: float | None = None) -> None:
         """Count ``count`` evaluations for ``requester``, or raise RateLimited and count none."""

@@ -1,0 +1,176 @@
+"""The custodian as its own process on loopback, and the two-holder evaluation through it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from chorus.crypto import oprf, threshold
+from chorus.custodian.service import Custodian, EvaluationLimits, RateLimited
+from chorus.escrow import evaluation, holders
+from chorus.escrow.models import Match
+from tests.escrow.factory import SAM, member_owner, name
+from tests.personas import Personas
+from tests.records.factory import survivor_owner
+
+TOKEN = "test-token-" + "x" * 20
+
+
+@dataclass
+class Running:
+    url: str
+    key_file: Path
+    process: subprocess.Popen[str]
+
+
+def _start(tmp_path: Path, *extra: str) -> Running:
+    (tmp_path / "token").write_text(TOKEN)
+    key_file = tmp_path / "custodian.key"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chorus",
+            "custodian",
+            "serve",
+            "--port",
+            "0",
+            "--key-file",
+            str(key_file),
+            "--state-file",
+            str(tmp_path / "limits.sqlite3"),
+            "--token-file",
+            str(tmp_path / "token"),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("custodian listening on "), line
+    return Running(url=line.split()[-1].rstrip("/"), key_file=key_file, process=process)
+
+
+def _stop(running: Running) -> None:
+    running.process.terminate()
+    running.process.wait(timeout=10)
+    if running.process.stdout is not None:
+        running.process.stdout.close()
+
+
+@pytest.fixture
+def custodian_process(tmp_path: Path) -> Iterator[Running]:
+    running = _start(tmp_path, "--per-requester-per-hour", "3")
+    yield running
+    _stop(running)
+
+
+@pytest.fixture
+def remote(custodian_process: Running) -> Iterator[Running]:
+    holders.custodian.cache_clear()
+    with override_settings(CHORUS_CUSTODIAN_URL=custodian_process.url, CHORUS_CUSTODIAN_TOKEN=TOKEN):
+        yield custodian_process
+    holders.custodian.cache_clear()
+
+
+def _post(url: str, body: object, token: str | None = TOKEN) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url + "/v1/evaluate", data=json.dumps(body).encode(), method="POST")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _blinded() -> str:
+    return base64.b64encode(oprf.blind(b"email:sam@example.org", oprf.VOPRF)[1]).decode()
+
+
+def test_the_custodian_refuses_what_it_should(custodian_process: Running) -> None:
+    url = custodian_process.url
+    assert _post(url, {"requester": "abcdefgh", "blinded": [_blinded()]}, token=None)[0] == 401
+    assert _post(url, {"requester": "abcdefgh", "blinded": [_blinded()]}, token="wrong")[0] == 401
+    status, body = _post(url, {"requester": "abcdefgh", "blinded": ["not base64!"]})
+    assert status == 400 and "base64" in str(body["error"])
+    status, body = _post(url, {"requester": "abcdefgh", "blinded": [base64.b64encode(bytes(32)).decode()]})
+    assert status == 400 and "element" in str(body["error"])
+    assert _post(url, {"requester": "?", "blinded": [_blinded()]})[0] == 400
+    assert _post(url, {"requester": "abcdefgh", "blinded": []})[0] == 400
+
+
+def test_the_custodian_limits_each_requester_and_remembers_across_restarts(tmp_path: Path) -> None:
+    running = _start(tmp_path, "--per-requester-per-hour", "2")
+    try:
+        assert _post(running.url, {"requester": "member-one", "blinded": [_blinded(), _blinded()]})[0] == 200
+        status, body = _post(running.url, {"requester": "member-one", "blinded": [_blinded()]})
+        assert status == 429 and "too many" in str(body["error"])
+        assert _post(running.url, {"requester": "member-two", "blinded": [_blinded()]})[0] == 200
+    finally:
+        _stop(running)
+    restarted = _start(tmp_path, "--per-requester-per-hour", "2")
+    try:
+        assert _post(restarted.url, {"requester": "member-one", "blinded": [_blinded()]})[0] == 429
+    finally:
+        _stop(restarted)
+
+
+def test_total_limit(tmp_path: Path) -> None:
+    limits = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=10, total=3)
+    limits.take("first-member", 2, now=0)
+    with pytest.raises(RateLimited, match="reached its evaluations"):
+        limits.take("second-member", 2, now=1)
+    limits.take("second-member", 2, now=3600)  # a new hour
+    limits.close()
+
+
+def test_two_hop_equals_an_oprf_under_the_product_of_the_shares(remote: Running, tmp_path: Path) -> None:
+    """The output is F(k1·k2, x); neither share alone reproduces it."""
+    data = b"email:sam.lee@example.org"
+    output = evaluation.two_hop([data], requester="requester-1")[0]
+    k1 = oprf.scalar_to_int(holders.platform_key()[0])
+    reference = Custodian(
+        key_file=remote.key_file, state_file=tmp_path / "s", per_requester_per_hour=1, total_per_hour=1
+    )
+    k2 = oprf.scalar_to_int(reference._secret)
+    reference.limits.close()
+    assert output == oprf.evaluate(oprf.scalar_from_int(k1 * k2 % threshold.ORDER), data, oprf.VOPRF)
+    assert output != oprf.evaluate(oprf.scalar_from_int(k1), data, oprf.VOPRF)
+    assert output != oprf.evaluate(oprf.scalar_from_int(k2), data, oprf.VOPRF)
+    assert output == evaluation.two_hop([data], requester="requester-2")[0]  # blinding changes nothing
+
+
+def test_escrow_through_the_separate_custodian(remote: Running, personas: Personas) -> None:
+    name(survivor_owner(personas), ("email", SAM))
+    name(member_owner(personas, "robin"), ("email", "sam.lee@example.org"))
+    assert Match.objects.count() == 1
+
+
+def test_a_custodian_proving_under_another_key_is_refused(remote: Running, personas: Personas) -> None:
+    other = base64.b64encode(oprf.derive_key_pair(bytes(32), b"x", oprf.VOPRF)[1]).decode()
+    holders.custodian.cache_clear()
+    with override_settings(CHORUS_CUSTODIAN_PUBLIC_KEY=other), pytest.raises(Exception, match="could not be reached"):
+        name(survivor_owner(personas), ("email", SAM))
+    holders.custodian.cache_clear()
+
+
+def test_an_unreachable_custodian_saves_nothing(personas: Personas) -> None:
+    holders.custodian.cache_clear()
+    with override_settings(CHORUS_CUSTODIAN_URL="http://127.0.0.1:9"), pytest.raises(Exception, match="try again"):
+        name(survivor_owner(personas), ("email", SAM))
+    holders.custodian.cache_clear()
+    from chorus.escrow.models import Entry
+
+    assert Entry.objects.count() == 0
