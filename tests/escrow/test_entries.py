@@ -31,7 +31,7 @@ def test_two_members_naming_one_email_make_exactly_one_match(
     assert "sam" not in mail.outbox[0].body.lower()
 
     opened = matches.match_open(advocate_reader(personas), Match.objects.get())
-    assert opened.identifier == "email:sam.lee@example.org"
+    assert opened.identifier == "Email address: sam.lee@example.org"
     assert [e.name for e in opened.entries] == ["Survivor A", "Survivor B"]
     assert opened.entries[0].content["statement"] == "At the spring offsite."
     assert {e.member for e in opened.entries} == {first.member, second.member}

@@ -87,7 +87,7 @@ def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> Non
     match, group = matched_group(personas)
     advocate = _client(personas.advocate, personas.vault_keys["advocate"])
     page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()
-    assert "email:sam.lee@example.org" in page and "Survivor B" in page
+    assert "Email address: sam.lee@example.org" in page and "Survivor B" in page
     assert "Invited to the group." in page
 
     survivor = _client(personas.survivor, personas.vault_keys["survivor"])

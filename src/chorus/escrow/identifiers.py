@@ -228,3 +228,10 @@ def _mastodon(value: str) -> str:
     if not re.fullmatch(PLATFORMS["mastodon"].pattern, handle):
         raise IdentifierError(f"Write {expected}.")
     return handle
+
+
+def describe(canonical: str) -> str:
+    """A canonical identifier for people to read: 'Email address: sam@example.org'."""
+    kind, _, value = canonical.partition(":")
+    label = KINDS[kind].label if kind in KINDS else kind
+    return f"{label}: {value}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from chorus.accounts.models import Member
 from chorus.crypto import matching
 from chorus.crypto.errors import CryptoError
+from chorus.escrow.identifiers import describe
 from chorus.escrow.models import Entry, Match, Share
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -105,7 +106,7 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
             action="escrow.match_opened",
             refs={"match": str(match.pk), "entries": len(entries)},
         )
-    identifier = entries[0].content.get("identifier", "") if entries else ""
+    identifier = describe(str(entries[0].content.get("identifier", ""))) if entries else ""
     return OpenedMatch(match=match, identifier=identifier, entries=entries)
 
 

@@ -70,5 +70,11 @@ def escrow_group_choice(request: HttpRequest, owner: Owner, group_id: UUID) -> H
         except EscrowError as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(request, _("Your answer is recorded. You can change it until the group has decided."))
+            me.group.refresh_from_db()
+            if me.group.outcome:
+                messages.success(
+                    request, _("Your answer is recorded. Everyone who joined agrees: that is the group's decision.")
+                )
+            else:
+                messages.success(request, _("Your answer is recorded. You can change it until the group has decided."))
     return redirect("escrow_group", group_id=group_id)

@@ -1,0 +1,122 @@
+"""Three members name people in escrow; the one pair that matches meets and decides — in Chromium.
+
+Two members name the same person under different spellings of an email address, a third
+names someone else by phone. The advocate is emailed, sees exactly one match, opens it
+and invites both; both join and give the same answer, which becomes the group's outcome.
+Afterwards everything stored is searched for the identifiers, names and words typed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from pytest_django.live_server_helper import LiveServer
+
+from chorus.escrow.models import Group, Match
+from chorus.escrow.services.entries import wait_for_notices
+from chorus.ledger.services import chain_for, ledger_verify
+from tests.browser.conftest import Mailbox
+from tests.browser.test_records_journey import _sign_in
+from tests.escrow.factory import member_owner
+from tests.leak import leaks
+from tests.personas import make_personas
+
+FIRST_SPELLING = "Sam.Lee@Example.org"
+SECOND_SPELLING = "  sam.lee@EXAMPLE.ORG"
+OTHER_PHONE = "+44 20 7946 0958"
+STATEMENT = "Sam Lee from the loading bay, at the Friday social"
+GROUP_MESSAGE = "I thought I was the only one this happened to"
+
+
+def _name(page: Any, base: str, kind: str, text: str, *, statement: str = "") -> None:
+    page.goto(base + "/")
+    page.get_by_role("link", name="Name someone").first.click()
+    page.get_by_role("link", name="Name someone").last.click()
+    page.locator("#id_kind_0").select_option(kind)
+    page.locator("#id_text_0").fill(text)
+    page.get_by_label("Yes, I would").check()
+    if statement:
+        page.get_by_label("A few words for the advocates").fill(statement)
+    page.get_by_role("button", name="Put it in escrow").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your entry is held in escrow")
+
+
+def _join_and_choose(page: Any, base: str, answer: str) -> None:
+    page.goto(base + "/escrow/")
+    expect(page.get_by_text("waiting for your answer")).to_be_visible()
+    page.get_by_role("link", name="A private group of people who named the same person").click()
+    page.get_by_role("button", name="Join the group").click()
+    page.get_by_label(answer).check()
+    page.get_by_role("button", name="Give my answer").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your answer is recorded")
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("ledger_flushable")
+def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
+    live_server: LiveServer, browser_pages: Any, mailbox: Mailbox, settings: Any
+) -> None:
+    settings.CHORUS_BASE_URL = live_server.url
+    base = live_server.url
+    personas = make_personas()
+    for name in ("robin", "kim"):
+        member_owner(personas, name)
+    pages = {}
+    for person, email in (
+        ("survivor", personas.survivor.email),
+        ("robin", "robin@riverside.example"),
+        ("kim", "kim@riverside.example"),
+    ):
+        pages[person] = browser_pages()
+        _sign_in(pages[person], base, email)
+
+    _name(pages["survivor"], base, "email", FIRST_SPELLING, statement=STATEMENT)
+    _name(pages["kim"], base, "phone", OTHER_PHONE)
+    _name(pages["robin"], base, "email", SECOND_SPELLING)
+    # A mistake is explained, and nothing is saved.
+    page = pages["kim"]
+    page.goto(base + "/escrow/new/")
+    page.locator("#id_kind_0").select_option("phone")
+    page.locator("#id_text_0").fill("020 7946")
+    page.get_by_role("button", name="Put it in escrow").click()
+    expect(page.locator("#id_text_0_error")).to_contain_text("country code")
+
+    wait_for_notices()
+    deadline = time.monotonic() + 10
+    while not mailbox.messages and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [m["Subject"] for m in mailbox.messages] == ["A match in Chorus needs attention"]
+    assert mailbox.messages[0]["To"] == personas.advocate.email
+
+    advocate = browser_pages()
+    _sign_in(advocate, base, personas.advocate.email, personas.totp_secrets["advocate"])
+    advocate.get_by_role("link", name="Matches").click()
+    rows = advocate.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("needs attention")
+    advocate.get_by_role("link", name="Open").click()
+    expect(advocate.get_by_text("Email address: sam.lee@example.org", exact=True)).to_be_visible()
+    expect(advocate.get_by_role("heading", level=2)).to_have_text(["Survivor A", "Survivor B"])
+    expect(advocate.get_by_text(STATEMENT)).to_be_visible()
+    advocate.get_by_role("button", name="Invite the chosen survivors").click()
+    expect(advocate.get_by_role("status").first).to_contain_text("Invited")
+
+    _join_and_choose(pages["survivor"], base, "A restorative process")
+    pages["survivor"].get_by_label("Message").fill(GROUP_MESSAGE)
+    pages["survivor"].get_by_role("button", name="Send").click()
+    _join_and_choose(pages["robin"], base, "A restorative process")
+    expect(pages["robin"].get_by_text(GROUP_MESSAGE)).to_be_visible()
+    expect(pages["robin"].get_by_role("status").first).to_contain_text("that is the group's decision")
+    expect(pages["robin"].get_by_text("The group decided")).to_contain_text("A restorative process")
+    # Kim, who named someone else, has no invitation.
+    pages["kim"].goto(base + "/escrow/")
+    expect(pages["kim"].get_by_text("Invitations")).to_have_count(0)
+
+    assert Match.objects.count() == 1
+    assert Group.objects.get().outcome == "restorative"
+    assert ledger_verify(chain_for(personas.organization.pk)).ok
+    needles = ["sam.lee", "Sam.Lee", "samlee", "+442079460958", "7946 0958", "Sam Lee", STATEMENT, GROUP_MESSAGE]
+    assert leaks(needles) == []
