@@ -49,8 +49,8 @@ test-postgres: setup-dev
 test: lint typecheck test-sqlite test-postgres
 
 bench: setup-dev
-	env -u DATABASE_URL $(BIN)/python -m bench sign-in records
-	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger
+	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow
+	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -118,5 +118,14 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     assert Match.objects.count() == 1
     assert Group.objects.get().outcome == "restorative"
     assert ledger_verify(chain_for(personas.organization.pk)).ok
-    needles = ["sam.lee", "Sam.Lee", "samlee", "+442079460958", "7946 0958", "Sam Lee", STATEMENT, GROUP_MESSAGE]
+    needles: list[str | bytes] = [
+        "sam.lee",
+        "Sam.Lee",
+        "samlee",
+        "+442079460958",
+        "7946 0958",
+        "Sam Lee",
+        STATEMENT,
+        GROUP_MESSAGE,
+    ]
     assert leaks(needles) == []

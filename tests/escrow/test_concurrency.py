@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from chorus.escrow.models import Match, Share, Tag
 from chorus.records.services.team import team_key_ensure
-from tests.escrow.factory import member_owner
+from tests.escrow.factory import member_of, member_owner
 from tests.ledger.test_concurrency import _test_database_url
 from tests.personas import make_personas
 
@@ -69,8 +69,8 @@ def test_simultaneous_entries_from_several_processes_match_exactly_once(tmp_path
                 sys.executable,
                 "-c",
                 _WORKER,
-                str(owner.member.pk),
-                owner.vault_key.hex(),  # type: ignore[union-attr]
+                str(member_of(owner).pk),
+                owner.vault_key.hex(),
                 str(settings.CHORUS_ESCROW_KEY_PATH),
                 str(settings.CHORUS_CUSTODIAN_DIR),
                 str(gate),

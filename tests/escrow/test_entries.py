@@ -84,7 +84,7 @@ def test_one_share_or_k_minus_one_cannot_be_read(personas: Personas) -> None:
 
 def test_bad_identifiers_are_refused_with_the_expected_form(personas: Personas) -> None:
     owner = survivor_owner(personas)
-    with pytest.raises(EscrowError, match="name@example.org") as refused:
+    with pytest.raises(EscrowError, match=r"name@example\.org") as refused:
         name(owner, ("phone", "+44 20 7946 0958"), ("email", "sam at example"))
     assert refused.value.field == 1
     with pytest.raises(EscrowError, match="country code"):

@@ -7,13 +7,15 @@ import re
 from django.test import Client
 from django.urls import reverse
 
+from chorus.accounts.models import Member
 from chorus.escrow.models import Group, GroupMember, Match
 from tests.escrow.factory import SAM, matched_group, member_owner
 from tests.helpers import open_vault
 from tests.personas import Personas
 
 
-def _client(member: object, vault_key: bytes) -> Client:
+def _client(member: Member | None, vault_key: bytes) -> Client:
+    assert member is not None
     client = Client()
     client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
     open_vault(client, member, vault_key)
