@@ -148,7 +148,7 @@ def _fill_escrow(organization_id: Any, count: int, *, for_owner_size: int, seale
             )
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                raw = connection.connection.cursor()  # type: ignore[union-attr]
+                raw = connection.connection.cursor()
                 with raw.copy(
                     "COPY escrow_entry (id, organization_id, owner_tag, for_owner, created_at) FROM STDIN"
                 ) as copy:
