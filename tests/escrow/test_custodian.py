@@ -174,3 +174,14 @@ def test_an_unreachable_custodian_saves_nothing(personas: Personas) -> None:
     from chorus.escrow.models import Entry
 
     assert Entry.objects.count() == 0
+
+
+def test_the_in_process_custodian_gives_the_same_product() -> None:
+    holders.custodian.cache_clear()
+    local = holders.custodian()
+    assert isinstance(local, holders.LocalCustodian)
+    data = b"phone:+442079460958"
+    k1 = oprf.scalar_to_int(holders.platform_key()[0])
+    k2 = oprf.scalar_to_int(local._custodian._secret)
+    expected = oprf.evaluate(oprf.scalar_from_int(k1 * k2 % threshold.ORDER), data, oprf.VOPRF)
+    assert evaluation.two_hop([data], requester="requester-3") == [expected]

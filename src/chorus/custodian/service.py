@@ -111,12 +111,13 @@ class Custodian:
     def __repr__(self) -> str:  # never print the key
         return f"Custodian(public_key={self.public_key.hex()[:16]}…)"
 
-    def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]:
-        """Multiply each blinded element by the key share; one VOPRF proof for the batch."""
+    def evaluate(self, requester: str, blinded: Sequence[bytes], *, prove: bool = True) -> tuple[list[bytes], bytes]:
+        """Multiply each blinded element by the key share; one VOPRF proof for the batch
+        (``prove=False`` only for a caller in the same process, which a proof cannot reassure)."""
         if not isinstance(requester, str) or not _REQUESTER.match(requester):
             raise MalformedInput("requester is 8 to 128 letters, digits, '-' or '_'")
         if not 1 <= len(blinded) <= MAX_BATCH:
             raise MalformedInput(f"send 1 to {MAX_BATCH} blinded elements")
         elements = [oprf.check_element(bytes(element)) for element in blinded]
         self.limits.take(requester, len(elements))
-        return oprf.blind_evaluate_batch(self._secret, elements, MODE)
+        return oprf.blind_evaluate_batch(self._secret, elements, MODE if prove else oprf.OPRF)

@@ -6,7 +6,8 @@ k2, proving (VOPRF) that it used its published key; unblinding gives k1·k2·H(x
 the RFC 9497 Finalize hash gives y. Here the platform is the client too, so it folds
 its share into the blind (one multiplication by r·k1 instead of two); the custodian
 still only ever sees a fresh random-looking element. Neither holder alone can compute
-y for a guessed identifier.
+y for a guessed identifier. A custodian in this process (the embedded default) skips the
+proof: it would only prove to this process what this process computed.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
         by_platform.append(oprf.blind(data, MODE, blind=folded)[1])  # = k1 · (r · H(x))
     custodian = holders.custodian()
     by_custodian, proof = custodian.evaluate(requester, by_platform)
-    if not oprf.verify_proof(custodian.public_key(), by_platform, by_custodian, proof, MODE):
+    if custodian.remote and not oprf.verify_proof(custodian.public_key(), by_platform, by_custodian, proof, MODE):
         raise CustodianUnavailable("the custodian's proof does not match its public key")
-    # The proof is checked; Finalize's hash is the same in OPRF and VOPRF mode.
+    # Finalize's hash is the same in OPRF and VOPRF mode; the proof (if any) is checked above.
     return [
         oprf.finalize(data, blind, element, oprf.OPRF)
         for data, blind, element in zip(inputs, blinds, by_custodian, strict=True)

@@ -35,6 +35,8 @@ class CustodianUnavailable(Exception):
 
 
 class CustodianClient(Protocol):
+    remote: bool  # a remote custodian proves each evaluation; one in this process cannot mean to deceive it
+
     def public_key(self) -> bytes: ...
 
     def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]: ...
@@ -53,6 +55,8 @@ def requester_for(member_id: object) -> str:
 
 
 class LocalCustodian:
+    remote = False
+
     def __init__(self, custodian: Custodian) -> None:
         self._custodian = custodian
 
@@ -60,10 +64,12 @@ class LocalCustodian:
         return self._custodian.public_key
 
     def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]:
-        return self._custodian.evaluate(requester, blinded)
+        return self._custodian.evaluate(requester, blinded, prove=False)
 
 
 class RemoteCustodian:
+    remote = True
+
     def __init__(self, url: str, token: str, pinned_key: str) -> None:
         self.url = url
         self._token = token
@@ -94,9 +100,7 @@ class RemoteCustodian:
         return answer
 
     def public_key(self) -> bytes:
-        if self._pinned is not None:
-            return self._pinned
-        return self._published()
+        return self._pinned if self._pinned is not None else self._published_key
 
     @functools.cached_property
     def _published_key(self) -> bytes:
@@ -104,9 +108,6 @@ class RemoteCustodian:
             return oprf.check_element(unb64(self._call("/v1/key").get("public_key")))
         except MalformedInput as error:
             raise CustodianUnavailable("the custodian's public key is not understood") from error
-
-    def _published(self) -> bytes:
-        return self._published_key
 
     def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]:
         answer = self._call("/v1/evaluate", {"requester": requester, "blinded": [b64(e) for e in blinded]})

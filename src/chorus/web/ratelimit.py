@@ -54,6 +54,12 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
     key = _key(scope, subject)
     now = timezone.now()
     with transaction.atomic():
+        # The usual case is one conditional UPDATE; a new or expired window starts afresh.
+        taken = RateLimit.objects.filter(
+            key=key, window_started_at__gt=now - window, failures__lte=limit - count
+        ).update(failures=F("failures") + count)
+        if taken:
+            return True
         RateLimit.objects.bulk_create([RateLimit(key=key, failures=0, window_started_at=now)], ignore_conflicts=True)
         row = RateLimit.objects.select_for_update().get(key=key)
         if row.window_started_at <= now - window:
