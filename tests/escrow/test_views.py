@@ -107,3 +107,25 @@ def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> Non
     assert 'name="choice"' not in team_page
     refused = advocate.post(reverse("escrow_group_choice", args=[group.pk]), {"choice": "formal"})
     assert refused.status_code == 404
+
+
+def test_the_advocate_tells_a_survivor_who_asked_and_only_them(personas: Personas) -> None:
+    from chorus.escrow.services.entries import Named, entry_submit
+    from tests.escrow.factory import name
+    from tests.records.factory import survivor_owner
+
+    name(survivor_owner(personas), ("email", SAM), would_meet=False)
+    robin = member_owner(personas, "robin")
+    entry_submit(robin, named=[Named("email", SAM)], tell_me=False, would_meet=False, release="contact")
+    match = Match.objects.get()
+    advocate = _client(personas.advocate, personas.vault_keys["advocate"])
+    page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()
+    assert "Write to Survivor A" in page and "Write to Survivor B" not in page
+    tell = reverse("match_tell", args=[match.pk])
+    refused = advocate.post(tell, {"name": "Survivor B", "body": "Hello"}, follow=True).content.decode()
+    assert "did not ask to be told" in refused
+    advocate.post(tell, {"name": "Survivor A", "body": "Two people named the same person. Could we talk?"})
+    survivor = _client(personas.survivor, personas.vault_keys["survivor"])
+    assert "Could we talk?" in survivor.get(reverse("escrow")).content.decode()
+    robin_client = _client(robin.member, robin.vault_key)
+    assert "Could we talk?" not in robin_client.get(reverse("escrow")).content.decode()

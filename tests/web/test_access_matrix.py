@@ -140,6 +140,7 @@ MATRIX: dict[str, Entry] = {
     "match_list": Entry({"advocate"}),
     "match_detail": Entry({"advocate"}, kwargs=_match),
     "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
+    "match_tell": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
     "team_group": Entry({"advocate"}, kwargs=_group),
 }
 

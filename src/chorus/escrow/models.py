@@ -94,3 +94,14 @@ class GroupMessage(models.Model):
     author = models.ForeignKey(GroupMember, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     body_sealed = models.BinaryField()  # author None: the advocates
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class Notice(models.Model):
+    """An advocate's word to a matched survivor who asked to be told, sealed to their public
+    key and found by their escrow owner tag (no member column)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="notices")
+    owner_tag = models.BinaryField(max_length=32, db_index=True)
+    body_sealed = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)

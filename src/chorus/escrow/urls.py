@@ -14,5 +14,6 @@ urlpatterns = [
     path("advocates/matches/", matches.match_list, name="match_list"),
     path("advocates/matches/<uuid:match_id>/", matches.match_detail, name="match_detail"),
     path("advocates/matches/<uuid:match_id>/invite/", matches.match_invite, name="match_invite"),
+    path("advocates/matches/<uuid:match_id>/tell/", matches.match_tell, name="match_tell"),
     path("advocates/groups/<uuid:group_id>/", matches.team_group, name="team_group"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import string
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,11 +19,15 @@ from chorus.accounts.models import Member
 from chorus.crypto import matching
 from chorus.crypto.errors import CryptoError
 from chorus.escrow.identifiers import describe
-from chorus.escrow.models import Entry, Match, Share
+from chorus.escrow.models import Entry, Match, Notice, Share
+from chorus.escrow.services.entries import escrow_tag
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
-from chorus.records.access import Reader
+from chorus.records.access import Owner, Reader
 from chorus.records.services.team import AccessRefused, team_private_key
+from chorus.web import mail
+
+MAX_NOTICE = 5000
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,54 @@ def _json(data: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise AccessRefused("An entry of this match is not readable.")
     return value
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    sent_at: datetime
+    body: str
+
+
+def notice_send(reader: Reader, opened: OpenedMatch, name: str, body: str) -> None:
+    """Tell one matched survivor who asked to be told. The text is sealed to their public
+    key; their email says only that there is a message."""
+    text = (body or "").strip()
+    if not text:
+        raise AccessRefused("Write what you want to tell them.")
+    if len(text) > MAX_NOTICE:
+        raise AccessRefused(f"A message can be at most {MAX_NOTICE} characters.")
+    entry = next((e for e in opened.entries if e.name == name), None)
+    if entry is None or entry.member is None or not entry.content.get("tell_me") or entry.withdrawn:
+        raise AccessRefused("This survivor did not ask to be told, or withdrew their entry.")
+    member = entry.member
+    with transaction.atomic():
+        Notice.objects.create(
+            match=opened.match,
+            owner_tag=entry.owner_tag,
+            body_sealed=keys.seal_to(keys.member_public_key(member), text.encode()),
+        )
+        ledger_append(
+            organization_id=opened.match.organization_id,
+            actor=reader.member.pseudonym,
+            action="escrow.survivor_told",
+            refs={"match": str(opened.match.pk), "to": name},
+        )
+        transaction.on_commit(lambda: mail.send("escrow/email/notice", member.email, {}))
+
+
+def notices_for(owner: Owner) -> list[NoticeView]:
+    if owner.member is None:
+        return []
+    rows = Notice.objects.filter(
+        owner_tag=escrow_tag(owner),
+        match__organization=owner.organization,
+    ).order_by("-created_at")
+    if not rows:
+        return []
+    private = keys.member_private_key(owner.member, owner.vault_key)
+    return [NoticeView(sent_at=row.created_at, body=keys.open_from(private, row.body_sealed).decode()) for row in rows]
+
+
+def told(match: Match) -> set[bytes]:
+    """The escrow owner tags of the survivors of this match who were already told."""
+    return {bytes(tag) for tag in Notice.objects.filter(match=match).values_list("owner_tag", flat=True)}

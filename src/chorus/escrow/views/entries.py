@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.accounts.access import member_required, require_admin
 from chorus.escrow.forms import ROWS, EntryForm, SettingsForm
-from chorus.escrow.services import entries, groups
+from chorus.escrow.services import entries, groups, matches
 from chorus.escrow.services.entries import EscrowError, Named
 from chorus.records.access import Owner
 from chorus.records.services.writing import records_of
@@ -47,7 +47,11 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
     return render(
         request,
         "escrow/escrow.html",
-        {"entries": entries.entries_of(owner), "invitations": groups.invitations_for(owner)},
+        {
+            "entries": entries.entries_of(owner),
+            "invitations": groups.invitations_for(owner),
+            "notices": matches.notices_for(owner),
+        },
     )
 
 

@@ -41,7 +41,17 @@ def match_detail(request: HttpRequest, match_id: UUID) -> HttpResponse:
         return _refused(request, refused)
     group = Group.objects.filter(match=match).first()
     invited = {member.name: member for member in groups.group_members(group)} if group else {}
-    return render(request, "escrow/match.html", {"opened": opened, "group": group, "invited": invited})
+    told = matches.told(match)
+    return render(
+        request,
+        "escrow/match.html",
+        {
+            "opened": opened,
+            "group": group,
+            "invited": invited,
+            "told": {entry.name for entry in opened.entries if entry.owner_tag in told},
+        },
+    )
 
 
 @require_POST
@@ -89,3 +99,18 @@ def team_group(request: HttpRequest, group_id: UUID) -> HttpResponse:
             "decisions": groups.DECISIONS,
         },
     )
+
+
+@require_POST
+@member_required
+def match_tell(request: HttpRequest, match_id: UUID) -> HttpResponse:
+    reader = require_advocate(request)
+    match = matches.match_for(reader, match_id)
+    try:
+        opened = matches.match_open(reader, match)
+        matches.notice_send(reader, opened, request.POST.get("name", ""), request.POST.get("body", ""))
+    except AccessRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Sent. They get an email that says only that there is a message."))
+    return redirect("match_detail", match_id=match_id)
