@@ -21,7 +21,9 @@ DEMO_DOMAIN = "demo.chorus.invalid"
 # Demo accounts are for trying Chorus on one's own machine. Their passwords and
 # authenticator keys are printed on purpose; never run ``chorus demo`` on a real site.
 DEMO_PASSWORD = "demo-password-{role}"
-PERSONAS = ("survivor", *ROLE_CODES)
+# Two members without a role, so that naming the same person in escrow can be tried.
+MEMBERS_WITHOUT_ROLE = ("survivor", "colleague")
+PERSONAS = (*MEMBERS_WITHOUT_ROLE, *ROLE_CODES)
 
 
 def demo_totp_secret(role: str) -> str:
@@ -51,7 +53,7 @@ class Command(BaseCommand):
                 email = f"{persona}@{DEMO_DOMAIN}"
                 if Member.objects.filter(email=email).exists():
                     continue
-                roles = set() if persona == "survivor" else {persona}
+                roles = set() if persona in MEMBERS_WITHOUT_ROLE else {persona}
                 member, _code, _vault = member_create(
                     organization=organization,
                     email=email,
@@ -69,6 +71,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo organization ready ({created} accounts created). Sign in at /sign-in/ with:")
         for persona in PERSONAS:
             line = f"  {persona}@{DEMO_DOMAIN:<22} password {DEMO_PASSWORD.format(role=persona)}"
-            if persona != "survivor":
+            if persona not in MEMBERS_WITHOUT_ROLE:
                 line += f"   two-factor key {demo_totp_secret(persona)} (or: chorus demo --code {persona})"
             self.stdout.write(line)
