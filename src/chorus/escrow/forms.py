@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,24 +9,35 @@ from chorus.escrow.identifiers import KINDS
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
 from chorus.escrow.services.groups import MAX_MESSAGE
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ROWS = 4  # identifier rows on the form; one entry may name up to this many
 KIND_CHOICES = [("", _("Choose…"))] + [(kind.code, kind.label) for kind in KINDS.values()]
 
 
-class EntryForm(forms.Form):
-    tell_me = forms.TypedChoiceField(
-        label=_("If others name the same person, do you want an advocate to tell you?"),
-        choices=[("yes", _("Yes, tell me")), ("no", _("No, do not contact me about it"))],
+def _yes_no(label: StrOrPromise, yes: StrOrPromise, no: StrOrPromise, *, initial: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("yes", yes), ("no", no)],
         widget=forms.RadioSelect,
-        initial="yes",
+        initial=initial,
         coerce=lambda value: value == "yes",
     )
-    would_meet = forms.TypedChoiceField(
-        label=_("Would you meet the others who named this person (under a pseudonym, in a private group)?"),
-        choices=[("yes", _("Yes, I would")), ("no", _("No"))],
-        widget=forms.RadioSelect,
+
+
+class EntryForm(forms.Form):
+    tell_me = _yes_no(
+        _("If others name the same person, do you want an advocate to tell you?"),
+        _("Yes, tell me"),
+        _("No, do not contact me about it"),
+        initial="yes",
+    )
+    would_meet = _yes_no(
+        _("Would you meet the others who named this person (under a pseudonym, in a private group)?"),
+        _("Yes, I would"),
+        _("No"),
         initial="no",
-        coerce=lambda value: value == "yes",
     )
     release = forms.ChoiceField(
         label=_("What may the advocates read when there is a match?"),

@@ -15,6 +15,7 @@ from chorus.escrow.services import groups
 from chorus.escrow.services.entries import EscrowError
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
+from chorus.web.posting import message_posted
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,13 +23,8 @@ from chorus.records.access import Owner
 def escrow_group(request: HttpRequest, owner: Owner, group_id: UUID) -> HttpResponse:
     me = groups.membership(owner, group_id)
     form = MessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            groups.message_from_member(owner, me, form.cleaned_data["body"])
-        except EscrowError as refused:
-            form.add_error("body", str(refused))
-        else:
-            return redirect("escrow_group", group_id=group_id)
+    if message_posted(request, form, lambda body: groups.message_from_member(owner, me, body), refusals=(EscrowError,)):
+        return redirect("escrow_group", group_id=group_id)
     joined = me.joined_at is not None
     return render(
         request,

@@ -15,12 +15,16 @@ from chorus.escrow.forms import MessageForm
 from chorus.escrow.models import Group
 from chorus.escrow.services import groups, matches
 from chorus.escrow.services.entries import EscrowError
-from chorus.records.access import require_advocate
+from chorus.escrow.services.matches import OpenedMatch
+from chorus.records.access import Reader, require_advocate
 from chorus.records.services.team import AccessRefused
+from chorus.web.posting import message_posted, refused_page
 
 
-def _refused(request: HttpRequest, refused: AccessRefused) -> HttpResponse:
-    return render(request, "records/refused.html", {"message": str(refused)}, status=403)
+def _opened(request: HttpRequest, match_id: UUID) -> tuple[Reader, OpenedMatch]:
+    """The advocate and the match, opened (ledgered); raises AccessRefused without the team key."""
+    reader = require_advocate(request)
+    return reader, matches.match_open(reader, matches.match_for(reader, match_id))
 
 
 @require_GET
@@ -33,12 +37,11 @@ def match_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required
 def match_detail(request: HttpRequest, match_id: UUID) -> HttpResponse:
-    reader = require_advocate(request)
-    match = matches.match_for(reader, match_id)
     try:
-        opened = matches.match_open(reader, match)
+        _, opened = _opened(request, match_id)
     except AccessRefused as refused:
-        return _refused(request, refused)
+        return refused_page(request, str(refused))
+    match = opened.match
     group = Group.objects.filter(match=match).first()
     invited = {member.name: member for member in groups.group_members(group)} if group else {}
     told = matches.told(match)
@@ -57,13 +60,11 @@ def match_detail(request: HttpRequest, match_id: UUID) -> HttpResponse:
 @require_POST
 @member_required
 def match_invite(request: HttpRequest, match_id: UUID) -> HttpResponse:
-    reader = require_advocate(request)
-    match = matches.match_for(reader, match_id)
     try:
-        opened = matches.match_open(reader, match)
+        reader, opened = _opened(request, match_id)
         group = groups.group_invite(reader, opened, set(request.POST.getlist("invite")))
     except AccessRefused as refused:
-        return _refused(request, refused)
+        return refused_page(request, str(refused))
     except EscrowError as refused:
         messages.error(request, str(refused))
         return redirect("match_detail", match_id=match_id)
@@ -78,16 +79,13 @@ def team_group(request: HttpRequest, group_id: UUID) -> HttpResponse:
     group = groups.group_for_team(reader, group_id)
     form = MessageForm(request.POST or None)
     try:
-        if request.method == "POST" and form.is_valid():
-            try:
-                groups.message_from_team(reader, group, form.cleaned_data["body"])
-            except EscrowError as refused:
-                form.add_error("body", str(refused))
-            else:
-                return redirect("team_group", group_id=group_id)
+        if message_posted(
+            request, form, lambda body: groups.message_from_team(reader, group, body), refusals=(EscrowError,)
+        ):
+            return redirect("team_group", group_id=group_id)
         thread = groups.messages_for_team(reader, group)
     except AccessRefused as refused:
-        return _refused(request, refused)
+        return refused_page(request, str(refused))
     return render(
         request,
         "escrow/team_group.html",
@@ -104,10 +102,8 @@ def team_group(request: HttpRequest, group_id: UUID) -> HttpResponse:
 @require_POST
 @member_required
 def match_tell(request: HttpRequest, match_id: UUID) -> HttpResponse:
-    reader = require_advocate(request)
-    match = matches.match_for(reader, match_id)
     try:
-        opened = matches.match_open(reader, match)
+        reader, opened = _opened(request, match_id)
         matches.notice_send(reader, opened, request.POST.get("name", ""), request.POST.get("body", ""))
     except AccessRefused as refused:
         messages.error(request, str(refused))

@@ -24,6 +24,7 @@ from chorus.records.services import messaging, sharing
 from chorus.records.services.team import AccessRefused, team_key_distribute
 from chorus.records.services.writing import RecordError
 from chorus.records.views.records import download
+from chorus.web.posting import message_posted, refused_page
 
 
 @require_GET
@@ -44,7 +45,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, refused: AccessRefused) -> HttpResponse:
-    return render(request, "records/refused.html", {"message": str(refused)}, status=403)
+    return refused_page(request, str(refused))
 
 
 @require_GET
@@ -78,14 +79,14 @@ def team_conversation(request: HttpRequest, record_id: UUID) -> HttpResponse:
     conversation = conversation_for_reader(reader, record_id)
     form = MessageForm(request.POST or None)
     try:
-        if request.method == "POST" and form.is_valid():
-            try:
-                messaging.message_from_team(reader, conversation, form.cleaned_data["body"])
-            except RecordError as problem:
-                form.add_error("body", str(problem))
-            else:
-                messages.success(request, _("Sent. The survivor sees it next time they look."))
-                return redirect("team_conversation", record_id=record_id)
+        if message_posted(
+            request,
+            form,
+            lambda body: messaging.message_from_team(reader, conversation, body),
+            refusals=(RecordError,),
+            sent=_("Sent. The survivor sees it next time they look."),
+        ):
+            return redirect("team_conversation", record_id=record_id)
         thread = messaging.messages_for_team(reader, conversation)
     except AccessRefused as refused:
         return _refused(request, refused)

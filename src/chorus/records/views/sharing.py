@@ -18,6 +18,7 @@ from chorus.records.forms import MessageForm, ShareForm
 from chorus.records.services import messaging, sharing, writing
 from chorus.records.services.writing import RecordError
 from chorus.records.views.records import owner_required
+from chorus.web.posting import message_posted
 
 TEAM = "team"
 
@@ -110,14 +111,14 @@ def record_access(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRe
 def record_messages(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
     form = MessageForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            messaging.message_from_owner(owner, record, form.cleaned_data["body"])
-        except RecordError as refused:
-            form.add_error("body", str(refused))
-        else:
-            messages.success(request, _("Sent to the advocate team."))
-            return redirect("record_messages", record_id=record.pk)
+    if message_posted(
+        request,
+        form,
+        lambda body: messaging.message_from_owner(owner, record, body),
+        refusals=(RecordError,),
+        sent=_("Sent to the advocate team."),
+    ):
+        return redirect("record_messages", record_id=record.pk)
     contents = writing.record_contents(owner, record)
     return render(
         request,

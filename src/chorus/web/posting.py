@@ -1,0 +1,37 @@
+"""The one way a page posts a message form: send it, or show why not on the body field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def message_posted(
+    request: HttpRequest,
+    form: forms.Form,
+    send: Callable[[str], object],
+    *,
+    refusals: tuple[type[Exception], ...],
+    sent: str = "",
+) -> bool:
+    """True when the form was posted, valid and sent (the caller then redirects). A refusal
+    becomes the body field's error, so what was typed stays on the page."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        send(form.cleaned_data["body"])
+    except refusals as refused:
+        form.add_error("body", str(refused))
+        return False
+    if sent:
+        messages.success(request, sent)
+    return True
+
+
+def refused_page(request: HttpRequest, message: str) -> HttpResponse:
+    """403 with the reason, for a reader who may not (or may no longer) read something."""
+    return render(request, "records/refused.html", {"message": message}, status=403)
