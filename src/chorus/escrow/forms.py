@@ -91,7 +91,8 @@ class SettingsForm(forms.Form):
         min_value=2,
         max_value=10,
         help_text=_(
-            "2 is the default. A higher number protects against mistaken matches but asks more people to wait."
+            "2 is the default. A higher number protects against mistaken matches but asks more people to wait. "
+            "Entries already made keep the number they were made with."
         ),
     )
     phone_region = forms.CharField(
