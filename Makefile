@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+BUNDLE := src/chorus/escrow/static/escrow/escrow.js
+
 .PHONY: run test setup setup-dev lint typecheck test-sqlite test-postgres bench clean
 
 $(BIN)/python:
@@ -12,7 +14,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
 
-$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt
+# The browser's escrow module: npm packages from the lockfile, bundled into Chorus's own
+# static files (no CDN at run time).
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || bash scripts/system-packages.sh node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUNDLE): node_modules/.package-lock.json js/escrow.js
+	npm run -s build
+
+$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt $(BUNDLE)
 	bash scripts/system-packages.sh run
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
@@ -53,4 +65,4 @@ bench: setup-dev
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules $(BUNDLE) $(BUNDLE).LEGAL.txt

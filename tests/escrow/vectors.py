@@ -1,0 +1,54 @@
+"""Fixed-randomness vectors of the whole escrow construction, made by the Python code, for
+the browser implementation to reproduce byte for byte."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chorus.crypto import matching, oprf
+
+
+def make_vectors() -> list[dict[str, Any]]:
+    k1, pk1 = oprf.derive_key_pair(bytes(range(32)), b"platform", oprf.VOPRF)
+    k2, pk2 = oprf.derive_key_pair(bytes(range(32, 64)), b"custodian", oprf.VOPRF)
+    vectors = []
+    for number, (identifier, organization, k) in enumerate(
+        [
+            ("email:sam.lee@example.org", "3f1c0a5e-0000-4000-8000-000000000001", 2),
+            ("phone:+442079460958", "3f1c0a5e-0000-4000-8000-000000000001", 3),
+            ("instagram:s.lee_", "another-organization", 10),
+        ]
+    ):
+        data = identifier.encode()
+        blind_scalar = oprf.scalar_from_int(1234567 + number * 7919)
+        _, blinded = oprf.blind(data, oprf.VOPRF, blind=blind_scalar)
+        by_platform, platform_proof = oprf.blind_evaluate(k1, blinded, oprf.VOPRF)  # type: ignore[misc]
+        by_custodian, custodian_proof = oprf.blind_evaluate(k2, by_platform, oprf.VOPRF)  # type: ignore[misc]
+        output = oprf.finalize(data, blind_scalar, by_custodian, oprf.OPRF)
+        derived = matching.derive(output, organization=organization, k=k)
+        author, nonce = bytes([number + 1]) * 32, bytes([number + 9]) * 24
+        content = '{"identifier": "' + identifier + '", "statement": "Zoë — ünïcode"}'
+        vectors.append(
+            {
+                "input": identifier,
+                "blind": blind_scalar.hex(),
+                "platformKey": pk1.hex(),
+                "byPlatform": by_platform.hex(),
+                "platformProof": platform_proof.hex(),
+                "custodianKey": pk2.hex(),
+                "byCustodian": by_custodian.hex(),
+                "custodianProof": custodian_proof.hex(),
+                "organization": organization,
+                "k": k,
+                "author": author.hex(),
+                "nonce": nonce.hex(),
+                "content": content,
+                "expected": {
+                    "blinded": blinded.hex(),
+                    "output": output.hex(),
+                    "tag": derived.tag.hex(),
+                    "payload": matching.payload(derived, author, content.encode(), nonce=nonce).hex(),
+                },
+            }
+        )
+    return vectors
