@@ -22,8 +22,8 @@ def make_vectors() -> list[dict[str, Any]]:
         data = identifier.encode()
         blind_scalar = oprf.scalar_from_int(1234567 + number * 7919)
         _, blinded = oprf.blind(data, oprf.VOPRF, blind=blind_scalar)
-        by_platform, platform_proof = oprf.blind_evaluate(k1, blinded, oprf.VOPRF)  # type: ignore[misc]
-        by_custodian, custodian_proof = oprf.blind_evaluate(k2, by_platform, oprf.VOPRF)  # type: ignore[misc]
+        (by_platform,), platform_proof = oprf.blind_evaluate_batch(k1, [blinded], oprf.VOPRF)
+        (by_custodian,), custodian_proof = oprf.blind_evaluate_batch(k2, [by_platform], oprf.VOPRF)
         output = oprf.finalize(data, blind_scalar, by_custodian, oprf.OPRF)
         derived = matching.derive(output, organization=organization, k=k)
         author, nonce = bytes([number + 1]) * 32, bytes([number + 9]) * 24
