@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from chorus.accounts.models import Member
 from chorus.escrow.models import Group, GroupMember, Match
+from chorus.ledger.models import LedgerHead
+from chorus.ledger.services import chain_for
+from chorus.records.services.team import team_key_ensure
 from tests.escrow.factory import SAM, matched_group, member_owner
 from tests.helpers import open_vault
 from tests.personas import Personas
@@ -39,10 +42,16 @@ def test_the_answer_is_the_same_whether_or_not_the_entry_matched(personas: Perso
     first = _client(personas.survivor, personas.vault_keys["survivor"])
     robin = member_owner(personas, "robin")
     second = _client(robin.member, robin.vault_key)
+    team_key_ensure(personas.organization)  # made once, at the first share or entry ever
+    head = LedgerHead.objects.filter(chain=chain_for(personas.organization.pk))
+    before = head.get().seq
     unmatched = _submit(first, SAM)
     assert Match.objects.count() == 0
+    between = head.get().seq
     matched = _submit(second, "sam.lee@example.org")
     assert Match.objects.count() == 1
+    # Members see the ledger's head: a match must not add events there either.
+    assert head.get().seq - between == between - before
     assert unmatched.status_code == matched.status_code == 200  # type: ignore[attr-defined]
     assert unmatched.redirect_chain == matched.redirect_chain  # type: ignore[attr-defined]
     first_page = _stable(unmatched.content.decode()).replace(SAM, "X")  # type: ignore[attr-defined]

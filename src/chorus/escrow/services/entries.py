@@ -170,30 +170,29 @@ def entry_submit(
         }
         plaintext = keys.json_bytes(content)
         filed.append((derived.tag, keys.seal_to(team_key.public_key, matching.payload(derived, author, plaintext))))
-    matches: list[Match] = []
     with transaction.atomic():
         entry.save(force_insert=True)
-        for tag, sealed in filed:
-            match = file_share(entry, tag, sealed, k)
-            if match is not None:
-                matches.append(match)
+        needing_attention = [match for tag, sealed in filed if (match := file_share(entry, tag, sealed, k))]
+        # One event per submission whatever happened: members can see the ledger's head, so
+        # a matched submission must not add more events than an unmatched one (no oracle).
         ledger_append(
             organization_id=organization.pk,
             actor=OWNER_ACTOR,
             action="escrow.entry_added",
-            refs={"entry": str(entry.pk), "identifiers": len(filed)},
+            refs={
+                "entry": str(entry.pk),
+                "identifiers": len(filed),
+                "matches": sorted(str(match.pk) for match in needing_attention),
+            },
         )
-        for match in matches:
-            ledger_append(
-                organization_id=organization.pk, actor="system", action="escrow.matched", refs={"match": str(match.pk)}
-            )
-        if matches:
+        if needing_attention:
             transaction.on_commit(lambda: notify_advocates(organization))
     return entry
 
 
 def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match | None:
-    """Store one share and record the match if this share completes one. Runs inside a
+    """Store one share; return the match that now needs the advocates' attention — one this
+    share completed, or an existing one it joined (marked unopened again). Runs inside a
     transaction; the tag row's lock makes the count-and-record step exactly-once."""
     while True:
         Tag.objects.bulk_create([Tag(tag=tag_value, threshold=k)], ignore_conflicts=True)
@@ -201,15 +200,17 @@ def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match |
         if tag is not None:  # None only if a withdrawal removed it between the two statements
             break
     Share.objects.create(entry=entry, tag=tag, sealed=sealed)
-    if Match.objects.filter(tag=tag).exists():
-        return None  # already matched; the advocates see the newcomer when they open it
+    existing = Match.objects.filter(tag=tag).first()
+    if existing is not None:
+        Match.objects.filter(pk=existing.pk).update(opened_at=None)
+        return existing
     authors = Share.objects.filter(tag=tag).aggregate(n=Count("entry__owner_tag", distinct=True))["n"]
     if authors < tag.threshold:
         return None
     return Match.objects.create(organization_id=entry.organization_id, tag=tag)
 
 
-_notices: list[threading.Thread] = []
+_notices: set[threading.Thread] = set()
 
 
 def notify_advocates(organization: Organization) -> None:
@@ -218,18 +219,21 @@ def notify_advocates(organization: Organization) -> None:
     addresses = list(advocates_of(organization).values_list("email", flat=True))
 
     def send() -> None:
-        for address in addresses:
-            mail.send("escrow/email/match", address, {})
+        try:
+            for address in addresses:
+                mail.send("escrow/email/match", address, {})
+        finally:
+            _notices.discard(threading.current_thread())
 
     thread = threading.Thread(target=send, name="escrow-notice", daemon=True)
-    _notices.append(thread)
+    _notices.add(thread)
     thread.start()
 
 
 def wait_for_notices() -> None:
-    """Let pending notices finish (tests, and the shutdown of a management command)."""
-    while _notices:
-        _notices.pop().join()
+    """Let the notices under way finish (tests use it to read the mailbox)."""
+    for thread in list(_notices):
+        thread.join()
 
 
 def entries_of(owner: Owner) -> list[EntryView]:
