@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.escrow.identifiers import KINDS
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
+from chorus.escrow.services.entries import MAX_STATEMENT
 from chorus.escrow.services.groups import MAX_MESSAGE
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class EntryForm(forms.Form):
     statement = forms.CharField(
         label=_("A few words for the advocates"),
         required=False,
-        max_length=4000,
+        max_length=MAX_STATEMENT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Released with your entry only at a match. Leave it empty if you prefer."),
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import phonenumbers
 
@@ -190,6 +190,11 @@ def _member(value: str) -> str:
     return compact
 
 
+def _url(text: str) -> SplitResult:
+    """A profile link as written, with or without its scheme."""
+    return urlsplit(text if "://" in text else "https://" + text)
+
+
 def _host(netloc: str) -> str:
     host = netloc.rsplit("@", 1)[-1].split(":", 1)[0].lower()
     return host.removeprefix("www.")
@@ -201,7 +206,7 @@ def _handle(platform: Platform, value: str) -> str:
     if platform.code == "mastodon":
         return _mastodon(lowered)
     if "/" in lowered or lowered.startswith(("http:", "https:")):
-        split = urlsplit(lowered if "://" in lowered else "https://" + lowered)
+        split = _url(lowered)
         if _host(split.netloc) not in platform.hosts:
             raise IdentifierError(f"This link is not on {platform.label}. Write {expected}.")
         handle = platform.handle_from_url(split.path)
@@ -219,7 +224,7 @@ def _handle(platform: Platform, value: str) -> str:
 def _mastodon(value: str) -> str:
     expected = "a Mastodon address like @name@instance.social or a link like https://instance.social/@name"
     if "/" in value:
-        split = urlsplit(value if "://" in value else "https://" + value)
+        split = _url(value)
         parts = [part for part in split.path.split("/") if part]
         if len(parts) != 1 or not parts[0].startswith("@"):
             raise IdentifierError(f"This link does not point to a profile. Write {expected}.")

@@ -10,6 +10,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
+def clean_message(body: str, *, limit: int, refusal: type[Exception]) -> str:
+    """The message as it will be sealed: trimmed, not empty, not over ``limit`` characters.
+    ``refusal`` is the calling service's own refusal, carrying the reason."""
+    text = (body or "").strip()
+    if not text:
+        raise refusal("The message is empty.")
+    if len(text) > limit:
+        raise refusal(f"Messages can be up to {limit} characters. Please split it in two.")
+    return text
+
+
 def message_posted(
     request: HttpRequest,
     form: forms.Form,

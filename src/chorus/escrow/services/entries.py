@@ -34,6 +34,7 @@ from chorus.records.services.writing import OWNER_ACTOR, record_contents
 from chorus.web import mail
 
 ESCROW_PERSON = b"chorus.escrow"
+MAX_STATEMENT = 4000
 
 
 class EscrowError(Exception):
@@ -119,6 +120,9 @@ def entry_submit(
     statement: str = "",
 ) -> Entry:
     member = _member_owner(owner)
+    statement = statement.strip()
+    if len(statement) > MAX_STATEMENT:
+        raise EscrowError(f"The few words can be up to {MAX_STATEMENT} characters.")
     organization = owner.organization
     identifiers = canonical(named, region=organization.phone_region)
     record_parts = _released_record(owner, release, record_id)
@@ -148,27 +152,26 @@ def entry_submit(
             "tell_me": tell_me,
             "would_meet": would_meet,
             "release": release,
-            "record_title": (record_parts or {}).get("title", "") if release == "record" else "",
+            "record_title": (record_parts or {}).get("title", ""),
         },
         "escrow-entry",
         entry.pk,
     )
     k = organization.escrow_threshold
+    released = {
+        "entry": str(entry.pk),
+        "member": str(member.pk),
+        "tell_me": tell_me,
+        "would_meet": would_meet,
+        "release": release,
+        "record": record_parts,
+        "statement": statement,
+        "written": entry.created_at.date().isoformat(),
+    }
     filed: list[tuple[bytes, bytes]] = []
     for identifier, output in zip(identifiers, outputs, strict=True):
         derived = matching.derive(output, organization=str(organization.pk), k=k)
-        content = {
-            "entry": str(entry.pk),
-            "member": str(member.pk),
-            "identifier": identifier,
-            "tell_me": tell_me,
-            "would_meet": would_meet,
-            "release": release,
-            "record": record_parts,
-            "statement": statement.strip()[:4000],
-            "written": entry.created_at.date().isoformat(),
-        }
-        plaintext = keys.json_bytes(content)
+        plaintext = keys.json_bytes({**released, "identifier": identifier})
         filed.append((derived.tag, keys.seal_to(team_key.public_key, matching.payload(derived, author, plaintext))))
     with transaction.atomic():
         entry.save(force_insert=True)
@@ -268,7 +271,7 @@ def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
         return entry.withdrawn_at
     now = timezone.now()
     with transaction.atomic():
-        for share in Share.objects.filter(entry=entry).select_related("tag"):
+        for share in Share.objects.filter(entry=entry):
             tag = Tag.objects.select_for_update().get(pk=share.tag_id)
             if Match.objects.filter(tag=tag).exists():
                 continue

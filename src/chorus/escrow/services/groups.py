@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from chorus.escrow.models import DECISION_CHOICES, Group, GroupMember, GroupMessage
+from chorus.escrow.models import DECISION_CHOICES, Group, GroupMember, GroupMessage, Match
 from chorus.escrow.services.entries import EscrowError, escrow_tag
 from chorus.escrow.services.matches import OpenedMatch
 from chorus.ledger.services import ledger_append
@@ -21,6 +21,7 @@ from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
 from chorus.records.services.team import team_private_key
 from chorus.web import mail
+from chorus.web.posting import clean_message
 
 DECISIONS = dict(DECISION_CHOICES)
 MAX_MESSAGE = 5000
@@ -38,7 +39,11 @@ def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
     """Invite the named survivors of an opened match who said they would meet."""
     match = opened.match
     team_key = TeamKey.objects.get(organization=match.organization)
-    invitable = {e.name: e for e in opened.entries if e.content.get("would_meet") and not e.withdrawn and e.member}
+    invitable = {
+        e.name: (e, member)
+        for e in opened.entries
+        if (member := e.member) is not None and e.content.get("would_meet") and not e.withdrawn
+    }
     chosen = [invitable[name] for name in sorted(names) if name in invitable]
     if not chosen:
         raise EscrowError("Choose at least one survivor who said they would meet the others.")
@@ -50,25 +55,24 @@ def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
         else:
             key = keys.open_from(team_private_key(reader), group.key_for_team)
         invited = []
-        for entry in chosen:
-            if GroupMember.objects.filter(group=group, owner_tag=entry.owner_tag).exists():
-                continue
-            if entry.member is None:
+        already = {bytes(tag) for tag in group.members.values_list("owner_tag", flat=True)}
+        for entry, member in chosen:
+            if entry.owner_tag in already:
                 continue
             GroupMember.objects.create(
                 group=group,
                 owner_tag=entry.owner_tag,
                 name=entry.name,
-                key_sealed=keys.seal_to(keys.member_public_key(entry.member), key),
+                key_sealed=keys.seal_to(keys.member_public_key(member), key),
             )
-            invited.append(entry)
+            invited.append((entry, member))
         ledger_append(
             organization_id=match.organization_id,
             actor=reader.member.pseudonym,
             action="escrow.group_invited",
-            refs={"group": str(group.pk), "invited": sorted(e.name for e in invited)},
+            refs={"group": str(group.pk), "invited": sorted(entry.name for entry, _ in invited)},
         )
-        addresses = [entry.member.email for entry in invited if entry.member is not None]
+        addresses = [member.email for _, member in invited]
         transaction.on_commit(lambda: _invite_by_email(addresses))
     return group
 
@@ -125,7 +129,6 @@ def group_respond(owner: Owner, member: GroupMember, *, join: bool) -> None:
         else:
             GroupMember.objects.filter(pk=member.pk).update(declined_at=now)
         _log(member.group, member.name, "escrow.group_joined" if join else "escrow.group_declined")
-    member.refresh_from_db()
 
 
 def _key_for(owner: Owner, member: GroupMember) -> bytes:
@@ -135,12 +138,7 @@ def _key_for(owner: Owner, member: GroupMember) -> bytes:
 
 
 def _clean(body: str) -> str:
-    text = (body or "").strip()
-    if not text:
-        raise EscrowError("Write a message first.")
-    if len(text) > MAX_MESSAGE:
-        raise EscrowError(f"A message can be at most {MAX_MESSAGE} characters.")
-    return text
+    return clean_message(body, limit=MAX_MESSAGE, refusal=EscrowError)
 
 
 def _post(group: Group, key: bytes, author: GroupMember | None, text: str, actor: str) -> None:
@@ -188,8 +186,9 @@ def messages_for_team(reader: Reader, group: Group) -> list[GroupMessageView]:
     return _read(group, key, None)
 
 
-def group_choose(owner: Owner, member: GroupMember, choice: str) -> None:
-    """Record one member's answer; when every joined member agrees, that is the outcome."""
+def group_choose(owner: Owner, member: GroupMember, choice: str) -> str:
+    """Record one member's answer; when every joined member agrees, that is the outcome.
+    Returns the group's outcome ("" while undecided)."""
     _joined(member)
     if choice not in DECISIONS:
         raise EscrowError("Choose one of the answers.")
@@ -201,10 +200,15 @@ def group_choose(owner: Owner, member: GroupMember, choice: str) -> None:
         _log(group, member.name, "escrow.group_choice", choice=choice)
         joined = list(GroupMember.objects.filter(group=group, joined_at__isnull=False))
         choices = {m.choice for m in joined}
-        if len(joined) >= 2 and len(choices) == 1 and "" not in choices:
-            Group.objects.filter(pk=group.pk).update(outcome=choice, outcome_at=timezone.now())
-            _log(group, "system", "escrow.group_decided", outcome=choice, members=len(joined))
-    member.refresh_from_db()
+        if len(joined) < 2 or choices != {choice}:
+            return ""
+        Group.objects.filter(pk=group.pk).update(outcome=choice, outcome_at=timezone.now())
+        _log(group, "system", "escrow.group_decided", outcome=choice, members=len(joined))
+    return choice
+
+
+def group_of(match: Match) -> Group | None:
+    return Group.objects.filter(match=match).first()
 
 
 def group_members(group: Group) -> list[GroupMember]:

@@ -20,12 +20,13 @@ from chorus.crypto import matching
 from chorus.crypto.errors import CryptoError
 from chorus.escrow.identifiers import describe
 from chorus.escrow.models import Entry, Match, Notice, Share
-from chorus.escrow.services.entries import escrow_tag
+from chorus.escrow.services.entries import EscrowError, escrow_tag
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.services.team import AccessRefused, team_private_key
 from chorus.web import mail
+from chorus.web.posting import clean_message
 
 MAX_NOTICE = 5000
 
@@ -34,7 +35,10 @@ MAX_NOTICE = 5000
 class MatchSummary:
     match: Match
     entries: int
-    opened: bool
+
+    @property
+    def opened(self) -> bool:
+        return self.match.opened_at is not None
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,7 @@ def matches_for(reader: Reader) -> list[MatchSummary]:
         row["tag_id"]: row["n"]
         for row in Share.objects.filter(tag__match__in=rows).values("tag_id").annotate(n=Count("id"))
     }
-    return [MatchSummary(match=m, entries=counts.get(m.tag_id, 0), opened=m.opened_at is not None) for m in rows]
-
-
-def unopened_count(member: Member) -> int:
-    return Match.objects.filter(organization=member.organization, opened_at__isnull=True).count()
+    return [MatchSummary(match=m, entries=counts.get(m.tag_id, 0)) for m in rows]
 
 
 def match_for(reader: Reader, match_id: UUID) -> Match:
@@ -92,13 +92,16 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
         secret = matching.recover([point for _, point, _ in opened], match.tag.threshold)
     except CryptoError as error:
         raise AccessRefused("The shares of this match do not combine; the match cannot be read.") from error
+    contents = [_json(matching.content_open(secret, bytes(match.tag.tag), sealed)) for _, _, sealed in opened]
+    members = Member.objects.in_organization(reader.member.organization).in_bulk(
+        [str(content.get("member")) for content in contents]
+    )
     letters: dict[bytes, str] = {}
     entries = []
-    for share, _, sealed in opened:
-        content = _json(matching.content_open(secret, bytes(match.tag.tag), sealed))
+    for (share, _, _), content in zip(opened, contents, strict=True):
         author = bytes(share.entry.owner_tag)
         letters.setdefault(author, f"Survivor {string.ascii_uppercase[len(letters) % 26]}")
-        member = Member.objects.filter(pk=str(content.get("member")), organization=reader.member.organization).first()
+        member = members.get(UUID(str(content.get("member"))))
         entries.append(
             OpenedEntry(name=letters[author], owner_tag=author, entry=share.entry, member=member, content=content)
         )
@@ -131,14 +134,10 @@ class NoticeView:
 def notice_send(reader: Reader, opened: OpenedMatch, name: str, body: str) -> None:
     """Tell one matched survivor who asked to be told. The text is sealed to their public
     key; their email says only that there is a message."""
-    text = (body or "").strip()
-    if not text:
-        raise AccessRefused("Write what you want to tell them.")
-    if len(text) > MAX_NOTICE:
-        raise AccessRefused(f"A message can be at most {MAX_NOTICE} characters.")
+    text = clean_message(body, limit=MAX_NOTICE, refusal=EscrowError)
     entry = next((e for e in opened.entries if e.name == name), None)
     if entry is None or entry.member is None or not entry.content.get("tell_me") or entry.withdrawn:
-        raise AccessRefused("This survivor did not ask to be told, or withdrew their entry.")
+        raise EscrowError("This survivor did not ask to be told, or withdrew their entry.")
     member = entry.member
     with transaction.atomic():
         Notice.objects.create(
@@ -163,7 +162,7 @@ def notices_for(owner: Owner) -> list[NoticeView]:
         match__organization=owner.organization,
     ).order_by("-created_at")
     if not rows:
-        return []
+        return []  # nothing to open: the private key stays sealed
     private = keys.member_private_key(owner.member, owner.vault_key)
     return [NoticeView(sent_at=row.created_at, body=keys.open_from(private, row.body_sealed).decode()) for row in rows]
 

@@ -62,8 +62,8 @@ def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     form = EntryForm(request.POST or None, records=records)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        named = [Named(kind=data[f"kind_{row}"], text=data[f"text_{row}"]) for row in range(ROWS)]
-        named = [item for item in named if item.text.strip()]
+        filled = [row for row in range(ROWS) if data[f"text_{row}"].strip()]
+        named = [Named(kind=data[f"kind_{row}"], text=data[f"text_{row}"]) for row in filled]
         try:
             entries.entry_submit(
                 owner,
@@ -75,21 +75,12 @@ def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
                 statement=data["statement"],
             )
         except EscrowError as refused:
-            if refused.field is not None:
-                row = _row_of(request, refused.field)
-                form.add_error(f"text_{row}", str(refused))
-            else:
-                form.add_error(None, str(refused))
+            at_fault = f"text_{filled[refused.field]}" if refused.field is not None else None
+            form.add_error(at_fault, str(refused))
         else:
             messages.success(request, HELD)
             return redirect("escrow")
     return render(request, "escrow/new.html", {"form": form, "has_records": bool(records)})
-
-
-def _row_of(request: HttpRequest, index: int) -> int:
-    """The form row of the index-th identifier that was filled in."""
-    filled = [row for row in range(ROWS) if request.POST.get(f"text_{row}", "").strip()]
-    return filled[index] if index < len(filled) else 0
 
 
 @require_GET

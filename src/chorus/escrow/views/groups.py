@@ -36,7 +36,6 @@ def escrow_group(request: HttpRequest, owner: Owner, group_id: UUID) -> HttpResp
             "thread": groups.messages_for_member(owner, me) if joined else [],
             "form": form,
             "choice_form": ChoiceForm(initial={"choice": me.choice or None}),
-            "decisions": groups.DECISIONS,
         },
     )
 
@@ -62,12 +61,11 @@ def escrow_group_choice(request: HttpRequest, owner: Owner, group_id: UUID) -> H
         messages.error(request, _("Choose one of the answers."))
     else:
         try:
-            groups.group_choose(owner, me, form.cleaned_data["choice"])
+            outcome = groups.group_choose(owner, me, form.cleaned_data["choice"])
         except EscrowError as refused:
             messages.error(request, str(refused))
         else:
-            me.group.refresh_from_db()
-            if me.group.outcome:
+            if outcome:
                 messages.success(
                     request, _("Your answer is recorded. Everyone who joined agrees: that is the group's decision.")
                 )

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.accounts.access import member_required
 from chorus.escrow.forms import MessageForm
-from chorus.escrow.models import Group
 from chorus.escrow.services import groups, matches
 from chorus.escrow.services.entries import EscrowError
 from chorus.escrow.services.matches import OpenedMatch
@@ -42,8 +41,8 @@ def match_detail(request: HttpRequest, match_id: UUID) -> HttpResponse:
     except AccessRefused as refused:
         return refused_page(request, str(refused))
     match = opened.match
-    group = Group.objects.filter(match=match).first()
-    invited = {member.name: member for member in groups.group_members(group)} if group else {}
+    group = groups.group_of(match)
+    invited = {member.name for member in groups.group_members(group)} if group else set()
     told = matches.told(match)
     return render(
         request,
@@ -94,7 +93,6 @@ def team_group(request: HttpRequest, group_id: UUID) -> HttpResponse:
             "members": groups.group_members(group),
             "thread": thread,
             "form": form,
-            "decisions": groups.DECISIONS,
         },
     )
 
@@ -105,7 +103,7 @@ def match_tell(request: HttpRequest, match_id: UUID) -> HttpResponse:
     try:
         reader, opened = _opened(request, match_id)
         matches.notice_send(reader, opened, request.POST.get("name", ""), request.POST.get("body", ""))
-    except AccessRefused as refused:
+    except (AccessRefused, EscrowError) as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("Sent. They get an email that says only that there is a message."))

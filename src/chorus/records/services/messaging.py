@@ -20,6 +20,7 @@ from chorus.records.models import Conversation, Message, Record
 from chorus.records.services.team import team_key_ensure, team_private_key
 from chorus.records.services.writing import OWNER_ACTOR, RecordError, record_key
 from chorus.web import mail
+from chorus.web.posting import clean_message
 
 MAX_MESSAGE_LENGTH = 20_000
 
@@ -33,12 +34,7 @@ class MessageView:
 
 
 def _clean(body: str) -> str:
-    body = body.strip()
-    if not body:
-        raise RecordError("The message is empty.")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise RecordError(f"Messages can be up to {MAX_MESSAGE_LENGTH} characters. Please split it in two.")
-    return body
+    return clean_message(body, limit=MAX_MESSAGE_LENGTH, refusal=RecordError)
 
 
 def _conversation_key_for_owner(owner: Owner, conversation: Conversation) -> bytes:
