@@ -3,9 +3,12 @@
 // Nothing here talks to the network; the page's script does, with what these return.
 
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { ristretto255, ristretto255_hasher, ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { mod } from "@noble/curves/abstract/modular.js";
+import { ristretto255_hasher, ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { sha512 } from "@noble/hashes/sha2.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 
 const encoder = new TextEncoder();
 const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -13,59 +16,16 @@ const SALT = encoder.encode("chorus escrow v1");
 const VOPRF_CONTEXT = "OPRFV1-\x01-ristretto255-SHA512";
 const ENVELOPE_VERSION = 1;
 
-export const bytes = {
-  concat(...parts) {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  },
-  toHex(data) {
-    return Array.from(data, (b) => b.toString(16).padStart(2, "0")).join("");
-  },
-  fromHex(hex) {
-    if (hex.length % 2) throw new Error("odd hex length");
-    return Uint8Array.from(hex.match(/../g) || [], (pair) => parseInt(pair, 16));
-  },
-  toBase64(data) {
-    let text = "";
-    for (const b of data) text += String.fromCharCode(b);
-    return btoa(text);
-  },
-  fromBase64(text) {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  },
-};
-
-function numberLE(data) {
-  let value = 0n;
-  for (let i = data.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(data[i]);
-  return value;
-}
-
-function toLE(value, length = 32) {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    out[i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
-  return out;
-}
-
-function mod(a) {
-  const r = a % ORDER;
-  return r >= 0n ? r : r + ORDER;
-}
+const numberLE = bytesToNumberLE;
+const toLE = (value) => numberToBytesLE(value, 32);
+const modL = (value) => mod(value, ORDER);
 
 // ---- the OPRF client (RFC 9497 ristretto255-SHA512, VOPRF mode) ----------------------
 
 /** Hash the canonical identifier to the group and blind it: {blind, blinded} as bytes. */
 export function blind(input, fixedBlind) {
   const element = ristretto255_hasher.hashToCurve(input, { DST: "HashToGroup-" + VOPRF_CONTEXT });
-  const scalar = fixedBlind ? numberLE(fixedBlind) : mod(numberLE(crypto.getRandomValues(new Uint8Array(64))));
+  const scalar = fixedBlind ? numberLE(fixedBlind) : modL(numberLE(crypto.getRandomValues(new Uint8Array(64))));
   if (scalar === 0n) throw new Error("a zero blind");
   return { blind: toLE(scalar), blinded: element.multiply(scalar).toBytes() };
 }
@@ -86,12 +46,12 @@ export function finalizeTwoHop(input, hop) {
 // ---- the entry (chorus.crypto.matching) ---------------------------------------------
 
 function scalarFrom(prk, info) {
-  return mod(numberLE(expand(sha512, prk, info, 64))) || 1n;
+  return modL(numberLE(expand(sha512, prk, info, 64))) || 1n;
 }
 
 function evaluate(coefficients, x) {
   let result = 0n;
-  for (let i = coefficients.length - 1; i >= 0; i--) result = mod(result * x + coefficients[i]);
+  for (let i = coefficients.length - 1; i >= 0; i--) result = modL(result * x + coefficients[i]);
   return result;
 }
 
@@ -101,16 +61,16 @@ export function derive(output, organization, k) {
   if (!(k >= 2 && k <= 10)) throw new Error("the threshold is 2 to 10");
   const prk = extract(sha512, output, SALT);
   const scope = encoder.encode(`${organization}\x00${k}`);
-  const tag = expand(sha512, prk, bytes.concat(encoder.encode("tag\x00"), scope), 32);
+  const tag = expand(sha512, prk, concatBytes(encoder.encode("tag\x00"), scope), 32);
   const coefficients = [];
   for (let i = 0; i < k; i++) {
-    coefficients.push(scalarFrom(prk, bytes.concat(encoder.encode(`coefficient\x00${i}\x00`), scope)));
+    coefficients.push(scalarFrom(prk, concatBytes(encoder.encode(`coefficient\x00${i}\x00`), scope)));
   }
   return {
     tag,
     secret: coefficients[0],
     shareFor(author) {
-      const x = scalarFrom(prk, bytes.concat(encoder.encode("x\x00"), author));
+      const x = scalarFrom(prk, concatBytes(encoder.encode("x\x00"), author));
       return { x, y: evaluate(coefficients, x) };
     },
   };
@@ -124,40 +84,39 @@ function contentKey(secret) {
 export function seal(key, plaintext, context, fixedNonce) {
   const nonce = fixedNonce || crypto.getRandomValues(new Uint8Array(24));
   const version = Uint8Array.of(ENVELOPE_VERSION);
-  const ad = bytes.concat(version, encoder.encode(context));
-  return bytes.concat(version, nonce, xchacha20poly1305(key, nonce, ad).encrypt(plaintext));
+  const ad = concatBytes(version, encoder.encode(context));
+  return concatBytes(version, nonce, xchacha20poly1305(key, nonce, ad).encrypt(plaintext));
 }
 
 /** x ‖ f(x) ‖ content sealed under a key from K: what is sealed to the advocate team. */
 export function payload(derived, author, content, fixedNonce) {
   const share = derived.shareFor(author);
-  const sealed = seal(contentKey(derived.secret), content, `escrow:${bytes.toHex(derived.tag)}`, fixedNonce);
-  return bytes.concat(toLE(share.x), toLE(share.y), sealed);
+  const sealed = seal(contentKey(derived.secret), content, `escrow:${bytesToHex(derived.tag)}`, fixedNonce);
+  return concatBytes(toLE(share.x), toLE(share.y), sealed);
 }
 
 /** The vectors the test suite compares with the Python implementation, byte for byte. */
 export function runVectors(vectors) {
   return vectors.map((v) => {
     const input = encoder.encode(v.input);
-    const blinded = blind(input, bytes.fromHex(v.blind));
+    const blinded = blind(input, hexToBytes(v.blind));
     const output = finalizeTwoHop(input, {
       blind: blinded.blind,
       blinded: blinded.blinded,
-      byPlatform: bytes.fromHex(v.byPlatform),
-      platformKey: bytes.fromHex(v.platformKey),
-      platformProof: bytes.fromHex(v.platformProof),
-      byCustodian: bytes.fromHex(v.byCustodian),
-      custodianKey: bytes.fromHex(v.custodianKey),
-      custodianProof: bytes.fromHex(v.custodianProof),
+      byPlatform: hexToBytes(v.byPlatform),
+      platformKey: hexToBytes(v.platformKey),
+      platformProof: hexToBytes(v.platformProof),
+      byCustodian: hexToBytes(v.byCustodian),
+      custodianKey: hexToBytes(v.custodianKey),
+      custodianProof: hexToBytes(v.custodianProof),
     });
     const derived = derive(output, v.organization, v.k);
     return {
-      blinded: bytes.toHex(blinded.blinded),
-      output: bytes.toHex(output),
-      tag: bytes.toHex(derived.tag),
-      payload: bytes.toHex(payload(derived, bytes.fromHex(v.author), encoder.encode(v.content), bytes.fromHex(v.nonce))),
+      blinded: bytesToHex(blinded.blinded),
+      output: bytesToHex(output),
+      tag: bytesToHex(derived.tag),
+      payload: bytesToHex(payload(derived, hexToBytes(v.author), encoder.encode(v.content), hexToBytes(v.nonce))),
     };
   });
 }
 
-export { ristretto255 };
