@@ -21,7 +21,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(BUNDLE): node_modules/.package-lock.json js/escrow.js
+$(BUNDLE): node_modules/.package-lock.json $(wildcard js/*.js)
 	npm run -s build
 
 $(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt $(BUNDLE)

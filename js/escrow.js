@@ -3,9 +3,12 @@
 // Nothing here talks to the network; the page's script does, with what these return.
 
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { u32, u8 } from "@noble/ciphers/utils.js";
 import { mod } from "@noble/curves/abstract/modular.js";
-import { ristretto255_hasher, ristretto255_oprf } from "@noble/curves/ed25519.js";
+import { ristretto255_hasher, ristretto255_oprf, x25519 } from "@noble/curves/ed25519.js";
 import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
+import { blake2b } from "@noble/hashes/blake2.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
@@ -88,6 +91,27 @@ export function seal(key, plaintext, context, fixedNonce) {
   return concatBytes(version, nonce, xchacha20poly1305(key, nonce, ad).encrypt(plaintext));
 }
 
+/** chorus.crypto.envelope.open: the plaintext, or an error if the key or context is wrong. */
+export function unseal(key, blob, context) {
+  if (blob.length < 1 + 24 + 16 || blob[0] !== ENVELOPE_VERSION) throw new Error("not a sealed envelope");
+  const ad = concatBytes(blob.subarray(0, 1), encoder.encode(context));
+  return xchacha20poly1305(key, blob.subarray(1, 25), ad).decrypt(blob.subarray(25));
+}
+
+const SIGMA = u32(encoder.encode("expand 32-byte k"));
+
+/** libsodium's crypto_box_seal (chorus.crypto.envelope.seal_to_public_key): an ephemeral
+ * X25519 key, nonce = BLAKE2b-24(ephemeral ‖ recipient), XSalsa20-Poly1305 under HSalsa20
+ * of the shared secret. Only the holder of the recipient's private key can open it. */
+export function sealTo(publicKey, plaintext, fixedEphemeral) {
+  const secret = fixedEphemeral || x25519.utils.randomSecretKey();
+  const ephemeral = x25519.getPublicKey(secret);
+  const key = new Uint32Array(8);
+  hsalsa(SIGMA, u32(Uint8Array.from(x25519.getSharedSecret(secret, publicKey))), new Uint32Array(4), key);
+  const nonce = blake2b(concatBytes(ephemeral, publicKey), { dkLen: 24 });
+  return concatBytes(ephemeral, xsalsa20poly1305(u8(key), nonce).encrypt(plaintext));
+}
+
 /** x ‖ f(x) ‖ content sealed under a key from K: what is sealed to the advocate team. */
 export function payload(derived, author, content, fixedNonce) {
   const share = derived.shareFor(author);
@@ -116,6 +140,7 @@ export function runVectors(vectors) {
       output: bytesToHex(output),
       tag: bytesToHex(derived.tag),
       payload: bytesToHex(payload(derived, hexToBytes(v.author), encoder.encode(v.content), hexToBytes(v.nonce))),
+      sealed: bytesToHex(sealTo(hexToBytes(v.teamKey), encoder.encode(v.content), hexToBytes(v.ephemeral))),
     };
   });
 }

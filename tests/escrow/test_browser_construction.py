@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.escrow.vectors import make_vectors
+from nacl.public import PrivateKey, SealedBox
+
+from tests.escrow.vectors import TEAM_SECRET, make_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +21,7 @@ def _expected(vectors: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 def _node(vectors: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["node", str(ROOT / "js" / "run-vectors.js")],
+        ["node", str(ROOT / "js" / "run.js"), "vectors"],
         input=json.dumps(vectors),
         capture_output=True,
         text=True,
@@ -42,3 +44,9 @@ def test_node_refuses_a_proof_under_another_key() -> None:
     result = _node(vectors)
     assert result.returncode != 0
     assert "proof" in result.stderr.lower(), result.stderr
+
+
+def test_the_sealed_box_vector_is_what_libsodium_opens() -> None:
+    for vector in make_vectors():
+        opened = SealedBox(PrivateKey(TEAM_SECRET)).decrypt(bytes.fromhex(vector["expected"]["sealed"]))
+        assert opened.decode() == vector["content"]

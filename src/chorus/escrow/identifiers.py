@@ -5,7 +5,8 @@ one person never match), and two identities must never give the same string (or 
 people would be confused). Each kind's rules are the documented behaviour of the
 system that issues the identifier — nothing is guessed:
 
-* ``email:`` the address lower-cased (domain in IDNA ASCII form). Gmail ignores dots
+* ``email:`` the address lower-cased (domain in ASCII form by UTS #46, non-transitional:
+  what browsers do, so the browser's and the server's forms agree). Gmail ignores dots
   and ``+tag`` and treats googlemail.com as gmail.com; Outlook/Hotmail/Live, iCloud,
   Fastmail and Proton document ``+tag`` sub-addressing. Nothing else is folded.
 * ``phone:`` E.164 via ``phonenumbers``; a number without ``+`` needs the
@@ -22,6 +23,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+import idna
 import phonenumbers
 
 
@@ -120,9 +122,10 @@ _PLUS_FOLDING = {
     "protonmail.com",
 }
 _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
-_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$")
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_MEMBER = re.compile(r"^[A-Z0-9]{2,40}$")
+# Whole-string patterns (fullmatch: a trailing newline does not slip past "$").
+_LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_MEMBER = re.compile(r"[A-Z0-9]{2,40}")
 MAX_LENGTH = 320
 
 
@@ -151,13 +154,13 @@ def _email(value: str) -> str:
         raise IdentifierError("An email address looks like name@example.org.")
     local = local.lower()
     try:
-        domain = domain.rstrip(".").encode("idna").decode("ascii").lower()
-    except UnicodeError as error:
+        domain = idna.encode(domain.rstrip("."), uts46=True, transitional=False).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError) as error:
         raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.") from error
     labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
         raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.")
-    if not _LOCAL.match(local) or local.startswith(".") or local.endswith(".") or ".." in local:
+    if not _LOCAL.fullmatch(local) or local.startswith(".") or local.endswith(".") or ".." in local:
         raise IdentifierError("The part before @ has characters an email address cannot have.")
     domain = _DOMAIN_ALIASES.get(domain, domain)
     if domain in _PLUS_FOLDING:
@@ -185,7 +188,7 @@ def _phone(value: str, region: str) -> str:
 
 def _member(value: str) -> str:
     compact = re.sub(r"[\s.\-_/]", "", value).upper()
-    if not _MEMBER.match(compact):
+    if not _MEMBER.fullmatch(compact):
         raise IdentifierError("A member number is 2 to 40 letters and digits, e.g. A-1234.")
     return compact
 
@@ -233,6 +236,31 @@ def _mastodon(value: str) -> str:
     if not re.fullmatch(PLATFORMS["mastodon"].pattern, handle):
         raise IdentifierError(f"Write {expected}.")
     return handle
+
+
+def browser_rules() -> dict[str, object]:
+    """The tables above for the browser's normalization (js/identifiers.js), which
+    implements the same rules; tests run both over the same inputs."""
+    return {
+        "kinds": {code: {"label": kind.label, "example": kind.example} for code, kind in KINDS.items()},
+        "platforms": {
+            code: {
+                "label": platform.label,
+                "hosts": list(platform.hosts),
+                "pattern": platform.pattern,
+                "paths": list(platform.paths),
+                "atInPath": platform.at_in_path,
+                "reserved": sorted(platform.reserved),
+            }
+            for code, platform in PLATFORMS.items()
+        },
+        "plusFolding": sorted(_PLUS_FOLDING),
+        "domainAliases": _DOMAIN_ALIASES,
+        "local": _LOCAL.pattern,
+        "label": _LABEL.pattern,
+        "member": _MEMBER.pattern,
+        "maxLength": MAX_LENGTH,
+    }
 
 
 def describe(canonical: str) -> str:

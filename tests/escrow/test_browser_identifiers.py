@@ -1,0 +1,137 @@
+"""The browser normalizes identifiers itself (js/identifiers.js, so the server never sees
+them); it must give the server's canonical string for every spelling, and refuse what the
+server refuses with the same explanation. Both run over the same inputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chorus.escrow.identifiers import KINDS, IdentifierError, browser_rules, normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CASES = [
+    ("email", "Sam.Lee@Example.org"),
+    ("email", "  mailto:sam.lee@EXAMPLE.ORG "),
+    ("email", "s.a.m+work@GoogleMail.com"),
+    ("email", "sam+news@proton.me"),
+    ("email", "sam+news@example.org"),
+    ("email", "jürgen@münchen.de"),
+    ("email", "sam@straße.de"),
+    ("email", "sam@例え.jp"),
+    ("email", "sam@ÉCOLE.fr."),
+    ("email", "sam@xn--mnchen-3ya.de"),
+    ("email", "sam@123.45"),
+    ("email", "sam@exa mple.org"),
+    ("email", "sam@example.org:25"),
+    ("email", "sam@a_b.org"),
+    ("email", "sam@-bad.org"),
+    ("email", "sam\n@example.org"),
+    ("email", "sam@"),
+    ("email", "@example.org"),
+    ("email", "sam"),
+    ("email", "sam@localhost"),
+    ("email", "sam..lee@example.org"),
+    ("email", ".sam@example.org"),
+    ("email", "s(am)@example.org"),
+    ("email", ""),
+    ("email", "x" * 400),
+    ("phone", "+44 20 7946 0958"),
+    ("phone", "0044 (0)20 7946 0958"),
+    ("phone", "020 7946 0958"),
+    ("phone", "+1 (415) 555-2671"),
+    ("phone", "+1 202-456-1414"),
+    ("phone", "+49 30 901820"),
+    ("phone", "+49 1512 3456789"),
+    ("phone", "+33 6 12 34 56 78"),
+    ("phone", "+91 98765 43210"),
+    ("phone", "+81 90-1234-5678"),
+    ("phone", "+61 412 345 678"),
+    ("phone", "+55 11 91234-5678"),
+    ("phone", "+234 803 123 4567"),
+    ("phone", "+44 12"),
+    ("phone", "+44 20 7946 09581234"),
+    ("phone", "call me"),
+    ("phone", "+"),
+    ("member", "a-12 34"),
+    ("member", "s.1234/b"),
+    ("member", "#"),
+    ("member", "straße"),
+    ("instagram", "@S.Lee_"),
+    ("instagram", "https://www.instagram.com/s.lee_/?hl=en"),
+    ("instagram", "https://instagram.com/p/Cx1"),
+    ("x", "https://mobile.twitter.com/SamLee/status/1"),
+    ("x", "https://instagram.com/sam"),
+    ("x", "@a_name_far_too_long"),
+    ("tiktok", "tiktok.com/@sam.lee?lang=en"),
+    ("tiktok", "tiktok.com/sam"),
+    ("facebook", "https://m.facebook.com/sam.lee.42"),
+    ("facebook", "facebook.com/profile.php?id=1"),
+    ("linkedin", "https://www.linkedin.com/in/sam-lee-123/"),
+    ("linkedin", "linkedin.com/company/acme"),
+    ("github", "https://github.com/Sam-Lee"),
+    ("github", "-sam"),
+    ("github", "sam--lee"),
+    ("youtube", "youtube.com/@SamLee"),
+    ("snapchat", "https://www.snapchat.com/add/samlee"),
+    ("telegram", "https://t.me/sam_lee"),
+    ("threads", "https://www.threads.net/@s.lee"),
+    ("bluesky", "https://bsky.app/profile/sam.bsky.social"),
+    ("bluesky", "@sam"),
+    ("mastodon", "https://Mastodon.Social/@Sam"),
+    ("mastodon", "@sam@mastodon.social"),
+    ("mastodon", "sam"),
+    ("mastodon", "https://mastodon.social/users/sam"),
+    ("nope", "sam"),
+]
+
+
+def _python(cases: list[tuple[str, str]], region: str) -> list[dict[str, str]]:
+    answers = []
+    for kind, text in cases:
+        try:
+            answers.append({"canonical": normalize(kind, text, region=region)})
+        except IdentifierError as error:
+            answers.append({"error": str(error)})
+    return answers
+
+
+def _browser(cases: list[tuple[str, str]], region: str) -> list[dict[str, str]]:
+    result = subprocess.run(
+        ["node", str(ROOT / "js" / "run.js"), "normalize"],
+        input=json.dumps({"rules": browser_rules(), "region": region, "cases": cases}),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    answers: list[dict[str, str]] = json.loads(result.stdout)
+    return answers
+
+
+def _disagreements(cases: list[tuple[str, str]], region: str) -> list[tuple[tuple[str, str], object, object]]:
+    python, browser = _python(cases, region), _browser(cases, region)
+    return [(case, p, b) for case, p, b in zip(cases, python, browser, strict=True) if p != b]
+
+
+def test_the_browser_agrees_with_the_server_on_every_case() -> None:
+    assert _disagreements(CASES, "") == []
+    assert _disagreements(CASES, "GB") == []
+
+
+TEXT = st.text(
+    alphabet=st.sampled_from("abcXYZ019 .-_+@/:?#%()ßüé例\t"),
+    max_size=40,
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(KINDS)), TEXT), min_size=50, max_size=50))
+def test_the_browser_agrees_on_arbitrary_text(cases: list[tuple[str, str]]) -> None:
+    assert _disagreements(cases, "DE") == []
