@@ -206,7 +206,7 @@ def bench_escrow(stored: int = 1_000_000, entries: int = 300, lookups: int = 200
     from chorus.accounts.services.members import member_create, organization_create
     from chorus.crypto import oprf
     from chorus.escrow.models import Entry, Share, Tag
-    from chorus.escrow.services.entries import Named, entry_submit
+    from chorus.escrow.services.entries import Choices, Named, entry_submit
     from chorus.records.access import Owner
     from chorus.records.services.team import team_key_ensure
 
@@ -237,10 +237,9 @@ def bench_escrow(stored: int = 1_000_000, entries: int = 300, lookups: int = 200
         entry_submit(
             owner,
             named=[Named("email", f"person.{number}@example.org")],
-            tell_me=True,
-            would_meet=True,
-            release="contact",
-            statement="a few words for the advocates",
+            choices=Choices(
+                tell_me=True, would_meet=True, release="contact", statement="a few words for the advocates"
+            ),
         )
     escrow_rate = entries / (time.perf_counter() - start)
     share = Share.objects.select_related("entry").first()

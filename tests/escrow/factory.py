@@ -5,7 +5,7 @@ from __future__ import annotations
 from chorus.accounts.models import Member
 from chorus.accounts.services.members import member_create
 from chorus.escrow.models import Entry, Group, Match
-from chorus.escrow.services.entries import Named, entry_submit
+from chorus.escrow.services.entries import Choices, Named, entry_submit
 from chorus.escrow.services.groups import group_invite
 from chorus.escrow.services.matches import match_open
 from chorus.records.access import Owner
@@ -38,10 +38,7 @@ def name(
     return entry_submit(
         owner,
         named=[Named(kind=kind, text=text) for kind, text in identifiers],
-        tell_me=tell_me,
-        would_meet=would_meet,
-        release=release,
-        statement=statement,
+        choices=Choices(tell_me=tell_me, would_meet=would_meet, release=release, statement=statement),
     )
 
 

@@ -33,7 +33,7 @@ _WORKER = textwrap.dedent(
     settings.CHORUS_ESCROW_KEY_PATH = Path(sys.argv[3])
     settings.CHORUS_CUSTODIAN_DIR = Path(sys.argv[4])
     from chorus.accounts.models import Member
-    from chorus.escrow.services.entries import Named, entry_submit
+    from chorus.escrow.services.entries import Choices, Named, entry_submit
     from chorus.records.access import Owner
     member = Member.objects.get(pk=sys.argv[1])
     owner = Owner(organization=member.organization, vault_key=bytes.fromhex(sys.argv[2]), member=member)
@@ -41,8 +41,8 @@ _WORKER = textwrap.dedent(
     while not gate.exists():
         time.sleep(0.01)
     for trial in range(int(sys.argv[6])):
-        entry_submit(owner, named=[Named("email", f"person.{trial}@example.org")], tell_me=True,
-                     would_meet=False, release="contact")
+        entry_submit(owner, named=[Named("email", f"person.{trial}@example.org")],
+                     choices=Choices(tell_me=True, would_meet=False, release="contact"))
     """
 )
 

@@ -151,17 +151,14 @@ def test_anonymous_reporters_cannot_escrow(personas: Personas) -> None:
 
 
 def test_released_record_travels_with_the_entry(personas: Personas) -> None:
-    from chorus.escrow.services.entries import Named, entry_submit
+    from chorus.escrow.services.entries import Choices, Named, entry_submit
     from tests.records.factory import STORY, survivor_record
 
     built = survivor_record(personas)
     entry_submit(
         built.owner,
         named=[Named("email", SAM)],
-        tell_me=True,
-        would_meet=False,
-        release="record",
-        record_id=built.record.pk,
+        choices=Choices(tell_me=True, would_meet=False, release="record", record_id=built.record.pk),
     )
     name(member_owner(personas, "robin"), ("email", SAM))
     opened = matches.match_open(advocate_reader(personas), Match.objects.get())

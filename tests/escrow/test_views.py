@@ -119,13 +119,15 @@ def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> Non
 
 
 def test_the_advocate_tells_a_survivor_who_asked_and_only_them(personas: Personas) -> None:
-    from chorus.escrow.services.entries import Named, entry_submit
+    from chorus.escrow.services.entries import Choices, Named, entry_submit
     from tests.escrow.factory import name
     from tests.records.factory import survivor_owner
 
     name(survivor_owner(personas), ("email", SAM), would_meet=False)
     robin = member_owner(personas, "robin")
-    entry_submit(robin, named=[Named("email", SAM)], tell_me=False, would_meet=False, release="contact")
+    entry_submit(
+        robin, named=[Named("email", SAM)], choices=Choices(tell_me=False, would_meet=False, release="contact")
+    )
     match = Match.objects.get()
     advocate = _client(personas.advocate, personas.vault_keys["advocate"])
     page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()

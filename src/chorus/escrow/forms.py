@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chorus.escrow.identifiers import KINDS
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
-from chorus.escrow.services.entries import MAX_STATEMENT
+from chorus.escrow.services.entries import MAX_STATEMENT, Choices
 from chorus.escrow.services.groups import MAX_MESSAGE
 
 if TYPE_CHECKING:
@@ -71,6 +72,16 @@ class EntryForm(forms.Form):
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
         self.fields["kind_0"].initial = "email"
+
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            tell_me=data["tell_me"],
+            would_meet=data["would_meet"],
+            release=data["release"],
+            record_id=UUID(data["record"]) if data["record"] else None,
+            statement=data["statement"],
+        )
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"kind_{row}"], self[f"text_{row}"]) for row in range(ROWS)]

@@ -28,6 +28,9 @@ class Entry(models.Model):
     owner_tag = models.BinaryField(max_length=32, db_index=True)
     # The author's own copy (identifiers as written, options), under their vault key.
     for_owner = models.BinaryField()
+    # What the advocates read at a match (contact, few words, record), sealed under a
+    # random key that only the entry's shares carry: stored once, not once per identifier.
+    released = models.BinaryField(default=b"")
     created_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,10 +8,12 @@ advocates are told, and they contact the survivor through the platform.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -54,7 +56,8 @@ class Named:
 @dataclass(frozen=True)
 class EntryView:
     entry: Entry
-    named: list[dict[str, str]]
+    named: list[dict[str, str]]  # made on the server: the identifiers as written
+    named_copy: str  # made in the browser: sealed there under copy_key(), opened there too
     tell_me: bool
     would_meet: bool
     release: str
@@ -67,6 +70,15 @@ class EntryView:
 
 def escrow_tag(owner: Owner) -> bytes:
     return keys.owner_tag(owner.vault_key, owner.organization.pk, person=ESCROW_PERSON)
+
+
+COPY_PERSON = b"chorus.escrowcp"
+
+
+def copy_key(owner: Owner) -> bytes:
+    """The key under which the browser seals (and later opens) the author's own list of
+    whom they named, so that list never reaches the server in the clear either."""
+    return keys.owner_tag(owner.vault_key, owner.organization.pk, person=COPY_PERSON)
 
 
 def _member_owner(owner: Owner) -> Member:
@@ -109,73 +121,141 @@ def _released_record(owner: Owner, release: str, record_id: UUID | None) -> dict
     return record_contents(owner, record_for_owner(owner, record_id)).latest
 
 
-def entry_submit(
-    owner: Owner,
-    *,
-    named: Sequence[Named],
-    tell_me: bool,
-    would_meet: bool,
-    release: str,
-    record_id: UUID | None = None,
-    statement: str = "",
-) -> Entry:
+@dataclass(frozen=True)
+class SealedShare:
+    """One identifier as stored: its match tag and the payload sealed to the advocate team."""
+
+    tag: bytes
+    sealed: bytes
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the author decides beside the identifiers (both constructions)."""
+
+    tell_me: bool
+    would_meet: bool
+    release: str
+    record_id: UUID | None = None
+    statement: str = ""
+
+
+@dataclass
+class _Draft:
+    entry: Entry
+    member: Member
+    team_public: bytes
+    released: dict[str, Any]
+    owner_copy: dict[str, Any]
+
+
+def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
+    """Everything both constructions check and prepare before any identifier is evaluated."""
     member = _member_owner(owner)
-    statement = statement.strip()
+    statement = choices.statement.strip()
     if len(statement) > MAX_STATEMENT:
         raise EscrowError(f"The few words can be up to {MAX_STATEMENT} characters.")
-    organization = owner.organization
-    identifiers = canonical(named, region=organization.phone_region)
-    record_parts = _released_record(owner, release, record_id)
-    if active_count(owner) + len(identifiers) > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
+    record_parts = _released_record(owner, choices.release, choices.record_id)
+    if active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
         raise EscrowError(
             f"You can hold up to {settings.CHORUS_ESCROW_ACTIVE_LIMIT} identifiers in escrow at once. "
             "Withdraw an older entry to name more."
         )
-    team_key = team_key_ensure(organization)
+    team_key = team_key_ensure(owner.organization)
     if team_key is None:
         raise EscrowError("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
+    entry = Entry(organization=owner.organization, owner_tag=escrow_tag(owner), created_at=timezone.now())
+    released = {
+        "entry": str(entry.pk),
+        "member": str(member.pk),
+        "tell_me": choices.tell_me,
+        "would_meet": choices.would_meet,
+        "release": choices.release,
+        "record": record_parts,
+        "statement": statement,
+        "written": entry.created_at.date().isoformat(),
+    }
+    owner_copy = {
+        "tell_me": choices.tell_me,
+        "would_meet": choices.would_meet,
+        "release": choices.release,
+        "record_title": (record_parts or {}).get("title", ""),
+    }
+    return _Draft(entry, member, bytes(team_key.public_key), released, owner_copy)
+
+
+def share_content(identifier: str, released_key: bytes) -> bytes:
+    """What a share's payload carries under K: the identifier and the key of the released part."""
+    return keys.json_bytes({"identifier": identifier, "released": base64.b64encode(released_key).decode()})
+
+
+def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> Entry:
+    """The construction on the server (no JavaScript): the identifiers and OPRF outputs
+    exist only in this call's memory and are gone when it returns."""
+    identifiers = canonical(named, region=owner.organization.phone_region)
+    draft = _draft(owner, choices, count=len(identifiers))
     try:
-        outputs = evaluation.outputs(identifiers, member=member)
+        outputs = evaluation.outputs(identifiers, member=draft.member)
     except RateLimited as error:
         raise EscrowError(str(error)) from error
     except CustodianUnavailable as error:
         raise EscrowError(
             "The custodian could not be reached, so nothing was saved. Please try again later."
         ) from error
-
-    author = escrow_tag(owner)
-    entry = Entry(organization=organization, owner_tag=author, created_at=timezone.now())
-    entry.for_owner = keys.seal_json(
-        owner.vault_key,
-        {
-            "named": [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()],
-            "tell_me": tell_me,
-            "would_meet": would_meet,
-            "release": release,
-            "record_title": (record_parts or {}).get("title", ""),
-        },
-        "escrow-entry",
-        entry.pk,
-    )
-    k = organization.escrow_threshold
-    released = {
-        "entry": str(entry.pk),
-        "member": str(member.pk),
-        "tell_me": tell_me,
-        "would_meet": would_meet,
-        "release": release,
-        "record": record_parts,
-        "statement": statement,
-        "written": entry.created_at.date().isoformat(),
-    }
-    filed: list[tuple[bytes, bytes]] = []
+    organization, released_key = owner.organization, keys.new_key()
+    shares = []
     for identifier, output in zip(identifiers, outputs, strict=True):
-        derived = matching.derive(output, organization=str(organization.pk), k=k)
-        plaintext = keys.json_bytes({**released, "identifier": identifier})
-        filed.append((derived.tag, keys.seal_to(team_key.public_key, matching.payload(derived, author, plaintext))))
+        derived = matching.derive(output, organization=str(organization.pk), k=organization.escrow_threshold)
+        payload = matching.payload(derived, bytes(draft.entry.owner_tag), share_content(identifier, released_key))
+        shares.append(SealedShare(derived.tag, keys.seal_to(draft.team_public, payload)))
+    named_copy = [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()]
+    return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named": named_copy})
+
+
+# What a payload sealed in the browser can measure: sealed box (48) around x ‖ f(x) (64)
+# and an envelope (41) around share_content (an identifier is at most 320 characters).
+SEALED_SIZES = range(48 + 64 + 41 + 40, 48 + 64 + 41 + 1400)
+
+
+def entry_submit_sealed(
+    owner: Owner,
+    *,
+    shares: Sequence[SealedShare],
+    named_copy: bytes,
+    released_key: bytes,
+    k: int,
+    team_key: bytes,
+    choices: Choices,
+) -> Entry:
+    """The construction in the browser: only tags and sealed blobs arrive. The server
+    cannot check what is inside them, only that they are well-formed and made for the
+    organization's current threshold and team key (or a match could never be read)."""
+    if not 1 <= len(shares) <= MAX_BATCH or len({share.tag for share in shares}) != len(shares):
+        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+    if any(len(share.tag) != 32 or len(share.sealed) not in SEALED_SIZES for share in shares):
+        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+    if len(released_key) != 32 or not 41 <= len(named_copy) <= 8000:
+        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+    draft = _draft(owner, choices, count=len(shares))
+    if k != owner.organization.escrow_threshold or team_key != draft.team_public:
+        raise EscrowError(
+            "The organization's escrow settings changed while you were writing. Nothing was saved; please submit again."
+        )
+    return _save(
+        owner, draft, shares, released_key, {**draft.owner_copy, "named_copy": base64.b64encode(named_copy).decode()}
+    )
+
+
+def _save(
+    owner: Owner, draft: _Draft, shares: Sequence[SealedShare], released_key: bytes, owner_copy: dict[str, Any]
+) -> Entry:
+    entry, organization = draft.entry, owner.organization
+    entry.for_owner = keys.seal_json(owner.vault_key, owner_copy, "escrow-entry", entry.pk)
+    entry.released = keys.seal_json(released_key, draft.released, "escrow-released", entry.pk)
+    k = organization.escrow_threshold
     with transaction.atomic():
         entry.save(force_insert=True)
-        needing_attention = [match for tag, sealed in filed if (match := file_share(entry, tag, sealed, k))]
+        needing_attention = [match for share in shares if (match := file_share(entry, share.tag, share.sealed, k))]
         # One event per submission whatever happened: members can see the ledger's head, so
         # a matched submission must not add more events than an unmatched one (no oracle).
         ledger_append(
@@ -184,7 +264,7 @@ def entry_submit(
             action="escrow.entry_added",
             refs={
                 "entry": str(entry.pk),
-                "identifiers": len(filed),
+                "identifiers": len(shares),
                 "matches": sorted(str(match.pk) for match in needing_attention),
             },
         )
@@ -253,10 +333,11 @@ def entry_for_owner(owner: Owner, entry_id: UUID) -> EntryView:
 
 def _view(owner: Owner, entry: Entry) -> EntryView:
     data = keys.open_json(owner.vault_key, entry.for_owner, "escrow-entry", entry.pk)
-    named = [{"label": KINDS[item["kind"]].label, "text": item["text"]} for item in data["named"]]
+    named = [{"label": KINDS[item["kind"]].label, "text": item["text"]} for item in data.get("named", [])]
     return EntryView(
         entry=entry,
         named=named,
+        named_copy=data.get("named_copy", ""),
         tell_me=data["tell_me"],
         would_meet=data["would_meet"],
         release=data["release"],

@@ -3,6 +3,7 @@ may be contacted. Every opening is ledgered."""
 
 from __future__ import annotations
 
+import base64
 import json
 import string
 from dataclasses import dataclass
@@ -92,7 +93,10 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
         secret = matching.recover([point for _, point, _ in opened], match.tag.threshold)
     except CryptoError as error:
         raise AccessRefused("The shares of this match do not combine; the match cannot be read.") from error
-    contents = [_json(matching.content_open(secret, bytes(match.tag.tag), sealed)) for _, _, sealed in opened]
+    contents = [
+        _released(share.entry, _json(matching.content_open(secret, bytes(match.tag.tag), sealed)))
+        for share, _, sealed in opened
+    ]
     members = Member.objects.in_organization(reader.member.organization).in_bulk(
         [str(content.get("member")) for content in contents]
     )
@@ -118,8 +122,22 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
     return OpenedMatch(match=match, identifier=identifier, entries=entries)
 
 
+def _released(entry: Entry, content: dict[str, Any]) -> dict[str, Any]:
+    """A share's content names the identifier and carries the key of the entry's released
+    part (contact, few words, record); the two together are what the advocates read."""
+    try:
+        key = base64.b64decode(str(content["released"]), validate=True)
+        released: dict[str, Any] = keys.open_json(key, entry.released, "escrow-released", entry.pk)
+    except (KeyError, ValueError, CryptoError) as error:
+        raise AccessRefused("An entry of this match cannot be read with the key its share carries.") from error
+    return {**released, "identifier": content.get("identifier", "")}
+
+
 def _json(data: bytes) -> dict[str, Any]:
-    value = json.loads(data)
+    try:
+        value = json.loads(data)
+    except ValueError:
+        value = None
     if not isinstance(value, dict):
         raise AccessRefused("An entry of this match is not readable.")
     return value

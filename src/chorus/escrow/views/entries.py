@@ -65,15 +65,7 @@ def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
         filled = [row for row in range(ROWS) if data[f"text_{row}"].strip()]
         named = [Named(kind=data[f"kind_{row}"], text=data[f"text_{row}"]) for row in filled]
         try:
-            entries.entry_submit(
-                owner,
-                named=named,
-                tell_me=data["tell_me"],
-                would_meet=data["would_meet"],
-                release=data["release"],
-                record_id=UUID(data["record"]) if data["record"] else None,
-                statement=data["statement"],
-            )
+            entries.entry_submit(owner, named=named, choices=form.choices())
         except EscrowError as refused:
             at_fault = f"text_{filled[refused.field]}" if refused.field is not None else None
             form.add_error(at_fault, str(refused))
