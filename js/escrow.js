@@ -34,16 +34,19 @@ export function blind(input, fixedBlind) {
 }
 
 /**
- * Both holders' answers checked and unblinded: the platform evaluated `blinded` into
- * `byPlatform` (proof against its key), the custodian `byPlatform` into `byCustodian`.
- * Returns y = F(k1·k2, input); throws if either proof fails.
+ * Both holders' answers checked and unblinded, for a batch: the platform evaluated each
+ * `blinded` element into `byPlatform` (one proof against its key), the custodian each
+ * `byPlatform` into `byCustodian` (one proof against its key). Returns each
+ * y = F(k1·k2, input); throws if either proof fails.
  */
-export function finalizeTwoHop(input, hop) {
+export function finalizeTwoHop(inputs, blinds, hop) {
   const { voprf } = ristretto255_oprf;
-  // Hop 1: only its proof matters (the output under k1 alone is discarded).
-  voprf.finalize(input, hop.blind, hop.byPlatform, hop.blinded, hop.platformKey, hop.platformProof);
+  const items = (evaluated, blinded) =>
+    inputs.map((input, i) => ({ input, blind: blinds[i], evaluated: evaluated[i], blinded: blinded[i] }));
+  // Hop 1: only its proof matters (the outputs under k1 alone are discarded).
+  voprf.finalizeBatch(items(hop.byPlatform, hop.blinded), hop.platformKey, hop.platformProof);
   // Hop 2: the custodian's proof over (byPlatform → byCustodian), then unblind and hash.
-  return voprf.finalize(input, hop.blind, hop.byCustodian, hop.byPlatform, hop.custodianKey, hop.custodianProof);
+  return voprf.finalizeBatch(items(hop.byCustodian, hop.byPlatform), hop.custodianKey, hop.custodianProof);
 }
 
 // ---- the entry (chorus.crypto.matching) ---------------------------------------------
@@ -124,13 +127,12 @@ export function runVectors(vectors) {
   return vectors.map((v) => {
     const input = encoder.encode(v.input);
     const blinded = blind(input, hexToBytes(v.blind));
-    const output = finalizeTwoHop(input, {
-      blind: blinded.blind,
-      blinded: blinded.blinded,
-      byPlatform: hexToBytes(v.byPlatform),
+    const [output] = finalizeTwoHop([input], [blinded.blind], {
+      blinded: [blinded.blinded],
+      byPlatform: [hexToBytes(v.byPlatform)],
       platformKey: hexToBytes(v.platformKey),
       platformProof: hexToBytes(v.platformProof),
-      byCustodian: hexToBytes(v.byCustodian),
+      byCustodian: [hexToBytes(v.byCustodian)],
       custodianKey: hexToBytes(v.custodianKey),
       custodianProof: hexToBytes(v.custodianProof),
     });

@@ -68,8 +68,8 @@ def browser_pages() -> Iterator[Callable[[], Any]]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-        def new_page() -> Any:
-            context = browser.new_context(accept_downloads=True)
+        def new_page(*, javascript: bool = True) -> Any:
+            context = browser.new_context(accept_downloads=True, java_script_enabled=javascript)
             page = context.new_page()
             page.set_default_timeout(15000)
             page.on(

@@ -1,14 +1,20 @@
 """Three members name people in escrow; the one pair that matches meets and decides — in Chromium.
 
-Two members name the same person under different spellings of an email address, a third
-names someone else by phone. The advocate is emailed, sees exactly one match, opens it
-and invites both; both join and give the same answer, which becomes the group's outcome.
-Afterwards everything stored is searched for the identifiers, names and words typed.
+Two members name the same person under different spellings of an email address — one
+with JavaScript (the entry is built in the browser), one without (built on the server) —
+and a third names someone else by phone. Every request the JavaScript browsers send is
+recorded: none carries an identifier or an OPRF output. The advocate is emailed, sees
+exactly one match, opens it and invites both; both join and give the same answer, which
+becomes the group's outcome. Afterwards everything stored is searched for the
+identifiers, names and words typed.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import time
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -27,21 +33,60 @@ from tests.personas import make_personas
 FIRST_SPELLING = "Sam.Lee@Example.org"
 SECOND_SPELLING = "  sam.lee@EXAMPLE.ORG"
 OTHER_PHONE = "+44 20 7946 0958"
+INSTAGRAM = "@Sam.Lee.Bay"
 STATEMENT = "Sam Lee from the loading bay, at the Friday social"
 GROUP_MESSAGE = "I thought I was the only one this happened to"
 
 
-def _name(page: Any, base: str, kind: str, text: str, *, statement: str = "") -> None:
+def _name(
+    page: Any, base: str, kind: str, text: str, *, statement: str = "", construction: str = "browser", also: str = ""
+) -> None:
     page.goto(base + "/")
     page.get_by_role("link", name="Name someone").first.click()
     page.get_by_role("link", name="Name someone").last.click()
+    said = "Your browser builds this entry itself" if construction == "browser" else "is not running JavaScript"
+    expect(page.locator("#escrow-mode")).to_contain_text(said)
     page.locator("#id_kind_0").select_option(kind)
     page.locator("#id_text_0").fill(text)
+    if also:  # a second identifier of the same person: one batch, one proof per holder
+        page.locator("#id_kind_1").select_option("instagram")
+        page.locator("#id_text_1").fill(also)
     page.get_by_label("Yes, I would").check()
     if statement:
         page.get_by_label("A few words for the advocates").fill(statement)
     page.get_by_role("button", name="Put it in escrow").click()
     expect(page.get_by_role("status").first).to_contain_text("Your entry is held in escrow")
+
+
+def _request_bytes(request: Any) -> bytes:
+    headers = "\n".join(f"{name}: {value}" for name, value in request.headers.items())
+    return f"{request.method} {request.url}\n{headers}\n\n".encode() + (request.post_data_buffer or b"")
+
+
+def _outputs(spellings: list[str]) -> list[bytes]:
+    """Each identifier's OPRF output y, computed here from both holders' key files."""
+    from django.conf import settings
+
+    from chorus.crypto import oprf, threshold
+    from chorus.custodian.service import Custodian, load_key
+    from chorus.escrow import holders
+    from chorus.escrow.identifiers import normalize
+
+    k1 = oprf.scalar_to_int(holders.platform_key()[0])
+    k2 = oprf.scalar_to_int(load_key(settings.CHORUS_CUSTODIAN_DIR / "oprf.key", info=Custodian.KEY_INFO)[0])
+    joint = oprf.scalar_from_int(k1 * k2 % threshold.ORDER)
+    kinds = ["email", "email", "email", "phone", "phone", "instagram", "instagram"]
+    return [oprf.evaluate(joint, normalize(kind, text).encode(), oprf.OPRF) for kind, text in zip(kinds, spellings)]
+
+
+def _carries(request: bytes, secret: str | bytes) -> bool:
+    """Whether a recorded request holds the secret: as text (also URL- or JSON-escaped) or
+    as bytes (raw, hex or base64)."""
+    if isinstance(secret, str):
+        forms = {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret), json.dumps(secret)[1:-1]}
+        return any(form.encode() in request for form in forms)
+    forms = {secret, secret.hex().encode(), base64.b64encode(secret), base64.urlsafe_b64encode(secret)}
+    return any(form in request for form in forms)
 
 
 def _join_and_choose(page: Any, base: str, answer: str) -> None:
@@ -65,24 +110,38 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     for name in ("robin", "kim"):
         member_owner(personas, name)
     pages = {}
+    sent: list[bytes] = []  # every request the JavaScript browsers make: URL, headers, body
     for person, email in (
         ("survivor", personas.survivor.email),
         ("robin", "robin@riverside.example"),
         ("kim", "kim@riverside.example"),
     ):
-        pages[person] = browser_pages()
+        pages[person] = browser_pages(javascript=person != "robin")
+        if person != "robin":
+            pages[person].on("request", lambda request: sent.append(_request_bytes(request)))
         _sign_in(pages[person], base, email)
 
-    _name(pages["survivor"], base, "email", FIRST_SPELLING, statement=STATEMENT)
+    _name(pages["survivor"], base, "email", FIRST_SPELLING, statement=STATEMENT, also=INSTAGRAM)
     _name(pages["kim"], base, "phone", OTHER_PHONE)
-    _name(pages["robin"], base, "email", SECOND_SPELLING)
-    # A mistake is explained, and nothing is saved.
+    _name(pages["robin"], base, "email", SECOND_SPELLING, construction="server")
+    # The browser opens its own sealed list of whom its member named.
+    pages["survivor"].goto(base + "/escrow/")
+    expect(pages["survivor"].get_by_role("link", name=f"{FIRST_SPELLING}, {INSTAGRAM}")).to_be_visible()
+    # A mistake is explained on its row before anything is sent, and the text stays.
     page = pages["kim"]
     page.goto(base + "/escrow/new/")
     page.locator("#id_kind_0").select_option("phone")
     page.locator("#id_text_0").fill("020 7946")
+    before = len(sent)
     page.get_by_role("button", name="Put it in escrow").click()
-    expect(page.locator("#id_text_0_error")).to_contain_text("country code")
+    expect(page.locator("[data-row-error]").first).to_contain_text("country code")
+    expect(page.locator("#id_text_0")).to_have_value("020 7946")
+    assert len(sent) == before
+    spellings = [FIRST_SPELLING, SECOND_SPELLING.strip(), "sam.lee@example.org", OTHER_PHONE, "+442079460958"]
+    spellings += [INSTAGRAM, "sam.lee.bay"]
+    secrets: list[str | bytes] = [*spellings, *_outputs(spellings)]
+    assert [secret for secret in secrets if any(_carries(request, secret) for request in sent)] == []
+    assert any(b"/escrow/evaluate/" in request for request in sent)  # the recording saw the construction
 
     wait_for_notices()
     deadline = time.monotonic() + 10
@@ -125,6 +184,7 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
         "+442079460958",
         "7946 0958",
         "Sam Lee",
+        "sam.lee.bay",
         STATEMENT,
         GROUP_MESSAGE,
     ]

@@ -13,6 +13,7 @@ proof: it would only prove to this process what this process computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,24 +25,45 @@ from chorus.escrow.holders import CustodianUnavailable, RateLimited
 from chorus.web import ratelimit
 
 SCOPE = "escrow-evaluations"
+MODE = oprf.VOPRF  # each holder can prove its evaluations; inputs hash to the group in this mode
+
+
+def _take(member: Member, count: int) -> None:
+    if not 1 <= count <= holders.MAX_BATCH:
+        raise ValueError(f"1 to {holders.MAX_BATCH} identifiers at a time")
+    if not ratelimit.consume(
+        SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=timedelta(hours=1)
+    ):
+        raise RateLimited("You have named many identifiers this hour. Please try again later.", 3600)
 
 
 def outputs(identifiers: Sequence[str], *, member: Member) -> list[bytes]:
     """y for each canonical identifier; raises RateLimited or CustodianUnavailable."""
-    if not 1 <= len(identifiers) <= holders.MAX_BATCH:
-        raise ValueError(f"1 to {holders.MAX_BATCH} identifiers at a time")
-    if not ratelimit.consume(
-        SCOPE,
-        str(member.pk),
-        count=len(identifiers),
-        limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR,
-        window=timedelta(hours=1),
-    ):
-        raise RateLimited("You have named many identifiers this hour. Please try again later.", 3600)
+    _take(member, len(identifiers))
     return two_hop([identifier.encode() for identifier in identifiers], requester=holders.requester_for(member.pk))
 
 
-MODE = oprf.VOPRF  # the custodian proves its evaluations; inputs hash to the group in this mode
+@dataclass(frozen=True)
+class Evaluated:
+    """Both holders' answers to a browser's blinded elements, each with its VOPRF proof."""
+
+    by_platform: list[bytes]
+    platform_proof: bytes
+    by_custodian: list[bytes]
+    custodian_proof: bytes
+
+
+def for_browser(blinded: Sequence[bytes], *, member: Member) -> Evaluated:
+    """The platform's hop, then the custodian's, on elements the browser blinded: this
+    process sees only random-looking group elements, never an identifier or an output.
+    Counted against the member's hourly limit like the server construction."""
+    _take(member, len(blinded))
+    secret, _ = holders.platform_key()
+    by_platform, platform_proof = oprf.blind_evaluate_batch(secret, blinded, MODE)
+    by_custodian, custodian_proof = holders.custodian().evaluate(
+        holders.requester_for(member.pk), by_platform, prove=True
+    )
+    return Evaluated(by_platform, platform_proof, by_custodian, custodian_proof)
 
 
 def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.escrow.identifiers import KINDS
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
-from chorus.escrow.services.entries import MAX_STATEMENT, Choices
+from chorus.escrow.services.entries import INCOMPLETE, MAX_STATEMENT, Choices, Named, SealedShare
 from chorus.escrow.services.groups import MAX_MESSAGE
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ def _yes_no(label: StrOrPromise, yes: StrOrPromise, no: StrOrPromise, *, initial
     )
 
 
-class EntryForm(forms.Form):
+class ChoicesForm(forms.Form):
+    """What the author decides beside the identifiers: the same for both constructions."""
+
     tell_me = _yes_no(
         _("If others name the same person, do you want an advocate to tell you?"),
         _("Yes, tell me"),
@@ -61,6 +64,23 @@ class EntryForm(forms.Form):
         record_field = self.fields["record"]
         assert isinstance(record_field, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
         record_field.choices = [("", _("None")), *records]
+
+    def choices(self) -> Choices:
+        data = self.cleaned_data
+        return Choices(
+            tell_me=data["tell_me"],
+            would_meet=data["would_meet"],
+            release=data["release"],
+            record_id=UUID(data["record"]) if data["record"] else None,
+            statement=data["statement"],
+        )
+
+
+class EntryForm(ChoicesForm):
+    """The form as a person fills it in; without JavaScript it is posted as it is."""
+
+    def __init__(self, *args: Any, records: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, records=records, **kwargs)
         for row in range(ROWS):
             self.fields[f"kind_{row}"] = forms.ChoiceField(
                 label=_("Kind of identifier"), choices=KIND_CHOICES, required=False
@@ -73,18 +93,57 @@ class EntryForm(forms.Form):
             )
         self.fields["kind_0"].initial = "email"
 
-    def choices(self) -> Choices:
-        data = self.cleaned_data
-        return Choices(
-            tell_me=data["tell_me"],
-            would_meet=data["would_meet"],
-            release=data["release"],
-            record_id=UUID(data["record"]) if data["record"] else None,
-            statement=data["statement"],
-        )
+    def filled_rows(self) -> list[str]:
+        """The identifier fields written in, in order (a refusal names its row by index)."""
+        return [f"text_{row}" for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip()]
+
+    def named(self) -> list[Named]:
+        return [
+            Named(kind=self.cleaned_data[f"kind_{row}"], text=self.cleaned_data[f"text_{row}"])
+            for row in range(ROWS)
+            if self.cleaned_data[f"text_{row}"].strip()
+        ]
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"kind_{row}"], self[f"text_{row}"]) for row in range(ROWS)]
+
+
+class _Base64Field(forms.CharField):
+    def to_python(self, value: Any) -> bytes:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        try:
+            return base64.b64decode(text, validate=True)
+        except ValueError as error:
+            raise forms.ValidationError(INCOMPLETE) from error
+
+
+class SealedEntryForm(ChoicesForm):
+    """The same choices, with what the browser built in place of the identifiers: the
+    tags and sealed payloads, the author's sealed list, the released part's key, and the
+    threshold and team key they were made for."""
+
+    k = forms.IntegerField(widget=forms.HiddenInput)
+    team_key = _Base64Field(widget=forms.HiddenInput, max_length=64)
+    released_key = _Base64Field(widget=forms.HiddenInput, max_length=64)
+    named_copy = _Base64Field(widget=forms.HiddenInput, max_length=12000)
+    shares = forms.JSONField(widget=forms.HiddenInput)
+
+    def clean_shares(self) -> list[SealedShare]:
+        value = self.cleaned_data["shares"]
+        if not isinstance(value, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("tag"), str) and isinstance(item.get("sealed"), str)
+            for item in value
+        ):
+            raise forms.ValidationError(INCOMPLETE)
+        try:
+            return [
+                SealedShare(
+                    base64.b64decode(item["tag"], validate=True), base64.b64decode(item["sealed"], validate=True)
+                )
+                for item in value
+            ]
+        except ValueError as error:
+            raise forms.ValidationError(INCOMPLETE) from error
 
 
 class MessageForm(forms.Form):

@@ -39,7 +39,9 @@ class CustodianClient(Protocol):
 
     def public_key(self) -> bytes: ...
 
-    def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]: ...
+    def evaluate(self, requester: str, blinded: Sequence[bytes], *, prove: bool = False) -> tuple[list[bytes], bytes]:
+        """k2 · each element, and (from a remote custodian always, else if ``prove``) the proof."""
+        ...
 
 
 @functools.cache
@@ -63,8 +65,10 @@ class LocalCustodian:
     def public_key(self) -> bytes:
         return self._custodian.public_key
 
-    def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]:
-        return self._custodian.evaluate(requester, blinded, prove=False)
+    def evaluate(self, requester: str, blinded: Sequence[bytes], *, prove: bool = False) -> tuple[list[bytes], bytes]:
+        # Proving to this process what this process computed proves nothing; a browser,
+        # which checks each holder against its published key, does ask for the proof.
+        return self._custodian.evaluate(requester, blinded, prove=prove)
 
 
 class RemoteCustodian:
@@ -109,7 +113,7 @@ class RemoteCustodian:
         except MalformedInput as error:
             raise CustodianUnavailable("the custodian's public key is not understood") from error
 
-    def evaluate(self, requester: str, blinded: Sequence[bytes]) -> tuple[list[bytes], bytes]:
+    def evaluate(self, requester: str, blinded: Sequence[bytes], *, prove: bool = True) -> tuple[list[bytes], bytes]:
         answer = self._call("/v1/evaluate", {"requester": requester, "blinded": [b64(e) for e in blinded]})
         try:
             evaluated = [oprf.check_element(unb64(e)) for e in answer["evaluated"]]  # type: ignore[attr-defined]

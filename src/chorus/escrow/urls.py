@@ -5,6 +5,7 @@ from chorus.escrow.views import entries, groups, matches
 urlpatterns = [
     path("escrow/", entries.escrow, name="escrow"),
     path("escrow/new/", entries.escrow_new, name="escrow_new"),
+    path("escrow/evaluate/", entries.escrow_evaluate, name="escrow_evaluate"),
     path("escrow/entries/<uuid:entry_id>/", entries.escrow_entry, name="escrow_entry"),
     path("escrow/entries/<uuid:entry_id>/withdraw/", entries.escrow_withdraw, name="escrow_withdraw"),
     path("escrow/groups/<uuid:group_id>/", groups.escrow_group, name="escrow_group"),

@@ -21,12 +21,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from chorus.accounts.models import Member, Organization
 from chorus.crypto import matching
-from chorus.escrow import evaluation
+from chorus.custodian.wsgi import b64
+from chorus.escrow import evaluation, holders
 from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
-from chorus.escrow.identifiers import KINDS, IdentifierError, normalize
+from chorus.escrow.identifiers import KINDS, IdentifierError, browser_rules, normalize
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -36,6 +38,7 @@ from chorus.records.services.writing import OWNER_ACTOR, record_contents
 from chorus.web import mail
 
 ESCROW_PERSON = b"chorus.escrow"
+INCOMPLETE = "The entry your browser prepared is not complete. Nothing was saved; please try again."
 MAX_STATEMENT = 4000
 
 
@@ -73,12 +76,58 @@ def escrow_tag(owner: Owner) -> bytes:
 
 
 COPY_PERSON = b"chorus.escrowcp"
+COPY_CONTEXT = "escrow-copy"
 
 
 def copy_key(owner: Owner) -> bytes:
     """The key under which the browser seals (and later opens) the author's own list of
     whom they named, so that list never reaches the server in the clear either."""
     return keys.owner_tag(owner.vault_key, owner.organization.pk, person=COPY_PERSON)
+
+
+def browser_setup(owner: Owner) -> dict[str, Any]:
+    """What the page hands the browser's construction (js/page.js): the organization's
+    threshold and phone region, the normalization tables, the keys to check both holders'
+    proofs against and to seal to, and the author's own tag and copy key. No secret of
+    anyone but the author; none of it is stored by the browser."""
+    organization = owner.organization
+    team_key = team_key_ensure(organization)
+    try:
+        custodian_key = b64(holders.custodian().public_key())
+    except CustodianUnavailable:
+        custodian_key = ""  # the page falls back to the server construction, which explains
+    return {
+        "organization": str(organization.pk),
+        "k": organization.escrow_threshold,
+        "region": organization.phone_region,
+        "rules": browser_rules(),
+        "platformKey": b64(holders.platform_key()[1]),
+        "custodianKey": custodian_key,
+        "teamKey": b64(bytes(team_key.public_key)) if team_key is not None else "",
+        "author": b64(escrow_tag(owner)),
+        **copy_setup(owner),
+    }
+
+
+def copy_setup(owner: Owner) -> dict[str, Any]:
+    """What the browser needs to open (or seal) the author's own list of whom they named,
+    and the words it says."""
+    return {
+        "copyKey": b64(copy_key(owner)),
+        "copyContext": COPY_CONTEXT,
+        "labels": {code: str(kind.label) for code, kind in KINDS.items()},
+        "text": {
+            "unreadable": gettext("This list cannot be opened in this browser."),
+            "checkRows": gettext("Check the identifiers marked below. Nothing was sent."),
+            "sealing": gettext("Sealing your entry in this browser…"),
+            "sending": gettext("Sending the sealed entry…"),
+            "unverified": gettext(
+                "The answers from the platform or the custodian could not be checked against their "
+                "published keys, so nothing was sent. Please tell an advocate or an administrator."
+            ),
+            "failed": gettext("Something went wrong and nothing was saved. Please try again."),
+        },
+    }
 
 
 def _member_owner(owner: Owner) -> Member:
@@ -231,11 +280,11 @@ def entry_submit_sealed(
     cannot check what is inside them, only that they are well-formed and made for the
     organization's current threshold and team key (or a match could never be read)."""
     if not 1 <= len(shares) <= MAX_BATCH or len({share.tag for share in shares}) != len(shares):
-        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+        raise EscrowError(INCOMPLETE)
     if any(len(share.tag) != 32 or len(share.sealed) not in SEALED_SIZES for share in shares):
-        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+        raise EscrowError(INCOMPLETE)
     if len(released_key) != 32 or not 41 <= len(named_copy) <= 8000:
-        raise EscrowError("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+        raise EscrowError(INCOMPLETE)
     draft = _draft(owner, choices, count=len(shares))
     if k != owner.organization.escrow_threshold or team_key != draft.team_public:
         raise EscrowError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -9,15 +11,19 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_admin
-from chorus.escrow.forms import ROWS, EntryForm, SettingsForm
+from chorus.crypto.errors import MalformedInput
+from chorus.custodian.wsgi import b64
+from chorus.escrow import evaluation
+from chorus.escrow.forms import ChoicesForm, EntryForm, SealedEntryForm, SettingsForm
+from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
 from chorus.escrow.services import entries, groups, matches
-from chorus.escrow.services.entries import EscrowError, Named
+from chorus.escrow.services.entries import EscrowError
 from chorus.records.access import Owner
 from chorus.records.services.writing import records_of
 from chorus.records.views.records import owner_required
@@ -51,6 +57,7 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
             "entries": entries.entries_of(owner),
             "invitations": groups.invitations_for(owner),
             "notices": matches.notices_for(owner),
+            "setup": entries.copy_setup(owner),
         },
     )
 
@@ -58,27 +65,98 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @escrow_owner_required
 def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
+    """Both constructions post here: the form as filled in (no JavaScript; the server
+    evaluates and forgets), or what the browser built (``construction=browser``)."""
     records = [(str(summary.record.pk), summary.title or _("Untitled record")) for summary in records_of(owner)]
-    form = EntryForm(request.POST or None, records=records)
+    form: ChoicesForm
+    if request.POST.get("construction") == "browser":
+        form = SealedEntryForm(request.POST, records=records)
+    else:
+        form = EntryForm(request.POST or None, records=records)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        filled = [row for row in range(ROWS) if data[f"text_{row}"].strip()]
-        named = [Named(kind=data[f"kind_{row}"], text=data[f"text_{row}"]) for row in filled]
         try:
-            entries.entry_submit(owner, named=named, choices=form.choices())
+            if isinstance(form, SealedEntryForm):
+                data = form.cleaned_data
+                entries.entry_submit_sealed(
+                    owner,
+                    shares=data["shares"],
+                    named_copy=data["named_copy"],
+                    released_key=data["released_key"],
+                    k=data["k"],
+                    team_key=data["team_key"],
+                    choices=form.choices(),
+                )
+            else:
+                entries.entry_submit(owner, named=form.named(), choices=form.choices())
         except EscrowError as refused:
-            at_fault = f"text_{filled[refused.field]}" if refused.field is not None else None
-            form.add_error(at_fault, str(refused))
+            field = (
+                form.filled_rows()[refused.field] if isinstance(form, EntryForm) and refused.field is not None else None
+            )
+            form.add_error(field, str(refused))
         else:
             messages.success(request, HELD)
             return redirect("escrow")
-    return render(request, "escrow/new.html", {"form": form, "has_records": bool(records)})
+    if isinstance(form, SealedEntryForm):  # refused: shown as the form that was filled in
+        form = _as_filled_in(form, records)
+    return render(
+        request,
+        "escrow/new.html",
+        {"form": form, "has_records": bool(records), "setup": entries.browser_setup(owner)},
+    )
+
+
+def _as_filled_in(sealed: SealedEntryForm, records: list[tuple[str, str]]) -> EntryForm:
+    """The page the browser reads a refusal from (it keeps the rows it never sent)."""
+    shown = EntryForm(sealed.data, records=records)
+    shown.is_valid()
+    refusals = {str(e) for field, errors in sealed.errors.items() if field not in shown.fields for e in errors}
+    for message in sorted(refusals):
+        shown.add_error(None, message)
+    return shown
+
+
+@require_POST
+@escrow_owner_required
+def escrow_evaluate(request: HttpRequest, owner: Owner) -> JsonResponse:
+    """The browser construction's one round trip: its blinded elements, evaluated by the
+    platform and then the custodian, each answer with its proof. JSON in, JSON out."""
+    assert owner.member is not None  # noqa: S101 - escrow_owner_required
+    try:
+        body = json.loads(request.body)
+        blinded = [base64.b64decode(item, validate=True) for item in body["blinded"]]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("The request was not understood.")}, status=400)
+    if not 1 <= len(blinded) <= MAX_BATCH:
+        return JsonResponse({"error": _("One entry can name 1 to %(n)d identifiers.") % {"n": MAX_BATCH}}, status=400)
+    try:
+        answer = evaluation.for_browser(blinded, member=owner.member)
+    except MalformedInput:
+        return JsonResponse({"error": _("The request was not understood.")}, status=400)
+    except RateLimited as error:
+        return JsonResponse({"error": str(error)}, status=429, headers={"Retry-After": str(error.retry_after)})
+    except CustodianUnavailable:
+        return JsonResponse(
+            {"error": _("The custodian could not be reached, so nothing was saved. Please try again later.")},
+            status=503,
+        )
+    return JsonResponse(
+        {
+            "byPlatform": [b64(element) for element in answer.by_platform],
+            "platformProof": b64(answer.platform_proof),
+            "byCustodian": [b64(element) for element in answer.by_custodian],
+            "custodianProof": b64(answer.custodian_proof),
+        }
+    )
 
 
 @require_GET
 @escrow_owner_required
 def escrow_entry(request: HttpRequest, owner: Owner, entry_id: UUID) -> HttpResponse:
-    return render(request, "escrow/entry.html", {"view": entries.entry_for_owner(owner, entry_id)})
+    return render(
+        request,
+        "escrow/entry.html",
+        {"view": entries.entry_for_owner(owner, entry_id), "setup": entries.copy_setup(owner)},
+    )
 
 
 @require_POST
