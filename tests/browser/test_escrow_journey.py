@@ -63,7 +63,7 @@ def _request_bytes(request: Any) -> bytes:
     return f"{request.method} {request.url}\n{headers}\n\n".encode() + (request.post_data_buffer or b"")
 
 
-def _outputs(spellings: list[str]) -> list[bytes]:
+def _outputs(named: list[tuple[str, str]]) -> list[bytes]:
     """Each identifier's OPRF output y, computed here from both holders' key files."""
     from django.conf import settings
 
@@ -75,18 +75,17 @@ def _outputs(spellings: list[str]) -> list[bytes]:
     k1 = oprf.scalar_to_int(holders.platform_key()[0])
     k2 = oprf.scalar_to_int(load_key(settings.CHORUS_CUSTODIAN_DIR / "oprf.key", info=Custodian.KEY_INFO)[0])
     joint = oprf.scalar_from_int(k1 * k2 % threshold.ORDER)
-    kinds = ["email", "email", "email", "phone", "phone", "instagram", "instagram"]
-    return [oprf.evaluate(joint, normalize(kind, text).encode(), oprf.OPRF) for kind, text in zip(kinds, spellings)]
+    return [oprf.evaluate(joint, normalize(kind, text).encode(), oprf.OPRF) for kind, text in named]
 
 
 def _carries(request: bytes, secret: str | bytes) -> bool:
     """Whether a recorded request holds the secret: as text (also URL- or JSON-escaped) or
     as bytes (raw, hex or base64)."""
     if isinstance(secret, str):
-        forms = {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret), json.dumps(secret)[1:-1]}
-        return any(form.encode() in request for form in forms)
-    forms = {secret, secret.hex().encode(), base64.b64encode(secret), base64.urlsafe_b64encode(secret)}
-    return any(form in request for form in forms)
+        texts = {secret, urllib.parse.quote_plus(secret), urllib.parse.quote(secret), json.dumps(secret)[1:-1]}
+        return any(text.encode() in request for text in texts)
+    encodings = {secret, secret.hex().encode(), base64.b64encode(secret), base64.urlsafe_b64encode(secret)}
+    return any(encoded in request for encoded in encodings)
 
 
 def _join_and_choose(page: Any, base: str, answer: str) -> None:
@@ -137,9 +136,16 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     expect(page.locator("[data-row-error]").first).to_contain_text("country code")
     expect(page.locator("#id_text_0")).to_have_value("020 7946")
     assert len(sent) == before
-    spellings = [FIRST_SPELLING, SECOND_SPELLING.strip(), "sam.lee@example.org", OTHER_PHONE, "+442079460958"]
-    spellings += [INSTAGRAM, "sam.lee.bay"]
-    secrets: list[str | bytes] = [*spellings, *_outputs(spellings)]
+    named = [
+        ("email", FIRST_SPELLING),
+        ("email", SECOND_SPELLING.strip()),
+        ("email", "sam.lee@example.org"),
+        ("phone", OTHER_PHONE),
+        ("phone", "+442079460958"),
+        ("instagram", INSTAGRAM),
+        ("instagram", "sam.lee.bay"),
+    ]
+    secrets: list[str | bytes] = [*(text for _, text in named), *_outputs(named)]
     assert [secret for secret in secrets if any(_carries(request, secret) for request in sent)] == []
     assert any(b"/escrow/evaluate/" in request for request in sent)  # the recording saw the construction
 

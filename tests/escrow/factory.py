@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from chorus.accounts.models import Member
 from chorus.accounts.services.members import member_create
 from chorus.escrow.models import Entry, Group, Match
@@ -9,9 +11,19 @@ from chorus.escrow.services.entries import Choices, Named, entry_submit
 from chorus.escrow.services.groups import group_invite
 from chorus.escrow.services.matches import match_open
 from chorus.records.access import Owner
+from tests.helpers import open_vault
 from tests.personas import PASSWORD, Personas
 
 SAM = "Sam.Lee@Example.org"
+
+
+def client_for(member: Member | None, vault_key: bytes) -> Client:
+    """A signed-in member with their vault open, as a browser session would be."""
+    assert member is not None
+    client = Client()
+    client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
+    open_vault(client, member, vault_key)
+    return client
 
 
 def member_owner(personas: Personas, name: str) -> Owner:

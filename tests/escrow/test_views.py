@@ -7,22 +7,12 @@ import re
 from django.test import Client
 from django.urls import reverse
 
-from chorus.accounts.models import Member
 from chorus.escrow.models import Group, GroupMember, Match
 from chorus.ledger.models import LedgerHead
 from chorus.ledger.services import chain_for
 from chorus.records.services.team import team_key_ensure
-from tests.escrow.factory import SAM, matched_group, member_owner
-from tests.helpers import open_vault
+from tests.escrow.factory import SAM, client_for, matched_group, member_owner
 from tests.personas import Personas
-
-
-def _client(member: Member | None, vault_key: bytes) -> Client:
-    assert member is not None
-    client = Client()
-    client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
-    open_vault(client, member, vault_key)
-    return client
 
 
 def _submit(client: Client, text: str, kind: str = "email", **extra: str) -> object:
@@ -39,9 +29,9 @@ def _stable(html: str) -> str:
 
 def test_the_answer_is_the_same_whether_or_not_the_entry_matched(personas: Personas) -> None:
     """No oracle: the second submitter's response (and list) equals the first's."""
-    first = _client(personas.survivor, personas.vault_keys["survivor"])
+    first = client_for(personas.survivor, personas.vault_keys["survivor"])
     robin = member_owner(personas, "robin")
-    second = _client(robin.member, robin.vault_key)
+    second = client_for(robin.member, robin.vault_key)
     team_key_ensure(personas.organization)  # made once, at the first share or entry ever
     head = LedgerHead.objects.filter(chain=chain_for(personas.organization.pk))
     before = head.get().seq
@@ -63,7 +53,7 @@ def test_the_answer_is_the_same_whether_or_not_the_entry_matched(personas: Perso
 
 
 def test_a_bad_identifier_keeps_everything_and_names_the_row(personas: Personas) -> None:
-    client = _client(personas.survivor, personas.vault_keys["survivor"])
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
     response = client.post(
         reverse("escrow_new"),
         {
@@ -84,7 +74,7 @@ def test_a_bad_identifier_keeps_everything_and_names_the_row(personas: Personas)
 
 
 def test_withdraw_from_the_entry_page(personas: Personas) -> None:
-    client = _client(personas.survivor, personas.vault_keys["survivor"])
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
     _submit(client, SAM)
     entry_url = re.search(r'href="(/escrow/entries/[0-9a-f-]+/)"', client.get(reverse("escrow")).content.decode())
     assert entry_url is not None
@@ -96,12 +86,12 @@ def test_withdraw_from_the_entry_page(personas: Personas) -> None:
 
 def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> None:
     match, group = matched_group(personas)
-    advocate = _client(personas.advocate, personas.vault_keys["advocate"])
+    advocate = client_for(personas.advocate, personas.vault_keys["advocate"])
     page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()
     assert "Email address: sam.lee@example.org" in page and "Survivor B" in page
     assert "Invited to the group." in page
 
-    survivor = _client(personas.survivor, personas.vault_keys["survivor"])
+    survivor = client_for(personas.survivor, personas.vault_keys["survivor"])
     assert "waiting for your answer" in survivor.get(reverse("escrow")).content.decode()
     group_url = reverse("escrow_group", args=[group.pk])
     survivor.post(reverse("escrow_group_respond", args=[group.pk]), {"answer": "join"})
@@ -129,14 +119,14 @@ def test_the_advocate_tells_a_survivor_who_asked_and_only_them(personas: Persona
         robin, named=[Named("email", SAM)], choices=Choices(tell_me=False, would_meet=False, release="contact")
     )
     match = Match.objects.get()
-    advocate = _client(personas.advocate, personas.vault_keys["advocate"])
+    advocate = client_for(personas.advocate, personas.vault_keys["advocate"])
     page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()
     assert "Write to Survivor A" in page and "Write to Survivor B" not in page
     tell = reverse("match_tell", args=[match.pk])
     refused = advocate.post(tell, {"name": "Survivor B", "body": "Hello"}, follow=True).content.decode()
     assert "did not ask to be told" in refused
     advocate.post(tell, {"name": "Survivor A", "body": "Two people named the same person. Could we talk?"})
-    survivor = _client(personas.survivor, personas.vault_keys["survivor"])
+    survivor = client_for(personas.survivor, personas.vault_keys["survivor"])
     assert "Could we talk?" in survivor.get(reverse("escrow")).content.decode()
-    robin_client = _client(robin.member, robin.vault_key)
+    robin_client = client_for(robin.member, robin.vault_key)
     assert "Could we talk?" not in robin_client.get(reverse("escrow")).content.decode()

@@ -131,6 +131,9 @@ MATRIX: dict[str, Entry] = {
     # invited survivor their group; advocates see matches; administrators the settings.
     "escrow": Entry(MEMBERS),
     "escrow_new": Entry(MEMBERS),
+    # The matrix posts no JSON body: a member reaches the evaluation, which says it did not
+    # understand (400); test_browser_submission covers real evaluations.
+    "escrow_evaluate": Entry(MEMBERS, method="post", ok_status=400),
     "escrow_entry": Entry(SURVIVOR, kwargs=_entry),
     "escrow_withdraw": Entry(SURVIVOR, kwargs=_entry, method="post", ok_status=302),
     "escrow_group": Entry(SURVIVOR, kwargs=_group),

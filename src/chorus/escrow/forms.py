@@ -122,11 +122,13 @@ class SealedEntryForm(ChoicesForm):
     tags and sealed payloads, the author's sealed list, the released part's key, and the
     threshold and team key they were made for."""
 
-    k = forms.IntegerField(widget=forms.HiddenInput)
-    team_key = _Base64Field(widget=forms.HiddenInput, max_length=64)
-    released_key = _Base64Field(widget=forms.HiddenInput, max_length=64)
-    named_copy = _Base64Field(widget=forms.HiddenInput, max_length=12000)
-    shares = forms.JSONField(widget=forms.HiddenInput)
+    # A browser that posts these wrongly is not the person's mistake: one plain explanation.
+    _refused = {"required": INCOMPLETE, "invalid": INCOMPLETE, "max_length": INCOMPLETE}
+    k = forms.IntegerField(widget=forms.HiddenInput, error_messages=_refused)
+    team_key = _Base64Field(widget=forms.HiddenInput, max_length=64, error_messages=_refused)
+    released_key = _Base64Field(widget=forms.HiddenInput, max_length=64, error_messages=_refused)
+    named_copy = _Base64Field(widget=forms.HiddenInput, max_length=12000, error_messages=_refused)
+    shares = forms.JSONField(widget=forms.HiddenInput, error_messages=_refused)
 
     def clean_shares(self) -> list[SealedShare]:
         value = self.cleaned_data["shares"]
