@@ -6,6 +6,8 @@ python -m bench records     record saves per second in-process (encrypt, ledger,
 python -m bench ledger      ledger appends per second and a full verify (run it on PostgreSQL)
 python -m bench escrow      the two-hop OPRF, whole escrow entries, and match lookups among
                             10^6 stored entries (run on each database)
+python -m bench browser-escrow
+                            the browser construction's own cost per identifier in Chromium
 """
 
 from __future__ import annotations
@@ -276,11 +278,119 @@ def bench_escrow(stored: int = 1_000_000, entries: int = 300, lookups: int = 200
     )
 
 
+# The page's work for one identifier, timed in the page: normalize and blind; then, with
+# both holders' answers (made here, outside the timing), check both proofs, finalize,
+# derive, build the payload and seal it to the team key.
+_BLIND = """async ({rules, inputs}) => {
+  const escrow = await import("/escrow.js");
+  window.pending = [];
+  const times = [], blinded = [];
+  for (const [kind, text] of inputs) {
+    const start = performance.now();
+    const value = new TextEncoder().encode(escrow.normalize(rules, kind, text, "GB"));
+    const item = escrow.blind(value);
+    times.push(performance.now() - start);
+    window.pending.push({ value, item });
+    blinded.push(Array.from(item.blinded));
+  }
+  return { times, blinded };
+}"""
+_FINISH = """async ({answers, platformKey, custodianKey, teamKey}) => {
+  const escrow = await import("/escrow.js");
+  const bytes = (list) => Uint8Array.from(list);
+  const times = [];
+  answers.forEach((answer, i) => {
+    const { value, item } = window.pending[i];
+    const start = performance.now();
+    const [output] = escrow.finalizeTwoHop([value], [item.blind], {
+      blinded: [item.blinded], byPlatform: [bytes(answer.byPlatform)], platformKey: bytes(platformKey),
+      platformProof: bytes(answer.platformProof), byCustodian: [bytes(answer.byCustodian)],
+      custodianKey: bytes(custodianKey), custodianProof: bytes(answer.custodianProof),
+    });
+    const derived = escrow.derive(output, "3f1c0a5e-0000-4000-8000-000000000001", 2);
+    const content = new TextEncoder().encode(JSON.stringify({ identifier: "x".repeat(40), released: "k".repeat(44) }));
+    escrow.sealTo(bytes(teamKey), escrow.payload(derived, new Uint8Array(32), content));
+    times.push(performance.now() - start);
+  });
+  return times;
+}"""
+
+
+def bench_browser_escrow(identifiers: int = 300) -> None:
+    """Per identifier, what the page computes in Chromium (the round trip to the platform
+    and custodian is the server's cost, measured by the escrow bench)."""
+    from pathlib import Path
+
+    from nacl.public import PrivateKey
+    from playwright.sync_api import sync_playwright
+
+    from chorus.crypto import oprf
+    from chorus.escrow.identifiers import browser_rules
+
+    bundle = (Path(__file__).resolve().parents[1] / "src/chorus/escrow/static/escrow/escrow.js").read_bytes()
+    k1, pk1 = oprf.derive_key_pair(os.urandom(32), b"platform", oprf.VOPRF)
+    k2, pk2 = oprf.derive_key_pair(os.urandom(32), b"custodian", oprf.VOPRF)
+    team = bytes(PrivateKey.generate().public_key)
+    kinds = [("email", "Sam.Lee.{}@Example.org"), ("phone", "+44 20 7946 {:04d}"), ("instagram", "@sam_{}")]
+    inputs = [(kind, form.format(n % 10000)) for n in range(identifiers) for kind, form in [kinds[n % 3]]]
+
+    def serve(route: Any) -> None:
+        if route.request.url.endswith("/escrow.js"):
+            route.fulfill(body=bundle, content_type="text/javascript")
+        else:
+            route.fulfill(body="<!doctype html><title>bench</title>", content_type="text/html")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.route("http://bench.chorus/**", serve)
+        page.goto("http://bench.chorus/")
+        load_ms = page.evaluate(
+            "async () => { const s = performance.now(); await import('/escrow.js'); return performance.now() - s; }"
+        )
+        samples: list[float] = []
+        for round_ in ("warm-up", "measured"):
+            blinded = page.evaluate(_BLIND, {"rules": browser_rules(), "inputs": inputs})
+            answers = []
+            for element in blinded["blinded"]:
+                (by_platform,), platform_proof = oprf.blind_evaluate_batch(k1, [bytes(element)], oprf.VOPRF)
+                (by_custodian,), custodian_proof = oprf.blind_evaluate_batch(k2, [by_platform], oprf.VOPRF)
+                answers.append(
+                    {
+                        "byPlatform": list(by_platform),
+                        "platformProof": list(platform_proof),
+                        "byCustodian": list(by_custodian),
+                        "custodianProof": list(custodian_proof),
+                    }
+                )
+            finished = page.evaluate(
+                _FINISH,
+                {"answers": answers, "platformKey": list(pk1), "custodianKey": list(pk2), "teamKey": list(team)},
+            )
+            if round_ == "measured":
+                samples = [first + second for first, second in zip(blinded["times"], finished, strict=True)]
+        version = browser.version
+        browser.close()
+    _emit(
+        bench="browser_escrow",
+        chromium=version,
+        identifiers=identifiers,
+        bundle_kib=round(len(bundle) / 1024),
+        module_load_ms=round(load_ms, 1),
+        per_identifier_p50_ms=round(statistics.median(samples), 2),
+        per_identifier_p99_ms=round(_percentile(samples, 0.99), 2),
+        per_identifier_mean_ms=round(statistics.fmean(samples), 2),
+    )
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "sign-in": bench_sign_in_cost,
     "records": bench_record_saves,
     "ledger": bench_ledger_appends,
     "escrow": bench_escrow,
+    "browser-escrow": bench_browser_escrow,
 }
 
 if __name__ == "__main__":
