@@ -94,6 +94,7 @@ def test_a_browser_entry_matches_a_server_entry_and_the_advocates_read_both(pers
     entry = Entry.objects.get(owner_tag=escrow_tag(survivor_owner(personas)))
     page = client.get(reverse("escrow_entry", kwargs={"entry_id": entry.pk})).content.decode()
     assert "data-escrow-copy=" in page and SAM not in page and "sam.lee" not in page
+    assert "In your browser: the server never received whom you named." in page
 
 
 def test_the_evaluation_answers_with_proofs_and_counts_against_the_hourly_limit(

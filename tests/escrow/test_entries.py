@@ -128,6 +128,7 @@ def test_withdrawing_before_a_match_deletes_and_prevents_it(personas: Personas) 
     entry = name(owner, ("email", SAM))
     entry_withdraw(owner, entry)
     assert Share.objects.count() == 0 and Tag.objects.count() == 0
+    assert bytes(Entry.objects.get(pk=entry.pk).released) == b""  # nothing could open it any more
     name(member_owner(personas, "robin"), ("email", SAM))
     assert Match.objects.count() == 0
     assert entries_of(owner)[0].withdrawn

@@ -257,8 +257,8 @@ def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> E
         derived = matching.derive(output, organization=str(organization.pk), k=organization.escrow_threshold)
         payload = matching.payload(derived, bytes(draft.entry.owner_tag), share_content(identifier, released_key))
         shares.append(SealedShare(derived.tag, keys.seal_to(draft.team_public, payload)))
-    named_copy = [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()]
-    return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named": named_copy})
+    as_written = [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()]
+    return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named": as_written})
 
 
 # What a payload sealed in the browser can measure: sealed box (48) around x ‖ f(x) (64)
@@ -408,7 +408,9 @@ def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
             share.delete()
             if not Share.objects.filter(tag=tag).exists():
                 tag.delete()
-        Entry.objects.filter(pk=entry.pk).update(withdrawn_at=now)
+        # With no share left, nothing holds the released part's key: drop the blob too.
+        released = entry.released if Share.objects.filter(entry=entry).exists() else b""
+        Entry.objects.filter(pk=entry.pk).update(withdrawn_at=now, released=released)
         ledger_append(
             organization_id=owner.organization.pk,
             actor=OWNER_ACTOR,
