@@ -19,7 +19,7 @@ export function normalize(rules, kind, text, region = "") {
   if (!value) fail(`Write the ${described.label.toLowerCase()}, for example ${described.example}.`);
   if (value.length > rules.maxLength) fail("This is longer than any identifier of this kind.");
   if (kind === "email") return "email:" + email(rules, value);
-  if (kind === "phone") return "phone:" + phone(value, region);
+  if (kind === "phone") return "phone:" + phone(rules, value, region);
   if (kind === "member") return "member:" + member(rules, value);
   return `${kind}:` + handle(rules, kind, value);
 }
@@ -56,18 +56,19 @@ function email(rules, text) {
   return `${local}@${domain}`;
 }
 
-function phone(text, region) {
+function phone(rules, text, region) {
   if (!text.startsWith("+") && !text.startsWith("00") && !region) {
     fail("Include the country code, e.g. +44 20 7946 0000.");
   }
   const value = text.startsWith("00") ? "+" + text.slice(2) : text;
+  if (/\p{L}/u.test(value)) fail(rules.notANumber); // no letters: libphonenumber would read them as a keypad's
   let number;
   try {
     number = parsePhoneNumberWithError(value, region || undefined);
   } catch {
-    fail("This is not a phone number. Write it with its country code, e.g. +44 20 7946 0000.");
+    fail(rules.notANumber);
   }
-  if (!number.isValid()) fail("This number does not exist in its country's numbering plan. Check the digits.");
+  if (!number.isValid()) fail(rules.notANumber);
   return number.number;
 }
 

@@ -58,6 +58,8 @@ CASES = [
     ("phone", "+44 20 7946 09581234"),
     ("phone", "call me"),
     ("phone", "+"),
+    ("phone", "+49 9109 ABC"),
+    ("phone", "+44 20 7946 0958 ext. 12"),
     ("member", "a-12 34"),
     ("member", "s.1234/b"),
     ("member", "#"),
@@ -131,7 +133,17 @@ TEXT = st.text(
 )
 
 
+# Each example is one Node run over a batch; a disagreement is shrunk one run per step.
 @settings(max_examples=8, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(sorted(KINDS)), TEXT), min_size=50, max_size=50))
 def test_the_browser_agrees_on_arbitrary_text(cases: list[tuple[str, str]]) -> None:
     assert _disagreements(cases, "DE") == []
+
+
+DIALLED = st.text(alphabet=st.sampled_from("0123456789 +-().ab"), max_size=20)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(DIALLED, min_size=50, max_size=50), st.sampled_from(["", "DE", "GB", "US"]))
+def test_the_browser_agrees_on_dialled_numbers(numbers: list[str], region: str) -> None:
+    assert _disagreements([("phone", number) for number in numbers], region) == []

@@ -127,6 +127,10 @@ _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _MEMBER = re.compile(r"[A-Z0-9]{2,40}")
 MAX_LENGTH = 320
+NOT_A_NUMBER = (
+    "This is not a phone number in its country's numbering plan. Check the digits, "
+    "and write it with its country code, e.g. +44 20 7946 0000."
+)
 
 
 def normalize(kind: str, text: str, *, region: str = "") -> str:
@@ -175,14 +179,16 @@ def _phone(value: str, region: str) -> str:
         raise IdentifierError("Include the country code, e.g. +44 20 7946 0000.")
     if value.startswith("00"):
         value = "+" + value[2:]
+    # One explanation whether the text does not parse or the number does not exist: where
+    # one ends and the other begins differs between libphonenumber's ports (js/identifiers.js).
+    if re.search(r"[^\W\d_]", value):  # no letters: libphonenumber would read them as a keypad's
+        raise IdentifierError(NOT_A_NUMBER)
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException as error:
-        raise IdentifierError(
-            "This is not a phone number. Write it with its country code, e.g. +44 20 7946 0000."
-        ) from error
+        raise IdentifierError(NOT_A_NUMBER) from error
     if not phonenumbers.is_valid_number(number):
-        raise IdentifierError("This number does not exist in its country's numbering plan. Check the digits.")
+        raise IdentifierError(NOT_A_NUMBER)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -260,6 +266,7 @@ def browser_rules() -> dict[str, object]:
         "label": _LABEL.pattern,
         "member": _MEMBER.pattern,
         "maxLength": MAX_LENGTH,
+        "notANumber": NOT_A_NUMBER,
     }
 
 
