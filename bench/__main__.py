@@ -124,7 +124,7 @@ def bench_ledger_appends(count: int = 2000) -> None:
     )
 
 
-def _fill_escrow(organization_id: Any, count: int, *, for_owner_size: int, sealed_size: int) -> list[bytes]:
+def _fill_escrow(organization_id: Any, count: int, *, sizes: tuple[int, int, int]) -> list[bytes]:
     """Store ``count`` entries of one identifier each, with blobs of the real sizes, as fast
     as the database takes them. Returns a sample of the stored tags."""
     import uuid
@@ -134,6 +134,7 @@ def _fill_escrow(organization_id: Any, count: int, *, for_owner_size: int, seale
 
     from chorus.escrow.models import Tag
 
+    for_owner_size, released_size, sealed_size = sizes
     sample: list[bytes] = []
     next_tag = (Tag.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     now = timezone.now()
@@ -148,14 +149,15 @@ def _fill_escrow(organization_id: Any, count: int, *, for_owner_size: int, seale
             rows.append(
                 (uuid.uuid4(), tag_id, tag, os.urandom(32), os.urandom(for_owner_size), os.urandom(sealed_size))
             )
+        released = os.urandom(released_size)  # its size is what counts here
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 raw = connection.connection.cursor()
                 with raw.copy(
-                    "COPY escrow_entry (id, organization_id, owner_tag, for_owner, created_at) FROM STDIN"
+                    "COPY escrow_entry (id, organization_id, owner_tag, for_owner, released, created_at) FROM STDIN"
                 ) as copy:
                     for entry_id, _, _, owner_tag, for_owner, _ in rows:
-                        copy.write_row((entry_id, organization_id, owner_tag, for_owner, now))
+                        copy.write_row((entry_id, organization_id, owner_tag, for_owner, released, now))
                 with raw.copy("COPY escrow_tag (id, tag, threshold) FROM STDIN") as copy:
                     for _, tag_id, tag, _, _, _ in rows:
                         copy.write_row((tag_id, tag, 2))
@@ -166,8 +168,9 @@ def _fill_escrow(organization_id: Any, count: int, *, for_owner_size: int, seale
                 with connection.cursor() as cursor:
                     org = uuid.UUID(str(organization_id)).hex
                     cursor.executemany(
-                        "INSERT INTO escrow_entry (id, organization_id, owner_tag, for_owner, created_at) VALUES (%s, %s, %s, %s, %s)",
-                        [(e.hex, org, o, f, now.isoformat()) for e, _, _, o, f, _ in rows],
+                        "INSERT INTO escrow_entry (id, organization_id, owner_tag, for_owner, released, created_at) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)",
+                        [(e.hex, org, o, f, released, now.isoformat()) for e, _, _, o, f, _ in rows],
                     )
                     cursor.executemany(
                         "INSERT INTO escrow_tag (id, tag, threshold) VALUES (%s, %s, 2)",
@@ -246,12 +249,10 @@ def bench_escrow(stored: int = 1_000_000, entries: int = 300, lookups: int = 200
     escrow_rate = entries / (time.perf_counter() - start)
     share = Share.objects.select_related("entry").first()
     assert share is not None
-    for_owner_size, sealed_size = len(bytes(share.entry.for_owner)), len(bytes(share.sealed))
+    sizes = (len(bytes(share.entry.for_owner)), len(bytes(share.entry.released)), len(bytes(share.sealed)))
 
     start = time.perf_counter()
-    sample = _fill_escrow(
-        organization.pk, stored - Entry.objects.count(), for_owner_size=for_owner_size, sealed_size=sealed_size
-    )
+    sample = _fill_escrow(organization.pk, stored - Entry.objects.count(), sizes=sizes)
     fill_seconds = time.perf_counter() - start
     in_db = Share.objects.count()
 
