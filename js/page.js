@@ -96,14 +96,18 @@ function identifierRows(form) {
   }));
 }
 
-/** Normalize each written row; mark the rows at fault (and refuse) or give the canonical forms. */
+/** Normalize each written row; mark the rows at fault (and refuse), or give the canonical
+ * forms and the rows as written (for the author's own list). */
 function canonicalForms(rows, setup) {
   const canonical = [];
+  const named = [];
   let firstBad = null;
   for (const row of rows) {
     row.error.hidden = true;
     row.input.removeAttribute("aria-invalid");
-    if (!row.input.value.trim()) continue;
+    const text = row.input.value.trim();
+    if (!text) continue;
+    named.push({ kind: row.kind, text });
     try {
       const value = normalize(setup.rules, row.kind, row.input.value, setup.region);
       if (!canonical.includes(value)) canonical.push(value);
@@ -119,11 +123,11 @@ function canonicalForms(rows, setup) {
     firstBad.input.focus();
     throw new Refused(setup.text.checkRows);
   }
-  return canonical;
+  return { canonical, named };
 }
 
 async function submit(form, setup, rows, say) {
-  const canonical = canonicalForms(rows, setup);
+  const { canonical, named } = canonicalForms(rows, setup);
   say(setup.text.sealing);
   const inputs = canonical.map((value) => encoder.encode(value));
   const blinded = inputs.map((input) => blind(input));
@@ -162,7 +166,6 @@ async function submit(form, setup, rows, say) {
     const content = encoder.encode(JSON.stringify({ identifier, released: toB64(releasedKey) }));
     return { tag: toB64(derived.tag), sealed: toB64(sealTo(teamKey, payload(derived, author, content))) };
   });
-  const named = rows.filter((row) => row.input.value.trim()).map((row) => ({ kind: row.kind, text: row.input.value.trim() }));
   const copy = seal(fromB64(setup.copyKey), encoder.encode(JSON.stringify(named)), setup.copyContext);
 
   const data = new FormData(form);

@@ -1,4 +1,6 @@
-"""The two-hop OPRF, run on the server (DESIGN.md "Matching escrow", step 2).
+"""The two-hop OPRF (DESIGN.md "Matching escrow", step 2): whole on the server
+(``outputs``), or the two holders' hops for a browser that blinds and finalizes itself
+(``for_browser``).
 
 Client, platform and custodian in turn: the input is hashed to the group and blinded
 with a random r; the platform multiplies by its share k1; the custodian by its share

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from chorus.escrow.identifiers import KINDS
+from chorus.crypto.errors import MalformedInput
+from chorus.custodian.wsgi import unb64
+from chorus.escrow.identifiers import KINDS, MAX_LENGTH
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
 from chorus.escrow.services.entries import INCOMPLETE, MAX_STATEMENT, Choices, Named, SealedShare
 from chorus.escrow.services.groups import MAX_MESSAGE
@@ -88,33 +89,35 @@ class EntryForm(ChoicesForm):
             self.fields[f"text_{row}"] = forms.CharField(
                 label=_("Identifier"),
                 required=False,
-                max_length=320,
+                max_length=MAX_LENGTH,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
         self.fields["kind_0"].initial = "email"
 
-    def filled_rows(self) -> list[str]:
-        """The identifier fields written in, in order (a refusal names its row by index)."""
-        return [f"text_{row}" for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip()]
+    def _filled(self) -> list[int]:
+        return [row for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip()]
 
     def named(self) -> list[Named]:
-        return [
-            Named(kind=self.cleaned_data[f"kind_{row}"], text=self.cleaned_data[f"text_{row}"])
-            for row in range(ROWS)
-            if self.cleaned_data[f"text_{row}"].strip()
-        ]
+        return [Named(self.cleaned_data[f"kind_{row}"], self.cleaned_data[f"text_{row}"]) for row in self._filled()]
+
+    def field_at(self, index: int | None) -> str | None:
+        """The field of the index-th identifier written in (a refusal names its row so)."""
+        return None if index is None else f"text_{self._filled()[index]}"
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"kind_{row}"], self[f"text_{row}"]) for row in range(ROWS)]
 
 
+def _bytes(text: object) -> bytes:
+    try:
+        return unb64(text)
+    except MalformedInput as error:
+        raise forms.ValidationError(INCOMPLETE) from error
+
+
 class _Base64Field(forms.CharField):
     def to_python(self, value: Any) -> bytes:  # type: ignore[override]
-        text = super().to_python(value) or ""
-        try:
-            return base64.b64decode(text, validate=True)
-        except ValueError as error:
-            raise forms.ValidationError(INCOMPLETE) from error
+        return _bytes(super().to_python(value) or "")
 
 
 class SealedEntryForm(ChoicesForm):
@@ -132,20 +135,16 @@ class SealedEntryForm(ChoicesForm):
 
     def clean_shares(self) -> list[SealedShare]:
         value = self.cleaned_data["shares"]
-        if not isinstance(value, list) or not all(
-            isinstance(item, dict) and isinstance(item.get("tag"), str) and isinstance(item.get("sealed"), str)
-            for item in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise forms.ValidationError(INCOMPLETE)
-        try:
-            return [
-                SealedShare(
-                    base64.b64decode(item["tag"], validate=True), base64.b64decode(item["sealed"], validate=True)
-                )
-                for item in value
-            ]
-        except ValueError as error:
-            raise forms.ValidationError(INCOMPLETE) from error
+        return [SealedShare(_bytes(item.get("tag")), _bytes(item.get("sealed"))) for item in value]
+
+    def sealed(self) -> dict[str, Any]:
+        """What the browser built, as entry_submit_sealed takes it."""
+        return {name: self.cleaned_data[name] for name in ("shares", "named_copy", "released_key", "k", "team_key")}
+
+    def field_at(self, index: int | None) -> None:
+        return None  # the browser marks its own rows
 
 
 class MessageForm(forms.Form):

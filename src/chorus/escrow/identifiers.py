@@ -19,6 +19,7 @@ system that issues the identifier — nothing is guessed:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
@@ -244,6 +245,7 @@ def _mastodon(value: str) -> str:
     return handle
 
 
+@functools.cache
 def browser_rules() -> dict[str, object]:
     """The tables above for the browser's normalization (js/identifiers.js), which
     implements the same rules; tests run both over the same inputs."""

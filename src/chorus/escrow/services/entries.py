@@ -1,14 +1,16 @@
 """A survivor's escrow entries: name someone, see and withdraw what you named.
 
-Per identifier only the match tag and a payload sealed to the advocate team are
-stored (``chorus.crypto.matching``); the author's own copy is under their vault key.
-The response to a submission never depends on whether it matched (no oracle): the
-advocates are told, and they contact the survivor through the platform.
+Per identifier only the match tag and a payload sealed to the advocate team are stored
+(``chorus.crypto.matching``); what the advocates read at a match is sealed once per
+entry under a key only the shares carry; the author's own copy is under their vault key
+(or, for an entry built in the browser, their list of whom they named under a copy key).
+The entry is built in the browser (``entry_submit_sealed``) or, without JavaScript, here
+in memory (``entry_submit``). The response never depends on whether it matched (no
+oracle): the advocates are told, and they contact the survivor through the platform.
 """
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from chorus.web import mail
 
 ESCROW_PERSON = b"chorus.escrow"
 INCOMPLETE = "The entry your browser prepared is not complete. Nothing was saved; please try again."
+UNREACHABLE = "The custodian could not be reached, so nothing was saved. Please try again later."
 MAX_STATEMENT = 4000
 
 
@@ -96,7 +99,9 @@ def browser_setup(owner: Owner) -> dict[str, Any]:
         custodian_key = b64(holders.custodian().public_key())
     except CustodianUnavailable:
         custodian_key = ""  # the page falls back to the server construction, which explains
+    copy = copy_setup(owner)
     return {
+        **copy,
         "organization": str(organization.pk),
         "k": organization.escrow_threshold,
         "region": organization.phone_region,
@@ -105,19 +110,8 @@ def browser_setup(owner: Owner) -> dict[str, Any]:
         "custodianKey": custodian_key,
         "teamKey": b64(bytes(team_key.public_key)) if team_key is not None else "",
         "author": b64(escrow_tag(owner)),
-        **copy_setup(owner),
-    }
-
-
-def copy_setup(owner: Owner) -> dict[str, Any]:
-    """What the browser needs to open (or seal) the author's own list of whom they named,
-    and the words it says."""
-    return {
-        "copyKey": b64(copy_key(owner)),
-        "copyContext": COPY_CONTEXT,
-        "labels": {code: str(kind.label) for code, kind in KINDS.items()},
         "text": {
-            "unreadable": gettext("This list cannot be opened in this browser."),
+            **copy["text"],
             "checkRows": gettext("Check the identifiers marked below. Nothing was sent."),
             "sealing": gettext("Sealing your entry in this browser…"),
             "sending": gettext("Sending the sealed entry…"),
@@ -127,6 +121,16 @@ def copy_setup(owner: Owner) -> dict[str, Any]:
             ),
             "failed": gettext("Something went wrong and nothing was saved. Please try again."),
         },
+    }
+
+
+def copy_setup(owner: Owner) -> dict[str, Any]:
+    """What the browser needs to open (or seal) the author's own list of whom they named."""
+    return {
+        "copyKey": b64(copy_key(owner)),
+        "copyContext": COPY_CONTEXT,
+        "labels": {code: str(kind.label) for code, kind in KINDS.items()},
+        "text": {"unreadable": gettext("This list cannot be opened in this browser.")},
     }
 
 
@@ -235,7 +239,7 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
 
 def share_content(identifier: str, released_key: bytes) -> bytes:
     """What a share's payload carries under K: the identifier and the key of the released part."""
-    return keys.json_bytes({"identifier": identifier, "released": base64.b64encode(released_key).decode()})
+    return keys.json_bytes({"identifier": identifier, "released": b64(released_key)})
 
 
 def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> Entry:
@@ -248,9 +252,7 @@ def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> E
     except RateLimited as error:
         raise EscrowError(str(error)) from error
     except CustodianUnavailable as error:
-        raise EscrowError(
-            "The custodian could not be reached, so nothing was saved. Please try again later."
-        ) from error
+        raise EscrowError(UNREACHABLE) from error
     organization, released_key = owner.organization, keys.new_key()
     shares = []
     for identifier, output in zip(identifiers, outputs, strict=True):
@@ -290,9 +292,7 @@ def entry_submit_sealed(
         raise EscrowError(
             "The organization's escrow settings changed while you were writing. Nothing was saved; please submit again."
         )
-    return _save(
-        owner, draft, shares, released_key, {**draft.owner_copy, "named_copy": base64.b64encode(named_copy).decode()}
-    )
+    return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named_copy": b64(named_copy)})
 
 
 def _save(
@@ -373,11 +373,16 @@ def entries_of(owner: Owner) -> list[EntryView]:
     return [_view(owner, entry) for entry in rows]
 
 
-def entry_for_owner(owner: Owner, entry_id: UUID) -> EntryView:
+def owned_entry(owner: Owner, entry_id: UUID) -> Entry:
+    """The owner's entry (404 for anyone else's), without opening it."""
     entry = Entry.objects.filter(pk=entry_id, organization=owner.organization, owner_tag=escrow_tag(owner)).first()
     if entry is None:
         raise Http404
-    return _view(owner, entry)
+    return entry
+
+
+def entry_for_owner(owner: Owner, entry_id: UUID) -> EntryView:
+    return _view(owner, owned_entry(owner, entry_id))
 
 
 def _view(owner: Owner, entry: Entry) -> EntryView:
@@ -408,9 +413,10 @@ def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
             share.delete()
             if not Share.objects.filter(tag=tag).exists():
                 tag.delete()
-        # With no share left, nothing holds the released part's key: drop the blob too.
-        released = entry.released if Share.objects.filter(entry=entry).exists() else b""
-        Entry.objects.filter(pk=entry.pk).update(withdrawn_at=now, released=released)
+        withdrawn = Entry.objects.filter(pk=entry.pk)
+        withdrawn.update(withdrawn_at=now)
+        if not Share.objects.filter(entry=entry).exists():  # nothing holds its key any more
+            withdrawn.update(released=b"")
         ledger_append(
             organization_id=owner.organization.pk,
             actor=OWNER_ACTOR,

@@ -3,7 +3,6 @@ may be contacted. Every opening is ledgered."""
 
 from __future__ import annotations
 
-import base64
 import json
 import string
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from django.utils import timezone
 from chorus.accounts.models import Member
 from chorus.crypto import matching
 from chorus.crypto.errors import CryptoError
+from chorus.custodian.wsgi import unb64
 from chorus.escrow.identifiers import describe
 from chorus.escrow.models import Entry, Match, Notice, Share
 from chorus.escrow.services.entries import EscrowError, escrow_tag
@@ -126,9 +126,10 @@ def _released(entry: Entry, content: dict[str, Any]) -> dict[str, Any]:
     """A share's content names the identifier and carries the key of the entry's released
     part (contact, few words, record); the two together are what the advocates read."""
     try:
-        key = base64.b64decode(str(content["released"]), validate=True)
-        released: dict[str, Any] = keys.open_json(key, entry.released, "escrow-released", entry.pk)
-    except (KeyError, ValueError, CryptoError) as error:
+        released: dict[str, Any] = keys.open_json(
+            unb64(content.get("released")), entry.released, "escrow-released", entry.pk
+        )
+    except CryptoError as error:
         raise AccessRefused("An entry of this match cannot be read with the key its share carries.") from error
     return {**released, "identifier": content.get("identifier", "")}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -14,21 +13,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_admin
 from chorus.crypto.errors import MalformedInput
-from chorus.custodian.wsgi import b64
+from chorus.custodian.wsgi import b64, unb64
 from chorus.escrow import evaluation
-from chorus.escrow.forms import ChoicesForm, EntryForm, SealedEntryForm, SettingsForm
+from chorus.escrow.forms import EntryForm, SealedEntryForm, SettingsForm
 from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
 from chorus.escrow.services import entries, groups, matches
-from chorus.escrow.services.entries import EscrowError
+from chorus.escrow.services.entries import UNREACHABLE, EscrowError
 from chorus.records.access import Owner
 from chorus.records.services.writing import records_of
 from chorus.records.views.records import owner_required
 
-HELD = _(
+HELD = gettext_lazy(
     "Your entry is held in escrow. Nobody can read it, or learn whom you named, unless "
     "other members name the same person."
 )
@@ -68,7 +68,7 @@ def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     """Both constructions post here: the form as filled in (no JavaScript; the server
     evaluates and forgets), or what the browser built (``construction=browser``)."""
     records = [(str(summary.record.pk), summary.title or _("Untitled record")) for summary in records_of(owner)]
-    form: ChoicesForm
+    form: EntryForm | SealedEntryForm
     if request.POST.get("construction") == "browser":
         form = SealedEntryForm(request.POST, records=records)
     else:
@@ -76,23 +76,11 @@ def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if isinstance(form, SealedEntryForm):
-                data = form.cleaned_data
-                entries.entry_submit_sealed(
-                    owner,
-                    shares=data["shares"],
-                    named_copy=data["named_copy"],
-                    released_key=data["released_key"],
-                    k=data["k"],
-                    team_key=data["team_key"],
-                    choices=form.choices(),
-                )
+                entries.entry_submit_sealed(owner, **form.sealed(), choices=form.choices())
             else:
                 entries.entry_submit(owner, named=form.named(), choices=form.choices())
         except EscrowError as refused:
-            field = (
-                form.filled_rows()[refused.field] if isinstance(form, EntryForm) and refused.field is not None else None
-            )
-            form.add_error(field, str(refused))
+            form.add_error(form.field_at(refused.field), str(refused))
         else:
             messages.success(request, HELD)
             return redirect("escrow")
@@ -122,9 +110,8 @@ def escrow_evaluate(request: HttpRequest, owner: Owner) -> JsonResponse:
     platform and then the custodian, each answer with its proof. JSON in, JSON out."""
     assert owner.member is not None  # noqa: S101 - escrow_owner_required
     try:
-        body = json.loads(request.body)
-        blinded = [base64.b64decode(item, validate=True) for item in body["blinded"]]
-    except (ValueError, KeyError, TypeError):
+        blinded = [unb64(item) for item in json.loads(request.body)["blinded"]]
+    except (ValueError, KeyError, TypeError, MalformedInput):
         return JsonResponse({"error": _("The request was not understood.")}, status=400)
     if not 1 <= len(blinded) <= MAX_BATCH:
         return JsonResponse({"error": _("One entry can name 1 to %(n)d identifiers.") % {"n": MAX_BATCH}}, status=400)
@@ -135,10 +122,7 @@ def escrow_evaluate(request: HttpRequest, owner: Owner) -> JsonResponse:
     except RateLimited as error:
         return JsonResponse({"error": str(error)}, status=429, headers={"Retry-After": str(error.retry_after)})
     except CustodianUnavailable:
-        return JsonResponse(
-            {"error": _("The custodian could not be reached, so nothing was saved. Please try again later.")},
-            status=503,
-        )
+        return JsonResponse({"error": UNREACHABLE}, status=503)
     return JsonResponse(
         {
             "byPlatform": [b64(element) for element in answer.by_platform],
@@ -162,8 +146,7 @@ def escrow_entry(request: HttpRequest, owner: Owner, entry_id: UUID) -> HttpResp
 @require_POST
 @escrow_owner_required
 def escrow_withdraw(request: HttpRequest, owner: Owner, entry_id: UUID) -> HttpResponse:
-    view = entries.entry_for_owner(owner, entry_id)
-    entries.entry_withdraw(owner, view.entry)
+    entries.entry_withdraw(owner, entries.owned_entry(owner, entry_id))
     messages.success(request, _("Your entry is withdrawn."))
     return redirect("escrow_entry", entry_id=entry_id)
 
