@@ -22,8 +22,8 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from chorus.escrow.models import Group, Match
-from chorus.escrow.services.entries import wait_for_notices
 from chorus.ledger.services import chain_for, ledger_verify
+from chorus.web.tasks import tasks_run_due
 from tests.browser.conftest import Mailbox
 from tests.browser.test_records_journey import _sign_in
 from tests.escrow.factory import member_owner
@@ -149,7 +149,7 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     assert [secret for secret in secrets if any(_carries(request, secret) for request in sent)] == []
     assert any(b"/escrow/evaluate/" in request for request in sent)  # the recording saw the construction
 
-    wait_for_notices()
+    tasks_run_due()
     deadline = time.monotonic() + 10
     while not mailbox.messages and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -10,8 +10,9 @@ from django.test import override_settings
 
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.escrow.services import matches
-from chorus.escrow.services.entries import EscrowError, entries_of, entry_withdraw, wait_for_notices
+from chorus.escrow.services.entries import EscrowError, entries_of, entry_withdraw
 from chorus.records.services.team import AccessRefused
+from chorus.web.tasks import tasks_run_due
 from tests.escrow.factory import SAM, member_owner, name
 from tests.personas import Personas
 from tests.records.factory import advocate_reader, survivor_owner
@@ -26,7 +27,7 @@ def test_two_members_naming_one_email_make_exactly_one_match(
     with django_capture_on_commit_callbacks(execute=True):
         name(second, ("email", "  sam.lee@EXAMPLE.ORG "))
     assert Match.objects.count() == 1
-    wait_for_notices()
+    tasks_run_due()
     assert [m.to for m in mail.outbox] == [[personas.advocate.email]]
     assert "sam" not in mail.outbox[0].body.lower()
 

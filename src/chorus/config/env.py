@@ -230,6 +230,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Identifiers one member may hold in escrow at once (withdrawn ones do not count).",
         _positive_int,
     ),
+    Setting(
+        "CHORUS_PANEL_SIZE",
+        "3",
+        "Panel members (and appeal panel members) who must have declared no conflict before a case is decided.",
+        _positive_int,
+    ),
+    Setting("CHORUS_APPEAL_DAYS", "10", "Days after a decision during which either party may appeal.", _positive_int),
+    Setting(
+        "CHORUS_RETENTION_FORMAL_DAYS",
+        "2557",
+        "Days a formal case's content is kept after it ends (default seven years), unless a legal hold is set.",
+        _positive_int,
+    ),
+    Setting(
+        "CHORUS_RETENTION_OTHER_DAYS",
+        "1095",
+        "Days the content of other cases (support, restorative, self-initiated) is kept after they end.",
+        _positive_int,
+    ),
     Setting("CHORUS_LOG_LEVEL", "INFO", "Log level for Chorus's own logger.", _log_level),
 )
 

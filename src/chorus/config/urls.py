@@ -29,6 +29,7 @@ urlpatterns = [
     path("ledger/events/", ledger_views.ledger_events, name="ledger_events"),
     path("", include("chorus.records.urls")),
     path("", include("chorus.escrow.urls")),
+    path("", include("chorus.cases.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

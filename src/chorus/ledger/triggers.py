@@ -1,4 +1,5 @@
-"""SQL that makes the ledger table refuse UPDATE and DELETE, for SQLite and PostgreSQL.
+"""SQL that makes tables refuse UPDATE and DELETE, for SQLite and PostgreSQL: the ledger
+(append-only) and the cases' votes and decisions (a decision is never changed).
 
 Triggers stop the application (or anyone using its database role) from rewriting
 history by mistake or on purpose; the hash chain and signed checkpoints catch
@@ -11,40 +12,52 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "ledger_ledgerevent"
 MESSAGE = "the ledger is append-only"
-
-_SQLITE_CREATE = [
-    f"CREATE TRIGGER IF NOT EXISTS ledger_no_update BEFORE UPDATE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS ledger_no_delete BEFORE DELETE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-]
-_SQLITE_DROP = ["DROP TRIGGER IF EXISTS ledger_no_update", "DROP TRIGGER IF EXISTS ledger_no_delete"]
-
-_POSTGRES_CREATE = [
-    "CREATE OR REPLACE FUNCTION ledger_refuse_change() RETURNS trigger AS $$ "
-    f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql",
-    f"DROP TRIGGER IF EXISTS ledger_no_change ON {TABLE}",
-    f"CREATE TRIGGER ledger_no_change BEFORE UPDATE OR DELETE ON {TABLE} "
-    "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()",
-]
-_POSTGRES_DROP = [f"DROP TRIGGER IF EXISTS ledger_no_change ON {TABLE}"]
+# table -> (trigger name prefix, message); the ledger's names predate the others.
+PROTECTED = {
+    TABLE: ("ledger", MESSAGE),
+    "cases_vote": ("case_vote", "a vote is never changed"),
+    "cases_decision": ("case_decision", "a decision is never changed; it can only be appealed"),
+}
 
 
-def create_statements(vendor: str) -> list[str]:
-    return _POSTGRES_CREATE if vendor == "postgresql" else _SQLITE_CREATE
+def create_statements(vendor: str, table: str = TABLE) -> list[str]:
+    prefix, message = PROTECTED[table]
+    if vendor == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {prefix}_refuse_change() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
+            f"DROP TRIGGER IF EXISTS {prefix}_no_change ON {table}",
+            f"CREATE TRIGGER {prefix}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {prefix}_refuse_change()",
+        ]
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {prefix}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER IF NOT EXISTS {prefix}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    ]
 
 
-def drop_statements(vendor: str) -> list[str]:
-    return _POSTGRES_DROP if vendor == "postgresql" else _SQLITE_DROP
+def drop_statements(vendor: str, table: str = TABLE) -> list[str]:
+    prefix, _ = PROTECTED[table]
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {prefix}_no_change ON {table}"]
+    return [f"DROP TRIGGER IF EXISTS {prefix}_no_update", f"DROP TRIGGER IF EXISTS {prefix}_no_delete"]
+
+
+def _existing(connection: BaseDatabaseWrapper) -> list[str]:
+    return [table for table in PROTECTED if table in connection.introspection.table_names()]
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        for statement in create_statements(connection.vendor):
-            cursor.execute(statement)
+        for table in _existing(connection):
+            for statement in create_statements(connection.vendor, table):
+                cursor.execute(statement)
 
 
 def remove(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        for statement in drop_statements(connection.vendor):
-            cursor.execute(statement)
+        for table in _existing(connection):
+            for statement in drop_statements(connection.vendor, table):
+                cursor.execute(statement)

@@ -11,7 +11,6 @@ oracle): the advocates are told, and they contact the survivor through the platf
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +36,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, record_for_owner
 from chorus.records.services.team import advocates_of, team_key_ensure
 from chorus.records.services.writing import OWNER_ACTOR, record_contents
-from chorus.web import mail
+from chorus.web import mail, tasks
 
 ESCROW_PERSON = b"chorus.escrow"
 INCOMPLETE = "The entry your browser prepared is not complete. Nothing was saved; please try again."
@@ -318,7 +317,7 @@ def _save(
             },
         )
         if needing_attention:
-            transaction.on_commit(lambda: notify_advocates(organization))
+            notify_advocates(organization)
     return entry
 
 
@@ -342,30 +341,18 @@ def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match |
     return Match.objects.create(organization_id=entry.organization_id, tag=tag)
 
 
-_notices: set[threading.Thread] = set()
+@tasks.handler("escrow.match_notice")
+def _match_notice(payload: dict[str, object]) -> None:
+    """Email each advocate that a match needs attention. Queued (one row, whatever the
+    number of advocates) so the submitter's response takes no longer when their entry
+    completed a match, and sent by the worker."""
+    organization = Organization.objects.get(pk=str(payload["organization"]))
+    for address in advocates_of(organization).values_list("email", flat=True):
+        mail.send("escrow/email/match", address, {})
 
 
 def notify_advocates(organization: Organization) -> None:
-    """Email each advocate that a match needs attention — from a thread, so the
-    submitter's response takes no longer when their entry completed a match."""
-    addresses = list(advocates_of(organization).values_list("email", flat=True))
-
-    def send() -> None:
-        try:
-            for address in addresses:
-                mail.send("escrow/email/match", address, {})
-        finally:
-            _notices.discard(threading.current_thread())
-
-    thread = threading.Thread(target=send, name="escrow-notice", daemon=True)
-    _notices.add(thread)
-    thread.start()
-
-
-def wait_for_notices() -> None:
-    """Let the notices under way finish (tests use it to read the mailbox)."""
-    for thread in list(_notices):
-        thread.join()
+    tasks.task_enqueue("escrow.match_notice", {"organization": str(organization.pk)})
 
 
 def entries_of(owner: Owner) -> list[EntryView]:

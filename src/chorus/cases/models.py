@@ -1,0 +1,277 @@
+"""Cases: the process a survivor steers once they share a record or a matched group decides.
+
+What a database dump shows: that a case exists, its pathway and state, dates, counts,
+the findings of decisions (upheld or not, per numbered allegation) and the kinds of
+measures. It does not show who is in a case: a party row carries a keyed hash of the
+member (the server key) and the member sealed under the server key, so the worker can
+email reminders; staff display names are stored for the parties to see who decides.
+Everything written — allegations, notices, responses, reports, reasons, plans, measures —
+is sealed under one of the case's compartment keys (see ``cases.keys``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from chorus.accounts.models import Organization
+from chorus.cases.machine import PATHWAY_STATES, Pathway, Role
+
+
+def _valid_state() -> Q:
+    valid = Q()
+    for pathway, states in PATHWAY_STATES.items():
+        valid |= Q(pathway=pathway, state__in=states)
+    return valid
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    pathway = models.CharField(max_length=12, choices=Pathway.choices, default=Pathway.INTAKE)
+    state = models.CharField(max_length=16, default="intake")
+    paused = models.BooleanField(default=False)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    from_group = models.OneToOneField(
+        "escrow.Group", null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
+    )
+    # Compartment keys sealed to the advocate team's public key, and (for a matched
+    # group's case) under the group's key so each co-complainant can join.
+    keys_for_team = models.BinaryField()
+    keys_for_group = models.BinaryField(null=True)
+    appeal_deadline = models.DateTimeField(null=True, blank=True)
+    # Retention: content is destroyed after ``retain_until`` unless a legal hold is set.
+    retain_until = models.DateTimeField(null=True, blank=True)
+    legal_hold = models.BooleanField(default=False)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=_valid_state(), name="case_state_fits_pathway"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(state__in=["closed", "withdrawn"]),
+                name="case_closed_only_when_ended",
+            ),
+        ]
+
+
+class Party(models.Model):
+    """Someone in a case, in one role. Found by ``tag`` (keyed hash of the member)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    label = models.CharField(max_length=100)
+    tag = models.BinaryField(max_length=32, null=True, db_index=True)  # null until an invitation is claimed
+    member_sealed = models.BinaryField(null=True)
+    keys_sealed = models.BinaryField(null=True, help_text="The role's compartment keys, sealed to the member.")
+    invited_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    invite_hash = models.CharField(max_length=64, null=True, unique=True)
+    invite_sealed = models.BinaryField(null=True, help_text="Keys under a key derived from the invitation link.")
+    invite_email_hash = models.CharField(max_length=64, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    # Panels: a declaration comes before any reading; a declared or upheld conflict recuses.
+    declared_at = models.DateTimeField(null=True, blank=True)
+    conflict = models.BooleanField(default=False)
+    recused_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="party_role_known"),
+            models.CheckConstraint(
+                condition=Q(conflict=False) | Q(recused_at__isnull=False), name="party_conflict_recuses"
+            ),
+        ]
+
+
+class Item(models.Model):
+    """One written thing in a case, sealed under one compartment key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=24)
+    compartment = models.CharField(max_length=12)
+    author = models.ForeignKey(Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_label = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    body_sealed = models.BinaryField(null=True)  # null once destroyed
+    allegation = models.ForeignKey("Allegation", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey("Measure", null=True, blank=True, on_delete=models.CASCADE, related_name="items")
+    milestone = models.ForeignKey("Milestone", null=True, blank=True, on_delete=models.CASCADE, related_name="items")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class ItemShare(models.Model):
+    """One item handed to one party outside its compartment (a measure's owner, a supporter)."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="shares")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="shared_items")
+    body_sealed = models.BinaryField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "party"], name="item_share_once")]
+
+
+class Consent(models.Model):
+    """A party's consent to one step. A step that needs it refuses to run without it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="consents")
+    step = models.CharField(max_length=16)
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["party", "step"], name="consent_once")]
+
+
+class Measure(models.Model):
+    class Kind(models.TextChoices):
+        SUPPORTIVE = "supportive", "Supportive measure"
+        INTERIM = "interim", "Interim measure"
+        SANCTION = "sanction", "Sanction"
+        REMEDY = "remedy", "Remedy"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        AGREED = "agreed", "Agreed"
+        DECLINED = "declined", "Declined"
+        DONE = "done", "Done"
+        REVIEWED = "reviewed", "Reviewed"
+        ENDED = "ended", "Ended"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    category = models.CharField(max_length=12, blank=True)  # what was asked for (machine.MEASURE_KINDS)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    owner = models.ForeignKey(Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    due_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    challenged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="measure_number_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "agreed", "declined", "done", "reviewed", "ended"]),
+                name="measure_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="interim") | Q(expires_at__isnull=False), name="interim_measure_expires"
+            ),
+        ]
+
+
+class Allegation(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="allegations")
+    number = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="allegation_number_once")]
+
+
+class Vote(models.Model):
+    """One panel member's finding on one allegation. Never updated or deleted (triggers)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="votes")
+    allegation = models.ForeignKey(Allegation, on_delete=models.PROTECT, related_name="votes")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="votes")
+    stage = models.CharField(max_length=8)  # "panel" or "appeal"
+    upheld = models.BooleanField()
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["allegation", "party", "stage"], name="vote_once")]
+
+
+class Decision(models.Model):
+    """The panel's (or appeal panel's) finding on one allegation. Never updated or deleted."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    allegation = models.ForeignKey(Allegation, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.CharField(max_length=8)
+    upheld = models.BooleanField()
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["allegation", "stage"], name="decision_once")]
+
+
+class Appeal(models.Model):
+    class Ground(models.TextChoices):
+        PROCEDURE = "procedure", "A procedural irregularity that affected the outcome"
+        EVIDENCE = "evidence", "New evidence that was not available at the time"
+        BIAS = "bias", "A conflict of interest or bias of a decision maker"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="appeal")
+    by = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    ground = models.CharField(max_length=12, choices=Ground.choices)
+    filed_at = models.DateTimeField(default=timezone.now)
+
+
+class ConflictChallenge(models.Model):
+    """A party says a panel member has a conflict; another seated member rules on it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="challenges")
+    member = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="challenges")
+    by = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    ruled_at = models.DateTimeField(null=True, blank=True)
+    upheld = models.BooleanField(null=True)
+
+
+class Milestone(models.Model):
+    """One long-term step of an accountability plan: due date, who verifies, done, verified."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    verifier = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="milestone_number_once")]
+
+
+class Reminder(models.Model):
+    """An overdue step, shown to the party who owes it (and emailed without content)."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="reminders")
+    about = models.CharField(max_length=60)  # e.g. "measure:3", "milestone:2", "appeal-reversed"
+    created_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["party", "about"], name="reminder_once")]
+
+
+class ProcessReport(models.Model):
+    """How a case was handled, told to the oversight body — sealed to each oversight member
+    who did not act in that case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class ProcessReportCopy(models.Model):
+    report = models.ForeignKey(ProcessReport, on_delete=models.CASCADE, related_name="copies")
+    reader = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="+")
+    body_sealed = models.BinaryField()

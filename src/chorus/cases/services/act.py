@@ -1,0 +1,100 @@
+"""The one way a case moves: check the machine (role, state, pause, consent), lock the
+case, run the action's service, write the ledger. Refused attempts on a decision are
+ledgered too, whoever makes them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from chorus.accounts.models import Member
+from chorus.cases.machine import ACTIONS, BOTH_CONSENT, BY_NAME, CONSENT_STEPS, ENDED, Action
+from chorus.cases.models import Case, Consent
+from chorus.cases.services import common, formal, measures, restorative  # noqa: F401 (register their actions)
+from chorus.cases.services.core import IMPLEMENTATIONS, CaseActor, CaseError, complainants, log, respondent
+
+DECISION_ACTIONS = frozenset({"vote", "decide", "appeal_vote", "appeal_decide"})
+DECISION_REFUSED = (
+    "Only the panel that heard the case decides it, and a decision changes only through an appeal "
+    "to a separate appeal panel. This attempt has been recorded in the ledger."
+)
+STEP_NAMES = dict(CONSENT_STEPS)
+
+
+def _refusal(actor: CaseActor, action: Action) -> str | None:
+    case = actor.case
+    if not actor.roles & action.by:
+        return "This step is not yours to take in this case."
+    if case.destroyed_at is not None:
+        return "This case's content was destroyed at the end of its retention period."
+    if case.state not in action.states:
+        return (
+            "The case has ended." if case.state in ENDED else "This step does not belong to the case's current stage."
+        )
+    if case.paused and not action.while_paused:
+        return "The case is paused. Nothing moves until the survivor resumes it."
+    return None
+
+
+def available(actor: CaseActor) -> list[Action]:
+    """The actions this person may try now (a consent gate is explained when tried)."""
+    return [action for action in ACTIONS if _refusal(actor, action) is None]
+
+
+def consent_missing(case: Case, step: str) -> str | None:
+    needed = complainants(case)
+    if step in BOTH_CONSENT:
+        other = respondent(case)
+        if other is None or other.joined_at is None:
+            return "The respondent has not joined the case yet, so they have not consented."
+        needed.append(other)
+    given = set(Consent.objects.filter(case=case, step=step).values_list("party_id", flat=True))
+    missing = [party for party in needed if party.pk not in given]
+    if not missing:
+        return None
+    who = ", ".join(party.label for party in missing)
+    return f"This needs consent first — to: {STEP_NAMES[step]}. Not yet given by: {who}."
+
+
+def case_act(actor: CaseActor, name: str, data: dict[str, Any]) -> str | None:
+    action = BY_NAME.get(name)
+    if action is None:
+        raise CaseError("There is no such step.")
+    refusal = _refusal(actor, action)
+    if refusal is None and name not in IMPLEMENTATIONS:
+        refusal = "This step is not available."
+    if refusal is not None:
+        if name in DECISION_ACTIONS:
+            decision_change_refused(actor.member, actor.case.pk, name)
+            if not actor.roles & action.by:
+                raise CaseError(DECISION_REFUSED)
+        raise CaseError(refusal)
+    with transaction.atomic():
+        actor.case = Case.objects.select_for_update().get(pk=actor.case.pk)
+        refusal = _refusal(actor, action)  # again, under the lock
+        if refusal is None and action.consent:
+            refusal = consent_missing(actor.case, action.consent)
+            if refusal is not None:
+                log(actor, actor.case, "consent_gate_held", refused=name, step=action.consent)
+        if refusal is not None:
+            raise CaseError(refusal)
+        message: str | None = IMPLEMENTATIONS[name](actor, data)
+        log(actor, actor.case, name)
+    return message
+
+
+def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:
+    """Anyone but the deciding panel trying to set or change a decision: refused, and the
+    attempt written to the case's organization's ledger (it counts in the transparency report)."""
+    case = Case.objects.filter(pk=case_id, organization=member.organization).first()
+    with transaction.atomic():
+        from chorus.ledger.services import ledger_append
+
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="case.decision_change_refused",
+            refs={"case": str(case.pk) if case else "unknown", "action": name},
+        )

@@ -1,0 +1,142 @@
+"""Steps on every pathway: choosing and changing it, consent, pause, withdrawal, needs,
+evidence, supporters, and the legal hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max
+from django.utils import timezone
+
+from chorus.cases.machine import FIRST_STATE, Role
+from chorus.cases.models import Allegation, Case, Consent, Item, Party
+from chorus.cases.services.core import (
+    CaseActor,
+    CaseError,
+    clean_text,
+    implements,
+    item_share,
+    item_write,
+    log,
+    move,
+    party_invite,
+)
+from chorus.records.access import Owner
+from chorus.records.fields import PART_NAMES
+from chorus.records.models import Record
+from chorus.records.services.writing import record_contents
+
+# A restorative case may become formal until its plan is signed (DESIGN.md "Cases").
+SWITCHABLE = {"intake", "support", "suitability", "preparation", "dialogue"}
+
+
+@implements("choose_pathway")
+def choose_pathway(actor: CaseActor, data: dict[str, Any]) -> str:
+    case = actor.case
+    pathway = data["pathway"]
+    if pathway == case.pathway:
+        raise CaseError("The case is already on that pathway.")
+    if case.state not in SWITCHABLE:
+        raise CaseError("Once the accountability plan is signed the pathway stays as it is.")
+    frm = case.pathway
+    Case.objects.filter(pk=case.pk).update(pathway=pathway, state=FIRST_STATE[pathway])
+    case.pathway, case.state = pathway, FIRST_STATE[pathway]
+    log(actor, case, "pathway_chosen", frm=frm, to=pathway)
+    return "The pathway is changed. You can change it again until a plan is signed."
+
+
+@implements("consent")
+def consent(actor: CaseActor, data: dict[str, Any]) -> str:
+    party = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
+    Consent.objects.get_or_create(case=actor.case, party=party, step=data["step"])
+    return "Your consent is recorded."
+
+
+@implements("pause")
+def pause(actor: CaseActor, data: dict[str, Any]) -> str:
+    Case.objects.filter(pk=actor.case.pk).update(paused=True)
+    return "The case is paused. Nothing moves until you resume it."
+
+
+@implements("resume")
+def resume(actor: CaseActor, data: dict[str, Any]) -> str:
+    if not actor.case.paused:
+        raise CaseError("The case is not paused.")
+    Case.objects.filter(pk=actor.case.pk).update(paused=False)
+    return "The case is moving again."
+
+
+@implements("withdraw")
+def withdraw(actor: CaseActor, data: dict[str, Any]) -> str:
+    text = clean_text(data.get("text", ""), required=False)
+    if text:
+        item_write(actor, "withdrawal", "support", text)
+    Case.objects.filter(pk=actor.case.pk).update(paused=False)
+    move(actor, actor.case, "withdrawn")
+    return "You have withdrawn. The case has ended."
+
+
+@implements("need")
+def need(actor: CaseActor, data: dict[str, Any]) -> None:
+    item_write(actor, "need", "support", clean_text(data["text"]))
+
+
+def _record_text(actor: CaseActor, record: Record) -> str:
+    owner = Owner(organization=actor.member.organization, vault_key=actor.vault_key, member=actor.member)
+    if record.organization_id != owner.organization.pk or bytes(record.owner_tag) != owner.tag:
+        raise CaseError("Choose one of your own records.")
+    latest = record_contents(owner, record).latest
+    if not latest:
+        raise CaseError("That record has no saved version yet.")
+    return "\n\n".join(latest[name] for name in PART_NAMES if latest.get(name))
+
+
+@implements("evidence")
+def evidence(actor: CaseActor, data: dict[str, Any]) -> str:
+    text = clean_text(data.get("text", ""), required=False)
+    record = data.get("record")
+    if record is not None:
+        text = (text + "\n\n" if text else "") + _record_text(actor, record)
+    if not text:
+        raise CaseError("Write the evidence, or choose one of your records to copy.")
+    item_write(actor, "evidence", "file", text)
+    return "Added to the case file. Everyone the case file is for can read it."
+
+
+@implements("allegation")
+def allegation(actor: CaseActor, data: dict[str, Any]) -> None:
+    number = (actor.case.allegations.aggregate(n=Max("number"))["n"] or 0) + 1
+    row = Allegation.objects.create(case=actor.case, number=number)
+    item_write(actor, "allegation", "file", clean_text(data["text"]), allegation=row)
+
+
+@implements("supporter")
+def supporter(actor: CaseActor, data: dict[str, Any]) -> str:
+    inviter = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
+    party_invite(actor, Role.SUPPORTER, f"Supporter of {inviter.label}", data["email"], invited_by=inviter)
+    return "Invited. Your supporter sees only what you choose to show them."
+
+
+@implements("share")
+def share(actor: CaseActor, data: dict[str, Any]) -> str:
+    item: Item = data["item"]
+    supporter: Party = data["supporter"]
+    if supporter.invited_by_id not in {party.pk for party in actor.parties} or supporter.joined_at is None:
+        raise CaseError("Choose a supporter you invited who has joined.")
+    item_share(actor, item, supporter)
+    return "Shown to your supporter."
+
+
+@implements("hold")
+def hold(actor: CaseActor, data: dict[str, Any]) -> str:
+    on = data["hold"] == "yes"
+    item_write(actor, "hold", "support", clean_text(data["reasons"]))
+    Case.objects.filter(pk=actor.case.pk).update(legal_hold=on)
+    log(actor, actor.case, "legal_hold", on=on)
+    return "A legal hold is in place: nothing in this case is destroyed." if on else "The legal hold is lifted."
+
+
+def stamp(model: Any, pk: object, **fields: object) -> None:
+    model.objects.filter(pk=pk).update(
+        **{name: (timezone.now() if value is True else value) for name, value in fields.items()}
+    )

@@ -1,0 +1,427 @@
+"""Opening a case, who is in it, the keys each person holds, and what they may read.
+
+Every service here and in the pathway modules takes a ``CaseActor``: the member, their
+vault key and their rows in this case (or the advocates' team standing). Nothing reads
+or writes a case except through one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable  # noqa: F401 (named in a string annotation)
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from chorus.accounts.models import Member, Organization
+from chorus.cases import keys as case_keys
+from chorus.cases.machine import DECIDERS, READS, TEAM, Role
+from chorus.cases.models import Case, Item, ItemShare, Party
+from chorus.escrow.models import GroupMember
+from chorus.ledger.services import ledger_append
+from chorus.records import keys
+from chorus.records.access import Owner, Reader
+from chorus.records.models import TeamKey
+from chorus.records.services.team import AccessRefused, team_key_ensure, team_private_key
+from chorus.web import tasks
+
+MAX_TEXT = 20000
+
+
+class CaseError(Exception):
+    """A step that cannot be taken now; the message says why, kindly and specifically."""
+
+
+@dataclass
+class CaseActor:
+    member: Member
+    vault_key: bytes
+    case: Case
+    parties: list[Party]
+    team: bool
+    _keys: case_keys.Keys | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        return f"CaseActor(member={self.member}, case={self.case.pk})"
+
+    @property
+    def roles(self) -> set[str]:
+        """The roles this person acts in now. A panel member who has not declared acts only
+        as "undeclared" (they may declare, nothing else); a recused one not at all."""
+        roles = {TEAM} if self.team else set()
+        for party in self.parties:
+            if party.role in DECIDERS:
+                if party.recused_at is None:
+                    prefix = "panel" if party.role == Role.PANEL else "appeal"
+                    roles.add(party.role if party.declared_at else f"{prefix}_undeclared")
+            else:
+                roles.add(party.role)
+        return roles
+
+    def party(self, *roles: str) -> Party | None:
+        return next((p for p in self.parties if p.role in roles and p.recused_at is None), None)
+
+    def acting_as(self, *roles: str) -> Party:
+        """The party row this person acts through; the machine has already checked the role."""
+        party = self.party(*roles)
+        if party is None:
+            raise CaseError("This step is not yours to take in this case.")
+        return party
+
+    @property
+    def pseudonym(self) -> str:
+        return self.member.pseudonym
+
+    def reader(self) -> Reader:
+        return Reader(member=self.member, vault_key=self.vault_key)
+
+    def opened(self) -> case_keys.Keys:
+        """The compartment keys this person holds, opened once per request."""
+        if self._keys is None:
+            opened: case_keys.Keys = {}
+            private = None
+            for party in self.parties:
+                if party.keys_sealed is None or not READS.get(party.role):
+                    continue
+                if party.role in DECIDERS and (party.declared_at is None or party.recused_at is not None):
+                    continue  # a decider reads nothing before declaring, and nothing once recused
+                private = private or keys.member_private_key(self.member, self.vault_key)
+                opened.update(case_keys.open_from(private, party.keys_sealed))
+            if self.team and self.case.keys_for_team:
+                opened.update(case_keys.open_from(team_private_key(self.reader()), self.case.keys_for_team))
+            self._keys = opened
+        return self._keys
+
+
+def cases_query(member: Member) -> Q:
+    """Cases a member reaches: those they are a party in, and for advocates the team's."""
+    reach = Q(parties__tag=case_keys.member_tag(member), parties__joined_at__isnull=False)
+    if member.has_role("advocate"):
+        reach |= ~Q(keys_for_team=b"")
+    return Q(organization=member.organization) & reach
+
+
+def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
+    """The member acting in one case, or 404 when they have no standing in it."""
+    case = Case.objects.filter(cases_query(member), pk=case_id).distinct().first()
+    if case is None:
+        raise Http404
+    parties = list(case.parties.filter(tag=case_keys.member_tag(member), joined_at__isnull=False))
+    team = member.has_role("advocate") and bool(case.keys_for_team)
+    return CaseActor(member=member, vault_key=vault_key, case=case, parties=parties, team=team)
+
+
+def log(actor: CaseActor | None, case: Case, action: str, **refs: object) -> None:
+    ledger_append(
+        organization_id=case.organization_id,
+        actor=actor.pseudonym if actor else "system",
+        action=f"case.{action}",
+        refs={"case": str(case.pk), **{key: str(value) for key, value in refs.items()}},
+    )
+
+
+def clean_text(text: str, *, required: bool = True) -> str:
+    value = (text or "").strip()
+    if required and not value:
+        raise CaseError("Please write something here first.")
+    if len(value) > MAX_TEXT:
+        raise CaseError(f"This can be up to {MAX_TEXT} characters. Please shorten it or add it in two parts.")
+    return value
+
+
+# ---- parties ---------------------------------------------------------------------
+
+
+def party_add(
+    case: Case, member: Member, role: str, label: str, *, bundle_keys: case_keys.Keys | None, joined: bool = True
+) -> Party:
+    """A party whose account exists: the role's compartment keys sealed to them now."""
+    party = Party(case=case, role=role, label=label, tag=case_keys.member_tag(member))
+    party.member_sealed = keys.seal_for_server(str(member.pk), "case-party", party.pk)
+    if bundle_keys is not None and READS.get(role):
+        party.keys_sealed = case_keys.seal_to(keys.member_public_key(member), bundle_keys, list(READS[role]))
+    party.joined_at = timezone.now() if joined else None
+    party.save()
+    return party
+
+
+def party_member(party: Party) -> Member | None:
+    if party.member_sealed is None:
+        return None
+    return Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
+
+
+def party_invite(
+    actor: CaseActor, role: str, label: str, email: str, *, invited_by: Party | None = None
+) -> tuple[Party, str]:
+    """Someone who may not have an account yet: their keys wait under a key derived from
+    the link we email them; claiming it with their own account seals the keys to them."""
+    token = secrets.token_urlsafe(32)
+    party = Party(case=actor.case, role=role, label=label, invited_by=invited_by)
+    party.invite_hash = case_keys.invite_hash(token)
+    party.invite_email_hash = case_keys.email_hash(email)
+    party.invite_sealed = case_keys.seal_under(
+        case_keys.invite_key(token), actor.opened(), list(READS[role]), "case-invite", party.pk
+    )
+    party.save()
+    tasks.mail_later("cases/email/invitation", email.strip(), {"path": f"/cases/join/{token}/"})
+    return party, token
+
+
+def invitation_claim(member: Member, token: str) -> Case:
+    """The invited person, signed in, takes their place in the case."""
+    with transaction.atomic():
+        party = (
+            Party.objects.select_for_update()
+            .filter(invite_hash=case_keys.invite_hash(token), case__organization=member.organization)
+            .select_related("case")
+            .first()
+        )
+        if party is None or party.joined_at is not None:
+            raise CaseError("This invitation link is not valid any more. Ask whoever invited you for a new one.")
+        if party.invite_email_hash != case_keys.email_hash(member.email):
+            raise CaseError("This invitation was sent to another email address. Sign in with that account.")
+        bundle = case_keys.open_under(case_keys.invite_key(token), party.invite_sealed or b"", "case-invite", party.pk)
+        party.tag = case_keys.member_tag(member)
+        party.member_sealed = keys.seal_for_server(str(member.pk), "case-party", party.pk)
+        party.keys_sealed = case_keys.seal_to(keys.member_public_key(member), bundle, list(bundle))
+        party.invite_sealed = None
+        party.invite_hash = None
+        party.joined_at = timezone.now()
+        party.save()
+        log(None, party.case, "invitation_claimed", party=party.pk, role=party.role)
+    return party.case
+
+
+# ---- opening ---------------------------------------------------------------------
+
+
+def _team_key(organization: Organization) -> TeamKey:
+    team_key = team_key_ensure(organization)
+    if team_key is None:
+        raise CaseError("Your organization has no advocates yet, so there is no one to run a case with.")
+    return team_key
+
+
+def case_open(member: Member, vault_key: bytes, *, summary: str, pathway: str = "intake") -> Case:
+    """A survivor opens a case: they are its complainant; the advocates hold its keys."""
+    from chorus.cases.machine import FIRST_STATE
+
+    text = clean_text(summary)
+    team_key = _team_key(member.organization)
+    opened = case_keys.new_keys()
+    with transaction.atomic():
+        case = Case.objects.create(
+            organization=member.organization,
+            pathway=pathway,
+            state=FIRST_STATE.get(pathway, "intake"),
+            keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(READS[TEAM])),
+        )
+        party = party_add(case, member, Role.COMPLAINANT, "Complainant 1", bundle_keys=opened)
+        actor = CaseActor(member=member, vault_key=vault_key, case=case, parties=[party], team=False, _keys=opened)
+        item_write(actor, "summary", "support", text)
+        log(actor, case, "opened", pathway=pathway)
+    return case
+
+
+def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, text: str) -> Case:
+    """A member worried they crossed a line opens an accountability plan for themselves
+    with a facilitator, naming no one. The advocates hold no key to it."""
+    body = clean_text(text)
+    if facilitator.organization_id != member.organization_id or not facilitator.has_role("facilitator"):
+        raise CaseError("Choose one of the organization's facilitators.")
+    if facilitator.pk == member.pk:
+        raise CaseError("Choose a facilitator other than yourself.")
+    opened = case_keys.new_keys()
+    with transaction.atomic():
+        case = Case.objects.create(organization=member.organization, pathway="self", state="plan", keys_for_team=b"")
+        party = party_add(case, member, Role.SELF, "Member taking accountability", bundle_keys=opened)
+        party_add(case, facilitator, Role.FACILITATOR, f"{facilitator.display_name} (facilitator)", bundle_keys=opened)
+        actor = CaseActor(member=member, vault_key=vault_key, case=case, parties=[party], team=False, _keys=opened)
+        item_write(actor, "summary", "file", body)
+        log(actor, case, "opened", pathway="self")
+        tasks.mail_later("cases/email/step", facilitator.email, {})
+    return case
+
+
+def group_case_join(owner: Owner, me: GroupMember) -> Case:
+    """A matched group's decision opens one case; each member who joined the group becomes
+    a co-complainant when they first come to it (the case keys wait under the group key)."""
+    from chorus.cases.machine import FIRST_STATE
+
+    group = me.group
+    member = owner.member
+    if member is None or me.joined_at is None:
+        raise CaseError("Join the group first.")
+    if group.outcome not in FIRST_STATE or group.outcome == "self":
+        raise CaseError("The group has not chosen support, a restorative or a formal process.")
+    group_key = keys.open_from(keys.member_private_key(member, owner.vault_key), me.key_sealed)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(from_group=group).first()
+        if case is None:
+            team_key = _team_key(member.organization)
+            opened = case_keys.new_keys()
+            case = Case(
+                organization=member.organization,
+                pathway=group.outcome,
+                state=FIRST_STATE[group.outcome],
+                from_group=group,
+                keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(READS[TEAM])),
+            )
+            case.keys_for_group = case_keys.seal_under(
+                group_key, opened, list(READS[Role.COMPLAINANT]), "case-group", case.pk
+            )
+            case.save()
+            log(None, case, "opened", pathway=case.pathway, source="group")
+        else:
+            opened = case_keys.open_under(group_key, case.keys_for_group or b"", "case-group", case.pk)
+        if not case.parties.filter(tag=case_keys.member_tag(member)).exists():
+            party_add(case, member, Role.COMPLAINANT, f"Complainant {me.name}", bundle_keys=opened)
+            log(None, case, "co_complainant_joined")
+    return case
+
+
+# ---- items -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: UUID
+    kind: str
+    compartment: str
+    author: str
+    at: datetime
+    text: str
+    about: str
+
+
+def item_write(actor: CaseActor, kind: str, compartment: str, text: str, **links: object) -> Item:
+    key = actor.opened().get(compartment)
+    if key is None:
+        raise CaseError("You cannot write to this part of the case.")
+    author = actor.parties[0] if actor.parties else None
+    label = author.label if author else "Advocates"
+    item = Item(case=actor.case, kind=kind, compartment=compartment, author=author, author_label=label, **links)
+    item.body_sealed = case_keys.seal_item(key, text, item.pk)
+    item.save()
+    return item
+
+
+def item_write_to_team(actor: CaseActor, kind: str, text: str, **links: object) -> Item:
+    """For a party who holds no compartment key (a measure's owner): sealed to the team's
+    public key, so they can report to the advocates without reading anything else."""
+    author = actor.parties[0]
+    team_key = TeamKey.objects.get(organization=actor.case.organization)
+    item = Item(case=actor.case, kind=kind, compartment="team", author=author, author_label=author.label, **links)
+    item.body_sealed = keys.seal_to(team_key.public_key, text.encode())
+    item.save()
+    return item
+
+
+def item_share(actor: CaseActor, item: Item, party: Party) -> None:
+    """Hand one item to one party outside its compartment, sealed to their public key."""
+    key = actor.opened().get(item.compartment)
+    member = party_member(party)
+    if key is None or member is None or item.body_sealed is None:
+        raise CaseError("That cannot be shared now.")
+    text = case_keys.open_item(key, item.body_sealed, item.pk)
+    ItemShare.objects.update_or_create(
+        item=item, party=party, defaults={"body_sealed": keys.seal_to(keys.member_public_key(member), text.encode())}
+    )
+
+
+def _about(item: Item) -> str:
+    if item.measure_id:
+        return f"measure {item.measure.number}"  # type: ignore[union-attr]
+    if item.milestone_id:
+        return f"milestone {item.milestone.number}"  # type: ignore[union-attr]
+    if item.allegation_id:
+        return f"allegation {item.allegation.number}"  # type: ignore[union-attr]
+    return ""
+
+
+def items_for(actor: CaseActor) -> list[ItemView]:
+    """Everything this person may read in the case, oldest first. Reading is ledgered."""
+    opened = actor.opened()
+    views: dict[UUID, ItemView] = {}
+    rows = actor.case.items.filter(body_sealed__isnull=False).select_related("measure", "milestone", "allegation")
+    for item in rows.filter(compartment__in=list(opened)):
+        text = case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk)
+        views[item.pk] = ItemView(
+            item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
+        )
+    if actor.team:
+        team_private = team_private_key(actor.reader())
+        for item in rows.filter(compartment="team"):
+            text = keys.open_from(team_private, item.body_sealed or b"").decode()
+            views[item.pk] = ItemView(
+                item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
+            )
+    shared = ItemShare.objects.filter(party__in=actor.parties, body_sealed__isnull=False).select_related("item")
+    if shared:
+        private = keys.member_private_key(actor.member, actor.vault_key)
+        for share in shared:
+            item = share.item
+            if item.pk not in views:
+                text = keys.open_from(private, share.body_sealed or b"").decode()
+                views[item.pk] = ItemView(
+                    item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
+                )
+    with transaction.atomic():
+        log(actor, actor.case, "read", items=len(views))
+    return sorted(views.values(), key=lambda view: (view.at, str(view.id)))
+
+
+def team_standing(member: Member, vault_key: bytes) -> Reader | None:
+    if not member.has_role("advocate"):
+        return None
+    reader = Reader(member=member, vault_key=vault_key)
+    try:
+        team_private_key(reader)
+    except AccessRefused:
+        return None
+    return reader
+
+
+# ---- the action registry ---------------------------------------------------------
+
+Implementation = "Callable[[CaseActor, dict[str, Any]], str | None]"
+IMPLEMENTATIONS: dict[str, Any] = {}
+
+
+def implements(name: str) -> Any:
+    """Register the service that carries out the machine's action ``name``. It runs inside
+    the dispatcher's transaction with the case row locked, and may return a message."""
+
+    def register(function: Any) -> Any:
+        IMPLEMENTATIONS[name] = function
+        return function
+
+    return register
+
+
+def move(actor: CaseActor | None, case: Case, to: str, **refs: object) -> None:
+    """Change state from the state the caller saw; the database refuses a state that does
+    not belong to the pathway (``case_state_fits_pathway``)."""
+    frm = case.state
+    updated = Case.objects.filter(pk=case.pk, state=frm).update(
+        state=to, closed_at=timezone.now() if to in ("closed", "withdrawn") else None
+    )
+    if not updated:
+        raise CaseError("Someone else moved this case on a moment ago. Please look again.")
+    case.state = to
+    log(actor, case, "moved", frm=frm, to=to, **refs)
+
+
+def complainants(case: Case) -> list[Party]:
+    return list(case.parties.filter(role=Role.COMPLAINANT, joined_at__isnull=False))
+
+
+def respondent(case: Case) -> Party | None:
+    return case.parties.filter(role=Role.RESPONDENT).first()

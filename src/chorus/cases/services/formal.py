@@ -1,0 +1,311 @@
+"""The formal path: written notice, the respondent's response, an investigator who cannot
+decide, a panel whose members declare conflicts before reading anything, recorded votes
+and reasons per allegation, an appeal window, appeals on stated grounds to a separate
+appeal panel, the final outcome.
+
+A decision is rows in ``Decision`` that database triggers keep from being updated or
+deleted; no service changes one, and the only way to a different outcome is an appeal
+decision, which is added beside it and shown to the original panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from chorus.accounts.models import Member
+from chorus.cases import keys as case_keys
+from chorus.cases.machine import APPOINTED, DECIDERS, Role
+from chorus.cases.models import Allegation, Appeal, Case, ConflictChallenge, Decision, Party, Reminder, Vote
+from chorus.cases.services.common import stamp
+from chorus.cases.services.core import (
+    CaseActor,
+    CaseError,
+    clean_text,
+    complainants,
+    implements,
+    item_write,
+    item_write_to_team,
+    log,
+    move,
+    party_add,
+    party_invite,
+    party_member,
+    respondent,
+)
+from chorus.web import tasks
+
+STAGES: dict[str, str] = {Role.PANEL: "panel", Role.APPEAL_PANEL: "appeal"}
+
+
+def appoint(actor: CaseActor, member: Member, role: str) -> Party:
+    """Seat a member in a staff role, keeping the separations DESIGN.md asks for."""
+    case = actor.case
+    if member.organization_id != case.organization_id or not member.is_active:
+        raise CaseError("Choose a member of the organization.")
+    if not member.has_role(APPOINTED[Role(role)]):
+        raise CaseError("That member does not hold this role in the organization.")
+    if role in DECIDERS and member.has_role("advocate"):
+        raise CaseError("Advocates support survivors; they cannot decide a case.")
+    earlier = {p.role for p in case.parties.filter(tag=case_keys.member_tag(member))}
+    if role in earlier:
+        raise CaseError("That member already has this role in the case.")
+    if role == Role.APPEAL_PANEL and earlier:
+        raise CaseError("The appeal panel must be people who did not act earlier in the case.")
+    if earlier & {Role.COMPLAINANT, Role.RESPONDENT, Role.SUPPORTER}:
+        raise CaseError("A party to the case, or their supporter, cannot also act in it.")
+    if {role} | earlier >= {Role.INVESTIGATOR, Role.PANEL} or (role in DECIDERS and Role.FACILITATOR in earlier):
+        raise CaseError("Whoever investigates or facilitates a case cannot decide it.")
+    party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.opened())
+    tasks.mail_later("cases/email/step", member.email, {})
+    return party
+
+
+def _notify_parties(case: Case, *roles: str) -> None:
+    for party in case.parties.filter(role__in=roles, joined_at__isnull=False):
+        member = party_member(party)
+        if member is not None:
+            tasks.mail_later("cases/email/step", member.email, {})
+
+
+@implements("notice")
+def notice(actor: CaseActor, data: dict[str, Any]) -> str:
+    if not actor.case.allegations.exists():
+        raise CaseError("The notice states the allegations: the survivor adds at least one first.")
+    if respondent(actor.case) is not None:
+        raise CaseError("The respondent has already been given notice.")
+    party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
+    item_write(actor, "notice", "file", clean_text(data["text"]))
+    move(actor, actor.case, "notice")
+    return "The notice is sent. The respondent is invited to read it and the case file, and to respond."
+
+
+@implements("invite")
+def invite(actor: CaseActor, data: dict[str, Any]) -> str:
+    if respondent(actor.case) is not None:
+        raise CaseError("The respondent has already been invited.")
+    party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
+    item_write(actor, "invitation", "file", clean_text(data["text"]))
+    return "The invitation is sent. Taking part is voluntary for them, as it is for you."
+
+
+@implements("respond")
+def respond(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "response", "file", clean_text(data["text"]))
+    return "Your response is in the case file."
+
+
+@implements("investigator")
+def investigator(actor: CaseActor, data: dict[str, Any]) -> str:
+    appoint(actor, data["member"], Role.INVESTIGATOR)
+    move(actor, actor.case, "investigation")
+    return "The investigator is appointed."
+
+
+@implements("report")
+def report(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "report", "file", clean_text(data["text"]))
+    move(actor, actor.case, "report")
+    return "The report is in the case file."
+
+
+@implements("panel")
+def panel(actor: CaseActor, data: dict[str, Any]) -> str:
+    appoint(actor, data["member"], Role.PANEL)
+    return "Appointed. They declare any conflict of interest before they can read the case file."
+
+
+@implements("appeal_panel")
+def appeal_panel(actor: CaseActor, data: dict[str, Any]) -> str:
+    appoint(actor, data["member"], Role.APPEAL_PANEL)
+    return "Appointed to the appeal panel. They declare any conflict before reading."
+
+
+@implements("declare")
+def declare(actor: CaseActor, data: dict[str, Any]) -> str:
+    party = next(p for p in actor.parties if p.role in DECIDERS and p.declared_at is None and p.recused_at is None)
+    conflict = data["conflict"] == "yes"
+    text = clean_text(data.get("text", ""), required=conflict)
+    if conflict:
+        stamp(Party, party.pk, declared_at=True, conflict=True, recused_at=True)
+        item_write_to_team(actor, "conflict", text)
+        log(actor, actor.case, "recused", party=party.pk, why="declared")
+        return "You have stepped aside. You will not see the case file."
+    stamp(Party, party.pk, declared_at=True)
+    return "Thank you. You can now read the case file."
+
+
+def seated(case: Case, role: str) -> list[Party]:
+    return list(case.parties.filter(role=role, declared_at__isnull=False, recused_at__isnull=True))
+
+
+@implements("challenge")
+def challenge(actor: CaseActor, data: dict[str, Any]) -> str:
+    member: Party = data["member"]
+    if member.recused_at is not None:
+        raise CaseError("That panel member has already stepped aside.")
+    by = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
+    ConflictChallenge.objects.create(case=actor.case, member=member, by=by)
+    item_write(actor, "challenge", "file", f"About {member.label}: " + clean_text(data["text"]))
+    return "Recorded. Another panel member rules on it before the panel can decide."
+
+
+@implements("rule")
+def rule(actor: CaseActor, data: dict[str, Any]) -> str:
+    ruler = actor.acting_as(*DECIDERS)
+    pending = (
+        ConflictChallenge.objects.filter(case=actor.case, ruled_at__isnull=True, member__role=ruler.role)
+        .exclude(member=ruler)
+        .select_related("member")
+        .first()
+    )
+    if pending is None:
+        raise CaseError("No conflict raised about a colleague is waiting for a ruling.")
+    upheld = data["upheld"] == "yes"
+    stamp(ConflictChallenge, pending.pk, ruled_at=True, upheld=upheld)
+    item_write(actor, "ruling", "file", ("Upheld. " if upheld else "Not upheld. ") + clean_text(data["reasons"]))
+    if upheld:
+        stamp(Party, pending.member.pk, conflict=True, recused_at=True)
+        log(actor, actor.case, "recused", party=pending.member.pk, why="upheld")
+    return f"Ruled on the conflict raised about {pending.member.label}."
+
+
+def _ready_to_decide(case: Case, role: str) -> list[Party]:
+    members = seated(case, role)
+    if len(members) < settings.CHORUS_PANEL_SIZE:
+        raise CaseError(
+            f"The panel needs {settings.CHORUS_PANEL_SIZE} members who declared no conflict; it has {len(members)}."
+        )
+    if ConflictChallenge.objects.filter(case=case, ruled_at__isnull=True, member__role=role).exists():
+        raise CaseError("A conflict raised about a panel member is waiting for a ruling.")
+    return members
+
+
+@implements("deliberate")
+def deliberate(actor: CaseActor, data: dict[str, Any]) -> str:
+    _ready_to_decide(actor.case, Role.PANEL)
+    move(actor, actor.case, "deliberation")
+    return "Deliberation is open. Each panel member votes on each allegation with reasons."
+
+
+def _vote(actor: CaseActor, data: dict[str, Any], role: str) -> str:
+    voter = actor.acting_as(role)
+    allegation: Allegation = data["allegation"]
+    stage = STAGES[role]
+    if Vote.objects.filter(allegation=allegation, party=voter, stage=stage).exists():
+        raise CaseError("You have voted on this allegation; a vote is not changed once cast.")
+    Vote.objects.create(
+        case=actor.case, allegation=allegation, party=voter, stage=stage, upheld=data["upheld"] == "yes"
+    )
+    item_write(actor, f"{stage}_vote", "file", clean_text(data["reasons"]), allegation=allegation)
+    return f"Your vote on allegation {allegation.number} is recorded."
+
+
+@implements("vote")
+def vote(actor: CaseActor, data: dict[str, Any]) -> str:
+    return _vote(actor, data, Role.PANEL)
+
+
+@implements("appeal_vote")
+def appeal_vote(actor: CaseActor, data: dict[str, Any]) -> str:
+    return _vote(actor, data, Role.APPEAL_PANEL)
+
+
+def _findings(case: Case, role: str) -> dict[int, bool]:
+    """Each allegation's finding by majority; a tie is not upheld (the benefit of the doubt)."""
+    stage = STAGES[role]
+    members = _ready_to_decide(case, role)
+    allegations = list(case.allegations.all())
+    counts = {
+        row["allegation"]: row
+        for row in Vote.objects.filter(case=case, stage=stage, party__in=members)
+        .values("allegation")
+        .annotate(cast=Count("id"), upheld=Count("id", filter=Q(upheld=True)))
+    }
+    missing = [a.number for a in allegations if counts.get(a.pk, {}).get("cast", 0) < len(members)]
+    if missing:
+        raise CaseError(f"Every seated member must vote on every allegation first (still open: {missing}).")
+    return {a.pk: counts[a.pk]["upheld"] * 2 > len(members) for a in allegations}
+
+
+@implements("decide")
+def decide(actor: CaseActor, data: dict[str, Any]) -> str:
+    case = actor.case
+    findings = _findings(case, Role.PANEL)
+    Decision.objects.bulk_create(
+        [Decision(case=case, allegation_id=pk, stage="panel", upheld=upheld) for pk, upheld in findings.items()]
+    )
+    item_write(actor, "decision", "file", clean_text(data["text"]))
+    deadline = timezone.now() + timedelta(days=settings.CHORUS_APPEAL_DAYS)
+    Case.objects.filter(pk=case.pk).update(appeal_deadline=deadline)
+    move(actor, case, "appeal_window")
+    tasks.task_enqueue("cases.appeal_window", {"case": str(case.pk)}, run_at=deadline, once=f"appeal:{case.pk}")
+    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+    return f"The decision is recorded. Either party may appeal until {deadline:%Y-%m-%d}."
+
+
+@implements("appeal")
+def appeal(actor: CaseActor, data: dict[str, Any]) -> str:
+    case = actor.case
+    if case.appeal_deadline is None or timezone.now() > case.appeal_deadline:
+        raise CaseError("The appeal window has closed.")
+    by = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
+    Appeal.objects.create(case=case, by=by, ground=data["ground"])
+    item_write(actor, "appeal", "file", clean_text(data["text"]))
+    move(actor, case, "appeal")
+    return "Your appeal is filed. A separate appeal panel decides it."
+
+
+@implements("appeal_decide")
+def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
+    case = actor.case
+    findings = _findings(case, Role.APPEAL_PANEL)
+    Decision.objects.bulk_create(
+        [Decision(case=case, allegation_id=pk, stage="appeal", upheld=upheld) for pk, upheld in findings.items()]
+    )
+    item_write(actor, "appeal_decision", "file", clean_text(data["text"]))
+    original = dict(Decision.objects.filter(case=case, stage="panel").values_list("allegation_id", "upheld"))
+    reversed_ = [pk for pk, upheld in findings.items() if original.get(pk) != upheld]
+    if reversed_:
+        for party in case.parties.filter(role=Role.PANEL, declared_at__isnull=False, recused_at__isnull=True):
+            Reminder.objects.get_or_create(party=party, about="appeal-reversed")
+        _notify_parties(case, Role.PANEL)
+        log(actor, case, "reversed_on_appeal", allegations=len(reversed_))
+    move(actor, case, "final")
+    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+    return "The appeal decision is recorded; the outcome is final." + (
+        " It reverses the panel on at least one allegation; the panel is told." if reversed_ else ""
+    )
+
+
+@tasks.handler("cases.appeal_window")
+def appeal_window_close(payload: dict[str, Any]) -> None:
+    case = Case.objects.filter(pk=payload["case"]).first()
+    if case is None or case.state != "appeal_window" or case.paused:
+        return
+    if case.appeal_deadline and case.appeal_deadline > timezone.now():
+        tasks.task_enqueue("cases.appeal_window", payload, run_at=case.appeal_deadline)
+        return
+    from django.db import transaction
+
+    with transaction.atomic():
+        move(None, case, "final", why="appeal window closed")
+    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+
+
+def findings(case: Case) -> list[tuple[int, bool | None, bool | None]]:
+    """(allegation number, panel finding, appeal finding) for the case page."""
+    rows = {(d.allegation_id, d.stage): d.upheld for d in Decision.objects.filter(case=case)}
+    return [(a.number, rows.get((a.pk, "panel")), rows.get((a.pk, "appeal"))) for a in case.allegations.all()]
+
+
+def reversal_for(party_ids: Sequence[object]) -> bool:
+    return Reminder.objects.filter(party_id__in=party_ids, about="appeal-reversed").exists()
+
+
+__all__ = ["appoint", "complainants", "findings", "seated"]

@@ -1,0 +1,173 @@
+"""The restorative path and self-initiated accountability: suitability (each party's
+voluntary consent, a safety assessment, the facilitator's decision with reasons),
+preparation in separate meetings, the dialogue's agreements, and an accountability plan
+with milestones, verifiers, check-ins and the survivor's choice of response to a breach.
+The survivor confirms when their needs were met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max
+
+from chorus.cases.machine import FIRST_STATE, Role
+from chorus.cases.models import Case, Milestone, Party
+from chorus.cases.services.common import stamp
+from chorus.cases.services.core import CaseActor, CaseError, clean_text, implements, item_write, log, move
+from chorus.cases.services.formal import appoint
+from chorus.cases.services.measures import due_date
+
+
+@implements("facilitator")
+def facilitator(actor: CaseActor, data: dict[str, Any]) -> str:
+    if actor.case.parties.filter(role=Role.FACILITATOR, recused_at__isnull=True).exists():
+        raise CaseError("The case already has a facilitator.")
+    appoint(actor, data["member"], Role.FACILITATOR)
+    return "The facilitator is appointed."
+
+
+@implements("safety")
+def safety(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "safety", "support", clean_text(data["text"]))
+    return "The safety assessment is recorded."
+
+
+@implements("suitability")
+def suitability(actor: CaseActor, data: dict[str, Any]) -> str:
+    if not actor.case.items.filter(kind="safety").exists():
+        raise CaseError("Record the safety assessment before deciding suitability.")
+    reasons = clean_text(data["reasons"])
+    suitable = data["suitable"] == "yes"
+    item_write(actor, "suitability", "file", ("Suitable. " if suitable else "Not suitable. ") + reasons)
+    if suitable:
+        move(actor, actor.case, "preparation")
+        return "Suitable: preparation meetings can begin, with each side separately."
+    # Not suitable: the survivor chooses again (support, or a formal process).
+    Case.objects.filter(pk=actor.case.pk).update(pathway="intake", state="intake")
+    log(actor, actor.case, "not_suitable")
+    return "Not suitable. The survivor is told and chooses how to go on."
+
+
+@implements("prepare")
+def prepare(actor: CaseActor, data: dict[str, Any]) -> str:
+    compartment = "support" if data["side"] == "complainant" else "respondent"
+    item_write(actor, "preparation", compartment, clean_text(data["text"]))
+    return "The preparation notes are kept for that side only."
+
+
+@implements("dialogue")
+def dialogue(actor: CaseActor, data: dict[str, Any]) -> str:
+    sides = {item.compartment for item in actor.case.items.filter(kind="preparation")}
+    if sides != {"support", "respondent"}:
+        raise CaseError("Meet each side separately before the dialogue.")
+    move(actor, actor.case, "dialogue")
+    return "The dialogue can take place."
+
+
+@implements("agreement")
+def agreement(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "agreement", "file", clean_text(data["text"]))
+    return "What was agreed is recorded."
+
+
+@implements("plan")
+def plan(actor: CaseActor, data: dict[str, Any]) -> str:
+    if not actor.case.items.filter(kind="agreement").exists():
+        raise CaseError("Record what was agreed in the dialogue first.")
+    sections = [
+        ("Behaviours named", data["behaviours"]),
+        ("Impact acknowledged", data["impact"]),
+        ("Removal from opportunities to cause harm", data["removal"]),
+        ("Amends the survivor wants", data["amends"]),
+    ]
+    item_write(actor, "plan", "file", "\n\n".join(f"{title}: {clean_text(text)}" for title, text in sections))
+    move(actor, actor.case, "plan")
+    return "The accountability plan is signed and active. Add its milestones."
+
+
+@implements("milestone")
+def milestone(actor: CaseActor, data: dict[str, Any]) -> str:
+    verifier: Party = data["verifier"]
+    if verifier.joined_at is None or verifier.recused_at is not None:
+        raise CaseError("Choose someone in the case to verify this step.")
+    number = (actor.case.milestones.aggregate(n=Max("number"))["n"] or 0) + 1
+    row = Milestone.objects.create(case=actor.case, number=number, due_at=due_date(data["due"]), verifier=verifier)
+    item_write(actor, "milestone", "file", clean_text(data["text"]), milestone=row)
+    return f"Milestone {number} is added, due {row.due_at:%Y-%m-%d}, verified by {verifier.label}."
+
+
+@implements("milestone_report")
+def milestone_report(actor: CaseActor, data: dict[str, Any]) -> str:
+    row: Milestone = data["milestone"]
+    item_write(actor, "milestone_report", "file", clean_text(data["text"]), milestone=row)
+    stamp(Milestone, row.pk, reported_at=True)
+    return f"Milestone {row.number} is reported done; {row.verifier.label} verifies it."
+
+
+@implements("milestone_verify")
+def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
+    row: Milestone = data["milestone"]
+    if row.verifier_id not in {party.pk for party in actor.parties}:
+        raise CaseError(f"Milestone {row.number} is verified by {row.verifier.label}.")
+    item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
+    stamp(Milestone, row.pk, verified_at=True)
+    return f"Milestone {row.number} is verified."
+
+
+@implements("checkin")
+def checkin(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "checkin", "file", clean_text(data["text"]))
+    return "The check-in is recorded."
+
+
+@implements("breach")
+def breach(actor: CaseActor, data: dict[str, Any]) -> str:
+    item_write(actor, "breach", "file", clean_text(data["text"]))
+    return "The breach is recorded. The survivor chooses what happens next."
+
+
+@implements("breach_response")
+def breach_response(actor: CaseActor, data: dict[str, Any]) -> str:
+    if not actor.case.items.filter(kind="breach").exists():
+        raise CaseError("No breach has been reported.")
+    response = data["response"]
+    item_write(
+        actor,
+        "breach_response",
+        "file",
+        f"Response chosen: {response}. " + clean_text(data.get("text", ""), required=False),
+    )
+    if response == "new_steps":
+        return "The plan continues; the facilitator adds the steps."
+    Case.objects.filter(pk=actor.case.pk).update(pathway=response, state=FIRST_STATE[response])
+    log(actor, actor.case, "pathway_chosen", frm="restorative", to=response, why="breach")
+    return "The plan has ended as you chose."
+
+
+@implements("review")
+def review(actor: CaseActor, data: dict[str, Any]) -> str:
+    milestones = actor.case.milestones.all()
+    if not milestones.exists():
+        raise CaseError("The plan has no milestones yet.")
+    if milestones.filter(verified_at__isnull=True).exists():
+        raise CaseError("Every milestone must be verified before the review.")
+    move(actor, actor.case, "review")
+    return "The review has begun." + (
+        " The survivor confirms whether their needs were met." if actor.case.pathway == "restorative" else ""
+    )
+
+
+@implements("needs_met")
+def needs_met(actor: CaseActor, data: dict[str, Any]) -> str:
+    text = clean_text(data.get("text", ""), required=False)
+    item_write(actor, "needs_met", "support", text or "My needs were met.")
+    move(actor, actor.case, "closed")
+    return "Thank you. The case is closed; its record stays."
+
+
+@implements("complete")
+def complete(actor: CaseActor, data: dict[str, Any]) -> str:
+    if actor.case.pathway == "restorative":
+        raise CaseError("In a restorative process the survivor confirms when their needs were met.")
+    move(actor, actor.case, "closed")
+    return "The plan is completed and closed."

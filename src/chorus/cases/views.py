@@ -1,0 +1,198 @@
+"""Case pages: the list, opening a case, one case (what the person may read, and the steps
+they may take), taking a step, joining by invitation, and the process-failure channel."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chorus.accounts.access import member_required, require_role
+from chorus.cases import forms as case_forms
+from chorus.cases.access import get_case_for_member, member_and_vault
+from chorus.cases.machine import BY_NAME, STATE_LABELS, Pathway
+from chorus.cases.models import Case
+from chorus.cases.services import act, core, formal, reminders, reports
+from chorus.cases.services.core import CaseActor, CaseError
+from chorus.escrow.services import groups
+from chorus.escrow.views.entries import escrow_owner_required
+from chorus.records.access import Owner
+from chorus.records.services.team import AccessRefused
+from chorus.web.posting import refused_page
+
+
+@require_GET
+@member_required
+def cases(request: HttpRequest) -> HttpResponse:
+    member, _ = member_and_vault(request)
+    rows = Case.objects.filter(core.cases_query(member)).distinct().order_by("-opened_at")
+    return render(
+        request,
+        "cases/cases.html",
+        {
+            "cases": [(case, STATE_LABELS[case.state], Pathway(case.pathway).label) for case in rows],
+            "form": case_forms.CaseOpenForm(),
+        },
+    )
+
+
+@require_POST
+@member_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    member, key = member_and_vault(request)
+    form = case_forms.CaseOpenForm(request.POST)
+    if form.is_valid():
+        try:
+            case = core.case_open(
+                member, key, summary=form.cleaned_data["summary"], pathway=form.cleaned_data["pathway"]
+            )
+        except CaseError as refused:
+            form.add_error("summary", str(refused))
+        else:
+            messages.success(request, "Your case is open. Only you and the advocates can read it.")
+            return redirect("case_detail", case_id=case.pk)
+    return render(request, "cases/cases.html", {"cases": [], "form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def case_self(request: HttpRequest) -> HttpResponse:
+    member, key = member_and_vault(request)
+    form = case_forms.SelfCaseForm(member, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = core.self_case_open(
+                member, key, facilitator=form.cleaned_data["facilitator"], text=form.cleaned_data["text"]
+            )
+        except CaseError as refused:
+            form.add_error("text", str(refused))
+        else:
+            messages.success(request, "Your plan is started. Only you and your facilitator can read it.")
+            return redirect("case_detail", case_id=case.pk)
+    return render(request, "cases/self.html", {"form": form})
+
+
+def _page(
+    request: HttpRequest, actor: CaseActor, bound: dict[str, object] | None = None, status: int = 200
+) -> HttpResponse:
+    bound = bound or {}
+    case = actor.case
+    try:
+        items = core.items_for(actor)
+    except AccessRefused as refused:
+        return refused_page(request, str(refused))
+    actions = [
+        (action, bound.get(action.name) or case_forms.action_form(actor, action)) for action in act.available(actor)
+    ]
+    panel_ids = [p.pk for p in actor.parties]
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "case": case,
+            "actor": actor,
+            "roles": sorted(actor.roles),
+            "state": STATE_LABELS[case.state],
+            "pathway": Pathway(case.pathway).label,
+            "items": items,
+            "actions": actions,
+            "parties": case.parties.filter(joined_at__isnull=False).order_by("added_at"),
+            "pending": case.parties.filter(joined_at__isnull=True),
+            "measures": case.measures.select_related("owner"),
+            "milestones": case.milestones.select_related("verifier"),
+            "findings": formal.findings(case),
+            "reversed": formal.reversal_for(panel_ids),
+            "reminders": reminders.reminders_for(actor.parties),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@member_required
+def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    return _page(request, get_case_for_member(request, case_id))
+
+
+@require_POST
+@member_required
+def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
+    action = BY_NAME.get(name)
+    if action is None:
+        raise Http404
+    try:
+        actor = get_case_for_member(request, case_id)
+    except Http404:
+        if name in act.DECISION_ACTIONS:  # e.g. leadership trying to set a decision: refused and ledgered
+            member, _ = member_and_vault(request)
+            act.decision_change_refused(member, case_id, name)
+            return refused_page(request, act.DECISION_REFUSED)
+        raise
+    form = case_forms.action_form(actor, action, request.POST)
+    if not form.is_valid():
+        return _page(request, actor, {name: form}, status=400)
+    try:
+        said = act.case_act(actor, name, case_forms.cleaned(form))
+    except CaseError as refused:
+        if str(refused) == act.DECISION_REFUSED:
+            return refused_page(request, str(refused))
+        form.add_error(None, str(refused))
+        actor = get_case_for_member(request, case_id)
+        return _page(request, actor, {name: form}, status=400)
+    messages.success(request, said or "Done.")
+    return redirect("case_detail", case_id=case_id)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def case_join(request: HttpRequest, token: str) -> HttpResponse:
+    member, _ = member_and_vault(request)
+    if request.method == "POST":
+        try:
+            case = core.invitation_claim(member, token)
+        except CaseError as refused:
+            return render(request, "cases/join.html", {"error": str(refused)}, status=410)
+        messages.success(request, "You have joined the case.")
+        return redirect("case_detail", case_id=case.pk)
+    return render(request, "cases/join.html", {})
+
+
+@require_POST
+@escrow_owner_required
+def group_case(request: HttpRequest, owner: Owner, group_id: UUID) -> HttpResponse:
+    me = groups.membership(owner, group_id)
+    try:
+        case = core.group_case_join(owner, me)
+    except CaseError as refused:
+        messages.error(request, str(refused))
+        return redirect("escrow_group", group_id=group_id)
+    return redirect("case_detail", case_id=case.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def process_report_new(request: HttpRequest) -> HttpResponse:
+    member, _ = member_and_vault(request)
+    form = case_forms.ProcessReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.process_report(
+                member, text=form.cleaned_data["text"], case_reference=form.cleaned_data["case_reference"]
+            )
+        except CaseError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Sent to the oversight body. Nobody who acted in that case receives it.")
+            return redirect("cases")
+    return render(request, "cases/process_report.html", {"form": form})
+
+
+@require_GET
+@member_required
+def process_reports(request: HttpRequest) -> HttpResponse:
+    member = require_role(request, "oversight")
+    _, key = member_and_vault(request)
+    return render(request, "cases/process_reports.html", {"reports": reports.process_reports_for(member, key)})

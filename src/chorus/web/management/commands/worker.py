@@ -1,0 +1,39 @@
+"""``chorus worker``: run queued tasks and the periodic jobs, until stopped."""
+
+from __future__ import annotations
+
+import signal
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from chorus.web.tasks import work_once
+
+
+class Command(BaseCommand):
+    help = "Run the task queue (emails, reminders, retention). Several workers may run at once."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run what is due now, then exit.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between polls (default 5).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while True:
+            ran = work_once()
+            if options["once"]:
+                self.stdout.write(f"ran {ran} task(s)")
+                return
+            if stopping:
+                return
+            if ran == 0:
+                time.sleep(options["interval"])
