@@ -8,280 +8,582 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_escrow'),
-        ('escrow', '0003_entry_released'),
+        ("accounts", "0002_escrow"),
+        ("escrow", "0003_entry_released"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('pathway', models.CharField(choices=[('intake', 'Not chosen yet'), ('support', 'Support only'), ('restorative', 'Restorative process'), ('formal', 'Formal process'), ('self', 'Self-initiated accountability')], default='intake', max_length=12)),
-                ('state', models.CharField(default='intake', max_length=16)),
-                ('paused', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('keys_for_team', models.BinaryField()),
-                ('keys_for_group', models.BinaryField(null=True)),
-                ('appeal_deadline', models.DateTimeField(blank=True, null=True)),
-                ('retain_until', models.DateTimeField(blank=True, null=True)),
-                ('legal_hold', models.BooleanField(default=False)),
-                ('destroyed_at', models.DateTimeField(blank=True, null=True)),
-                ('from_group', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case', to='escrow.group')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "pathway",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Not chosen yet"),
+                            ("support", "Support only"),
+                            ("restorative", "Restorative process"),
+                            ("formal", "Formal process"),
+                            ("self", "Self-initiated accountability"),
+                        ],
+                        default="intake",
+                        max_length=12,
+                    ),
+                ),
+                ("state", models.CharField(default="intake", max_length=16)),
+                ("paused", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("keys_for_team", models.BinaryField()),
+                ("keys_for_group", models.BinaryField(null=True)),
+                ("appeal_deadline", models.DateTimeField(blank=True, null=True)),
+                ("retain_until", models.DateTimeField(blank=True, null=True)),
+                ("legal_hold", models.BooleanField(default=False)),
+                ("destroyed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "from_group",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="case",
+                        to="escrow.group",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Allegation',
+            name="Allegation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allegations', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="allegations", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(max_length=8)),
-                ('upheld', models.BooleanField()),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('allegation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='cases.allegation')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='cases.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stage", models.CharField(max_length=8)),
+                ("upheld", models.BooleanField()),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "allegation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="cases.allegation"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="decisions", to="cases.case"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('number', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('supportive', 'Supportive measure'), ('interim', 'Interim measure'), ('sanction', 'Sanction'), ('remedy', 'Remedy')], max_length=12)),
-                ('category', models.CharField(blank=True, max_length=12)),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('agreed', 'Agreed'), ('declined', 'Declined'), ('done', 'Done'), ('reviewed', 'Reviewed'), ('ended', 'Ended')], default='requested', max_length=12)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('challenged_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='cases.case')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("number", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supportive", "Supportive measure"),
+                            ("interim", "Interim measure"),
+                            ("sanction", "Sanction"),
+                            ("remedy", "Remedy"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("category", models.CharField(blank=True, max_length=12)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("agreed", "Agreed"),
+                            ("declined", "Declined"),
+                            ("done", "Done"),
+                            ("reviewed", "Reviewed"),
+                            ("ended", "Ended"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                    ),
+                ),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("challenged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="measures", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('number', models.PositiveSmallIntegerField()),
-                ('due_at', models.DateTimeField()),
-                ('reported_at', models.DateTimeField(blank=True, null=True)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='cases.case')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("number", models.PositiveSmallIntegerField()),
+                ("due_at", models.DateTimeField()),
+                ("reported_at", models.DateTimeField(blank=True, null=True)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="milestones", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=24)),
-                ('compartment', models.CharField(max_length=12)),
-                ('author_label', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('body_sealed', models.BinaryField(null=True)),
-                ('allegation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.allegation')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='cases.case')),
-                ('measure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='items', to='cases.measure')),
-                ('milestone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='items', to='cases.milestone')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=24)),
+                ("compartment", models.CharField(max_length=12)),
+                ("author_label", models.CharField(max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("body_sealed", models.BinaryField(null=True)),
+                (
+                    "allegation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.allegation",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="cases.case"
+                    ),
+                ),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="cases.measure",
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="cases.milestone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('role', models.CharField(choices=[('complainant', 'Complainant'), ('respondent', 'Respondent'), ('facilitator', 'Facilitator'), ('investigator', 'Investigator'), ('panel', 'Panel member'), ('appeal_panel', 'Appeal panel member'), ('supporter', 'Supporter'), ('owner', 'Carries out a measure'), ('self', 'Member taking accountability')], max_length=16)),
-                ('label', models.CharField(max_length=100)),
-                ('tag', models.BinaryField(db_index=True, max_length=32, null=True)),
-                ('member_sealed', models.BinaryField(null=True)),
-                ('keys_sealed', models.BinaryField(help_text="The role's compartment keys, sealed to the member.", null=True)),
-                ('invite_hash', models.CharField(max_length=64, null=True, unique=True)),
-                ('invite_sealed', models.BinaryField(help_text='Keys under a key derived from the invitation link.', null=True)),
-                ('invite_email_hash', models.CharField(blank=True, max_length=64)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('joined_at', models.DateTimeField(blank=True, null=True)),
-                ('declared_at', models.DateTimeField(blank=True, null=True)),
-                ('conflict', models.BooleanField(default=False)),
-                ('recused_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='cases.case')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.party')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("complainant", "Complainant"),
+                            ("respondent", "Respondent"),
+                            ("facilitator", "Facilitator"),
+                            ("investigator", "Investigator"),
+                            ("panel", "Panel member"),
+                            ("appeal_panel", "Appeal panel member"),
+                            ("supporter", "Supporter"),
+                            ("owner", "Carries out a measure"),
+                            ("self", "Member taking accountability"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("label", models.CharField(max_length=100)),
+                ("tag", models.BinaryField(db_index=True, max_length=32, null=True)),
+                ("member_sealed", models.BinaryField(null=True)),
+                (
+                    "keys_sealed",
+                    models.BinaryField(help_text="The role's compartment keys, sealed to the member.", null=True),
+                ),
+                ("invite_hash", models.CharField(max_length=64, null=True, unique=True)),
+                (
+                    "invite_sealed",
+                    models.BinaryField(help_text="Keys under a key derived from the invitation link.", null=True),
+                ),
+                ("invite_email_hash", models.CharField(blank=True, max_length=64)),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("joined_at", models.DateTimeField(blank=True, null=True)),
+                ("declared_at", models.DateTimeField(blank=True, null=True)),
+                ("conflict", models.BooleanField(default=False)),
+                ("recused_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="parties", to="cases.case"
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.party",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='verifier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.party'),
+            model_name="milestone",
+            name="verifier",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.party"),
         ),
         migrations.AddField(
-            model_name='measure',
-            name='owner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.party'),
+            model_name="measure",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="cases.party"
+            ),
         ),
         migrations.CreateModel(
-            name='ItemShare',
+            name="ItemShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body_sealed', models.BinaryField(null=True)),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='cases.item')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shared_items', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body_sealed", models.BinaryField(null=True)),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shares", to="cases.item"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="shared_items", to="cases.party"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='item',
-            name='author',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.party'),
+            model_name="item",
+            name="author",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="cases.party"
+            ),
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(max_length=16)),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.case')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("step", models.CharField(max_length=16)),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="cases.case"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="consents", to="cases.party"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConflictChallenge',
+            name="ConflictChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ruled_at', models.DateTimeField(blank=True, null=True)),
-                ('upheld', models.BooleanField(null=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='challenges', to='cases.case')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.party')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='challenges', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ruled_at", models.DateTimeField(blank=True, null=True)),
+                ("upheld", models.BooleanField(null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="challenges", to="cases.case"
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.party"),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="challenges", to="cases.party"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ground', models.CharField(choices=[('procedure', 'A procedural irregularity that affected the outcome'), ('evidence', 'New evidence that was not available at the time'), ('bias', 'A conflict of interest or bias of a decision maker')], max_length=12)),
-                ('filed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='appeal', to='cases.case')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "ground",
+                    models.CharField(
+                        choices=[
+                            ("procedure", "A procedural irregularity that affected the outcome"),
+                            ("evidence", "New evidence that was not available at the time"),
+                            ("bias", "A conflict of interest or bias of a decision maker"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("filed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="appeal", to="cases.case"
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.party"),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProcessReport',
+            name="ProcessReport",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProcessReportCopy',
+            name="ProcessReportCopy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body_sealed', models.BinaryField()),
-                ('reader', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='copies', to='cases.processreport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body_sealed", models.BinaryField()),
+                (
+                    "reader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="copies", to="cases.processreport"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('about', models.CharField(max_length=60)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('dismissed_at', models.DateTimeField(blank=True, null=True)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("about", models.CharField(max_length=60)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("dismissed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reminders", to="cases.party"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(max_length=8)),
-                ('upheld', models.BooleanField()),
-                ('cast_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('allegation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='cases.allegation')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='cases.case')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='cases.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("stage", models.CharField(max_length=8)),
+                ("upheld", models.BooleanField()),
+                ("cast_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "allegation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="votes", to="cases.allegation"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="votes", to="cases.case"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="votes", to="cases.party"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('pathway', 'intake'), ('state__in', ('intake', 'withdrawn'))), models.Q(('pathway', 'support'), ('state__in', ('support', 'closed', 'withdrawn'))), models.Q(('pathway', 'restorative'), ('state__in', ('suitability', 'preparation', 'dialogue', 'plan', 'review', 'closed', 'withdrawn'))), models.Q(('pathway', 'formal'), ('state__in', ('filed', 'notice', 'investigation', 'report', 'deliberation', 'appeal_window', 'appeal', 'final', 'monitoring', 'closed', 'withdrawn'))), models.Q(('pathway', 'self'), ('state__in', ('plan', 'review', 'closed', 'withdrawn'))), _connector='OR'), name='case_state_fits_pathway'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("pathway", "intake"), ("state__in", ("intake", "withdrawn"))),
+                    models.Q(("pathway", "support"), ("state__in", ("support", "closed", "withdrawn"))),
+                    models.Q(
+                        ("pathway", "restorative"),
+                        (
+                            "state__in",
+                            ("suitability", "preparation", "dialogue", "plan", "review", "closed", "withdrawn"),
+                        ),
+                    ),
+                    models.Q(
+                        ("pathway", "formal"),
+                        (
+                            "state__in",
+                            (
+                                "filed",
+                                "notice",
+                                "investigation",
+                                "report",
+                                "deliberation",
+                                "appeal_window",
+                                "appeal",
+                                "final",
+                                "monitoring",
+                                "closed",
+                                "withdrawn",
+                            ),
+                        ),
+                    ),
+                    models.Q(("pathway", "self"), ("state__in", ("plan", "review", "closed", "withdrawn"))),
+                    _connector="OR",
+                ),
+                name="case_state_fits_pathway",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_at__isnull', True), ('state__in', ['closed', 'withdrawn']), _connector='OR'), name='case_closed_only_when_ended'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_at__isnull", True), ("state__in", ["closed", "withdrawn"]), _connector="OR"
+                ),
+                name="case_closed_only_when_ended",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allegation',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='allegation_number_once'),
+            model_name="allegation",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="allegation_number_once"),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('allegation', 'stage'), name='decision_once'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(fields=("allegation", "stage"), name="decision_once"),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['complainant', 'respondent', 'facilitator', 'investigator', 'panel', 'appeal_panel', 'supporter', 'owner', 'self'])), name='party_role_known'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        [
+                            "complainant",
+                            "respondent",
+                            "facilitator",
+                            "investigator",
+                            "panel",
+                            "appeal_panel",
+                            "supporter",
+                            "owner",
+                            "self",
+                        ],
+                    )
+                ),
+                name="party_role_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('conflict', False), ('recused_at__isnull', False), _connector='OR'), name='party_conflict_recuses'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("conflict", False), ("recused_at__isnull", False), _connector="OR"),
+                name="party_conflict_recuses",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='milestone_number_once'),
+            model_name="milestone",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="milestone_number_once"),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='measure_number_once'),
+            model_name="measure",
+            constraint=models.UniqueConstraint(fields=("case", "number"), name="measure_number_once"),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['requested', 'agreed', 'declined', 'done', 'reviewed', 'ended'])), name='measure_status_known'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["requested", "agreed", "declined", "done", "reviewed", "ended"])),
+                name="measure_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'interim'), _negated=True), ('expires_at__isnull', False), _connector='OR'), name='interim_measure_expires'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "interim"), _negated=True), ("expires_at__isnull", False), _connector="OR"
+                ),
+                name="interim_measure_expires",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='itemshare',
-            constraint=models.UniqueConstraint(fields=('item', 'party'), name='item_share_once'),
+            model_name="itemshare",
+            constraint=models.UniqueConstraint(fields=("item", "party"), name="item_share_once"),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(fields=('party', 'step'), name='consent_once'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(fields=("party", "step"), name="consent_once"),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(fields=('party', 'about'), name='reminder_once'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(fields=("party", "about"), name="reminder_once"),
         ),
         migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('allegation', 'party', 'stage'), name='vote_once'),
+            model_name="vote",
+            constraint=models.UniqueConstraint(fields=("allegation", "party", "stage"), name="vote_once"),
         ),
     ]

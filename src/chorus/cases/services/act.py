@@ -71,18 +71,21 @@ def case_act(actor: CaseActor, name: str, data: dict[str, Any]) -> str | None:
             if not actor.roles & action.by:
                 raise CaseError(DECISION_REFUSED)
         raise CaseError(refusal)
+    gate_held = False
     with transaction.atomic():
         actor.case = Case.objects.select_for_update().get(pk=actor.case.pk)
         refusal = _refusal(actor, action)  # again, under the lock
         if refusal is None and action.consent:
             refusal = consent_missing(actor.case, action.consent)
-            if refusal is not None:
-                log(actor, actor.case, "consent_gate_held", refused=name, step=action.consent)
-        if refusal is not None:
-            raise CaseError(refusal)
-        message: str | None = IMPLEMENTATIONS[name](actor, data)
-        log(actor, actor.case, name)
-    return message
+            gate_held = refusal is not None
+        if refusal is None:
+            message: str | None = IMPLEMENTATIONS[name](actor, data)
+            log(actor, actor.case, name)
+            return message
+    if gate_held:  # a consent gate that held is part of the process's record
+        with transaction.atomic():
+            log(actor, actor.case, "consent_gate_held", refused=name, step=action.consent)
+    raise CaseError(refusal)
 
 
 def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:

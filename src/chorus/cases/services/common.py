@@ -136,7 +136,6 @@ def hold(actor: CaseActor, data: dict[str, Any]) -> str:
     return "A legal hold is in place: nothing in this case is destroyed." if on else "The legal hold is lifted."
 
 
-def stamp(model: Any, pk: object, **fields: object) -> None:
-    model.objects.filter(pk=pk).update(
-        **{name: (timezone.now() if value is True else value) for name, value in fields.items()}
-    )
+def stamp(model: Any, pk: object, *now: str, **fields: object) -> None:
+    """Update one row: the fields named in ``now`` to the current time, the others as given."""
+    model.objects.filter(pk=pk).update(**dict.fromkeys(now, timezone.now()), **fields)

@@ -132,11 +132,11 @@ def declare(actor: CaseActor, data: dict[str, Any]) -> str:
     conflict = data["conflict"] == "yes"
     text = clean_text(data.get("text", ""), required=conflict)
     if conflict:
-        stamp(Party, party.pk, declared_at=True, conflict=True, recused_at=True)
+        stamp(Party, party.pk, "declared_at", "recused_at", conflict=True)
         item_write_to_team(actor, "conflict", text)
         log(actor, actor.case, "recused", party=party.pk, why="declared")
         return "You have stepped aside. You will not see the case file."
-    stamp(Party, party.pk, declared_at=True)
+    stamp(Party, party.pk, "declared_at")
     return "Thank you. You can now read the case file."
 
 
@@ -167,10 +167,10 @@ def rule(actor: CaseActor, data: dict[str, Any]) -> str:
     if pending is None:
         raise CaseError("No conflict raised about a colleague is waiting for a ruling.")
     upheld = data["upheld"] == "yes"
-    stamp(ConflictChallenge, pending.pk, ruled_at=True, upheld=upheld)
+    stamp(ConflictChallenge, pending.pk, "ruled_at", upheld=upheld)
     item_write(actor, "ruling", "file", ("Upheld. " if upheld else "Not upheld. ") + clean_text(data["reasons"]))
     if upheld:
-        stamp(Party, pending.member.pk, conflict=True, recused_at=True)
+        stamp(Party, pending.member.pk, "recused_at", conflict=True)
         log(actor, actor.case, "recused", party=pending.member.pk, why="upheld")
     return f"Ruled on the conflict raised about {pending.member.label}."
 

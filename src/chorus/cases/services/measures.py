@@ -91,11 +91,11 @@ def measure_decide(actor: CaseActor, data: dict[str, Any]) -> str:
         actor, "measure_decision", compartment, ("Agreed. " if agree else "Declined. ") + reasons, measure=measure
     )
     if not agree:
-        stamp(Measure, measure.pk, status=Measure.Status.DECLINED, decided_at=True)
+        stamp(Measure, measure.pk, "decided_at", status=Measure.Status.DECLINED)
         return f"Measure {measure.number} is declined; the reasons are recorded."
     if data.get("owner") is None:
         raise CaseError("Say who carries the measure out.")
-    stamp(Measure, measure.pk, status=Measure.Status.AGREED, decided_at=True, due_at=due_date(data.get("due")))
+    stamp(Measure, measure.pk, "decided_at", status=Measure.Status.AGREED, due_at=due_date(data.get("due")))
     _handover(actor, measure, _owner_party(actor, data["owner"]))
     return f"Measure {measure.number} is agreed and handed to its owner."
 
@@ -111,7 +111,7 @@ def measure_done(actor: CaseActor, data: dict[str, Any]) -> str:
         item_write(actor, "measure_done", "support", text, measure=measure)
     else:  # the owner reads only their measure: their note goes to the advocates alone
         item_write_to_team(actor, "measure_done", text, measure=measure)
-    stamp(Measure, measure.pk, status=Measure.Status.DONE, done_at=True)
+    stamp(Measure, measure.pk, "done_at", status=Measure.Status.DONE)
     return f"Measure {measure.number} is marked done."
 
 
@@ -119,7 +119,7 @@ def measure_done(actor: CaseActor, data: dict[str, Any]) -> str:
 def measure_review(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     item_write(actor, "measure_review", "support", clean_text(data["text"]), measure=measure)
-    stamp(Measure, measure.pk, status=Measure.Status.REVIEWED, reviewed_at=True)
+    stamp(Measure, measure.pk, "reviewed_at", status=Measure.Status.REVIEWED)
     return f"Measure {measure.number} is reviewed."
 
 
@@ -127,7 +127,7 @@ def measure_review(actor: CaseActor, data: dict[str, Any]) -> str:
 def measure_challenge(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     item_write(actor, "measure_challenge", "file", clean_text(data["text"]), measure=measure)
-    stamp(Measure, measure.pk, challenged_at=True)
+    stamp(Measure, measure.pk, "challenged_at")
     return "Your challenge is recorded. The advocates must answer it with reasons."
 
 

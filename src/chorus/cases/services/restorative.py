@@ -100,7 +100,7 @@ def milestone(actor: CaseActor, data: dict[str, Any]) -> str:
 def milestone_report(actor: CaseActor, data: dict[str, Any]) -> str:
     row: Milestone = data["milestone"]
     item_write(actor, "milestone_report", "file", clean_text(data["text"]), milestone=row)
-    stamp(Milestone, row.pk, reported_at=True)
+    stamp(Milestone, row.pk, "reported_at")
     return f"Milestone {row.number} is reported done; {row.verifier.label} verifies it."
 
 
@@ -110,7 +110,7 @@ def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
     if row.verifier_id not in {party.pk for party in actor.parties}:
         raise CaseError(f"Milestone {row.number} is verified by {row.verifier.label}.")
     item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
-    stamp(Milestone, row.pk, verified_at=True)
+    stamp(Milestone, row.pk, "verified_at")
     return f"Milestone {row.number} is verified."
 
 
