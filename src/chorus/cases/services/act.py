@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import models, transaction
 
 from chorus.accounts.models import Member
 from chorus.cases.machine import ACTIONS, BOTH_CONSENT, BY_NAME, CONSENT_STEPS, ENDED, Action
@@ -79,13 +79,26 @@ def case_act(actor: CaseActor, name: str, data: dict[str, Any]) -> str | None:
             refusal = consent_missing(actor.case, action.consent)
             gate_held = refusal is not None
         if refusal is None:
-            message: str | None = IMPLEMENTATIONS[name](actor, data)
+            message: str | None = IMPLEMENTATIONS[name](actor, _fresh(actor, data))
             log(actor, actor.case, name)
             return message
     if gate_held:  # a consent gate that held is part of the process's record
         with transaction.atomic():
             log(actor, actor.case, "consent_gate_held", refused=name, step=action.consent)
     raise CaseError(refusal)
+
+
+def _fresh(actor: CaseActor, data: dict[str, Any]) -> dict[str, Any]:
+    """Rows named by the step (a measure, a milestone, a party...) read again under the
+    case lock, and refused unless they belong to this case."""
+    fresh = dict(data)
+    for name, value in data.items():
+        if isinstance(value, models.Model) and hasattr(value, "case_id"):
+            row = type(value)._default_manager.filter(pk=value.pk, case=actor.case).first()
+            if row is None:
+                raise CaseError("That is not part of this case.")
+            fresh[name] = row
+    return fresh
 
 
 def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Member, Organization
 from chorus.cases import keys as case_keys
-from chorus.cases.machine import DECIDERS, READS, TEAM, Role
+from chorus.cases.machine import COMPARTMENTS, DECIDERS, READS, TEAM, Role
 from chorus.cases.models import Case, Item, ItemShare, Party
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
@@ -81,10 +81,12 @@ class CaseActor:
     def reader(self) -> Reader:
         return Reader(member=self.member, vault_key=self.vault_key)
 
-    def opened(self) -> case_keys.Keys:
-        """The compartment keys this person holds, opened once per request."""
+    def held(self) -> case_keys.Keys:
+        """Every compartment key this person holds, opened once per request. The advocates'
+        bundle carries the respondent-side key so they can hand it to a facilitator or a
+        respondent they bring in; ``opened`` never lets them read with it."""
         if self._keys is None:
-            opened: case_keys.Keys = {}
+            held: case_keys.Keys = {}
             private = None
             for party in self.parties:
                 if party.keys_sealed is None or not READS.get(party.role):
@@ -92,11 +94,19 @@ class CaseActor:
                 if party.role in DECIDERS and (party.declared_at is None or party.recused_at is not None):
                     continue  # a decider reads nothing before declaring, and nothing once recused
                 private = private or keys.member_private_key(self.member, self.vault_key)
-                opened.update(case_keys.open_from(private, party.keys_sealed))
+                held.update(case_keys.open_from(private, party.keys_sealed))
             if self.team and self.case.keys_for_team:
-                opened.update(case_keys.open_from(team_private_key(self.reader()), self.case.keys_for_team))
-            self._keys = opened
+                held.update(case_keys.open_from(team_private_key(self.reader()), self.case.keys_for_team))
+            self._keys = held
         return self._keys
+
+    def opened(self) -> case_keys.Keys:
+        """The keys of the compartments this person may read and write."""
+        readable: set[str] = set(READS[TEAM]) if self.team else set()
+        for party in self.parties:
+            if party.role not in DECIDERS or (party.declared_at and party.recused_at is None):
+                readable.update(READS.get(party.role, ()))
+        return {name: key for name, key in self.held().items() if name in readable}
 
 
 def cases_query(member: Member) -> Q:
@@ -167,7 +177,7 @@ def party_invite(
     party.invite_hash = case_keys.invite_hash(token)
     party.invite_email_hash = case_keys.email_hash(email)
     party.invite_sealed = case_keys.seal_under(
-        case_keys.invite_key(token), actor.opened(), list(READS[role]), "case-invite", party.pk
+        case_keys.invite_key(token), actor.held(), list(READS[role]), "case-invite", party.pk
     )
     party.save()
     tasks.mail_later("cases/email/invitation", email.strip(), {"path": f"/cases/join/{token}/"})
@@ -221,7 +231,7 @@ def case_open(member: Member, vault_key: bytes, *, summary: str, pathway: str = 
             organization=member.organization,
             pathway=pathway,
             state=FIRST_STATE.get(pathway, "intake"),
-            keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(READS[TEAM])),
+            keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(COMPARTMENTS)),
         )
         party = party_add(case, member, Role.COMPLAINANT, "Complainant 1", bundle_keys=opened)
         actor = CaseActor(member=member, vault_key=vault_key, case=case, parties=[party], team=False, _keys=opened)
@@ -272,7 +282,7 @@ def group_case_join(owner: Owner, me: GroupMember) -> Case:
                 pathway=group.outcome,
                 state=FIRST_STATE[group.outcome],
                 from_group=group,
-                keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(READS[TEAM])),
+                keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(COMPARTMENTS)),
             )
             case.keys_for_group = case_keys.seal_under(
                 group_key, opened, list(READS[Role.COMPLAINANT]), "case-group", case.pk

@@ -61,7 +61,7 @@ def appoint(actor: CaseActor, member: Member, role: str) -> Party:
         raise CaseError("A party to the case, or their supporter, cannot also act in it.")
     if {role} | earlier >= {Role.INVESTIGATOR, Role.PANEL} or (role in DECIDERS and Role.FACILITATOR in earlier):
         raise CaseError("Whoever investigates or facilitates a case cannot decide it.")
-    party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.opened())
+    party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.held())
     tasks.mail_later("cases/email/step", member.email, {})
     return party
 
