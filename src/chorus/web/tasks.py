@@ -85,8 +85,7 @@ def _claim(now: datetime) -> Task | None:
         return task
 
 
-def _finish(task: Task, error: Exception | None) -> None:
-    now = timezone.now()
+def _finish(task: Task, error: Exception | None, now: datetime) -> None:
     if error is None:
         # A finished task's key is freed so the same work may be queued again later.
         Task.objects.filter(pk=task.pk).update(done_at=now, locked_until=None, once_key=None)
@@ -105,7 +104,8 @@ def tasks_run_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """Run up to ``limit`` due tasks; returns how many ran (successfully or not)."""
     ran = 0
     while ran < limit:
-        task = _claim(now or timezone.now())
+        moment = now or timezone.now()
+        task = _claim(moment)
         if task is None:
             break
         ran += 1
@@ -113,9 +113,9 @@ def tasks_run_due(*, now: datetime | None = None, limit: int = 100) -> int:
             payload = json.loads(keys.open_for_server(task.payload_sealed, "task", task.pk))
             _handlers[task.kind](payload)
         except Exception as error:
-            _finish(task, error)
+            _finish(task, error, moment)
         else:
-            _finish(task, None)
+            _finish(task, None, moment)
     return ran
 
 
