@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
@@ -80,7 +81,23 @@ def _group(personas: Personas) -> dict[str, object]:
     return {"group_id": matched_group(personas)[1].pk}
 
 
+def _case(personas: Personas) -> dict[str, object]:
+    """A formal case: the survivor, the respondent (joined), the investigator, and a panel
+    member who declared no conflict; the advocates through the team."""
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "allegation", text="An allegation.")
+    crowd.act("survivor", case, "consent", step="contact")
+    crowd.act("advocate", case, "notice", email=personas.respondent.email, text="Notice")
+    claim_invitation(crowd, "respondent")
+    crowd.act("advocate", case, "investigator", member=personas.investigator)
+    crowd.act("advocate", case, "panel", member=personas.panel)
+    crowd.act("panel", case, "declare", conflict="no", text="")
+    return {"case_id": case.pk}
+
+
 SURVIVOR = {"survivor"}
+IN_CASE = {"survivor", "advocate", "respondent", "investigator", "panel"}
 ORG: dict[str, object] = {"slug": "riverside"}
 
 MATRIX: dict[str, Entry] = {
@@ -145,6 +162,17 @@ MATRIX: dict[str, Entry] = {
     "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
     "match_tell": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
     "team_group": Entry({"advocate"}, kwargs=_group),
+    # Cases: every member may open one; a case page only for those in it (and the advocates).
+    # The matrix posts empty forms: whoever reaches the step is told what is missing (400).
+    "cases": Entry(MEMBERS),
+    "case_new": Entry(MEMBERS, method="post", ok_status=400),
+    "case_self": Entry(MEMBERS),
+    "process_report_new": Entry(MEMBERS),
+    "case_join": Entry(MEMBERS, kwargs=lambda p: {"token": "x" * 43}),
+    "case_detail": Entry(IN_CASE, kwargs=_case),
+    "case_act": Entry(IN_CASE, kwargs=lambda p: {**_case(p), "name": "need"}, method="post", ok_status=400),
+    "group_case": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
+    "process_reports": Entry({"oversight"}),
 }
 
 

@@ -1,0 +1,57 @@
+"""The case pages: opening, reading, taking a step, refusals that keep what was typed,
+and leadership's attempt to set a decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from chorus.cases.models import Case
+from chorus.ledger.models import LedgerEvent
+from tests.cases.factory import opened, people
+from tests.escrow.factory import client_for
+from tests.personas import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_opens_a_case_and_shows_it_to_its_survivor(personas: Personas) -> None:
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    response = client.post("/cases/new/", {"summary": "I want the comments to stop.", "pathway": "support"})
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "I want the comments to stop." in page and "Ask for a supportive measure" in page
+
+
+def test_it_explains_a_bad_step_and_keeps_the_text(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    client = client_for(personas.advocate, personas.vault_keys["advocate"])
+    response = client.post(
+        f"/cases/{case.pk}/act/notice/",
+        {"notice-email": "respondent@riverside.example", "notice-text": "You are notified of one allegation."},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This needs consent first" in page and "You are notified of one allegation." in page
+    response = client.post(f"/cases/{case.pk}/act/notice/", {"notice-email": "not an address", "notice-text": ""})
+    assert response.status_code == 400 and "Enter a valid email address." in response.content.decode()
+
+
+def test_it_refuses_and_records_leadership_setting_a_decision(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    client = client_for(personas.admin, personas.vault_keys["admin"])
+    assert client.get(f"/cases/{case.pk}/").status_code == 404
+    response = client.post(f"/cases/{case.pk}/act/decide/", {"decide-text": "Not upheld."})
+    assert response.status_code == 403
+    assert "changes only through an appeal" in response.content.decode()
+    event = LedgerEvent.objects.get(action="case.decision_change_refused")
+    assert event.actor == personas.admin.pseudonym and event.refs["case"] == str(case.pk)
+
+
+def test_an_unknown_step_is_not_found(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd)
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    assert client.post(f"/cases/{case.pk}/act/overrule/", {}).status_code == 404
