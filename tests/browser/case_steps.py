@@ -1,0 +1,86 @@
+"""Taking a case step in the browser, as a person would: open the case, fill the step's
+form (found by its section), submit, and read the confirmation."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from chorus.accounts.models import Member
+from chorus.accounts.services.members import member_create
+from chorus.web.tasks import tasks_run_due
+from tests.browser.conftest import Mailbox
+from tests.personas import PASSWORD, Personas, enrol_two_factor
+
+DUE = (timezone.now() + timedelta(days=30)).date().isoformat()
+
+
+def step(
+    page: Any,
+    case_url: str,
+    action: str,
+    *,
+    fill: dict[str, str] | None = None,
+    select: dict[str, str] | None = None,
+    check: tuple[str, ...] = (),
+    said: str = "",
+) -> None:
+    page.goto(case_url)
+    section = page.locator(f"#act-{action}")
+    for label, value in (fill or {}).items():
+        section.get_by_label(label).fill(value)
+    for label, option in (select or {}).items():
+        section.get_by_label(label).select_option(label=option)
+    for label in check:
+        section.get_by_label(label, exact=True).check()
+    section.get_by_role("button").click()
+    expect(page.locator(".notice-success")).to_contain_text(said or re.compile(".+"))
+
+
+def refused(page: Any, case_url: str, action: str, because: str, **what: Any) -> None:
+    """The step is explained, not taken: the page says why on the form."""
+    page.goto(case_url)
+    section = page.locator(f"#act-{action}")
+    for label, value in what.get("fill", {}).items():
+        section.get_by_label(label).fill(value)
+    section.get_by_role("button").click()
+    expect(page.locator(f"#act-{action} .error")).to_contain_text(because)
+
+
+def staff(personas: Personas, name: str, role: str) -> tuple[Member, str]:
+    """An extra member with a role that needs two-factor sign-in, enrolled."""
+    member, _, _ = member_create(
+        organization=personas.organization,
+        email=f"{name}@riverside.example",
+        display_name=name.title(),
+        password=PASSWORD,
+        roles={role},
+        actor="test",
+    )
+    secret = pyotp.random_base32()
+    enrol_two_factor(member, secret)
+    return member, secret
+
+
+def invitation_path(mailbox: Mailbox) -> str:
+    """Run the queue and return the case-invitation link's path from the newest email."""
+    tasks_run_due()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in reversed(mailbox.messages):
+            body = str(message.get_payload(decode=True).decode())
+            found = re.search(r"(/cases/join/[A-Za-z0-9_-]+/)", body)
+            if found:
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError("no invitation email")
+
+
+def case_url_of(page: Any) -> str:
+    return str(page.url).split("#")[0]
