@@ -209,7 +209,7 @@ def test_formal_notice_response_recusal_decision_appeal_final(
     # Leadership tries to change the decision: there is no way, and the attempt is recorded.
     admin = pages["admin"]
     admin.goto(url)
-    expect(admin.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)
+    expect(admin.get_by_role("heading", level=1)).to_have_text("There is nothing here.")
     admin.goto(base + "/cases/")
     token = admin.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
     answer = admin.request.post(url + "act/decide/", form={"csrfmiddlewaretoken": token, "decide-text": "Not upheld."},
