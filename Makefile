@@ -41,7 +41,8 @@ run: setup
 	$(BIN)/chorus migrate --no-input -v0
 	$(BIN)/chorus demo
 	$(BIN)/chorus ledger checkpoint
-	@echo "Chorus is at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Chorus is at http://$(HOST):$(PORT)/  (Ctrl-C stops it and its task worker)"
+	$(BIN)/chorus worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/chorus runserver --noreload $(HOST):$(PORT)
 
 lint: setup-dev

@@ -74,7 +74,8 @@ def invitation_path(mailbox: Mailbox) -> str:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         for message in reversed(mailbox.messages):
-            body = str(message.get_payload(decode=True).decode())
+            body = message.get_payload(decode=True)
+            body = body.decode() if isinstance(body, bytes) else str(body)
             found = re.search(r"(/cases/join/[A-Za-z0-9_-]+/)", body)
             if found:
                 return found.group(1)

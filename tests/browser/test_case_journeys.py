@@ -239,7 +239,7 @@ def test_formal_notice_response_recusal_decision_appeal_final(
         ("panel", True),
     ]
     assert ledger_verify(chain_for(personas.organization.pk)).ok
-    typed = [allegation, "I deny it; I was not at work that day.", "The rota shows he was at work.",
+    typed: list[str | bytes] = [allegation, "I deny it; I was not at work that day.", "The rota shows he was at work.",
              "I manage the respondent.", "The panel never saw my timesheet.", "Upheld on the evidence of the rota."]  # fmt: skip
     assert leaks(typed) == []
     assert json.dumps(list(LedgerEvent.objects.values_list("refs", flat=True))).find("stockroom") == -1

@@ -51,7 +51,7 @@ def _value(draw: Any, crowd: People, case: Case, spec: Field) -> Any:
         return crowd.member("respondent").email
     if kind == "member":
         return crowd.member(draw(st.sampled_from(PEOPLE)))
-    rows: list[Any] = {
+    rows: list[Any] = {  # type: ignore[assignment]
         "party": list(case.parties.all()),
         "measure": list(case.measures.all()),
         "milestone": list(case.milestones.all()),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -119,8 +120,16 @@ def tasks_run_due(*, now: datetime | None = None, limit: int = 100) -> int:
     return ran
 
 
+PERIODIC_EVERY = 60.0  # seconds between scans in one worker; the scans are idempotent
+_last_periodic = float("-inf")
+
+
 def periodic_run() -> None:
     """The periodic jobs (reminder scan, retention): each finds its own due work."""
+    global _last_periodic  # noqa: PLW0603 (one timestamp per worker process)
+    if time.monotonic() - _last_periodic < PERIODIC_EVERY:
+        return
+    _last_periodic = time.monotonic()
     for job in _periodic:
         job()
 

@@ -252,7 +252,13 @@ def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, tex
     with transaction.atomic():
         case = Case.objects.create(organization=member.organization, pathway="self", state="plan", keys_for_team=b"")
         party = party_add(case, member, Role.SELF, "Member taking accountability", bundle_keys=opened)
-        party_add(case, facilitator, Role.FACILITATOR, f"{facilitator.display_name} ({Role.FACILITATOR.label})", bundle_keys=opened)
+        party_add(
+            case,
+            facilitator,
+            Role.FACILITATOR,
+            f"{facilitator.display_name} ({Role.FACILITATOR.label})",
+            bundle_keys=opened,
+        )
         actor = CaseActor(member=member, vault_key=vault_key, case=case, parties=[party], team=False, _keys=opened)
         item_write(actor, "summary", "file", body)
         log(actor, case, "opened", pathway="self")
