@@ -80,6 +80,19 @@ def make_personas() -> Personas:
     return personas
 
 
+def add_member(organization: Organization, name: str, roles: set[str]) -> tuple[Member, bytes]:
+    """Another member of ``organization`` (``name``@riverside.example), with their vault key."""
+    member, _, vault_key = member_create(
+        organization=organization,
+        email=f"{name}@riverside.example",
+        display_name=name.title(),
+        password=PASSWORD,
+        roles=roles,
+        actor="test",
+    )
+    return member, vault_key
+
+
 def enrol_two_factor(member: Member, secret: str) -> None:
     # Enrol with the code of the previous 30-second step, so the current one is
     # still unused for the test's own sign-in.

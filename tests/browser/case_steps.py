@@ -13,10 +13,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from chorus.accounts.models import Member
-from chorus.accounts.services.members import member_create
 from chorus.web.tasks import tasks_run_due
 from tests.browser.conftest import Mailbox
-from tests.personas import PASSWORD, Personas, enrol_two_factor
+from tests.personas import Personas, add_member, enrol_two_factor
 
 DUE = (timezone.now() + timedelta(days=30)).date().isoformat()
 
@@ -55,14 +54,7 @@ def refused(page: Any, case_url: str, action: str, because: str, **what: Any) ->
 
 def staff(personas: Personas, name: str, role: str) -> tuple[Member, str]:
     """An extra member with a role that needs two-factor sign-in, enrolled."""
-    member, _, _ = member_create(
-        organization=personas.organization,
-        email=f"{name}@riverside.example",
-        display_name=name.title(),
-        password=PASSWORD,
-        roles={role},
-        actor="test",
-    )
+    member, _ = add_member(personas.organization, name, {role})
     secret = pyotp.random_base32()
     enrol_two_factor(member, secret)
     return member, secret

@@ -10,13 +10,12 @@ from django.core import mail
 from django.utils import timezone
 
 from chorus.accounts.models import Member
-from chorus.accounts.services.members import member_create
 from chorus.cases.models import Case
 from chorus.cases.services.act import case_act
 from chorus.cases.services.core import CaseActor, case_actor, case_open, invitation_claim
 from chorus.web.tasks import tasks_run_due
 from tests.helpers import last_link
-from tests.personas import PASSWORD, Personas
+from tests.personas import Personas, add_member
 
 IN_A_MONTH = timezone.now() + timedelta(days=30)
 
@@ -45,14 +44,7 @@ def people(personas: Personas, *extra: tuple[str, set[str]]) -> People:
         crowd.members[name] = member
         crowd.vault_keys[name] = personas.vault_keys[name]
     for name, roles in extra:
-        member, _, vault_key = member_create(
-            organization=personas.organization,
-            email=f"{name}@riverside.example",
-            display_name=name.title(),
-            password=PASSWORD,
-            roles=roles,
-            actor="test",
-        )
+        member, vault_key = add_member(personas.organization, name, roles)
         crowd.members[name] = member
         crowd.vault_keys[name] = vault_key
     return crowd

@@ -140,3 +140,24 @@ def test_the_appeal_panel_is_people_who_did_not_act_earlier(personas: Personas) 
     with pytest.raises(CaseError, match="did not act earlier"):
         crowd.act("advocate", case, "appeal_panel", member=crowd.member("panel"))
     assert Case.objects.get(pk=case.pk).state == "appeal"
+
+
+def test_the_appeal_window_closes_into_a_final_outcome(personas: Personas) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chorus.web.tasks import tasks_run_due
+
+    crowd = people(personas, *PANELS)
+    case = formal_to_deliberation(crowd)
+    for name in ("panel", "panel2", "panel3"):
+        crowd.act(name, case, "vote", allegation=case.allegations.get(), upheld="no", reasons="r")
+    crowd.act("panel", case, "decide", text="Not upheld.")
+    tasks_run_due()
+    assert Case.objects.get(pk=case.pk).state == "appeal_window"  # not yet
+    Case.objects.filter(pk=case.pk).update(appeal_deadline=timezone.now() - timedelta(minutes=1))
+    tasks_run_due(now=timezone.now() + timedelta(days=11))
+    assert Case.objects.get(pk=case.pk).state == "final"
+    with pytest.raises(CaseError, match="current stage"):
+        crowd.act("respondent", case, "appeal", ground="bias", text="too late")

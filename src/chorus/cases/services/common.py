@@ -76,9 +76,27 @@ def withdraw(actor: CaseActor, data: dict[str, Any]) -> str:
     return "You have withdrawn. The case has ended."
 
 
-@implements("need")
-def need(actor: CaseActor, data: dict[str, Any]) -> None:
-    item_write(actor, "need", "support", clean_text(data["text"]))
+# Steps that only put one text in one compartment: (item kind, compartment, what to say).
+WRITING_STEPS = {
+    "need": ("need", "support", "Your needs are recorded for the advocates."),
+    "respond": ("response", "file", "Your response is in the case file."),
+    "safety": ("safety", "support", "The safety assessment is recorded."),
+    "agreement": ("agreement", "file", "What was agreed is recorded."),
+    "checkin": ("checkin", "file", "The check-in is recorded."),
+    "breach": ("breach", "file", "The breach is recorded. The survivor chooses what happens next."),
+}
+
+
+def _writing_step(kind: str, compartment: str, said: str) -> Any:
+    def write(actor: CaseActor, data: dict[str, Any]) -> str:
+        item_write(actor, kind, compartment, clean_text(data["text"]))
+        return said
+
+    return write
+
+
+for _name, (_kind, _compartment, _said) in WRITING_STEPS.items():
+    implements(_name)(_writing_step(_kind, _compartment, _said))
 
 
 def _record_text(actor: CaseActor, record: Record) -> str:

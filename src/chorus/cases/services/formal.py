@@ -94,12 +94,6 @@ def invite(actor: CaseActor, data: dict[str, Any]) -> str:
     return "The invitation is sent. Taking part is voluntary for them, as it is for you."
 
 
-@implements("respond")
-def respond(actor: CaseActor, data: dict[str, Any]) -> str:
-    item_write(actor, "response", "file", clean_text(data["text"]))
-    return "Your response is in the case file."
-
-
 @implements("investigator")
 def investigator(actor: CaseActor, data: dict[str, Any]) -> str:
     appoint(actor, data["member"], Role.INVESTIGATOR)
@@ -233,14 +227,21 @@ def _findings(case: Case, role: str) -> dict[int, bool]:
     return {a.pk: counts[a.pk]["upheld"] * 2 > len(members) for a in allegations}
 
 
+def _decide(actor: CaseActor, role: str, text: str) -> dict[int, bool]:
+    """Record the seated panel's findings (rows that never change) and its written reasons."""
+    findings = _findings(actor.case, role)
+    stage = STAGES[role]
+    Decision.objects.bulk_create(
+        [Decision(case=actor.case, allegation_id=pk, stage=stage, upheld=upheld) for pk, upheld in findings.items()]
+    )
+    item_write(actor, "decision" if stage == "panel" else "appeal_decision", "file", clean_text(text))
+    return findings
+
+
 @implements("decide")
 def decide(actor: CaseActor, data: dict[str, Any]) -> str:
     case = actor.case
-    findings = _findings(case, Role.PANEL)
-    Decision.objects.bulk_create(
-        [Decision(case=case, allegation_id=pk, stage="panel", upheld=upheld) for pk, upheld in findings.items()]
-    )
-    item_write(actor, "decision", "file", clean_text(data["text"]))
+    _decide(actor, Role.PANEL, data["text"])
     deadline = timezone.now() + timedelta(days=settings.CHORUS_APPEAL_DAYS)
     Case.objects.filter(pk=case.pk).update(appeal_deadline=deadline)
     move(actor, case, "appeal_window")
@@ -264,11 +265,7 @@ def appeal(actor: CaseActor, data: dict[str, Any]) -> str:
 @implements("appeal_decide")
 def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
     case = actor.case
-    findings = _findings(case, Role.APPEAL_PANEL)
-    Decision.objects.bulk_create(
-        [Decision(case=case, allegation_id=pk, stage="appeal", upheld=upheld) for pk, upheld in findings.items()]
-    )
-    item_write(actor, "appeal_decision", "file", clean_text(data["text"]))
+    findings = _decide(actor, Role.APPEAL_PANEL, data["text"])
     original = dict(Decision.objects.filter(case=case, stage="panel").values_list("allegation_id", "upheld"))
     reversed_ = [pk for pk, upheld in findings.items() if original.get(pk) != upheld]
     if reversed_:
@@ -286,7 +283,10 @@ def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
 @tasks.handler("cases.appeal_window")
 def appeal_window_close(payload: dict[str, Any]) -> None:
     case = Case.objects.filter(pk=payload["case"]).first()
-    if case is None or case.state != "appeal_window" or case.paused:
+    if case is None or case.state != "appeal_window":
+        return
+    if case.paused:  # the window stays open while the survivor has paused the case
+        tasks.task_enqueue("cases.appeal_window", payload, run_at=timezone.now() + timedelta(hours=1))
         return
     if case.appeal_deadline and case.appeal_deadline > timezone.now():
         tasks.task_enqueue("cases.appeal_window", payload, run_at=case.appeal_deadline)

@@ -26,12 +26,6 @@ def facilitator(actor: CaseActor, data: dict[str, Any]) -> str:
     return "The facilitator is appointed."
 
 
-@implements("safety")
-def safety(actor: CaseActor, data: dict[str, Any]) -> str:
-    item_write(actor, "safety", "support", clean_text(data["text"]))
-    return "The safety assessment is recorded."
-
-
 @implements("suitability")
 def suitability(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.items.filter(kind="safety").exists():
@@ -62,12 +56,6 @@ def dialogue(actor: CaseActor, data: dict[str, Any]) -> str:
         raise CaseError("Meet each side separately before the dialogue.")
     move(actor, actor.case, "dialogue")
     return "The dialogue can take place."
-
-
-@implements("agreement")
-def agreement(actor: CaseActor, data: dict[str, Any]) -> str:
-    item_write(actor, "agreement", "file", clean_text(data["text"]))
-    return "What was agreed is recorded."
 
 
 @implements("plan")
@@ -112,18 +100,6 @@ def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "verified_at")
     return f"Milestone {row.number} is verified."
-
-
-@implements("checkin")
-def checkin(actor: CaseActor, data: dict[str, Any]) -> str:
-    item_write(actor, "checkin", "file", clean_text(data["text"]))
-    return "The check-in is recorded."
-
-
-@implements("breach")
-def breach(actor: CaseActor, data: dict[str, Any]) -> str:
-    item_write(actor, "breach", "file", clean_text(data["text"]))
-    return "The breach is recorded. The survivor chooses what happens next."
 
 
 @implements("breach_response")
