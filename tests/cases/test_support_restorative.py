@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from chorus.cases.models import Case, Measure
 from chorus.cases.services.core import CaseError, items_for, self_case_open
-from chorus.cases.services.reminders import reminders_scan
+from chorus.cases.services.reminders import reminders_for, reminders_scan
 from chorus.web.tasks import tasks_run_due
 from tests.cases.factory import IN_A_MONTH, claim_invitation, opened, people
 from tests.personas import Personas
@@ -56,6 +56,10 @@ def test_an_overdue_measure_reminds_its_owner_once_without_content(personas: Per
     to = sorted(address for message in mail.outbox for address in message.to)
     assert to == ["admin@riverside.example", "advocate@riverside.example"]
     assert all("supervisor" not in message.body for message in mail.outbox)
+    owner = crowd.actor("admin", case)
+    assert [reminder.text for reminder in reminders_for(owner.parties)] == ["Measure 1 is past its due date."]
+    crowd.act("admin", case, "measure_done", measure=measure, text="Done late.")
+    assert reminders_for(owner.parties) == []  # the step was taken: the reminder leaves the page
 
 
 def test_a_restorative_case_runs_to_the_survivors_confirmation(personas: Personas) -> None:

@@ -6,8 +6,10 @@ call it, views never do.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
+from django.conf import settings
 from django.utils import timezone
 
 from chorus.accounts.hashers import current_params
@@ -18,6 +20,12 @@ from chorus.crypto.errors import DecryptionError, MalformedInput
 # A fixed salt used when no member matches an address, so a failed sign-in for an
 # unknown address costs the same Argon2id run as one for a real account.
 _DUMMY_SALT = b"chorus-no-member"
+
+
+def server_key(person: bytes) -> bytes:
+    """A key only the running server holds (derived from its secret key), one per use
+    (``person``): for what it must read without the member present."""
+    return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=person).digest()
 
 
 def _ctx(kind: str, member: Member) -> str:

@@ -15,8 +15,7 @@ import hashlib
 import hmac
 import json
 
-from django.conf import settings
-
+from chorus.accounts import keyring
 from chorus.accounts.models import Member
 from chorus.cases.machine import COMPARTMENTS
 from chorus.records import keys
@@ -54,20 +53,12 @@ def open_under(key: bytes, blob: keys.Blob, purpose: str, object_id: object) -> 
     return _unbundle(keys.open_bytes(key, blob, purpose, object_id))
 
 
-def _server(person: bytes) -> bytes:
-    return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=person).digest()
-
-
 def member_tag(member: Member) -> bytes:
-    return hmac.digest(_server(b"chorus.casepty"), str(member.pk).encode(), "sha256")
+    return hmac.digest(keyring.server_key(b"chorus.casepty"), str(member.pk).encode(), "sha256")
 
 
 def email_hash(email: str) -> str:
-    return hmac.new(_server(b"chorus.caseinv"), email.strip().lower().encode(), "sha256").hexdigest()
-
-
-def invite_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hmac.new(keyring.server_key(b"chorus.caseinv"), email.strip().lower().encode(), "sha256").hexdigest()
 
 
 def invite_key(token: str) -> bytes:

@@ -44,8 +44,7 @@ class Case(models.Model):
     keys_for_team = models.BinaryField()
     keys_for_group = models.BinaryField(null=True)
     appeal_deadline = models.DateTimeField(null=True, blank=True)
-    # Retention: content is destroyed after ``retain_until`` unless a legal hold is set.
-    retain_until = models.DateTimeField(null=True, blank=True)
+    # Retention: content is destroyed a set period after the case ends, unless a legal hold is set.
     legal_hold = models.BooleanField(default=False)
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
@@ -254,12 +253,17 @@ class Reminder(models.Model):
     """An overdue step, shown to the party who owes it (and emailed without content)."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="reminders")
-    about = models.CharField(max_length=60)  # e.g. "measure:3", "milestone:2", "appeal-reversed"
+    about = models.CharField(max_length=60)  # "measure:3" or "milestone:2"
     created_at = models.DateTimeField(default=timezone.now)
-    dismissed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)  # the step was taken
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["party", "about"], name="reminder_once")]
+
+    @property
+    def text(self) -> str:
+        kind, _, number = self.about.partition(":")
+        return f"{kind.title()} {number} is past its due date."
 
 
 class ProcessReport(models.Model):

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chorus.accounts.access import member_required, require_role
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
-from chorus.cases.machine import BY_NAME, STATE_LABELS, Pathway
+from chorus.cases.machine import BY_NAME, STATE_LABELS, Pathway, Role
 from chorus.cases.models import Case
 from chorus.cases.services import act, core, formal, reminders, reports
-from chorus.cases.services.core import CaseActor, CaseError
+from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
@@ -87,7 +87,7 @@ def _page(
     actions = [
         (action, bound.get(action.name) or case_forms.action_form(actor, action)) for action in act.available(actor)
     ]
-    panel_ids = [p.pk for p in actor.parties]
+    findings = formal.findings(case)
     return render(
         request,
         "cases/case.html",
@@ -103,8 +103,9 @@ def _page(
             "pending": case.parties.filter(joined_at__isnull=True),
             "measures": case.measures.select_related("owner"),
             "milestones": case.milestones.select_related("verifier"),
-            "findings": formal.findings(case),
-            "reversed": formal.reversal_for(panel_ids),
+            "findings": findings,
+            # Shown to the original panel's members (DESIGN.md "Cases").
+            "reversed": actor.party(Role.PANEL) is not None and formal.reversed_on_appeal(findings),
             "reminders": reminders.reminders_for(actor.parties),
         },
         status=status,
@@ -136,11 +137,11 @@ def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         return _page(request, actor, {name: form}, status=400)
     try:
         said = act.case_act(actor, name, case_forms.cleaned(form))
+    except DecisionRefused as refused:
+        return refused_page(request, str(refused))
     except CaseError as refused:
-        if str(refused) == act.DECISION_REFUSED:
-            return refused_page(request, str(refused))
         form.add_error(None, str(refused))
-        actor = get_case_for_member(request, case_id)
+        actor.case.refresh_from_db()  # the refused step's transaction was rolled back
         return _page(request, actor, {name: form}, status=400)
     messages.success(request, said or "Done.")
     return redirect("case_detail", case_id=case_id)

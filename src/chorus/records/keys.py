@@ -19,8 +19,6 @@ import hashlib
 import json
 from typing import Any
 
-from django.conf import settings
-
 from chorus.accounts import keyring
 from chorus.accounts.models import Member
 from chorus.crypto import envelope
@@ -88,7 +86,7 @@ def new_key_pair() -> envelope.KeyPair:
 
 
 def _server_key() -> bytes:
-    return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=b"chorus.notify").digest()
+    return keyring.server_key(b"chorus.notify")
 
 
 def seal_for_server(value: str, purpose: str, object_id: object) -> bytes:

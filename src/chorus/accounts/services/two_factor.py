@@ -14,10 +14,10 @@ import hmac
 import time
 
 import pyotp
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from chorus.accounts import keyring
 from chorus.accounts.models import BackupCode, Member, TwoFactor
 from chorus.crypto import codes, envelope
 from chorus.crypto.errors import CryptoError, MalformedInput
@@ -29,7 +29,7 @@ _ISSUER = "Chorus"
 
 
 def _server_key() -> bytes:
-    return hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=b"chorus.totp").digest()
+    return keyring.server_key(b"chorus.totp")
 
 
 def _seal(member: Member, purpose: str, secret: str) -> bytes:

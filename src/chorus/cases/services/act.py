@@ -13,7 +13,16 @@ from chorus.accounts.models import Member
 from chorus.cases.machine import ACTIONS, BOTH_CONSENT, BY_NAME, CONSENT_STEPS, ENDED, Action
 from chorus.cases.models import Case, Consent
 from chorus.cases.services import common, formal, measures, restorative  # noqa: F401 (register their actions)
-from chorus.cases.services.core import IMPLEMENTATIONS, CaseActor, CaseError, complainants, log, respondent
+from chorus.cases.services.core import (
+    IMPLEMENTATIONS,
+    CaseActor,
+    CaseError,
+    DecisionRefused,
+    complainants,
+    log,
+    respondent,
+)
+from chorus.ledger.services import ledger_append
 
 DECISION_ACTIONS = frozenset({"vote", "decide", "appeal_vote", "appeal_decide"})
 DECISION_REFUSED = (
@@ -69,7 +78,7 @@ def case_act(actor: CaseActor, name: str, data: dict[str, Any]) -> str | None:
         if name in DECISION_ACTIONS:
             decision_change_refused(actor.member, actor.case.pk, name)
             if not actor.roles & action.by:
-                raise CaseError(DECISION_REFUSED)
+                raise DecisionRefused(DECISION_REFUSED)
         raise CaseError(refusal)
     gate_held = False
     with transaction.atomic():
@@ -106,8 +115,6 @@ def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:
     attempt written to the case's organization's ledger (it counts in the transparency report)."""
     case = Case.objects.filter(pk=case_id, organization=member.organization).first()
     with transaction.atomic():
-        from chorus.ledger.services import ledger_append
-
         ledger_append(
             organization_id=member.organization_id,
             actor=member.pseudonym,

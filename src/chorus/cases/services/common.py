@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from chorus.cases.machine import FIRST_STATE, Role
+from chorus.cases.machine import Role
 from chorus.cases.models import Allegation, Case, Consent, Item, Party
 from chorus.cases.services.core import (
     CaseActor,
@@ -20,28 +20,20 @@ from chorus.cases.services.core import (
     log,
     move,
     party_invite,
+    repath,
 )
 from chorus.records.access import Owner
 from chorus.records.fields import PART_NAMES
 from chorus.records.models import Record
 from chorus.records.services.writing import record_contents
 
-# A restorative case may become formal until its plan is signed (DESIGN.md "Cases").
-SWITCHABLE = {"intake", "support", "suitability", "preparation", "dialogue"}
-
 
 @implements("choose_pathway")
 def choose_pathway(actor: CaseActor, data: dict[str, Any]) -> str:
-    case = actor.case
-    pathway = data["pathway"]
-    if pathway == case.pathway:
+    # The machine offers this step only until a plan is signed (DESIGN.md "Cases").
+    if data["pathway"] == actor.case.pathway:
         raise CaseError("The case is already on that pathway.")
-    if case.state not in SWITCHABLE:
-        raise CaseError("Once the accountability plan is signed the pathway stays as it is.")
-    frm = case.pathway
-    Case.objects.filter(pk=case.pk).update(pathway=pathway, state=FIRST_STATE[pathway])
-    case.pathway, case.state = pathway, FIRST_STATE[pathway]
-    log(actor, case, "pathway_chosen", frm=frm, to=pathway)
+    repath(actor, actor.case, data["pathway"])
     return "The pathway is changed. You can change it again until a plan is signed."
 
 

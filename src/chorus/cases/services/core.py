@@ -7,8 +7,7 @@ or writes a case except through one.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable  # noqa: F401 (named in a string annotation)
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,16 +18,17 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from chorus.accounts import tokens
 from chorus.accounts.models import Member, Organization
 from chorus.cases import keys as case_keys
-from chorus.cases.machine import COMPARTMENTS, DECIDERS, READS, TEAM, Role
+from chorus.cases.machine import COMPARTMENTS, DECIDERS, FIRST_STATE, READS, TEAM, Role
 from chorus.cases.models import Case, Item, ItemShare, Party
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
-from chorus.records.services.team import AccessRefused, team_key_ensure, team_private_key
+from chorus.records.services.team import team_key_ensure, team_private_key
 from chorus.web import tasks
 
 MAX_TEXT = 20000
@@ -36,6 +36,15 @@ MAX_TEXT = 20000
 
 class CaseError(Exception):
     """A step that cannot be taken now; the message says why, kindly and specifically."""
+
+
+class DecisionRefused(CaseError):
+    """Someone other than the seated deciding panel tried to set or change a decision."""
+
+
+def _acting(party: Party) -> bool:
+    """A decider acts (and reads) only after declaring no conflict, and never once recused."""
+    return party.role not in DECIDERS or (party.declared_at is not None and party.recused_at is None)
 
 
 @dataclass
@@ -56,12 +65,10 @@ class CaseActor:
         as "undeclared" (they may declare, nothing else); a recused one not at all."""
         roles = {TEAM} if self.team else set()
         for party in self.parties:
-            if party.role in DECIDERS:
-                if party.recused_at is None:
-                    prefix = "panel" if party.role == Role.PANEL else "appeal"
-                    roles.add(party.role if party.declared_at else f"{prefix}_undeclared")
-            else:
+            if _acting(party):
                 roles.add(party.role)
+            elif party.recused_at is None:
+                roles.add("panel_undeclared" if party.role == Role.PANEL else "appeal_undeclared")
         return roles
 
     def party(self, *roles: str) -> Party | None:
@@ -89,10 +96,8 @@ class CaseActor:
             held: case_keys.Keys = {}
             private = None
             for party in self.parties:
-                if party.keys_sealed is None or not READS.get(party.role):
+                if party.keys_sealed is None or not READS.get(party.role) or not _acting(party):
                     continue
-                if party.role in DECIDERS and (party.declared_at is None or party.recused_at is not None):
-                    continue  # a decider reads nothing before declaring, and nothing once recused
                 private = private or keys.member_private_key(self.member, self.vault_key)
                 held.update(case_keys.open_from(private, party.keys_sealed))
             if self.team and self.case.keys_for_team:
@@ -103,9 +108,8 @@ class CaseActor:
     def opened(self) -> case_keys.Keys:
         """The keys of the compartments this person may read and write."""
         readable: set[str] = set(READS[TEAM]) if self.team else set()
-        for party in self.parties:
-            if party.role not in DECIDERS or (party.declared_at and party.recused_at is None):
-                readable.update(READS.get(party.role, ()))
+        for party in filter(_acting, self.parties):
+            readable.update(READS.get(party.role, ()))
         return {name: key for name, key in self.held().items() if name in readable}
 
 
@@ -148,15 +152,13 @@ def clean_text(text: str, *, required: bool = True) -> str:
 # ---- parties ---------------------------------------------------------------------
 
 
-def party_add(
-    case: Case, member: Member, role: str, label: str, *, bundle_keys: case_keys.Keys | None, joined: bool = True
-) -> Party:
+def party_add(case: Case, member: Member, role: str, label: str, *, bundle_keys: case_keys.Keys | None) -> Party:
     """A party whose account exists: the role's compartment keys sealed to them now."""
     party = Party(case=case, role=role, label=label, tag=case_keys.member_tag(member))
     party.member_sealed = keys.seal_for_server(str(member.pk), "case-party", party.pk)
     if bundle_keys is not None and READS.get(role):
         party.keys_sealed = case_keys.seal_to(keys.member_public_key(member), bundle_keys, list(READS[role]))
-    party.joined_at = timezone.now() if joined else None
+    party.joined_at = timezone.now()
     party.save()
     return party
 
@@ -167,21 +169,19 @@ def party_member(party: Party) -> Member | None:
     return Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
 
 
-def party_invite(
-    actor: CaseActor, role: str, label: str, email: str, *, invited_by: Party | None = None
-) -> tuple[Party, str]:
+def party_invite(actor: CaseActor, role: str, label: str, email: str, *, invited_by: Party | None = None) -> Party:
     """Someone who may not have an account yet: their keys wait under a key derived from
     the link we email them; claiming it with their own account seals the keys to them."""
-    token = secrets.token_urlsafe(32)
+    token, token_hash = tokens.new_token()
     party = Party(case=actor.case, role=role, label=label, invited_by=invited_by)
-    party.invite_hash = case_keys.invite_hash(token)
+    party.invite_hash = token_hash
     party.invite_email_hash = case_keys.email_hash(email)
     party.invite_sealed = case_keys.seal_under(
         case_keys.invite_key(token), actor.held(), list(READS[role]), "case-invite", party.pk
     )
     party.save()
     tasks.mail_later("cases/email/invitation", email.strip(), {"path": f"/cases/join/{token}/"})
-    return party, token
+    return party
 
 
 def invitation_claim(member: Member, token: str) -> Case:
@@ -189,11 +189,11 @@ def invitation_claim(member: Member, token: str) -> Case:
     with transaction.atomic():
         party = (
             Party.objects.select_for_update()
-            .filter(invite_hash=case_keys.invite_hash(token), case__organization=member.organization)
+            .filter(invite_hash=tokens.token_hash(token), case__organization=member.organization)
             .select_related("case")
             .first()
         )
-        if party is None or party.joined_at is not None:
+        if party is None or party.joined_at is not None or not tokens.plausible(token):
             raise CaseError("This invitation link is not valid any more. Ask whoever invited you for a new one.")
         if party.invite_email_hash != case_keys.email_hash(member.email):
             raise CaseError("This invitation was sent to another email address. Sign in with that account.")
@@ -221,8 +221,6 @@ def _team_key(organization: Organization) -> TeamKey:
 
 def case_open(member: Member, vault_key: bytes, *, summary: str, pathway: str = "intake") -> Case:
     """A survivor opens a case: they are its complainant; the advocates hold its keys."""
-    from chorus.cases.machine import FIRST_STATE
-
     text = clean_text(summary)
     team_key = _team_key(member.organization)
     opened = case_keys.new_keys()
@@ -266,16 +264,17 @@ def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, tex
     return case
 
 
+GROUP_PATHWAYS = ("support", "restorative", "formal")  # the group answers that open a case
+
+
 def group_case_join(owner: Owner, me: GroupMember) -> Case:
     """A matched group's decision opens one case; each member who joined the group becomes
     a co-complainant when they first come to it (the case keys wait under the group key)."""
-    from chorus.cases.machine import FIRST_STATE
-
     group = me.group
     member = owner.member
     if member is None or me.joined_at is None:
         raise CaseError("Join the group first.")
-    if group.outcome not in FIRST_STATE or group.outcome == "self":
+    if group.outcome not in GROUP_PATHWAYS:
         raise CaseError("The group has not chosen support, a restorative or a formal process.")
     group_key = keys.open_from(keys.member_private_key(member, owner.vault_key), me.key_sealed)
     with transaction.atomic():
@@ -352,6 +351,10 @@ def item_share(actor: CaseActor, item: Item, party: Party) -> None:
     )
 
 
+def _view(item: Item, text: str) -> ItemView:
+    return ItemView(item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item))
+
+
 def _about(item: Item) -> str:
     if item.measure_id:
         return f"measure {item.measure.number}"  # type: ignore[union-attr]
@@ -368,54 +371,33 @@ def items_for(actor: CaseActor) -> list[ItemView]:
     views: dict[UUID, ItemView] = {}
     rows = actor.case.items.filter(body_sealed__isnull=False).select_related("measure", "milestone", "allegation")
     for item in rows.filter(compartment__in=list(opened)):
-        text = case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk)
-        views[item.pk] = ItemView(
-            item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
-        )
+        views[item.pk] = _view(item, case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk))
     if actor.team:
         team_private = team_private_key(actor.reader())
         for item in rows.filter(compartment="team"):
-            text = keys.open_from(team_private, item.body_sealed or b"").decode()
-            views[item.pk] = ItemView(
-                item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
-            )
+            views[item.pk] = _view(item, keys.open_from(team_private, item.body_sealed or b"").decode())
     shared = ItemShare.objects.filter(party__in=actor.parties, body_sealed__isnull=False).select_related("item")
     if shared:
         private = keys.member_private_key(actor.member, actor.vault_key)
         for share in shared:
-            item = share.item
-            if item.pk not in views:
-                text = keys.open_from(private, share.body_sealed or b"").decode()
-                views[item.pk] = ItemView(
-                    item.pk, item.kind, item.compartment, item.author_label, item.created_at, text, _about(item)
-                )
+            if share.item_id not in views:
+                views[share.item_id] = _view(share.item, keys.open_from(private, share.body_sealed or b"").decode())
     with transaction.atomic():
         log(actor, actor.case, "read", items=len(views))
     return sorted(views.values(), key=lambda view: (view.at, str(view.id)))
 
 
-def team_standing(member: Member, vault_key: bytes) -> Reader | None:
-    if not member.has_role("advocate"):
-        return None
-    reader = Reader(member=member, vault_key=vault_key)
-    try:
-        team_private_key(reader)
-    except AccessRefused:
-        return None
-    return reader
-
-
 # ---- the action registry ---------------------------------------------------------
 
-Implementation = "Callable[[CaseActor, dict[str, Any]], str | None]"
-IMPLEMENTATIONS: dict[str, Any] = {}
+Step = Callable[[CaseActor, dict[str, Any]], str | None]
+IMPLEMENTATIONS: dict[str, Step] = {}
 
 
-def implements(name: str) -> Any:
+def implements(name: str) -> Callable[[Step], Step]:
     """Register the service that carries out the machine's action ``name``. It runs inside
     the dispatcher's transaction with the case row locked, and may return a message."""
 
-    def register(function: Any) -> Any:
+    def register(function: Step) -> Step:
         IMPLEMENTATIONS[name] = function
         return function
 
@@ -433,6 +415,16 @@ def move(actor: CaseActor | None, case: Case, to: str, **refs: object) -> None:
         raise CaseError("Someone else moved this case on a moment ago. Please look again.")
     case.state = to
     log(actor, case, "moved", frm=frm, to=to, **refs)
+
+
+def repath(actor: CaseActor | None, case: Case, pathway: str, **refs: object) -> None:
+    """Put the case on another pathway, at that pathway's first state (the survivor's
+    choice, a facilitator finding a restorative process unsuitable, a breach response)."""
+    frm = case.pathway
+    to = FIRST_STATE.get(pathway, "intake")
+    Case.objects.filter(pk=case.pk).update(pathway=pathway, state=to)
+    case.pathway, case.state = pathway, to
+    log(actor, case, "pathway_chosen", frm=frm, to=pathway, **refs)
 
 
 def complainants(case: Case) -> list[Party]:

@@ -10,24 +10,23 @@ decision, which is added beside it and shown to the original panel.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from chorus.accounts.models import Member
 from chorus.cases import keys as case_keys
 from chorus.cases.machine import APPOINTED, DECIDERS, Role
-from chorus.cases.models import Allegation, Appeal, Case, ConflictChallenge, Decision, Party, Reminder, Vote
+from chorus.cases.models import Allegation, Appeal, Case, ConflictChallenge, Decision, Party, Vote
 from chorus.cases.services.common import stamp
 from chorus.cases.services.core import (
     CaseActor,
     CaseError,
     clean_text,
-    complainants,
     implements,
     item_write,
     item_write_to_team,
@@ -73,24 +72,26 @@ def _notify_parties(case: Case, *roles: str) -> None:
             tasks.mail_later("cases/email/step", member.email, {})
 
 
+def _invite_respondent(actor: CaseActor, data: dict[str, Any], kind: str) -> None:
+    """The letter goes in the case file; the respondent is emailed a link to read it there."""
+    if respondent(actor.case) is not None:
+        raise CaseError("The respondent has already been contacted.")
+    item_write(actor, kind, "file", clean_text(data["text"]))
+    party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
+
+
 @implements("notice")
 def notice(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.allegations.exists():
         raise CaseError("The notice states the allegations: the survivor adds at least one first.")
-    if respondent(actor.case) is not None:
-        raise CaseError("The respondent has already been given notice.")
-    party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
-    item_write(actor, "notice", "file", clean_text(data["text"]))
+    _invite_respondent(actor, data, "notice")
     move(actor, actor.case, "notice")
     return "The notice is sent. The respondent is invited to read it and the case file, and to respond."
 
 
 @implements("invite")
 def invite(actor: CaseActor, data: dict[str, Any]) -> str:
-    if respondent(actor.case) is not None:
-        raise CaseError("The respondent has already been invited.")
-    party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
-    item_write(actor, "invitation", "file", clean_text(data["text"]))
+    _invite_respondent(actor, data, "invitation")
     return "The invitation is sent. Taking part is voluntary for them, as it is for you."
 
 
@@ -268,9 +269,7 @@ def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
     findings = _decide(actor, Role.APPEAL_PANEL, data["text"])
     original = dict(Decision.objects.filter(case=case, stage="panel").values_list("allegation_id", "upheld"))
     reversed_ = [pk for pk, upheld in findings.items() if original.get(pk) != upheld]
-    if reversed_:
-        for party in case.parties.filter(role=Role.PANEL, declared_at__isnull=False, recused_at__isnull=True):
-            Reminder.objects.get_or_create(party=party, about="appeal-reversed")
+    if reversed_:  # the original panel sees it on the case page (``reversed_on_appeal``) and is emailed
         _notify_parties(case, Role.PANEL)
         log(actor, case, "reversed_on_appeal", allegations=len(reversed_))
     move(actor, case, "final")
@@ -291,8 +290,6 @@ def appeal_window_close(payload: dict[str, Any]) -> None:
     if case.appeal_deadline and case.appeal_deadline > timezone.now():
         tasks.task_enqueue("cases.appeal_window", payload, run_at=case.appeal_deadline)
         return
-    from django.db import transaction
-
     with transaction.atomic():
         move(None, case, "final", why="appeal window closed")
     _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
@@ -304,8 +301,6 @@ def findings(case: Case) -> list[tuple[int, bool | None, bool | None]]:
     return [(a.number, rows.get((a.pk, "panel")), rows.get((a.pk, "appeal"))) for a in case.allegations.all()]
 
 
-def reversal_for(party_ids: Sequence[object]) -> bool:
-    return Reminder.objects.filter(party_id__in=party_ids, about="appeal-reversed").exists()
-
-
-__all__ = ["appoint", "complainants", "findings", "seated"]
+def reversed_on_appeal(rows: list[tuple[int, bool | None, bool | None]]) -> bool:
+    """Whether, in ``findings(case)``, the appeal panel differs from the panel anywhere."""
+    return any(panel is not None and appeal is not None and panel != appeal for _, panel, appeal in rows)

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chorus.accounts.models import Member
+from chorus.cases import keys as case_keys
 from chorus.cases.machine import MEASURE_KINDS, Role
 from chorus.cases.models import Measure, Party
 from chorus.cases.services.common import stamp
@@ -25,9 +26,9 @@ from chorus.cases.services.core import (
     item_write_to_team,
     move,
     party_add,
-    party_member,
     respondent,
 )
+from chorus.cases.services.reminders import reminders_settle
 from chorus.web import tasks
 
 KIND_LABELS = dict(MEASURE_KINDS)
@@ -46,9 +47,9 @@ def _compartment(actor: CaseActor) -> str:
 def _owner_party(actor: CaseActor, member: Member) -> Party:
     if member.organization_id != actor.case.organization_id or not member.is_active:
         raise CaseError("Choose a member of the organization to carry it out.")
-    existing = [p for p in actor.case.parties.filter(role=Role.OWNER) if party_member(p) == member]
-    if existing:
-        return existing[0]
+    existing = actor.case.parties.filter(role=Role.OWNER, tag=case_keys.member_tag(member)).first()
+    if existing is not None:
+        return existing
     party = party_add(actor.case, member, Role.OWNER, member.display_name, bundle_keys=None)
     tasks.mail_later("cases/email/step", member.email, {})
     return party
@@ -84,12 +85,13 @@ def measure_decide(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     reasons = clean_text(data["reasons"])
     agree = data["agree"] == "yes"
-    first = measure.items.order_by("created_at").first()
-    touches = measure.category in TOUCH_RESPONDENT
-    compartment = "file" if touches else (first.compartment if first else "support")
-    item_write(
-        actor, "measure_decision", compartment, ("Agreed. " if agree else "Declined. ") + reasons, measure=measure
-    )
+    said = ("Agreed. " if agree else "Declined. ") + reasons
+    if measure.category in TOUCH_RESPONDENT:  # the respondent reads the decision, not the request
+        compartment, said = "file", f"{KIND_LABELS[measure.category]}: {said}"
+    else:
+        first = measure.items.order_by("created_at").first()
+        compartment = first.compartment if first else "support"
+    item_write(actor, "measure_decision", compartment, said, measure=measure)
     if not agree:
         stamp(Measure, measure.pk, "decided_at", status=Measure.Status.DECLINED)
         return f"Measure {measure.number} is declined; the reasons are recorded."
@@ -112,6 +114,7 @@ def measure_done(actor: CaseActor, data: dict[str, Any]) -> str:
     else:  # the owner reads only their measure: their note goes to the advocates alone
         item_write_to_team(actor, "measure_done", text, measure=measure)
     stamp(Measure, measure.pk, "done_at", status=Measure.Status.DONE)
+    reminders_settle(actor.case, f"measure:{measure.number}")
     return f"Measure {measure.number} is marked done."
 
 
@@ -128,7 +131,7 @@ def measure_challenge(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     item_write(actor, "measure_challenge", "file", clean_text(data["text"]), measure=measure)
     stamp(Measure, measure.pk, "challenged_at")
-    return "Your challenge is recorded. The advocates must answer it with reasons."
+    return "Your challenge is recorded in the case file, where the advocates read it."
 
 
 @implements("interim")

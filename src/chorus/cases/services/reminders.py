@@ -60,5 +60,13 @@ def reminders_scan() -> int:
 tasks.periodic(reminders_scan)
 
 
+def reminders_settle(case: Case, about: str, *, parties: list[Party] | None = None) -> None:
+    """The step was taken: its reminders (to ``parties``, or to everyone) leave the case page."""
+    reminders = Reminder.objects.filter(party__case=case, about=about, settled_at__isnull=True)
+    if parties is not None:
+        reminders = reminders.filter(party__in=parties)
+    reminders.update(settled_at=timezone.now())
+
+
 def reminders_for(parties: list[Party]) -> list[Reminder]:
-    return list(Reminder.objects.filter(party__in=parties, dismissed_at__isnull=True).order_by("created_at"))
+    return list(Reminder.objects.filter(party__in=parties, settled_at__isnull=True).order_by("created_at"))

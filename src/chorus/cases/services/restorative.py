@@ -10,12 +10,13 @@ from typing import Any
 
 from django.db.models import Max
 
-from chorus.cases.machine import FIRST_STATE, Role
-from chorus.cases.models import Case, Milestone, Party
+from chorus.cases.machine import Role
+from chorus.cases.models import Milestone, Party
 from chorus.cases.services.common import stamp
-from chorus.cases.services.core import CaseActor, CaseError, clean_text, implements, item_write, log, move
+from chorus.cases.services.core import CaseActor, CaseError, clean_text, implements, item_write, move, repath
 from chorus.cases.services.formal import appoint
 from chorus.cases.services.measures import due_date
+from chorus.cases.services.reminders import reminders_settle
 
 
 @implements("facilitator")
@@ -36,9 +37,7 @@ def suitability(actor: CaseActor, data: dict[str, Any]) -> str:
     if suitable:
         move(actor, actor.case, "preparation")
         return "Suitable: preparation meetings can begin, with each side separately."
-    # Not suitable: the survivor chooses again (support, or a formal process).
-    Case.objects.filter(pk=actor.case.pk).update(pathway="intake", state="intake")
-    log(actor, actor.case, "not_suitable")
+    repath(actor, actor.case, "intake", why="not suitable")  # the survivor chooses again
     return "Not suitable. The survivor is told and chooses how to go on."
 
 
@@ -89,6 +88,7 @@ def milestone_report(actor: CaseActor, data: dict[str, Any]) -> str:
     row: Milestone = data["milestone"]
     item_write(actor, "milestone_report", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "reported_at")
+    reminders_settle(actor.case, f"milestone:{row.number}", parties=[actor.acting_as(Role.RESPONDENT, Role.SELF)])
     return f"Milestone {row.number} is reported done; {row.verifier.label} verifies it."
 
 
@@ -99,6 +99,7 @@ def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
         raise CaseError(f"Milestone {row.number} is verified by {row.verifier.label}.")
     item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "verified_at")
+    reminders_settle(actor.case, f"milestone:{row.number}")
     return f"Milestone {row.number} is verified."
 
 
@@ -115,8 +116,7 @@ def breach_response(actor: CaseActor, data: dict[str, Any]) -> str:
     )
     if response == "new_steps":
         return "The plan continues; the facilitator adds the steps."
-    Case.objects.filter(pk=actor.case.pk).update(pathway=response, state=FIRST_STATE[response])
-    log(actor, actor.case, "pathway_chosen", frm="restorative", to=response, why="breach")
+    repath(actor, actor.case, response, why="breach")
     return "The plan has ended as you chose."
 
 

@@ -27,7 +27,7 @@ def retention_days(case: Case) -> int:
 def retention_due(case: Case) -> datetime | None:
     if case.closed_at is None:
         return None
-    return case.retain_until or case.closed_at + timedelta(days=retention_days(case))
+    return case.closed_at + timedelta(days=retention_days(case))
 
 
 def case_destroy(case: Case) -> None:
