@@ -34,6 +34,12 @@ ROLES: tuple[RoleInfo, ...] = (
     RoleInfo(
         "oversight", _("Oversight"), _("Verifies the ledger and sees aggregate statistics; never case content."), True
     ),
+    RoleInfo(
+        "commission",
+        _("Commission member"),
+        _("Reads the anonymized excerpts survivors contribute to the organization's learning; sees the insights."),
+        True,
+    ),
     RoleInfo("admin", _("Administrator"), _("Manages membership and settings; never reads case content."), True),
 )
 

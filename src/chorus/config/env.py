@@ -35,6 +35,22 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _threshold(raw: str) -> int:
+    value = int(raw.strip())
+    if value < 3:
+        raise ValueError("expected a whole number of at least 3 (smaller cells would identify people)")
+    return value
+
+
+def _epsilon(raw: str) -> float:
+    if not raw.strip():
+        return 0.0
+    value = float(raw.strip())
+    if not 0 < value <= 10:
+        raise ValueError("expected a number above 0 and at most 10, or nothing to add no noise")
+    return value
+
+
 def _str(raw: str) -> str:
     return raw.strip()
 
@@ -248,6 +264,20 @@ SETTINGS: tuple[Setting, ...] = (
         "1095",
         "Days the content of other cases (support, restorative, self-initiated) is kept after they end.",
         _positive_int,
+    ),
+    Setting(
+        "CHORUS_INSIGHTS_THRESHOLD",
+        "5",
+        "Counts below this are shown as \"<5\" in published tables (and others withheld so they cannot be "
+        "worked out from the totals). At least 3.",
+        _threshold,
+    ),
+    Setting(
+        "CHORUS_INSIGHTS_EPSILON",
+        "",
+        "If set, Laplace noise with this privacy budget (epsilon, e.g. 1.0; smaller means more noise) is added "
+        "to each published count before suppression. Empty: exact counts.",
+        _epsilon,
     ),
     Setting("CHORUS_LOG_LEVEL", "INFO", "Log level for Chorus's own logger.", _log_level),
 )

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("chorus.records.urls")),
     path("", include("chorus.escrow.urls")),
     path("", include("chorus.cases.urls")),
+    path("", include("chorus.insights.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

@@ -18,11 +18,19 @@ from chorus.accounts.models import Member, Organization
 
 
 class TeamKey(models.Model):
-    """The advocate team's X25519 key pair; the private half exists only sealed to advocates."""
+    """A team's X25519 key pair; the private half exists only sealed to the team's members.
 
-    organization = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="team_key")
+    One per organization and role: the advocates' (what survivors share with the advocate
+    team) and the commission's (the stories survivors contribute).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, default="advocate")
     public_key = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="team_key_per_role")]
 
 
 class TeamKeyHolder(models.Model):

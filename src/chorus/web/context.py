@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from chorus.accounts import vault
+from chorus.insights.access import may_see_insights
 
 
 def chorus(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +16,8 @@ def chorus(request: HttpRequest) -> dict[str, Any]:
         "organization": member.organization if member is not None else None,
         "is_admin": bool(member and member.has_role("admin")),
         "is_advocate": bool(member and member.has_role("advocate")),
+        "is_commission": bool(member and member.has_role("commission")),
+        "sees_insights": bool(member and may_see_insights(member)),
         "reporting_anonymously": member is None
         and hasattr(request, "session")
         and vault.anonymous_key(request) is not None,

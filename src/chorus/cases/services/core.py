@@ -332,7 +332,7 @@ def item_write_to_team(actor: CaseActor, kind: str, text: str, **links: object) 
     """For a party who holds no compartment key (a measure's owner): sealed to the team's
     public key, so they can report to the advocates without reading anything else."""
     author = actor.parties[0]
-    team_key = TeamKey.objects.get(organization=actor.case.organization)
+    team_key = _team_key(actor.case.organization)
     item = Item(case=actor.case, kind=kind, compartment="team", author=author, author_label=author.label, **links)
     item.body_sealed = keys.seal_to(team_key.public_key, text.encode())
     item.save()

@@ -18,8 +18,7 @@ from chorus.escrow.services.matches import OpenedMatch
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
-from chorus.records.models import TeamKey
-from chorus.records.services.team import team_private_key
+from chorus.records.services.team import team_key_of, team_private_key
 from chorus.web import mail
 from chorus.web.posting import clean_message
 
@@ -38,7 +37,9 @@ class GroupMessageView:
 def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
     """Invite the named survivors of an opened match who said they would meet."""
     match = opened.match
-    team_key = TeamKey.objects.get(organization=match.organization)
+    team_key = team_key_of(match.organization)
+    if team_key is None:  # cannot happen: the matched entries were sealed to it
+        raise EscrowError("The advocate team has no key yet.")
     invitable = {
         e.name: (e, member)
         for e in opened.entries

@@ -8,11 +8,8 @@ import json
 import zipfile
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from chorus.ledger.services import ledger_append
 from chorus.records.access import Owner
@@ -25,6 +22,7 @@ from chorus.records.services.writing import (
     attachments_open,
     record_contents,
 )
+from chorus.web.pdf import Document
 
 _LABELS = {part.name: str(part.label) for part in PARTS}
 
@@ -95,55 +93,29 @@ def export_zip(owner: Owner, record: Record) -> bytes:
     return out.getvalue()
 
 
-def _line(pdf: FPDF, height: float, text: str) -> None:
-    """A paragraph the full width of the page, leaving the cursor at the next line's start."""
-    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-class _Document(FPDF):
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font("DejaVu", size=8)
-        self.cell(0, 6, f"Page {self.page_no()}", align="C")
-
-
 def export_pdf(owner: Owner, record: Record) -> bytes:
     contents, files = _gathered(owner, record, "pdf")
-    pdf = _Document(format="A4")
-    font_dir = settings.CHORUS_EXPORT_FONT_DIR
-    pdf.add_font("DejaVu", "", str(font_dir / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(font_dir / "DejaVuSans-Bold.ttf"))
-    pdf.set_creator("Chorus")
-    pdf.set_title(contents.title or "My record")
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 16)
-    _line(pdf, 9, contents.title or "My record")
-    pdf.set_font("DejaVu", size=9)
-    _line(
-        pdf,
+    pdf = Document(contents.title or "My record")
+    pdf.paragraph(9, contents.title or "My record", size=16, bold=True)
+    pdf.paragraph(
         5,
         f"Exported {_stamp(timezone.now())}. Every saved version is below, oldest first, with the time it was saved.",
+        size=9,
     )
     for version in contents.versions:
         pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 12)
-        _line(pdf, 7, f"Version {version.number} — saved {_stamp(version.saved_at)}")
+        pdf.paragraph(7, f"Version {version.number} — saved {_stamp(version.saved_at)}", size=12, bold=True)
         for name, label in _LABELS.items():
             if version.parts.get(name):
-                pdf.set_font("DejaVu", "B", 10)
-                _line(pdf, 6, label)
-                pdf.set_font("DejaVu", size=10)
-                _line(pdf, 5, version.parts[name])
+                pdf.paragraph(6, label, bold=True)
+                pdf.paragraph(5, version.parts[name])
     if files:
         pdf.ln(4)
-        pdf.set_font("DejaVu", "B", 12)
-        _line(pdf, 7, "Attachments")
+        pdf.paragraph(7, "Attachments", size=12, bold=True)
         for name, info, data in files:
-            pdf.set_font("DejaVu", size=10)
-            _line(pdf, 6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
+            pdf.paragraph(6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
             if info.kind == "image":
                 pdf.image(io.BytesIO(data), w=min(120, pdf.epw))
                 pdf.ln(2)
             pdf.embed_file(bytes=data, basename=name, mime_type=info.mime)
-    return bytes(pdf.output())
+    return pdf.finish()

@@ -1,0 +1,48 @@
+"""The insights as a PDF: the same tables and charts as the page, for a meeting or a board."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from chorus.accounts.models import Organization
+from chorus.insights.aggregates import Insight
+from chorus.insights.charts import bar_chart
+from chorus.web.pdf import FONT, Document
+
+
+def insights_pdf(organization: Organization, tables: list[Insight], *, as_of: datetime, threshold: int) -> bytes:
+    pdf = Document(_("Insights — %(name)s") % {"name": organization.name})
+    pdf.paragraph(9, _("Insights — %(name)s") % {"name": organization.name}, size=16, bold=True)
+    pdf.paragraph(
+        5,
+        _(
+            "Figures as of %(date)s. Counts under %(threshold)s are shown as <%(threshold)s; figures marked "
+            "'withheld' are hidden so that a small count cannot be worked out from the totals."
+        )
+        % {"date": as_of.date().isoformat(), "threshold": threshold},
+        size=9,
+    )
+    for insight in tables:
+        pdf.ln(4)
+        pdf.paragraph(7, str(insight.spec.title), size=12, bold=True)
+        pdf.paragraph(5, str(insight.spec.description), size=9)
+        if insight.empty:
+            pdf.paragraph(6, _("Nothing to count yet."))
+            continue
+        pdf.ln(1)
+        pdf.set_font(FONT, size=8)
+        with pdf.table(first_row_as_headings=True, text_align="LEFT") as table:
+            heading = table.row()
+            for label in [str(insight.spec.rows_label), *insight.columns, _("Total")]:
+                heading.cell(label)
+            for label, figures in insight.grid():
+                row = table.row()
+                row.cell(label)
+                for figure in figures:
+                    row.cell(figure)
+        pdf.ln(2)
+        pdf.image(io.BytesIO(bar_chart(insight, font=FONT, accessible=False).encode()), w=pdf.epw * 0.9)
+    return pdf.finish()

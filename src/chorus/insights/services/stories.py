@@ -1,0 +1,176 @@
+"""The commission's stories: a survivor contributes an anonymized excerpt of their
+experience to the organization's learning, reads it back exactly as the commission will,
+shows it when ready, and may take it back at any time.
+
+The author is whoever holds the vault key whose tag the story carries (as for records);
+the commission reads only the shown copy, sealed to its team key, with no author, no date
+and no order that would line stories up with cases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from chorus.insights.models import Story
+from chorus.ledger.services import ledger_append
+from chorus.records import keys
+from chorus.records.access import Owner, Reader
+from chorus.records.services.team import COMMISSION, team_key_ensure, team_private_key
+from chorus.records.services.writing import OWNER_ACTOR
+
+MAX_EXCERPT = 3000
+PURPOSE = "story"
+
+# What an excerpt must not carry: the ways of reaching or finding a person.
+_IDENTIFYING = (
+    (re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"), "an email address"),
+    (re.compile(r"(?:\+|\b00)?\d[\d ()./-]{6,}\d"), "a phone number"),
+    (re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE), "a web address"),
+    (re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{2,}"), "a social media handle"),
+)
+
+
+class StoryError(Exception):
+    """The excerpt cannot be saved or shown as it is; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoryView:
+    id: UUID
+    text: str
+    shown: bool
+
+
+def clean_excerpt(text: str) -> str:
+    value = (text or "").strip()
+    if not value:
+        raise StoryError("Please write the excerpt first.")
+    if len(value) > MAX_EXCERPT:
+        raise StoryError(f"An excerpt can be up to {MAX_EXCERPT} characters; this one has {len(value)}.")
+    found = [what for pattern, what in _IDENTIFYING if pattern.search(value)]
+    if found:
+        raise StoryError(
+            "The excerpt seems to contain "
+            + " and ".join(found)
+            + ". Please take it out: the commission reads excerpts without anything that points to a person."
+        )
+    return value
+
+
+def _story_for(owner: Owner, story_id: UUID) -> Story:
+    story = Story.objects.filter(pk=story_id, organization=owner.organization, owner_tag=owner.tag).first()
+    if story is None:
+        raise Http404
+    return story
+
+
+def _view(owner: Owner, story: Story) -> StoryView:
+    text = keys.open_bytes(owner.vault_key, story.text_sealed, PURPOSE, story.pk).decode()
+    return StoryView(id=story.pk, text=text, shown=story.shown_at is not None)
+
+
+def stories_of(owner: Owner) -> list[StoryView]:
+    rows = Story.objects.filter(organization=owner.organization, owner_tag=owner.tag).order_by("created_at")
+    return [_view(owner, story) for story in rows]
+
+
+def story_of(owner: Owner, story_id: UUID) -> StoryView:
+    return _view(owner, _story_for(owner, story_id))
+
+
+def story_write(owner: Owner, *, text: str, story_id: UUID | None = None) -> Story:
+    """Save a new excerpt, or a new wording of one that is not shown (take it back first)."""
+    value = clean_excerpt(text)
+    with transaction.atomic():
+        if story_id is None:
+            story = Story(organization=owner.organization, owner_tag=owner.tag)
+            action = "story.written"
+        else:
+            story = _story_for(owner, story_id)
+            if story.shown_at is not None:
+                raise StoryError("This excerpt is being shown. Take it back first, then change it.")
+            action = "story.edited"
+        story.text_sealed = keys.seal_bytes(owner.vault_key, value.encode(), PURPOSE, story.pk)
+        story.save()
+        ledger_append(
+            organization_id=owner.organization.pk, actor=OWNER_ACTOR, action=action, refs={"story": str(story.pk)}
+        )
+    return story
+
+
+def story_show(owner: Owner, story_id: UUID) -> None:
+    """Seal the excerpt, exactly as the author last read it, to the commission's key."""
+    with transaction.atomic():
+        story = _story_for(owner, story_id)
+        if story.shown_at is not None:
+            return
+        commission_key = team_key_ensure(owner.organization, COMMISSION)
+        if commission_key is None:
+            raise StoryError(
+                "Your organization has no commission members yet, so nobody could read it. It stays saved here."
+            )
+        text = keys.open_bytes(owner.vault_key, story.text_sealed, PURPOSE, story.pk)
+        story.shown_sealed = keys.seal_to(commission_key.public_key, text)
+        story.shown_at = timezone.now()
+        story.save(update_fields=["shown_sealed", "shown_at"])
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="story.shown",
+            refs={"story": str(story.pk)},
+        )
+
+
+def story_withdraw(owner: Owner, story_id: UUID) -> None:
+    """Take the excerpt back: the commission's copy is deleted; the author's stays."""
+    with transaction.atomic():
+        story = _story_for(owner, story_id)
+        if story.shown_at is None:
+            return
+        story.shown_sealed = None
+        story.shown_at = None
+        story.save(update_fields=["shown_sealed", "shown_at"])
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="story.withdrawn",
+            refs={"story": str(story.pk)},
+        )
+
+
+def story_delete(owner: Owner, story_id: UUID) -> None:
+    with transaction.atomic():
+        story = _story_for(owner, story_id)
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="story.deleted",
+            refs={"story": str(story.pk)},
+        )
+        story.delete()
+
+
+def stories_for_commission(reader: Reader) -> list[str]:
+    """Every shown excerpt, in an order that says nothing about when it was shown.
+
+    The order is a keyed hash of each story's id under the commission's private key:
+    stable for the commission, unrelated to time. Reading is ledgered (how many, by whom).
+    """
+    private = team_private_key(reader, COMMISSION)
+    shown = list(Story.objects.filter(organization=reader.member.organization, shown_sealed__isnull=False))
+    shown.sort(key=lambda story: hashlib.blake2b(story.pk.bytes, key=private[:32], digest_size=16).digest())
+    texts = [keys.open_from(private, story.shown_sealed or b"").decode() for story in shown]
+    ledger_append(
+        organization_id=reader.member.organization.pk,
+        actor=reader.member.pseudonym,
+        action="stories.read",
+        refs={"count": len(texts)},
+    )
+    return texts
