@@ -22,6 +22,7 @@ PERSONA_ROLES: dict[str, set[str]] = {
     "panel": {"panel"},
     "respondent": {"respondent"},
     "oversight": {"oversight"},
+    "commission": {"commission"},
     "admin": {"admin"},
 }
 # "outsider" is a visitor who is not signed in; "other_org" an administrator elsewhere.
