@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from chorus.insights.services.actions import action_point_create
+from chorus.insights.services.stories import story_write
 from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
@@ -96,7 +99,23 @@ def _case(personas: Personas) -> dict[str, object]:
     return {"case_id": case.pk}
 
 
+def _story(personas: Personas) -> dict[str, object]:
+    return {"story_id": story_write(survivor_owner(personas), text="What I want them to learn.").pk}
+
+
+def _action_point(personas: Personas) -> dict[str, object]:
+    point = action_point_create(
+        personas.admin,
+        finding="No written policy.",
+        indicator="A policy is adopted.",
+        owner=personas.respondent,
+        due_on=timezone.localdate(),
+    )
+    return {"number": point.number}
+
+
 SURVIVOR = {"survivor"}
+INSIGHTS = {"admin", "oversight", "commission", "other_org"}  # other_org: its own organization's
 IN_CASE = {"survivor", "advocate", "respondent", "investigator", "panel"}
 ORG: dict[str, object] = {"slug": "riverside"}
 
@@ -173,6 +192,21 @@ MATRIX: dict[str, Entry] = {
     "case_act": Entry(IN_CASE, kwargs=lambda p: {**_case(p), "name": "need"}, method="post", ok_status=400),
     "group_case": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "process_reports": Entry({"oversight"}),
+    # Insights: the tables and the self-assessment for those who steer and the commission;
+    # the transparency report and action points for every member (each sees the points
+    # they own); stories only for their author; excerpts only for the commission.
+    "insights": Entry(INSIGHTS),
+    "insights_report": Entry(INSIGHTS),
+    "assessment": Entry(INSIGHTS),
+    "action_points": Entry(MEMBERS),
+    "action_point": Entry({"admin", "oversight", "commission", "respondent"}, kwargs=_action_point),
+    "transparency": Entry(MEMBERS),
+    "my_stories": Entry(MEMBERS),
+    "story": Entry(SURVIVOR, kwargs=_story),
+    "story_show": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
+    "story_withdraw": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
+    "story_delete": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
+    "commission_stories": Entry({"commission"}),
 }
 
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Member, Organization
 from chorus.insights.models import ActionPoint, Answer, AssessmentAnswer
 from chorus.insights.services.actions import MAX_TEXT, QUESTIONS
-from chorus.insights.services.stories import MAX_EXCERPT
 
 
 class StoryForm(forms.Form):
@@ -22,7 +21,8 @@ class StoryForm(forms.Form):
             "anything else that could point to you or anyone else. You will read it back before anyone sees it."
         ),
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=MAX_EXCERPT,
+        required=False,  # the service explains an empty or too long excerpt in its own words
+        strip=False,
     )
 
 

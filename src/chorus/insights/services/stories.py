@@ -22,7 +22,7 @@ from chorus.insights.models import Story
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
-from chorus.records.services.team import COMMISSION, team_key_ensure, team_private_key
+from chorus.records.services.team import COMMISSION, team_key_ensure, team_key_of, team_private_key
 from chorus.records.services.writing import OWNER_ACTOR
 
 MAX_EXCERPT = 3000
@@ -163,6 +163,8 @@ def stories_for_commission(reader: Reader) -> list[str]:
     The order is a keyed hash of each story's id under the commission's private key:
     stable for the commission, unrelated to time. Reading is ledgered (how many, by whom).
     """
+    if team_key_of(reader.member.organization, COMMISSION) is None:
+        return []  # nothing was ever shown
     private = team_private_key(reader, COMMISSION)
     shown = list(Story.objects.filter(organization=reader.member.organization, shown_sealed__isnull=False))
     shown.sort(key=lambda story: hashlib.blake2b(story.pk.bytes, key=private[:32], digest_size=16).digest())
