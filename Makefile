@@ -62,7 +62,7 @@ test-postgres: setup-dev
 test: lint typecheck test-sqlite test-postgres
 
 bench: setup-dev
-	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow
+	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow
 
 clean:

@@ -6,6 +6,8 @@ python -m bench records     record saves per second in-process (encrypt, ledger,
 python -m bench ledger      ledger appends per second and a full verify (run it on PostgreSQL)
 python -m bench escrow      the two-hop OPRF, whole escrow entries, and match lookups among
                             10^6 stored entries (run on each database)
+python -m bench insights    publishing a table (suppression audited by maximum flow) by size,
+                            and every insights table for an organization with 10^4 cases
 python -m bench browser-escrow
                             the browser construction's own cost per identifier in Chromium
 """
@@ -386,7 +388,77 @@ def bench_browser_escrow(identifiers: int = 300) -> None:
     )
 
 
+def bench_insights(cases: int = 10_000, records: int = 20_000, rounds: int = 40) -> None:
+    import random
+    from datetime import timedelta
+
+    from chorus.insights.disclosure import Mark, Table, publish
+
+    generator = random.Random(7)  # noqa: S311 (reproducible bench data, not secrets)
+    for height, width in ((8, 2), (8, 8), (12, 12)):
+        samples, withheld = [], []
+        for index in range(rounds):
+            counts = tuple(
+                tuple(generator.choice((0, 0, 1, 2, 3, 4, 6, 9, 15, 40)) for _ in range(width)) for _ in range(height)
+            )
+            table = Table(f"bench{index}", tuple(map(str, range(height))), tuple(map(str, range(width))), counts)
+            started = time.perf_counter()
+            published = publish(table)
+            samples.append((time.perf_counter() - started) * 1000)
+            withheld.append(sum(mark is Mark.WITHHELD for row in published.marks for mark in row))
+        _emit(
+            bench="insights_publish",
+            table=f"{height}x{width}",
+            p50_ms=round(statistics.median(samples), 1),
+            p99_ms=round(_percentile(samples, 0.99), 1),
+            withheld_mean=round(statistics.fmean(withheld), 1),
+        )
+
+    vendor = _django()
+    from chorus.accounts.services.members import organization_create
+    from chorus.cases.models import Case, Item, Measure
+    from chorus.insights.aggregates import insights, snapshot
+    from chorus.records.models import Record
+
+    organization = organization_create(name="Bench", slug=f"bench-insights-{os.getpid()}")
+    past = snapshot() - timedelta(days=400)
+    pathways = (("support", "support"), ("restorative", "plan"), ("formal", "investigation"), ("support", "closed"))
+    rows = []
+    for index in range(cases):
+        pathway, state = pathways[index % len(pathways)]
+        opened = past + timedelta(hours=index)
+        rows.append(Case(organization=organization, pathway=pathway, state=state, opened_at=opened,
+                         closed_at=opened + timedelta(days=30) if state == "closed" else None))  # fmt: skip
+    Case.objects.bulk_create(rows, batch_size=2000)
+    Item.objects.bulk_create(
+        [Item(case=case, kind="note", compartment="support", author_label="Advocates",
+              created_at=case.opened_at + timedelta(hours=generator.randint(1, 300))) for case in rows],
+        batch_size=2000,
+    )  # fmt: skip
+    Measure.objects.bulk_create(
+        [Measure(case=case, number=1, kind="supportive", category="room", status="done", requested_at=case.opened_at,
+                 due_at=case.opened_at + timedelta(days=10),
+                 done_at=case.opened_at + timedelta(days=generator.randint(1, 20))) for case in rows[::2]],
+        batch_size=2000,
+    )  # fmt: skip
+    categories = ("verbal", "nonverbal", "online", "touching", "coercion", "stalking", "assault", "other")
+    Record.objects.bulk_create(
+        [Record(organization=organization, owner_tag=os.urandom(32), key_for_owner=b"x", created_at=past,
+                registered_category=generator.choice(categories), registered_period=f"202{generator.randint(3, 5)}")
+         for _ in range(records)],
+        batch_size=2000,
+    )  # fmt: skip
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        insights(organization)
+        samples.append((time.perf_counter() - started) * 1000)
+    _emit(bench="insights_page", database=vendor, cases=cases, records=records,
+          median_ms=round(statistics.median(samples)), worst_ms=round(max(samples)))  # fmt: skip
+
+
 BENCHES: dict[str, Callable[[], None]] = {
+    "insights": bench_insights,
     "sign-in": bench_sign_in_cost,
     "records": bench_record_saves,
     "ledger": bench_ledger_appends,

@@ -9,9 +9,10 @@ import pytest
 
 from chorus.insights.models import Story
 from chorus.ledger.models import LedgerEvent
+from chorus.records.models import TeamKeyHolder
 from tests.escrow.factory import client_for
 from tests.leak import leaks
-from tests.personas import Personas
+from tests.personas import Personas, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +104,20 @@ def test_a_database_dump_holds_no_excerpt(personas: Personas) -> None:
     author.post(f"/stories/{story_id}/show/")
     client_for(personas.commission, personas.vault_keys["commission"]).get("/commission/stories/")
     assert leaks([EXCERPT, "manager kept my hand"]) == []
+
+
+def test_a_new_commission_member_receives_the_key_from_a_colleague_and_a_former_one_loses_it(
+    personas: Personas,
+) -> None:
+    author = client_for(personas.survivor, personas.vault_keys["survivor"])
+    author.post(f"/stories/{_story_id(author.post('/stories/', {'text': EXCERPT}))}/show/")
+    newcomer, newcomer_key = add_member(personas.organization, "newcomer", {"commission"})
+    newcomer_client = client_for(newcomer, newcomer_key)
+    refused = newcomer_client.get("/commission/stories/")
+    assert refused.status_code == 403 and "do not hold the commission's key yet" in refused.content.decode()
+    colleague = client_for(personas.commission, personas.vault_keys["commission"])
+    assert EXCERPT in colleague.get("/commission/stories/").content.decode()
+    assert EXCERPT in newcomer_client.get("/commission/stories/").content.decode()
+    newcomer.roles.all().delete()
+    colleague.get("/commission/stories/")
+    assert not TeamKeyHolder.objects.filter(member=newcomer).exists()

@@ -91,6 +91,10 @@ def _labels(choices: Iterable[tuple[str, object]]) -> tuple[list[str], dict[str,
     return [code for code, _label in pairs], {code: str(label) for code, label in pairs}
 
 
+# Self-initiated accountability names no one who was harmed: it is not an experience reported.
+PATHWAYS = _labels(choice for choice in Pathway.choices if choice[0] != Pathway.SELF)
+
+
 def _cases(organization: Organization, as_of: datetime) -> list[Case]:
     return list(Case.objects.filter(organization=organization, opened_at__lt=as_of).exclude(pathway=Pathway.SELF))
 
@@ -108,7 +112,7 @@ def _registered(organization: Organization, as_of: datetime) -> tuple[list[str],
 
 def _opened(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
     cases = _cases(organization, as_of)
-    pathways, names = _labels(choice for choice in Pathway.choices if choice[0] != Pathway.SELF)
+    pathways, names = PATHWAYS
     quarters = sorted({quarter_label(case.opened_at) for case in cases})
     pairs = [(case.pathway, quarter_label(case.opened_at)) for case in cases]
     return [names[code] for code in pathways], quarters, _grid(pairs, pathways, quarters)
@@ -136,7 +140,7 @@ def _first_response(organization: Organization, as_of: datetime) -> tuple[list[s
         waited = min(moments) - case.opened_at
         return "2d" if waited <= timedelta(days=2) else "7d" if waited <= timedelta(days=7) else "later"
 
-    pathways, names = _labels(choice for choice in Pathway.choices if choice[0] != Pathway.SELF)
+    pathways, names = PATHWAYS
     columns, column_names = _labels(FIRST_RESPONSE)
     pairs = [(case.pathway, bucket(case)) for case in cases]
     return [names[p] for p in pathways], [column_names[c] for c in columns], _grid(pairs, pathways, columns)
@@ -185,7 +189,7 @@ def _outcomes(organization: Organization, as_of: datetime) -> tuple[list[str], l
             return "closed"
         return "ongoing"
 
-    pathways, names = _labels(choice for choice in Pathway.choices if choice[0] != Pathway.SELF)
+    pathways, names = PATHWAYS
     columns, column_names = _labels(OUTCOMES)
     pairs = [(case.pathway, outcome(case)) for case in cases]
     return [names[p] for p in pathways], [column_names[c] for c in columns], _grid(pairs, pathways, columns)

@@ -64,6 +64,13 @@ def clean_excerpt(text: str) -> str:
     return value
 
 
+def _log(owner: Owner, action: str, story: Story) -> None:
+    """The author's steps are ledgered as the owner's, naming no one (as records' are)."""
+    ledger_append(
+        organization_id=owner.organization.pk, actor=OWNER_ACTOR, action=action, refs={"story": str(story.pk)}
+    )
+
+
 def _story_for(owner: Owner, story_id: UUID) -> Story:
     story = Story.objects.filter(pk=story_id, organization=owner.organization, owner_tag=owner.tag).first()
     if story is None:
@@ -99,9 +106,7 @@ def story_write(owner: Owner, *, text: str, story_id: UUID | None = None) -> Sto
             action = "story.edited"
         story.text_sealed = keys.seal_bytes(owner.vault_key, value.encode(), PURPOSE, story.pk)
         story.save()
-        ledger_append(
-            organization_id=owner.organization.pk, actor=OWNER_ACTOR, action=action, refs={"story": str(story.pk)}
-        )
+        _log(owner, action, story)
     return story
 
 
@@ -120,12 +125,7 @@ def story_show(owner: Owner, story_id: UUID) -> None:
         story.shown_sealed = keys.seal_to(commission_key.public_key, text)
         story.shown_at = timezone.now()
         story.save(update_fields=["shown_sealed", "shown_at"])
-        ledger_append(
-            organization_id=owner.organization.pk,
-            actor=OWNER_ACTOR,
-            action="story.shown",
-            refs={"story": str(story.pk)},
-        )
+        _log(owner, "story.shown", story)
 
 
 def story_withdraw(owner: Owner, story_id: UUID) -> None:
@@ -137,23 +137,13 @@ def story_withdraw(owner: Owner, story_id: UUID) -> None:
         story.shown_sealed = None
         story.shown_at = None
         story.save(update_fields=["shown_sealed", "shown_at"])
-        ledger_append(
-            organization_id=owner.organization.pk,
-            actor=OWNER_ACTOR,
-            action="story.withdrawn",
-            refs={"story": str(story.pk)},
-        )
+        _log(owner, "story.withdrawn", story)
 
 
 def story_delete(owner: Owner, story_id: UUID) -> None:
     with transaction.atomic():
         story = _story_for(owner, story_id)
-        ledger_append(
-            organization_id=owner.organization.pk,
-            actor=OWNER_ACTOR,
-            action="story.deleted",
-            refs={"story": str(story.pk)},
-        )
+        _log(owner, "story.deleted", story)
         story.delete()
 
 

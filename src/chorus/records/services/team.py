@@ -19,7 +19,10 @@ from chorus.records.models import TeamKey, TeamKeyHolder
 
 ADVOCATE = "advocate"
 COMMISSION = "commission"
-_TEAM_NAMES = {ADVOCATE: "the advocate team", COMMISSION: "the commission"}
+_REFUSALS = {
+    ADVOCATE: "You do not hold the advocate team's key yet. Another advocate's next visit passes it on.",
+    COMMISSION: "You do not hold the commission's key yet. Another commission member's next visit passes it on.",
+}
 
 
 class AccessRefused(Exception):
@@ -75,9 +78,7 @@ def team_private_key(reader: Reader, role: str = ADVOCATE) -> bytes:
         member=reader.member, team_key__organization=reader.member.organization, team_key__role=role
     ).first()
     if holder is None or not reader.member.has_role(role):
-        raise AccessRefused(
-            f"You do not hold the key of {_TEAM_NAMES[role]} yet. Another member's next visit passes it on."
-        )
+        raise AccessRefused(_REFUSALS[role])
     return keys.open_from(keys.member_private_key(reader.member, reader.vault_key), holder.private_key_sealed)
 
 
