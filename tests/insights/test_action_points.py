@@ -59,7 +59,9 @@ def test_an_action_point_is_set_reported_on_by_its_owner_and_reviewed(personas: 
     assert response.status_code == 302
     later = (timezone.localdate() + timedelta(days=60)).isoformat()
     refused = owner.post("/insights/action-points/1/", {"status": "dropped", "note": "Too hard."})
-    assert refused.status_code == 400 and "Only administrators and the oversight body can drop" in refused.content.decode()
+    assert (
+        refused.status_code == 400 and "Only administrators and the oversight body can drop" in refused.content.decode()
+    )
     refused = owner.post("/insights/action-points/1/", {"status": "underway", "note": "Later.", "due_on": later})
     assert refused.status_code == 400 and "move the due date" in refused.content.decode()
 

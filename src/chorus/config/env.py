@@ -268,7 +268,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CHORUS_INSIGHTS_THRESHOLD",
         "5",
-        "Counts below this are shown as \"<5\" in published tables (and others withheld so they cannot be "
+        'Counts below this are shown as "<5" in published tables (and others withheld so they cannot be '
         "worked out from the totals). At least 3.",
         _threshold,
     ),

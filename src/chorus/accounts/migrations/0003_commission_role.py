@@ -4,23 +4,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_escrow'),
+        ("accounts", "0002_escrow"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='memberrole',
-            name='member_role_known',
+            model_name="memberrole",
+            name="member_role_known",
         ),
         migrations.AlterField(
-            model_name='memberrole',
-            name='role',
-            field=models.CharField(choices=[('advocate', 'Advocate'), ('facilitator', 'Facilitator'), ('investigator', 'Investigator'), ('panel', 'Panel member'), ('appeal_panel', 'Appeal panel member'), ('respondent', 'Respondent'), ('supporter', 'Supporter'), ('oversight', 'Oversight'), ('commission', 'Commission member'), ('admin', 'Administrator')], max_length=20),
+            model_name="memberrole",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("advocate", "Advocate"),
+                    ("facilitator", "Facilitator"),
+                    ("investigator", "Investigator"),
+                    ("panel", "Panel member"),
+                    ("appeal_panel", "Appeal panel member"),
+                    ("respondent", "Respondent"),
+                    ("supporter", "Supporter"),
+                    ("oversight", "Oversight"),
+                    ("commission", "Commission member"),
+                    ("admin", "Administrator"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberrole',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ('advocate', 'facilitator', 'investigator', 'panel', 'appeal_panel', 'respondent', 'supporter', 'oversight', 'commission', 'admin'))), name='member_role_known'),
+            model_name="memberrole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        (
+                            "advocate",
+                            "facilitator",
+                            "investigator",
+                            "panel",
+                            "appeal_panel",
+                            "respondent",
+                            "supporter",
+                            "oversight",
+                            "commission",
+                            "admin",
+                        ),
+                    )
+                ),
+                name="member_role_known",
+            ),
         ),
     ]

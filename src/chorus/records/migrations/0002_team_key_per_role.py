@@ -5,25 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_commission_role'),
-        ('records', '0001_initial'),
+        ("accounts", "0003_commission_role"),
+        ("records", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='teamkey',
-            name='role',
-            field=models.CharField(default='advocate', max_length=16),
+            model_name="teamkey",
+            name="role",
+            field=models.CharField(default="advocate", max_length=16),
         ),
         migrations.AlterField(
-            model_name='teamkey',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organization'),
+            model_name="teamkey",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.organization"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='teamkey',
-            constraint=models.UniqueConstraint(fields=('organization', 'role'), name='team_key_per_role'),
+            model_name="teamkey",
+            constraint=models.UniqueConstraint(fields=("organization", "role"), name="team_key_per_role"),
         ),
     ]
