@@ -15,16 +15,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from typing import NamedTuple
+from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.cases.machine import MEASURE_KINDS, Pathway, Role
-from chorus.cases.models import Case, Decision, Item, Measure
+from chorus.cases.models import Appeal, Case, Decision, Item, Measure
 from chorus.insights.disclosure import Mark, Published, Table, publish
 from chorus.records.models import Category, Record
 
@@ -78,7 +81,7 @@ class Spec:
     description: str | Promise
     rows_label: str | Promise
     chart: str  # "rows": a bar per row total; "columns": a bar per column total
-    build: Callable[[Organization, datetime], tuple[list[str], list[str], list[list[int]]]]
+    build: Callable[[Source], tuple[list[str], list[str], list[list[int]]]]
 
 
 def _grid(pairs: Iterable[tuple[str, str]], rows: list[str], columns: list[str]) -> list[list[int]]:
@@ -95,13 +98,78 @@ def _labels(choices: Iterable[tuple[str, object]]) -> tuple[list[str], dict[str,
 PATHWAYS = _labels(choice for choice in Pathway.choices if choice[0] != Pathway.SELF)
 
 
-def _cases(organization: Organization, as_of: datetime) -> list[Case]:
-    return list(Case.objects.filter(organization=organization, opened_at__lt=as_of).exclude(pathway=Pathway.SELF))
+class CaseRow(NamedTuple):
+    pk: UUID
+    pathway: str
+    state: str
+    opened_at: datetime
+    closed_at: datetime | None
 
 
-def _registered(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
+class Source:
+    """What the tables count, read once per look: plain rows, not model instances."""
+
+    def __init__(self, organization: Organization, as_of: datetime) -> None:
+        self.organization = organization
+        self.as_of = as_of
+        self.case_filter = Q(case__organization=organization, case__opened_at__lt=as_of) & ~Q(
+            case__pathway=Pathway.SELF
+        )
+
+    @cached_property
+    def cases(self) -> list[CaseRow]:
+        rows = Case.objects.filter(organization=self.organization, opened_at__lt=self.as_of).exclude(
+            pathway=Pathway.SELF
+        )
+        return [CaseRow(*row) for row in rows.values_list("pk", "pathway", "state", "opened_at", "closed_at")]
+
+    @cached_property
+    def decisions(self) -> dict[UUID, dict[tuple[int, str], tuple[bool, datetime]]]:
+        """Per case: (allegation, stage) → (upheld, when), for decisions made before the snapshot."""
+        found: dict[UUID, dict[tuple[int, str], tuple[bool, datetime]]] = {}
+        rows = Decision.objects.filter(self.case_filter, decided_at__lt=self.as_of).values_list(
+            "case_id", "allegation_id", "stage", "upheld", "decided_at"
+        )
+        for case_id, allegation, stage, upheld, at in rows:
+            found.setdefault(case_id, {})[(allegation, stage)] = (upheld, at)
+        return found
+
+    @cached_property
+    def appeals(self) -> set[UUID]:
+        rows = Appeal.objects.filter(self.case_filter, filed_at__lt=self.as_of).values_list("case_id", flat=True)
+        return set(rows)
+
+    def appeal_outcome(self, case_id: UUID) -> str | None:
+        """Where a decided case stands with respect to appeal (None: not decided yet)."""
+        stages = self.decisions.get(case_id)
+        if not stages:
+            return None
+        if case_id not in self.appeals:
+            return "not_appealed"
+        if not any(stage == "appeal" for _, stage in stages):
+            return "pending"
+        reversed_ = any(
+            stage == "appeal" and stages.get((allegation, "panel"), (upheld, at))[0] != upheld
+            for (allegation, stage), (upheld, at) in stages.items()
+        )
+        return "reversed" if reversed_ else "stands"
+
+    def finding(self, case_id: UUID) -> bool | None:
+        """Whether any allegation was finally found (an appeal's finding replaces the panel's)."""
+        stages = self.decisions.get(case_id)
+        if not stages:
+            return None
+        final = {allegation: upheld for (allegation, stage), (upheld, _) in stages.items() if stage == "panel"}
+        final.update({allegation: upheld for (allegation, stage), (upheld, _) in stages.items() if stage == "appeal"})
+        return any(final.values())
+
+
+Built = tuple[list[str], list[str], list[list[int]]]
+
+
+def _registered(source: Source) -> Built:
     rows = list(
-        Record.objects.filter(organization=organization, created_at__lt=as_of)
+        Record.objects.filter(organization=source.organization, created_at__lt=source.as_of)
         .exclude(registered_category="")
         .values_list("registered_category", "registered_period")
     )
@@ -110,30 +178,27 @@ def _registered(organization: Organization, as_of: datetime) -> tuple[list[str],
     return [names[code] for code in categories], periods, _grid(rows, categories, periods)
 
 
-def _opened(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
-    cases = _cases(organization, as_of)
+def _opened(source: Source) -> Built:
     pathways, names = PATHWAYS
-    quarters = sorted({quarter_label(case.opened_at) for case in cases})
-    pairs = [(case.pathway, quarter_label(case.opened_at)) for case in cases]
+    pairs = [(case.pathway, quarter_label(case.opened_at)) for case in source.cases]
+    quarters = sorted({quarter for _, quarter in pairs})
     return [names[code] for code in pathways], quarters, _grid(pairs, pathways, quarters)
 
 
-def _first_response(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
-    cases = _cases(organization, as_of)
-    ids = [case.pk for case in cases]
+def _first_response(source: Source) -> Built:
     first_item = dict(
-        Item.objects.filter(case_id__in=ids, created_at__lt=as_of)
+        Item.objects.filter(source.case_filter, created_at__lt=source.as_of)
         .exclude(author__isnull=False, author__role__in=[r for r in Role if r not in RESPONDING_ROLES])
         .values_list("case_id")
         .annotate(first=Min("created_at"))
     )
     first_measure = dict(
-        Measure.objects.filter(case_id__in=ids, decided_at__lt=as_of)
+        Measure.objects.filter(source.case_filter, decided_at__lt=source.as_of)
         .values_list("case_id")
         .annotate(first=Min("decided_at"))
     )
 
-    def bucket(case: Case) -> str:
+    def bucket(case: CaseRow) -> str:
         moments = [m for m in (first_item.get(case.pk), first_measure.get(case.pk)) if m is not None]
         if not moments:
             return "none"
@@ -142,83 +207,52 @@ def _first_response(organization: Organization, as_of: datetime) -> tuple[list[s
 
     pathways, names = PATHWAYS
     columns, column_names = _labels(FIRST_RESPONSE)
-    pairs = [(case.pathway, bucket(case)) for case in cases]
+    pairs = [(case.pathway, bucket(case)) for case in source.cases]
     return [names[p] for p in pathways], [column_names[c] for c in columns], _grid(pairs, pathways, columns)
 
 
-def _measures(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
-    measures = Measure.objects.filter(
-        case__organization=organization, kind=Measure.Kind.SUPPORTIVE, requested_at__lt=as_of
-    ).exclude(case__pathway=Pathway.SELF)
+def _measures(source: Source) -> Built:
+    as_of = source.as_of
+    rows = Measure.objects.filter(source.case_filter, kind=Measure.Kind.SUPPORTIVE, requested_at__lt=as_of)
 
-    def outcome(measure: Measure) -> str:
-        done = measure.done_at if measure.done_at and measure.done_at < as_of else None
-        if measure.status == Measure.Status.DECLINED:
+    def outcome(status: str, due_at: datetime | None, done_at: datetime | None) -> str:
+        if status == Measure.Status.DECLINED:
             return "declined"
-        if done is not None:
-            return "late" if measure.due_at and done > measure.due_at else "on_time"
-        return "overdue" if measure.due_at and measure.due_at < as_of else "open"
+        if done_at is not None and done_at < as_of:
+            return "late" if due_at and done_at > due_at else "on_time"
+        return "overdue" if due_at and due_at < as_of else "open"
 
     kinds, names = _labels(MEASURE_KINDS)
     columns, column_names = _labels(MEASURE_OUTCOMES)
-    pairs = [(measure.category or "other", outcome(measure)) for measure in measures]
+    pairs = [
+        (category or "other", outcome(status, due_at, done_at))
+        for category, status, due_at, done_at in rows.values_list("category", "status", "due_at", "done_at")
+    ]
     return [names[k] for k in kinds], [column_names[c] for c in columns], _grid(pairs, kinds, columns)
 
 
-def _final_findings(case_ids: list[object], as_of: datetime) -> dict[object, bool]:
-    """Per decided case: whether any allegation was finally found (the appeal's finding wins)."""
-    by_allegation: dict[tuple[object, object], tuple[str, bool]] = {}
-    for decision in Decision.objects.filter(case_id__in=case_ids, decided_at__lt=as_of).order_by("decided_at"):
-        by_allegation[(decision.case_id, decision.allegation_id)] = (decision.stage, decision.upheld)
-    found: dict[object, bool] = {}
-    for (case_id, _allegation), (_stage, upheld) in by_allegation.items():
-        found[case_id] = found.get(case_id, False) or upheld
-    return found
-
-
-def _outcomes(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
-    cases = _cases(organization, as_of)
-    findings = _final_findings([case.pk for case in cases], as_of)
-
-    def outcome(case: Case) -> str:
-        if case.state == "withdrawn" and case.closed_at and case.closed_at < as_of:
+def _outcomes(source: Source) -> Built:
+    def outcome(case: CaseRow) -> str:
+        ended = case.closed_at is not None and case.closed_at < source.as_of
+        if case.state == "withdrawn" and ended:
             return "withdrawn"
-        if case.pk in findings:
-            return "upheld" if findings[case.pk] else "not_upheld"
-        if case.closed_at and case.closed_at < as_of:
-            return "closed"
-        return "ongoing"
+        finding = source.finding(case.pk)
+        if finding is not None:
+            return "upheld" if finding else "not_upheld"
+        return "closed" if ended else "ongoing"
 
     pathways, names = PATHWAYS
     columns, column_names = _labels(OUTCOMES)
-    pairs = [(case.pathway, outcome(case)) for case in cases]
+    pairs = [(case.pathway, outcome(case)) for case in source.cases]
     return [names[p] for p in pathways], [column_names[c] for c in columns], _grid(pairs, pathways, columns)
 
 
-def appeal_outcome(case: Case, as_of: datetime) -> str | None:
-    """Where a decided formal case stands with respect to appeal (None: not decided yet)."""
-    stages = {(d.allegation_id, d.stage): d.upheld for d in case.decisions.all() if d.decided_at < as_of}
-    if not stages:
-        return None
-    appeal = getattr(case, "appeal", None)
-    if appeal is None or appeal.filed_at >= as_of:
-        return "not_appealed"
-    if not any(stage == "appeal" for _, stage in stages):
-        return "pending"
-    reversed_ = any(
-        stage == "appeal" and stages.get((allegation, "panel")) not in (None, upheld)
-        for (allegation, stage), upheld in stages.items()
-    )
-    return "reversed" if reversed_ else "stands"
-
-
-def _appeals(organization: Organization, as_of: datetime) -> tuple[list[str], list[str], list[list[int]]]:
-    cases = Case.objects.filter(organization=organization, pathway=Pathway.FORMAL, opened_at__lt=as_of)
+def _appeals(source: Source) -> Built:
     pairs = []
-    for case in cases.select_related("appeal").prefetch_related("decisions"):
-        outcome = appeal_outcome(case, as_of)
+    for case_id, stages in source.decisions.items():
+        outcome = source.appeal_outcome(case_id)
         if outcome is not None:
-            first = min(d.decided_at for d in case.decisions.all())
+            first = min(at for _, at in stages.values())
             pairs.append((str(first.astimezone(UTC).year), outcome))
     years = sorted({year for year, _ in pairs})
     columns, column_names = _labels(APPEAL_OUTCOMES)
@@ -313,8 +347,9 @@ def insights(organization: Organization, *, as_of: datetime | None = None) -> li
     as_of = as_of or snapshot()
     epsilon = settings.CHORUS_INSIGHTS_EPSILON or None
     result = []
+    source = Source(organization, as_of)
     for spec in SPECS:
-        rows, columns, counts = spec.build(organization, as_of)
+        rows, columns, counts = spec.build(source)
         if not rows or not columns:  # nothing counted yet: one empty cell
             rows, columns, counts = [], [], [[0]]
         table = Table(

@@ -18,9 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
-from chorus.cases.machine import Pathway
-from chorus.cases.models import Appeal, Case, Decision
-from chorus.insights.aggregates import appeal_outcome, snapshot
+from chorus.insights.aggregates import Source, snapshot
 from chorus.ledger.models import LedgerCheckpoint, LedgerEvent
 from chorus.ledger.services import chain_for
 
@@ -49,15 +47,17 @@ class Transparency:
 def transparency_report(organization: Organization, *, as_of: datetime | None = None) -> Transparency:
     as_of = as_of or snapshot()
     threshold = settings.CHORUS_INSIGHTS_THRESHOLD
-    cases = Case.objects.filter(organization=organization, opened_at__lt=as_of).exclude(pathway=Pathway.SELF)
-    formal = cases.filter(pathway=Pathway.FORMAL).select_related("appeal").prefetch_related("decisions")
-    decided = Decision.objects.filter(case__in=cases, stage="panel", decided_at__lt=as_of)
+    source = Source(organization, as_of)
+    outcomes = [source.appeal_outcome(case_id) for case_id in source.decisions]
     counts = [
-        (_("Cases opened"), cases.count()),
-        (_("Cases ended (closed or withdrawn)"), cases.filter(closed_at__lt=as_of).count()),
-        (_("Formal cases decided"), decided.values("case").distinct().count()),
-        (_("Decisions appealed"), Appeal.objects.filter(case__in=cases, filed_at__lt=as_of).count()),
-        (_("Decisions reversed on appeal"), sum(appeal_outcome(case, as_of) == "reversed" for case in formal)),
+        (_("Cases opened"), len(source.cases)),
+        (
+            _("Cases ended (closed or withdrawn)"),
+            sum(c.closed_at is not None and c.closed_at < as_of for c in source.cases),
+        ),
+        (_("Formal cases decided"), len(outcomes)),
+        (_("Decisions appealed"), len(source.appeals)),
+        (_("Decisions reversed on appeal"), outcomes.count("reversed")),
     ]
     chain = chain_for(organization.pk)
     return Transparency(
