@@ -81,5 +81,5 @@ def bar_chart_html(insight: Insight) -> SafeString:
     return mark_safe(bar_chart(insight))  # noqa: S308 (labels and figures are escaped when drawn)
 
 
-def _shorten(label: str, limit: int = 34) -> str:
+def _shorten(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
