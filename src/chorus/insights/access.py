@@ -8,11 +8,12 @@ for every member; the stories are for the commission only.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from chorus.accounts import vault
 from chorus.accounts.access import require_role, signed_in_member
 from chorus.accounts.models import Member
+from chorus.insights.models import ActionPoint
 from chorus.records.access import Reader, VaultLocked
 from chorus.records.services.team import COMMISSION
 
@@ -28,6 +29,15 @@ def require_insights(request: HttpRequest) -> Member:
     if not may_see_insights(member):
         raise PermissionDenied
     return member
+
+
+def action_point_for(member: Member, number: int) -> ActionPoint:
+    """An action point of the member's organization that they may see (they steer or see
+    the insights, or they own it); 404 otherwise."""
+    point = ActionPoint.objects.filter(organization=member.organization, number=number).select_related("owner").first()
+    if point is None or not (may_see_insights(member) or point.owner_id == member.pk):
+        raise Http404
+    return point
 
 
 def require_commission(request: HttpRequest) -> Reader:

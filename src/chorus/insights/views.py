@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,11 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chorus.accounts.access import member_required, signed_in_member
 from chorus.insights import forms as insight_forms
-from chorus.insights.access import may_see_insights, require_commission, require_insights
+from chorus.insights.access import action_point_for, may_see_insights, require_commission, require_insights
 from chorus.insights.aggregates import insights as insight_tables
 from chorus.insights.aggregates import snapshot
 from chorus.insights.charts import bar_chart_html
-from chorus.insights.models import ActionPoint
 from chorus.insights.report import insights_pdf
 from chorus.insights.services import actions, stories
 from chorus.insights.services.actions import ActionError
@@ -232,9 +231,7 @@ def action_points(request: HttpRequest) -> HttpResponse:
 @member_required
 def action_point(request: HttpRequest, number: int) -> HttpResponse:
     member = signed_in_member(request)
-    point = ActionPoint.objects.filter(organization=member.organization, number=number).select_related("owner").first()
-    if point is None or not (may_see_insights(member) or point.owner_id == member.pk):
-        raise Http404
+    point = action_point_for(member, number)
     may_update = actions.may_update(member, point)
     form = insight_forms.ActionPointUpdateForm(request.POST or None, initial={"status": point.status})
     if request.method == "POST":
