@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.insights.aggregates import Source, snapshot
-from chorus.ledger.models import LedgerCheckpoint, LedgerEvent
+from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
 
 REFUSED_ACTION = "case.decision_change_refused"
@@ -41,7 +41,6 @@ class Transparency:
     as_of: datetime
     figures: list[Figure]
     refused_changes: int
-    checkpoint: LedgerCheckpoint | None
 
 
 def transparency_report(organization: Organization, *, as_of: datetime | None = None) -> Transparency:
@@ -64,5 +63,4 @@ def transparency_report(organization: Organization, *, as_of: datetime | None = 
         as_of=as_of,
         figures=[Figure(label, count, threshold) for label, count in counts],
         refused_changes=LedgerEvent.objects.filter(chain=chain, action=REFUSED_ACTION).count(),
-        checkpoint=LedgerCheckpoint.objects.filter(chain=chain).order_by("-seq").first(),
     )

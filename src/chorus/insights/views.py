@@ -4,7 +4,6 @@ self-assessment and the action points."""
 
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from chorus.insights.services import actions, stories
 from chorus.insights.services.actions import ActionError
 from chorus.insights.services.stories import StoryError
 from chorus.insights.transparency import transparency_report
-from chorus.ledger.services import checkpoint_as_dict
+from chorus.ledger.services import chain_for, published_checkpoint
 from chorus.records.access import Owner
 from chorus.records.services.team import COMMISSION, AccessRefused, team_key_distribute
 from chorus.records.views.records import download, owner_required
@@ -69,14 +68,12 @@ def insights_report(request: HttpRequest) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     report = transparency_report(member.organization)
-    checkpoint = report.checkpoint
     return render(
         request,
         "insights/transparency.html",
         {
             "report": report,
-            "checkpoint": checkpoint,
-            "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
+            **published_checkpoint(chain_for(member.organization_id)),
             "threshold": settings.CHORUS_INSIGHTS_THRESHOLD,
         },
     )
@@ -190,7 +187,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
 @member_required
 def action_points(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
-    initial = {"question": request.GET.get("question", ""), "finding": ""}
+    initial = {"question": request.GET.get("question", "")}
     form = insight_forms.ActionPointForm(request.POST or None, organization=member.organization, initial=initial)
     steering = actions.may_steer(member)
     if request.method == "POST":

@@ -223,3 +223,13 @@ def checkpoint_as_dict(checkpoint: LedgerCheckpoint) -> dict[str, Any]:
         "public_key": checkpoint.public_key,
         "signature": checkpoint.signature,
     }
+
+
+def published_checkpoint(chain: str) -> dict[str, Any]:
+    """What the checkpoint section of a page shows (``ledger/checkpoint.html``): the latest
+    signed checkpoint of a chain and the same as JSON, for a member to keep."""
+    checkpoint = LedgerCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
+    return {
+        "checkpoint": checkpoint,
+        "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
+    }

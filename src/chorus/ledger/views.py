@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from chorus.accounts.access import member_required, require_role, signed_in_member
-from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
-from chorus.ledger.services import chain_for, checkpoint_as_dict
+from chorus.ledger.models import LedgerEvent, LedgerHead
+from chorus.ledger.services import chain_for, published_checkpoint
 
 
 @member_required
@@ -15,7 +13,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
     """The organization's latest signed checkpoint, for every member to see and keep."""
     member = signed_in_member(request)
     chain = chain_for(member.organization_id)
-    checkpoint = LedgerCheckpoint.objects.filter(chain=chain).order_by("-seq").first()
     head = LedgerHead.objects.filter(chain=chain).first()
     return render(
         request,
@@ -23,8 +20,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         {
             "chain": chain,
             "head": head,
-            "checkpoint": checkpoint,
-            "checkpoint_json": json.dumps(checkpoint_as_dict(checkpoint), indent=2) if checkpoint else "",
+            **published_checkpoint(chain),
             "can_see_events": member.has_role("oversight"),
         },
     )

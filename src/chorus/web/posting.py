@@ -9,16 +9,28 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+MESSAGE_EMPTY = "The message is empty."
 
-def clean_message(body: str, *, limit: int, refusal: type[Exception]) -> str:
-    """The message as it will be sealed: trimmed, not empty, not over ``limit`` characters.
-    ``refusal`` is the calling service's own refusal, carrying the reason."""
-    text = (body or "").strip()
-    if not text:
-        raise refusal("The message is empty.")
-    if len(text) > limit:
-        raise refusal(f"Messages can be up to {limit} characters. Please split it in two.")
-    return text
+
+def clean_text(
+    text: str,
+    *,
+    limit: int,
+    refusal: type[Exception],
+    what: str = "something here",
+    empty: str = "",
+    required: bool = True,
+) -> str:
+    """A text as it will be kept: trimmed, not empty (unless optional), not over ``limit``
+    characters. ``refusal`` is the calling service's own refusal, carrying the reason."""
+    value = (text or "").strip()
+    if required and not value:
+        raise refusal(empty or f"Please write {what} first.")
+    if len(value) > limit:
+        raise refusal(
+            f"This can be up to {limit} characters; it has {len(value)}. Please shorten it or split it in two."
+        )
+    return value
 
 
 def message_posted(

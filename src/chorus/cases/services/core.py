@@ -29,7 +29,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
 from chorus.records.services.team import team_key_ensure, team_private_key
-from chorus.web import tasks
+from chorus.web import posting, tasks
 
 MAX_TEXT = 20000
 
@@ -141,12 +141,7 @@ def log(actor: CaseActor | None, case: Case, action: str, **refs: object) -> Non
 
 
 def clean_text(text: str, *, required: bool = True) -> str:
-    value = (text or "").strip()
-    if required and not value:
-        raise CaseError("Please write something here first.")
-    if len(value) > MAX_TEXT:
-        raise CaseError(f"This can be up to {MAX_TEXT} characters. Please shorten it or add it in two parts.")
-    return value
+    return posting.clean_text(text, limit=MAX_TEXT, refusal=CaseError, required=required)
 
 
 # ---- parties ---------------------------------------------------------------------

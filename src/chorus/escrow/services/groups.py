@@ -20,7 +20,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.services.team import team_key_of, team_private_key
 from chorus.web import mail
-from chorus.web.posting import clean_message
+from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
 DECISIONS = dict(DECISION_CHOICES)
 MAX_MESSAGE = 5000
@@ -139,7 +139,7 @@ def _key_for(owner: Owner, member: GroupMember) -> bytes:
 
 
 def _clean(body: str) -> str:
-    return clean_message(body, limit=MAX_MESSAGE, refusal=EscrowError)
+    return clean_text(body, limit=MAX_MESSAGE, refusal=EscrowError, empty=MESSAGE_EMPTY)
 
 
 def _post(group: Group, key: bytes, author: GroupMember | None, text: str, actor: str) -> None:

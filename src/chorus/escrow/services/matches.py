@@ -27,7 +27,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.services.team import AccessRefused, team_private_key
 from chorus.web import mail
-from chorus.web.posting import clean_message
+from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
 MAX_NOTICE = 5000
 
@@ -153,7 +153,7 @@ class NoticeView:
 def notice_send(reader: Reader, opened: OpenedMatch, name: str, body: str) -> None:
     """Tell one matched survivor who asked to be told. The text is sealed to their public
     key; their email says only that there is a message."""
-    text = clean_message(body, limit=MAX_NOTICE, refusal=EscrowError)
+    text = clean_text(body, limit=MAX_NOTICE, refusal=EscrowError, empty=MESSAGE_EMPTY)
     entry = next((e for e in opened.entries if e.name == name), None)
     if entry is None or entry.member is None or not entry.content.get("tell_me") or entry.withdrawn:
         raise EscrowError("This survivor did not ask to be told, or withdrew their entry.")

@@ -22,6 +22,7 @@ from chorus.insights.access import may_see_insights
 from chorus.insights.models import ActionPoint, ActionPointReview, Answer, AssessmentAnswer
 from chorus.ledger.services import ledger_append
 from chorus.web import tasks
+from chorus.web.posting import clean_text
 
 MAX_TEXT = 2000
 # Who steers the organization's learning: they answer the questionnaire and set action points.
@@ -60,12 +61,7 @@ def may_steer(member: Member) -> bool:
 
 
 def _text(value: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ActionError(f"Please write the {what}.")
-    if len(value) > MAX_TEXT:
-        raise ActionError(f"The {what} can be up to {MAX_TEXT} characters.")
-    return value
+    return clean_text(value, limit=MAX_TEXT, refusal=ActionError, what=f"the {what}")
 
 
 def _steward(member: Member) -> None:
@@ -124,11 +120,10 @@ def action_point_create(
     if question and question not in BY_CODE:
         raise ActionError("That question is not part of the self-assessment.")
     with transaction.atomic():
+        # The organization's row is the lock that numbers its points one after another.
+        Organization.objects.select_for_update().get(pk=member.organization_id)
         number = (
-            ActionPoint.objects.select_for_update()
-            .filter(organization=member.organization)
-            .aggregate(last=Max("number"))["last"]
-            or 0
+            ActionPoint.objects.filter(organization=member.organization).aggregate(last=Max("number"))["last"] or 0
         ) + 1
         point = ActionPoint.objects.create(
             organization=member.organization,

@@ -24,6 +24,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.services.team import COMMISSION, team_key_ensure, team_key_of, team_private_key
 from chorus.records.services.writing import OWNER_ACTOR
+from chorus.web.posting import clean_text
 
 MAX_EXCERPT = 3000
 PURPOSE = "story"
@@ -49,11 +50,7 @@ class StoryView:
 
 
 def clean_excerpt(text: str) -> str:
-    value = (text or "").strip()
-    if not value:
-        raise StoryError("Please write the excerpt first.")
-    if len(value) > MAX_EXCERPT:
-        raise StoryError(f"An excerpt can be up to {MAX_EXCERPT} characters; this one has {len(value)}.")
+    value = clean_text(text, limit=MAX_EXCERPT, refusal=StoryError, what="the excerpt")
     found = [what for pattern, what in _IDENTIFYING if pattern.search(value)]
     if found:
         raise StoryError(

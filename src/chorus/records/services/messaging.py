@@ -20,7 +20,7 @@ from chorus.records.models import Conversation, Message, Record
 from chorus.records.services.team import team_key_ensure, team_private_key
 from chorus.records.services.writing import OWNER_ACTOR, RecordError, record_key
 from chorus.web import mail
-from chorus.web.posting import clean_message
+from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
 MAX_MESSAGE_LENGTH = 20_000
 
@@ -34,7 +34,7 @@ class MessageView:
 
 
 def _clean(body: str) -> str:
-    return clean_message(body, limit=MAX_MESSAGE_LENGTH, refusal=RecordError)
+    return clean_text(body, limit=MAX_MESSAGE_LENGTH, refusal=RecordError, empty=MESSAGE_EMPTY)
 
 
 def _conversation_key_for_owner(owner: Owner, conversation: Conversation) -> bytes:
