@@ -7,17 +7,21 @@ import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 
 export class IdentifierError extends Error {}
 
-const fail = (message) => {
-  throw new IdentifierError(message);
+// The explanations come translated with the rules (identifiers.MESSAGES), placeholders
+// written as Python's %(name)s.
+let said = {};
+const fail = (code, values = {}) => {
+  throw new IdentifierError(said[code].replace(/%\((\w+)\)s/g, (_, name) => values[name]));
 };
 
 /** The canonical `kind:value` string; throws IdentifierError naming the expected form. */
 export function normalize(rules, kind, text, region = "") {
+  said = rules.messages;
   const described = rules.kinds[kind];
-  if (!described) fail("Choose what kind of identifier this is.");
+  if (!described) fail("kind");
   const value = (text || "").trim();
-  if (!value) fail(`Write the ${described.label.toLowerCase()}, for example ${described.example}.`);
-  if (value.length > rules.maxLength) fail("This is longer than any identifier of this kind.");
+  if (!value) fail("empty", { kind: described.label.toLowerCase(), example: described.example });
+  if (value.length > rules.maxLength) fail("long");
   if (kind === "email") return "email:" + email(rules, value);
   if (kind === "phone") return "phone:" + phone(rules, value, region);
   if (kind === "member") return "member:" + member(rules, value);
@@ -39,16 +43,16 @@ function asciiDomain(domain) {
 function email(rules, text) {
   const value = (text.startsWith("mailto:") ? text.slice("mailto:".length) : text).trim();
   const at = value.lastIndexOf("@");
-  if (at <= 0 || at === value.length - 1) fail("An email address looks like name@example.org.");
+  if (at <= 0 || at === value.length - 1) fail("email");
   let local = value.slice(0, at).toLowerCase();
   let domain = asciiDomain(value.slice(at + 1).replace(/\.+$/, ""));
   const labels = domain ? domain.split(".") : [];
   const label = whole(rules.label);
   if (labels.length < 2 || !labels.every((part) => label.test(part)) || /^\d+$/.test(labels.at(-1))) {
-    fail("The part after @ is not a valid domain, e.g. example.org.");
+    fail("domain");
   }
   if (!whole(rules.local).test(local) || local.startsWith(".") || local.endsWith(".") || local.includes("..")) {
-    fail("The part before @ has characters an email address cannot have.");
+    fail("local");
   }
   domain = rules.domainAliases[domain] || domain;
   if (rules.plusFolding.includes(domain)) local = local.split("+", 1)[0] || local;
@@ -58,23 +62,23 @@ function email(rules, text) {
 
 function phone(rules, text, region) {
   if (!text.startsWith("+") && !text.startsWith("00") && !region) {
-    fail("Include the country code, e.g. +44 20 7946 0000.");
+    fail("country");
   }
   const value = text.startsWith("00") ? "+" + text.slice(2) : text;
-  if (/\p{L}/u.test(value)) fail(rules.notANumber); // no letters: libphonenumber would read them as a keypad's
+  if (/\p{L}/u.test(value)) fail("number"); // no letters: libphonenumber would read them as a keypad's
   let number;
   try {
     number = parsePhoneNumberWithError(value, region || undefined);
   } catch {
-    fail(rules.notANumber);
+    fail("number");
   }
-  if (!number.isValid()) fail(rules.notANumber);
+  if (!number.isValid()) fail("number");
   return number.number;
 }
 
 function member(rules, text) {
   const compact = text.replace(/[\s.\-_/]/g, "").toUpperCase();
-  if (!whole(rules.member).test(compact)) fail("A member number is 2 to 40 letters and digits, e.g. A-1234.");
+  if (!whole(rules.member).test(compact)) fail("member");
   return compact;
 }
 
@@ -101,34 +105,33 @@ function handleFromPath(platform, path) {
 
 function handle(rules, kind, value) {
   const platform = rules.platforms[kind];
-  const expected = `the ${platform.label} handle, like @name, or a link to the profile`;
+  const named = { platform: platform.label };
   let lowered = value.toLowerCase();
   if (kind === "mastodon") return mastodon(platform, lowered);
   if (lowered.includes("/") || lowered.startsWith("http:") || lowered.startsWith("https:")) {
     const split = splitUrl(lowered);
-    if (!platform.hosts.includes(host(split.netloc))) fail(`This link is not on ${platform.label}. Write ${expected}.`);
+    if (!platform.hosts.includes(host(split.netloc))) fail("host", named);
     const found = handleFromPath(platform, split.path);
     if (found === null || platform.reserved.includes(found)) {
-      fail(`This link does not point to a profile. Write ${expected}.`);
+      fail("profile", named);
     }
     lowered = found;
-    if (platform.atInPath && !lowered.startsWith("@")) fail(`This link does not point to a profile. Write ${expected}.`);
+    if (platform.atInPath && !lowered.startsWith("@")) fail("profile", named);
   }
   const name = lowered.startsWith("@") ? lowered.slice(1) : lowered;
-  if (!whole(platform.pattern).test(name)) fail(`This is not a possible ${platform.label} handle. Write ${expected}.`);
+  if (!whole(platform.pattern).test(name)) fail("handle", named);
   return name;
 }
 
 function mastodon(platform, text) {
-  const expected = "a Mastodon address like @name@instance.social or a link like https://instance.social/@name";
   let value = text;
   if (value.includes("/")) {
     const split = splitUrl(value);
     const parts = split.path.split("/").filter(Boolean);
-    if (parts.length !== 1 || !parts[0].startsWith("@")) fail(`This link does not point to a profile. Write ${expected}.`);
+    if (parts.length !== 1 || !parts[0].startsWith("@")) fail("mastodon_profile");
     value = `${parts[0]}@${host(split.netloc)}`;
   }
   const name = value.startsWith("@") ? value.slice(1) : value;
-  if (!whole(platform.pattern).test(name)) fail(`Write ${expected}.`);
+  if (!whole(platform.pattern).test(name)) fail("mastodon");
   return name;
 }

@@ -53,6 +53,9 @@ class Member(AbstractBaseUser):
     pseudonym = models.CharField(max_length=32, unique=True, default=_pseudonym, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(
+        max_length=8, blank=True, default="", help_text="Chosen language code; empty follows the browser."
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

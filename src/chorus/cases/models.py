@@ -16,6 +16,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.cases.machine import PATHWAY_STATES, Pathway, Role
@@ -132,18 +134,18 @@ class Consent(models.Model):
 
 class Measure(models.Model):
     class Kind(models.TextChoices):
-        SUPPORTIVE = "supportive", "Supportive measure"
-        INTERIM = "interim", "Interim measure"
-        SANCTION = "sanction", "Sanction"
-        REMEDY = "remedy", "Remedy"
+        SUPPORTIVE = "supportive", _("Supportive measure")
+        INTERIM = "interim", _("Interim measure")
+        SANCTION = "sanction", _("Sanction")
+        REMEDY = "remedy", _("Remedy")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        AGREED = "agreed", "Agreed"
-        DECLINED = "declined", "Declined"
-        DONE = "done", "Done"
-        REVIEWED = "reviewed", "Reviewed"
-        ENDED = "ended", "Ended"
+        REQUESTED = "requested", _("Requested")
+        AGREED = "agreed", _("Agreed")
+        DECLINED = "declined", _("Declined")
+        DONE = "done", _("Done")
+        REVIEWED = "reviewed", _("Reviewed")
+        ENDED = "ended", _("Ended")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
@@ -212,9 +214,9 @@ class Decision(models.Model):
 
 class Appeal(models.Model):
     class Ground(models.TextChoices):
-        PROCEDURE = "procedure", "A procedural irregularity that affected the outcome"
-        EVIDENCE = "evidence", "New evidence that was not available at the time"
-        BIAS = "bias", "A conflict of interest or bias of a decision maker"
+        PROCEDURE = "procedure", _("A procedural irregularity that affected the outcome")
+        EVIDENCE = "evidence", _("New evidence that was not available at the time")
+        BIAS = "bias", _("A conflict of interest or bias of a decision maker")
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="appeal")
     by = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
@@ -262,8 +264,10 @@ class Reminder(models.Model):
 
     @property
     def text(self) -> str:
-        kind, _, number = self.about.partition(":")
-        return f"{kind.title()} {number} is past its due date."
+        kind, _colon, number = self.about.partition(":")
+        if kind == "measure":
+            return gettext("Measure %(number)s is past its due date.") % {"number": number}
+        return gettext("Milestone %(number)s is past its due date.") % {"number": number}
 
 
 class ProcessReport(models.Model):

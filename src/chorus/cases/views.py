@@ -8,6 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_role
@@ -52,7 +53,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         except CaseError as refused:
             form.add_error("summary", str(refused))
         else:
-            messages.success(request, "Your case is open. Only you and the advocates can read it.")
+            messages.success(request, _("Your case is open. Only you and the advocates can read it."))
             return redirect("case_detail", case_id=case.pk)
     return render(request, "cases/cases.html", {"cases": [], "form": form}, status=400)
 
@@ -70,7 +71,7 @@ def case_self(request: HttpRequest) -> HttpResponse:
         except CaseError as refused:
             form.add_error("text", str(refused))
         else:
-            messages.success(request, "Your plan is started. Only you and your facilitator can read it.")
+            messages.success(request, _("Your plan is started. Only you and your facilitator can read it."))
             return redirect("case_detail", case_id=case.pk)
     return render(request, "cases/self.html", {"form": form})
 
@@ -156,7 +157,7 @@ def case_join(request: HttpRequest, token: str) -> HttpResponse:
             case = core.invitation_claim(member, token)
         except CaseError as refused:
             return render(request, "cases/join.html", {"error": str(refused)}, status=410)
-        messages.success(request, "You have joined the case.")
+        messages.success(request, _("You have joined the case."))
         return redirect("case_detail", case_id=case.pk)
     return render(request, "cases/join.html", {})
 
@@ -186,7 +187,7 @@ def process_report_new(request: HttpRequest) -> HttpResponse:
         except CaseError as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "Sent to the oversight body. Nobody who acted in that case receives it.")
+            messages.success(request, _("Sent to the oversight body. Nobody who acted in that case receives it."))
             return redirect("cases")
     return render(request, "cases/process_report.html", {"form": form})
 

@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "chorus.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chorus.web.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "chorus.accounts.middleware.VaultMiddleware",
     "chorus.accounts.middleware.TwoFactorEnrolmentMiddleware",
@@ -149,6 +150,7 @@ SESSION_COOKIE_NAME = "__Host-chorus_session" if CHORUS_HTTPS else "chorus_sessi
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_SECURE = CHORUS_HTTPS
+LANGUAGE_COOKIE_SECURE = CHORUS_HTTPS
 CSRF_COOKIE_NAME = "__Host-chorus_csrf" if CHORUS_HTTPS else "chorus_csrf"
 CSRF_FAILURE_VIEW = "chorus.web.views.csrf_failure"
 CHORUS_VAULT_COOKIE_NAME = "__Host-chorus_vault" if CHORUS_HTTPS else "chorus_vault"
@@ -182,6 +184,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 LANGUAGE_CODE = "en"
+# Each language is named in itself on the switcher; a member's choice is kept on their account.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
+FORMAT_MODULE_PATH = ["chorus.config.formats"]
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.crypto import oprf, threshold
@@ -36,7 +37,7 @@ def _take(member: Member, count: int) -> None:
     if not ratelimit.consume(
         SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=timedelta(hours=1)
     ):
-        raise RateLimited("You have named many identifiers this hour. Please try again later.", 3600)
+        raise RateLimited(_("You have named many identifiers this hour. Please try again later."), 3600)
 
 
 def outputs(identifiers: Sequence[str], *, member: Member) -> list[bytes]:

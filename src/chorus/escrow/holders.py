@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chorus.crypto import oprf
 from chorus.crypto.errors import MalformedInput
@@ -93,7 +94,7 @@ class RemoteCustodian:
         except urllib.error.HTTPError as error:
             if error.code == 429:
                 raise RateLimited(
-                    "The custodian has reached its limit for this account this hour.",
+                    _("The custodian has reached its limit for this account this hour."),
                     int(error.headers.get("Retry-After") or 3600),
                 ) from error
             raise CustodianUnavailable(f"the custodian refused the request ({error.code})") from error

@@ -26,6 +26,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import idna
 import phonenumbers
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentifierError(ValueError):
@@ -35,7 +36,7 @@ class IdentifierError(ValueError):
 @dataclass(frozen=True)
 class Kind:
     code: str
-    label: str
+    label: str  # translated when shown: str(label) in the language active then
     example: str
 
 
@@ -101,11 +102,13 @@ PLATFORMS: dict[str, Platform] = {
 }
 
 KINDS: dict[str, Kind] = {
-    "email": Kind("email", "Email address", "name@example.org"),
-    "phone": Kind("phone", "Phone number", "+44 20 7946 0000"),
-    "member": Kind("member", "Member, staff or student number", "A-1234"),
+    "email": Kind("email", _("Email address"), "name@example.org"),
+    "phone": Kind("phone", _("Phone number"), "+44 20 7946 0000"),
+    "member": Kind("member", _("Member, staff or student number"), "A-1234"),
     **{
-        code: Kind(code, platform.label, "@name@instance.social" if code == "mastodon" else "@name or a profile link")
+        code: Kind(
+            code, platform.label, "@name@instance.social" if code == "mastodon" else _("@name or a profile link")
+        )
         for code, platform in PLATFORMS.items()
     },
 }
@@ -128,21 +131,47 @@ _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _MEMBER = re.compile(r"[A-Z0-9]{2,40}")
 MAX_LENGTH = 320
-NOT_A_NUMBER = (
-    "This is not a phone number in its country's numbering plan. Check the digits, "
-    "and write it with its country code, e.g. +44 20 7946 0000."
-)
+# Every explanation, with %(name)s placeholders: one table for the server and, translated
+# into the page's language, for the browser (js/identifiers.js), so both say the same.
+MESSAGES = {
+    "kind": _("Choose what kind of identifier this is."),
+    "empty": _("Write the %(kind)s, for example %(example)s."),
+    "long": _("This is longer than any identifier of this kind."),
+    "email": _("An email address looks like name@example.org."),
+    "domain": _("The part after @ is not a valid domain, e.g. example.org."),
+    "local": _("The part before @ has characters an email address cannot have."),
+    "country": _("Include the country code, e.g. +44 20 7946 0000."),
+    "number": _(
+        "This is not a phone number in its country's numbering plan. Check the digits, "
+        "and write it with its country code, e.g. +44 20 7946 0000."
+    ),
+    "member": _("A member number is 2 to 40 letters and digits, e.g. A-1234."),
+    "host": _("This link is not on %(platform)s. Write the %(platform)s handle, like @name, or a link to the profile."),
+    "profile": _(
+        "This link does not point to a profile. Write the %(platform)s handle, like @name, or a link to the profile."
+    ),
+    "handle": _(
+        "This is not a possible %(platform)s handle. Write the %(platform)s handle, like @name, or a link to the profile."
+    ),
+    "mastodon_profile": _(
+        "This link does not point to a profile. Write a Mastodon address like @name@instance.social "
+        "or a link like https://instance.social/@name."
+    ),
+    "mastodon": _("Write a Mastodon address like @name@instance.social or a link like https://instance.social/@name."),
+}
 
 
 def normalize(kind: str, text: str, *, region: str = "") -> str:
     """The canonical ``kind:value`` string, or IdentifierError naming the expected form."""
     if kind not in KINDS:
-        raise IdentifierError("Choose what kind of identifier this is.")
+        raise IdentifierError(MESSAGES["kind"])
     value = (text or "").strip()
     if not value:
-        raise IdentifierError(f"Write the {KINDS[kind].label.lower()}, for example {KINDS[kind].example}.")
+        raise IdentifierError(
+            MESSAGES["empty"] % {"kind": str(KINDS[kind].label).lower(), "example": KINDS[kind].example}
+        )
     if len(value) > MAX_LENGTH:
-        raise IdentifierError("This is longer than any identifier of this kind.")
+        raise IdentifierError(MESSAGES["long"])
     if kind == "email":
         return "email:" + _email(value)
     if kind == "phone":
@@ -156,17 +185,17 @@ def _email(value: str) -> str:
     value = value.removeprefix("mailto:").strip()
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain:
-        raise IdentifierError("An email address looks like name@example.org.")
+        raise IdentifierError(MESSAGES["email"])
     local = local.lower()
     try:
         domain = idna.encode(domain.rstrip("."), uts46=True, transitional=False).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError) as error:
-        raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.") from error
+        raise IdentifierError(MESSAGES["domain"]) from error
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise IdentifierError("The part after @ is not a valid domain, e.g. example.org.")
+        raise IdentifierError(MESSAGES["domain"])
     if not _LOCAL.fullmatch(local) or local.startswith(".") or local.endswith(".") or ".." in local:
-        raise IdentifierError("The part before @ has characters an email address cannot have.")
+        raise IdentifierError(MESSAGES["local"])
     domain = _DOMAIN_ALIASES.get(domain, domain)
     if domain in _PLUS_FOLDING:
         local = local.split("+", 1)[0] or local
@@ -177,26 +206,26 @@ def _email(value: str) -> str:
 
 def _phone(value: str, region: str) -> str:
     if not value.startswith(("+", "00")) and not region:
-        raise IdentifierError("Include the country code, e.g. +44 20 7946 0000.")
+        raise IdentifierError(MESSAGES["country"])
     if value.startswith("00"):
         value = "+" + value[2:]
     # One explanation whether the text does not parse or the number does not exist: where
     # one ends and the other begins differs between libphonenumber's ports (js/identifiers.js).
     if re.search(r"[^\W\d_]", value):  # no letters: libphonenumber would read them as a keypad's
-        raise IdentifierError(NOT_A_NUMBER)
+        raise IdentifierError(MESSAGES["number"])
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException as error:
-        raise IdentifierError(NOT_A_NUMBER) from error
+        raise IdentifierError(MESSAGES["number"]) from error
     if not phonenumbers.is_valid_number(number):
-        raise IdentifierError(NOT_A_NUMBER)
+        raise IdentifierError(MESSAGES["number"])
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _member(value: str) -> str:
     compact = re.sub(r"[\s.\-_/]", "", value).upper()
     if not _MEMBER.fullmatch(compact):
-        raise IdentifierError("A member number is 2 to 40 letters and digits, e.g. A-1234.")
+        raise IdentifierError(MESSAGES["member"])
     return compact
 
 
@@ -211,46 +240,53 @@ def _host(netloc: str) -> str:
 
 
 def _handle(platform: Platform, value: str) -> str:
-    expected = f"the {platform.label} handle, like @name, or a link to the profile"
+    named = {"platform": platform.label}
     lowered = value.lower()
     if platform.code == "mastodon":
         return _mastodon(lowered)
     if "/" in lowered or lowered.startswith(("http:", "https:")):
         split = _url(lowered)
         if _host(split.netloc) not in platform.hosts:
-            raise IdentifierError(f"This link is not on {platform.label}. Write {expected}.")
+            raise IdentifierError(MESSAGES["host"] % named)
         handle = platform.handle_from_url(split.path)
         if handle is None or handle in platform.reserved:
-            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+            raise IdentifierError(MESSAGES["profile"] % named)
         lowered = handle
         if platform.at_in_path and not lowered.startswith("@"):
-            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+            raise IdentifierError(MESSAGES["profile"] % named)
     handle = lowered.removeprefix("@")
     if not re.fullmatch(platform.pattern, handle):
-        raise IdentifierError(f"This is not a possible {platform.label} handle. Write {expected}.")
+        raise IdentifierError(MESSAGES["handle"] % named)
     return handle
 
 
 def _mastodon(value: str) -> str:
-    expected = "a Mastodon address like @name@instance.social or a link like https://instance.social/@name"
     if "/" in value:
         split = _url(value)
         parts = [part for part in split.path.split("/") if part]
         if len(parts) != 1 or not parts[0].startswith("@"):
-            raise IdentifierError(f"This link does not point to a profile. Write {expected}.")
+            raise IdentifierError(MESSAGES["mastodon_profile"])
         value = f"{parts[0]}@{_host(split.netloc)}"
     handle = value.removeprefix("@")
     if not re.fullmatch(PLATFORMS["mastodon"].pattern, handle):
-        raise IdentifierError(f"Write {expected}.")
+        raise IdentifierError(MESSAGES["mastodon"])
     return handle
 
 
-@functools.cache
 def browser_rules() -> dict[str, object]:
     """The tables above for the browser's normalization (js/identifiers.js), which
-    implements the same rules; tests run both over the same inputs."""
+    implements the same rules, with the words in the language active now; tests run both
+    over the same inputs."""
     return {
-        "kinds": {code: {"label": kind.label, "example": kind.example} for code, kind in KINDS.items()},
+        **_browser_tables(),
+        "kinds": {code: {"label": str(kind.label), "example": str(kind.example)} for code, kind in KINDS.items()},
+        "messages": {code: str(message) for code, message in MESSAGES.items()},
+    }
+
+
+@functools.cache
+def _browser_tables() -> dict[str, object]:
+    return {
         "platforms": {
             code: {
                 "label": platform.label,
@@ -268,7 +304,6 @@ def browser_rules() -> dict[str, object]:
         "label": _LABEL.pattern,
         "member": _MEMBER.pattern,
         "maxLength": MAX_LENGTH,
-        "notANumber": NOT_A_NUMBER,
     }
 
 

@@ -7,16 +7,17 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Organization
 
-RELEASE_CHOICES = [("contact", "My contact only"), ("record", "My contact and my record")]
+RELEASE_CHOICES = [("contact", gettext_lazy("My contact only")), ("record", gettext_lazy("My contact and my record"))]
 DECISION_CHOICES = [
-    ("register", "Register it only (count it, no action)"),
-    ("support", "Support for each of us, no process"),
-    ("restorative", "A restorative process"),
-    ("formal", "A formal process"),
-    ("wait", "Wait until more people come forward"),
+    ("register", gettext_lazy("Register it only (count it, no action)")),
+    ("support", gettext_lazy("Support for each of us, no process")),
+    ("restorative", gettext_lazy("A restorative process")),
+    ("formal", gettext_lazy("A formal process")),
+    ("wait", gettext_lazy("Wait until more people come forward")),
 ]
 
 

@@ -13,6 +13,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Member, Organization
 
@@ -44,14 +45,14 @@ class TeamKeyHolder(models.Model):
 
 
 class Category(models.TextChoices):
-    VERBAL = "verbal", "Comments, jokes or questions of a sexual nature"
-    NONVERBAL = "nonverbal", "Staring, gestures, images or messages"
-    ONLINE = "online", "Online harassment or images shared without consent"
-    TOUCHING = "touching", "Unwanted touching"
-    COERCION = "coercion", "Pressure, threats or favours in exchange"
-    STALKING = "stalking", "Following, watching or contacting against my wishes"
-    ASSAULT = "assault", "Sexual assault"
-    OTHER = "other", "Something else"
+    VERBAL = "verbal", _("Comments, jokes or questions of a sexual nature")
+    NONVERBAL = "nonverbal", _("Staring, gestures, images or messages")
+    ONLINE = "online", _("Online harassment or images shared without consent")
+    TOUCHING = "touching", _("Unwanted touching")
+    COERCION = "coercion", _("Pressure, threats or favours in exchange")
+    STALKING = "stalking", _("Following, watching or contacting against my wishes")
+    ASSAULT = "assault", _("Sexual assault")
+    OTHER = "other", _("Something else")
 
 
 class Record(models.Model):
@@ -102,10 +103,10 @@ class Attachment(models.Model):
 
 
 class Purpose(models.TextChoices):
-    SUPPORT = "support", "Support"
-    RESTORATIVE = "restorative", "A restorative process"
-    FORMAL = "formal", "A formal process"
-    UNSURE = "unsure", "Not sure yet"
+    SUPPORT = "support", _("Support")
+    RESTORATIVE = "restorative", _("A restorative process")
+    FORMAL = "formal", _("A formal process")
+    UNSURE = "unsure", _("Not sure yet")
 
 
 class Grant(models.Model):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import filetype
 import mutagen
 import pikepdf
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 _IMAGE_FORMATS = {"image/jpeg": ("JPEG", "jpg"), "image/png": ("PNG", "png"), "image/webp": ("WEBP", "webp")}
@@ -51,7 +52,7 @@ class CleanFile:
 def clean(data: bytes, *, max_pixels: int = 40_000_000) -> CleanFile:
     """Identify ``data`` by its content and return a copy without metadata."""
     if not data:
-        raise AttachmentRefused("The file is empty.")
+        raise AttachmentRefused(_("The file is empty."))
     guess = filetype.guess(data)
     mime = guess.mime if guess else ""
     if mime in _IMAGE_FORMATS:
@@ -64,11 +65,14 @@ def clean(data: bytes, *, max_pixels: int = 40_000_000) -> CleanFile:
         return _clean_tagged_audio(data, mime)
     if guess is None and _is_text(data):
         return CleanFile(kind="text", mime="text/plain", extension="txt", data=data)
-    described = f" (it looks like {mime})" if mime else ""
-    raise AttachmentRefused(
-        f"Chorus accepts photos (JPEG, PNG, WebP), PDF documents, plain text and audio (MP3, Ogg, FLAC, M4A, WAV). "
-        f"This file is none of these{described}, whatever its name says."
+    accepted = _(
+        "Chorus accepts photos (JPEG, PNG, WebP), PDF documents, plain text and audio (MP3, Ogg, FLAC, M4A, WAV)."
     )
+    if mime:
+        refusal = _("This file is none of these (it looks like %(type)s), whatever its name says.") % {"type": mime}
+    else:
+        refusal = _("This file is none of these, whatever its name says.")
+    raise AttachmentRefused(f"{accepted} {refusal}")
 
 
 def _is_text(data: bytes) -> bool:
@@ -90,17 +94,22 @@ def _clean_image(data: bytes, mime: str, max_pixels: int) -> CleanFile:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise AttachmentRefused(
-                        f"This image is {width}×{height} pixels, more than Chorus accepts "
-                        f"({max_pixels // 1_000_000} million). Please send a smaller copy."
+                        _(
+                            "This image is %(width)d×%(height)d pixels, more than Chorus accepts "
+                            "(%(million)d million). Please send a smaller copy."
+                        )
+                        % {"width": width, "height": height, "million": max_pixels // 1_000_000}
                     )
                 removed = _image_metadata(image)
                 out = _reencode(image, pil_format)
     except AttachmentRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise AttachmentRefused("This image expands to far more pixels than it claims, so it was refused.") from error
+        raise AttachmentRefused(
+            _("This image expands to far more pixels than it claims, so it was refused.")
+        ) from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
-        raise AttachmentRefused("This image is damaged or incomplete and could not be read.") from error
+        raise AttachmentRefused(_("This image is damaged or incomplete and could not be read.")) from error
     return CleanFile(kind="image", mime=mime, extension=extension, data=out.getvalue(), removed=removed)
 
 
@@ -133,15 +142,17 @@ def _clean_pdf(data: bytes) -> CleanFile:
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as error:
-        raise AttachmentRefused("This PDF is protected by a password. Please send an unprotected copy.") from error
+        raise AttachmentRefused(_("This PDF is protected by a password. Please send an unprotected copy.")) from error
     except (pikepdf.PdfError, OSError, ValueError) as error:
-        raise AttachmentRefused("This PDF is damaged and could not be read.") from error
+        raise AttachmentRefused(_("This PDF is damaged and could not be read.")) from error
     with pdf:
         try:
             if _pdf_has_active_content(pdf):
                 raise AttachmentRefused(
-                    "This PDF contains scripts, actions or embedded files, which Chorus does not accept. "
-                    "Printing it to a new PDF usually gives a copy without them."
+                    _(
+                        "This PDF contains scripts, actions or embedded files, which Chorus does not accept. "
+                        "Printing it to a new PDF usually gives a copy without them."
+                    )
                 )
             removed = []
             if "/Info" in pdf.trailer:
@@ -163,7 +174,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
         except AttachmentRefused:
             raise
         except (pikepdf.PdfError, OSError, ValueError, RecursionError) as error:
-            raise AttachmentRefused("This PDF is damaged and could not be cleaned.") from error
+            raise AttachmentRefused(_("This PDF is damaged and could not be cleaned.")) from error
     return CleanFile(kind="pdf", mime="application/pdf", extension="pdf", data=out.getvalue(), removed=removed)
 
 
@@ -180,7 +191,7 @@ def _pdf_has_active_content(pdf: pikepdf.Pdf) -> bool:
 def _clean_wav(data: bytes) -> CleanFile:
     """Keep only the RIFF chunks that make the sound (fmt, data); drop LIST/INFO, ID3 and the rest."""
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise AttachmentRefused("This WAV file is damaged and could not be read.")
+        raise AttachmentRefused(_("This WAV file is damaged and could not be read."))
     kept: list[bytes] = []
     dropped = False
     offset = 12
@@ -189,14 +200,14 @@ def _clean_wav(data: bytes) -> CleanFile:
         (size,) = struct.unpack("<I", data[offset + 4 : offset + 8])
         body = data[offset + 8 : offset + 8 + size]
         if len(body) != size:
-            raise AttachmentRefused("This WAV file is incomplete and could not be read.")
+            raise AttachmentRefused(_("This WAV file is incomplete and could not be read."))
         if chunk_id in (b"fmt ", b"data"):
             kept.append(chunk_id + struct.pack("<I", size) + body + (b"\x00" if size % 2 else b""))
         else:
             dropped = True
         offset += 8 + size + (size % 2)
     if not any(chunk.startswith(b"fmt ") for chunk in kept) or not any(chunk.startswith(b"data") for chunk in kept):
-        raise AttachmentRefused("This WAV file has no sound in it that Chorus can read.")
+        raise AttachmentRefused(_("This WAV file has no sound in it that Chorus can read."))
     body = b"WAVE" + b"".join(kept)
     removed = ["recording details (tags)"] if dropped else []
     return CleanFile(
@@ -213,7 +224,7 @@ def _clean_tagged_audio(data: bytes, mime: str) -> CleanFile:
     try:
         audio = mutagen.File(buffer)
         if audio is None:
-            raise AttachmentRefused("This audio file is damaged and could not be read.")
+            raise AttachmentRefused(_("This audio file is damaged and could not be read."))
         had_tags = bool(audio.tags)
         buffer.seek(0)
         audio.delete(buffer)
@@ -227,8 +238,8 @@ def _clean_tagged_audio(data: bytes, mime: str) -> CleanFile:
     except AttachmentRefused:
         raise
     except (mutagen.MutagenError, OSError, ValueError, struct.error) as error:
-        raise AttachmentRefused("This audio file is damaged and could not be read.") from error
+        raise AttachmentRefused(_("This audio file is damaged and could not be read.")) from error
     if check is None or check.tags:
-        raise AttachmentRefused("The details stored in this audio file could not be removed, so it was refused.")
+        raise AttachmentRefused(_("The details stored in this audio file could not be removed, so it was refused."))
     removed = ["recording details (tags)"] if had_tags else []
     return CleanFile(kind="audio", mime=mime, extension=_AUDIO_TYPES[mime], data=buffer.getvalue(), removed=removed)

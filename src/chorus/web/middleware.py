@@ -3,6 +3,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """A member's chosen language wherever they sign in; otherwise the language cookie the
+    switcher sets, then the browser's preference, then English."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        user = getattr(request, "user", None)
+        chosen = user.language if user is not None and user.is_authenticated else ""
+        translation.activate(chosen or translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class NoStoreMiddleware:

@@ -4,6 +4,7 @@ record export and the organization's insights report."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -24,7 +25,7 @@ class Document(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, size=8)
-        self.cell(0, 6, f"Page {self.page_no()}", align="C")
+        self.cell(0, 6, _("Page %(number)d") % {"number": self.page_no()}, align="C")
 
     def paragraph(self, height: float, text: str, *, size: float = 10, bold: bool = False) -> None:
         """A paragraph the full width of the page, leaving the cursor at the next line's start."""

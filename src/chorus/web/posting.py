@@ -8,8 +8,10 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-MESSAGE_EMPTY = "The message is empty."
+MESSAGE_EMPTY = gettext_lazy("The message is empty.")
 
 
 def clean_text(
@@ -17,7 +19,6 @@ def clean_text(
     *,
     limit: int,
     refusal: type[Exception],
-    what: str = "something here",
     empty: str = "",
     required: bool = True,
 ) -> str:
@@ -25,10 +26,11 @@ def clean_text(
     characters. ``refusal`` is the calling service's own refusal, carrying the reason."""
     value = (text or "").strip()
     if required and not value:
-        raise refusal(empty or f"Please write {what} first.")
+        raise refusal(empty or _("Please write something here first."))
     if len(value) > limit:
         raise refusal(
-            f"This can be up to {limit} characters; it has {len(value)}. Please shorten it or split it in two."
+            _("This can be up to %(limit)d characters; it has %(length)d. Please shorten it or split it in two.")
+            % {"limit": limit, "length": len(value)}
         )
     return value
 

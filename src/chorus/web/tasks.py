@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from chorus.records import keys
 from chorus.web import mail
@@ -62,12 +62,13 @@ def task_enqueue(kind: str, payload: dict[str, Any], *, run_at: datetime | None 
 
 def mail_later(template: str, to: str, context: dict[str, Any] | None = None) -> None:
     """Send a content-free email once the caller's transaction commits."""
-    task_enqueue("mail", {"template": template, "to": to, "context": context or {}})
+    payload = {"template": template, "to": to, "context": context or {}, "language": translation.get_language()}
+    task_enqueue("mail", payload)
 
 
 @handler("mail")
 def _send_mail(payload: dict[str, Any]) -> None:
-    mail.send(payload["template"], payload["to"], payload["context"])
+    mail.send(payload["template"], payload["to"], payload["context"], language=payload.get("language"))
 
 
 def _claim(now: datetime) -> Task | None:

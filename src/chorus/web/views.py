@@ -1,17 +1,48 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from chorus.accounts.models import Organization
+from chorus.accounts.services.members import member_set_language
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return render(request, "web/dashboard.html")
     return render(request, "web/welcome.html", {"organizations": Organization.objects.order_by("name")})
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switcher on every page: remembered on the account of a signed-in member,
+    and in a cookie for everyone (an anonymous reporter has no account to keep it on)."""
+    code = request.POST.get("language", "")
+    following = request.POST.get("next", "")
+    if not (following.startswith("/") and url_has_allowed_host_and_scheme(following, {request.get_host()})):
+        following = reverse("home")
+    response = HttpResponseRedirect(following)
+    if code not in dict(settings.LANGUAGES):
+        return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
+    if request.user.is_authenticated:
+        member_set_language(member=request.user, language=code)  # type: ignore[arg-type]
+    translation.activate(code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

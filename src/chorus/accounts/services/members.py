@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -88,3 +89,12 @@ def recovery_code_replace(*, member: Member, vault_key: bytes) -> str:
             action="recovery_code.replaced",
         )
     return code
+
+
+def member_set_language(*, member: Member, language: str) -> None:
+    """A display preference, not a step of any process: kept on the account (so every device
+    and every email follows it) and, unlike process changes, not written to the ledger."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language: {language!r}")
+    member.language = language
+    member.save(update_fields=["language"])

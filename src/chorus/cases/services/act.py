@@ -8,6 +8,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member
 from chorus.cases.machine import ACTIONS, BOTH_CONSENT, BY_NAME, CONSENT_STEPS, ENDED, Action
@@ -25,7 +27,7 @@ from chorus.cases.services.core import (
 from chorus.ledger.services import ledger_append
 
 DECISION_ACTIONS = frozenset({"vote", "decide", "appeal_vote", "appeal_decide"})
-DECISION_REFUSED = (
+DECISION_REFUSED = gettext_lazy(
     "Only the panel that heard the case decides it, and a decision changes only through an appeal "
     "to a separate appeal panel. This attempt has been recorded in the ledger."
 )
@@ -35,15 +37,17 @@ STEP_NAMES = dict(CONSENT_STEPS)
 def _refusal(actor: CaseActor, action: Action) -> str | None:
     case = actor.case
     if not actor.roles & action.by:
-        return "This step is not yours to take in this case."
+        return _("This step is not yours to take in this case.")
     if case.destroyed_at is not None:
-        return "This case's content was destroyed at the end of its retention period."
+        return _("This case's content was destroyed at the end of its retention period.")
     if case.state not in action.states:
         return (
-            "The case has ended." if case.state in ENDED else "This step does not belong to the case's current stage."
+            _("The case has ended.")
+            if case.state in ENDED
+            else _("This step does not belong to the case's current stage.")
         )
     if case.paused and not action.while_paused:
-        return "The case is paused. Nothing moves until the survivor resumes it."
+        return _("The case is paused. Nothing moves until the survivor resumes it.")
     return None
 
 
@@ -57,23 +61,26 @@ def consent_missing(case: Case, step: str) -> str | None:
     if step in BOTH_CONSENT:
         other = respondent(case)
         if other is None or other.joined_at is None:
-            return "The respondent has not joined the case yet, so they have not consented."
+            return _("The respondent has not joined the case yet, so they have not consented.")
         needed.append(other)
     given = set(Consent.objects.filter(case=case, step=step).values_list("party_id", flat=True))
     missing = [party for party in needed if party.pk not in given]
     if not missing:
         return None
     who = ", ".join(party.label for party in missing)
-    return f"This needs consent first — to: {STEP_NAMES[step]}. Not yet given by: {who}."
+    return _("This needs consent first — to: %(step)s. Not yet given by: %(who)s.") % {
+        "step": STEP_NAMES[step],
+        "who": who,
+    }
 
 
 def case_act(actor: CaseActor, name: str, data: dict[str, Any]) -> str | None:
     action = BY_NAME.get(name)
     if action is None:
-        raise CaseError("There is no such step.")
+        raise CaseError(_("There is no such step."))
     refusal = _refusal(actor, action)
     if refusal is None and name not in IMPLEMENTATIONS:
-        refusal = "This step is not available."
+        refusal = _("This step is not available.")
     if refusal is not None:
         if name in DECISION_ACTIONS:
             decision_change_refused(actor.member, actor.case.pk, name)
@@ -105,7 +112,7 @@ def _fresh(actor: CaseActor, data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, models.Model) and hasattr(value, "case_id"):
             row = type(value)._default_manager.filter(pk=value.pk, case=actor.case).first()
             if row is None:
-                raise CaseError("That is not part of this case.")
+                raise CaseError(_("That is not part of this case."))
             fresh[name] = row
     return fresh
 

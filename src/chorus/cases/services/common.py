@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.cases.machine import Role
 from chorus.cases.models import Allegation, Case, Consent, Item, Party
@@ -32,30 +34,30 @@ from chorus.records.services.writing import record_contents
 def choose_pathway(actor: CaseActor, data: dict[str, Any]) -> str:
     # The machine offers this step only until a plan is signed (DESIGN.md "Cases").
     if data["pathway"] == actor.case.pathway:
-        raise CaseError("The case is already on that pathway.")
+        raise CaseError(_("The case is already on that pathway."))
     repath(actor, actor.case, data["pathway"])
-    return "The pathway is changed. You can change it again until a plan is signed."
+    return _("The pathway is changed. You can change it again until a plan is signed.")
 
 
 @implements("consent")
 def consent(actor: CaseActor, data: dict[str, Any]) -> str:
     party = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
     Consent.objects.get_or_create(case=actor.case, party=party, step=data["step"])
-    return "Your consent is recorded."
+    return _("Your consent is recorded.")
 
 
 @implements("pause")
 def pause(actor: CaseActor, data: dict[str, Any]) -> str:
     Case.objects.filter(pk=actor.case.pk).update(paused=True)
-    return "The case is paused. Nothing moves until you resume it."
+    return _("The case is paused. Nothing moves until you resume it.")
 
 
 @implements("resume")
 def resume(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.paused:
-        raise CaseError("The case is not paused.")
+        raise CaseError(_("The case is not paused."))
     Case.objects.filter(pk=actor.case.pk).update(paused=False)
-    return "The case is moving again."
+    return _("The case is moving again.")
 
 
 @implements("withdraw")
@@ -65,17 +67,17 @@ def withdraw(actor: CaseActor, data: dict[str, Any]) -> str:
         item_write(actor, "withdrawal", "support", text)
     Case.objects.filter(pk=actor.case.pk).update(paused=False)
     move(actor, actor.case, "withdrawn")
-    return "You have withdrawn. The case has ended."
+    return _("You have withdrawn. The case has ended.")
 
 
 # Steps that only put one text in one compartment: (item kind, compartment, what to say).
 WRITING_STEPS = {
-    "need": ("need", "support", "Your needs are recorded for the advocates."),
-    "respond": ("response", "file", "Your response is in the case file."),
-    "safety": ("safety", "support", "The safety assessment is recorded."),
-    "agreement": ("agreement", "file", "What was agreed is recorded."),
-    "checkin": ("checkin", "file", "The check-in is recorded."),
-    "breach": ("breach", "file", "The breach is recorded. The survivor chooses what happens next."),
+    "need": ("need", "support", gettext_lazy("Your needs are recorded for the advocates.")),
+    "respond": ("response", "file", gettext_lazy("Your response is in the case file.")),
+    "safety": ("safety", "support", gettext_lazy("The safety assessment is recorded.")),
+    "agreement": ("agreement", "file", gettext_lazy("What was agreed is recorded.")),
+    "checkin": ("checkin", "file", gettext_lazy("The check-in is recorded.")),
+    "breach": ("breach", "file", gettext_lazy("The breach is recorded. The survivor chooses what happens next.")),
 }
 
 
@@ -94,10 +96,10 @@ for _name, (_kind, _compartment, _said) in WRITING_STEPS.items():
 def _record_text(actor: CaseActor, record: Record) -> str:
     owner = Owner(organization=actor.member.organization, vault_key=actor.vault_key, member=actor.member)
     if record.organization_id != owner.organization.pk or bytes(record.owner_tag) != owner.tag:
-        raise CaseError("Choose one of your own records.")
+        raise CaseError(_("Choose one of your own records."))
     latest = record_contents(owner, record).latest
     if not latest:
-        raise CaseError("That record has no saved version yet.")
+        raise CaseError(_("That record has no saved version yet."))
     return "\n\n".join(latest[name] for name in PART_NAMES if latest.get(name))
 
 
@@ -108,9 +110,9 @@ def evidence(actor: CaseActor, data: dict[str, Any]) -> str:
     if record is not None:
         text = (text + "\n\n" if text else "") + _record_text(actor, record)
     if not text:
-        raise CaseError("Write the evidence, or choose one of your records to copy.")
+        raise CaseError(_("Write the evidence, or choose one of your records to copy."))
     item_write(actor, "evidence", "file", text)
-    return "Added to the case file. Everyone the case file is for can read it."
+    return _("Added to the case file. Everyone the case file is for can read it.")
 
 
 @implements("allegation")
@@ -124,7 +126,7 @@ def allegation(actor: CaseActor, data: dict[str, Any]) -> None:
 def supporter(actor: CaseActor, data: dict[str, Any]) -> str:
     inviter = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
     party_invite(actor, Role.SUPPORTER, f"Supporter of {inviter.label}", data["email"], invited_by=inviter)
-    return "Invited. Your supporter sees only what you choose to show them."
+    return _("Invited. Your supporter sees only what you choose to show them.")
 
 
 @implements("share")
@@ -132,9 +134,9 @@ def share(actor: CaseActor, data: dict[str, Any]) -> str:
     item: Item = data["item"]
     supporter: Party = data["supporter"]
     if supporter.invited_by_id not in {party.pk for party in actor.parties} or supporter.joined_at is None:
-        raise CaseError("Choose a supporter you invited who has joined.")
+        raise CaseError(_("Choose a supporter you invited who has joined."))
     item_share(actor, item, supporter)
-    return "Shown to your supporter."
+    return _("Shown to your supporter.")
 
 
 @implements("hold")
@@ -143,7 +145,7 @@ def hold(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "hold", "support", clean_text(data["reasons"]))
     Case.objects.filter(pk=actor.case.pk).update(legal_hold=on)
     log(actor, actor.case, "legal_hold", on=on)
-    return "A legal hold is in place: nothing in this case is destroyed." if on else "The legal hold is lifted."
+    return _("A legal hold is in place: nothing in this case is destroyed.") if on else _("The legal hold is lifted.")
 
 
 def stamp(model: Any, pk: object, *now: str, **fields: object) -> None:

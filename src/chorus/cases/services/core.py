@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts import tokens
 from chorus.accounts.models import Member, Organization
@@ -78,7 +79,7 @@ class CaseActor:
         """The party row this person acts through; the machine has already checked the role."""
         party = self.party(*roles)
         if party is None:
-            raise CaseError("This step is not yours to take in this case.")
+            raise CaseError(_("This step is not yours to take in this case."))
         return party
 
     @property
@@ -189,9 +190,9 @@ def invitation_claim(member: Member, token: str) -> Case:
             .first()
         )
         if party is None or party.joined_at is not None or not tokens.plausible(token):
-            raise CaseError("This invitation link is not valid any more. Ask whoever invited you for a new one.")
+            raise CaseError(_("This invitation link is not valid any more. Ask whoever invited you for a new one."))
         if party.invite_email_hash != case_keys.email_hash(member.email):
-            raise CaseError("This invitation was sent to another email address. Sign in with that account.")
+            raise CaseError(_("This invitation was sent to another email address. Sign in with that account."))
         bundle = case_keys.open_under(case_keys.invite_key(token), party.invite_sealed or b"", "case-invite", party.pk)
         party.tag = case_keys.member_tag(member)
         party.member_sealed = keys.seal_for_server(str(member.pk), "case-party", party.pk)
@@ -210,7 +211,7 @@ def invitation_claim(member: Member, token: str) -> Case:
 def _team_key(organization: Organization) -> TeamKey:
     team_key = team_key_ensure(organization)
     if team_key is None:
-        raise CaseError("Your organization has no advocates yet, so there is no one to run a case with.")
+        raise CaseError(_("Your organization has no advocates yet, so there is no one to run a case with."))
     return team_key
 
 
@@ -238,13 +239,13 @@ def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, tex
     with a facilitator, naming no one. The advocates hold no key to it."""
     body = clean_text(text)
     if facilitator.organization_id != member.organization_id or not facilitator.has_role("facilitator"):
-        raise CaseError("Choose one of the organization's facilitators.")
+        raise CaseError(_("Choose one of the organization's facilitators."))
     if facilitator.pk == member.pk:
-        raise CaseError("Choose a facilitator other than yourself.")
+        raise CaseError(_("Choose a facilitator other than yourself."))
     opened = case_keys.new_keys()
     with transaction.atomic():
         case = Case.objects.create(organization=member.organization, pathway="self", state="plan", keys_for_team=b"")
-        party = party_add(case, member, Role.SELF, "Member taking accountability", bundle_keys=opened)
+        party = party_add(case, member, Role.SELF, _("Member taking accountability"), bundle_keys=opened)
         party_add(
             case,
             facilitator,
@@ -268,9 +269,9 @@ def group_case_join(owner: Owner, me: GroupMember) -> Case:
     group = me.group
     member = owner.member
     if member is None or me.joined_at is None:
-        raise CaseError("Join the group first.")
+        raise CaseError(_("Join the group first."))
     if group.outcome not in GROUP_PATHWAYS:
-        raise CaseError("The group has not chosen support, a restorative or a formal process.")
+        raise CaseError(_("The group has not chosen support, a restorative or a formal process."))
     group_key = keys.open_from(keys.member_private_key(member, owner.vault_key), me.key_sealed)
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(from_group=group).first()
@@ -314,7 +315,7 @@ class ItemView:
 def item_write(actor: CaseActor, kind: str, compartment: str, text: str, **links: object) -> Item:
     key = actor.opened().get(compartment)
     if key is None:
-        raise CaseError("You cannot write to this part of the case.")
+        raise CaseError(_("You cannot write to this part of the case."))
     author = actor.parties[0] if actor.parties else None
     label = author.label if author else "Advocates"
     item = Item(case=actor.case, kind=kind, compartment=compartment, author=author, author_label=label, **links)
@@ -339,7 +340,7 @@ def item_share(actor: CaseActor, item: Item, party: Party) -> None:
     key = actor.opened().get(item.compartment)
     member = party_member(party)
     if key is None or member is None or item.body_sealed is None:
-        raise CaseError("That cannot be shared now.")
+        raise CaseError(_("That cannot be shared now."))
     text = case_keys.open_item(key, item.body_sealed, item.pk)
     ItemShare.objects.update_or_create(
         item=item, party=party, defaults={"body_sealed": keys.seal_to(keys.member_public_key(member), text.encode())}
@@ -407,7 +408,7 @@ def move(actor: CaseActor | None, case: Case, to: str, **refs: object) -> None:
         state=to, closed_at=timezone.now() if to in ("closed", "withdrawn") else None
     )
     if not updated:
-        raise CaseError("Someone else moved this case on a moment ago. Please look again.")
+        raise CaseError(_("Someone else moved this case on a moment ago. Please look again."))
     case.state = to
     log(actor, case, "moved", frm=frm, to=to, **refs)
 

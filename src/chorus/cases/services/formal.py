@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.cases import keys as case_keys
@@ -46,20 +47,20 @@ def appoint(actor: CaseActor, member: Member, role: str) -> Party:
     """Seat a member in a staff role, keeping the separations DESIGN.md asks for."""
     case = actor.case
     if member.organization_id != case.organization_id or not member.is_active:
-        raise CaseError("Choose a member of the organization.")
+        raise CaseError(_("Choose a member of the organization."))
     if not member.has_role(APPOINTED[Role(role)]):
-        raise CaseError("That member does not hold this role in the organization.")
+        raise CaseError(_("That member does not hold this role in the organization."))
     if role in DECIDERS and member.has_role("advocate"):
-        raise CaseError("Advocates support survivors; they cannot decide a case.")
+        raise CaseError(_("Advocates support survivors; they cannot decide a case."))
     earlier = {p.role for p in case.parties.filter(tag=case_keys.member_tag(member))}
     if role in earlier:
-        raise CaseError("That member already has this role in the case.")
+        raise CaseError(_("That member already has this role in the case."))
     if role == Role.APPEAL_PANEL and earlier:
-        raise CaseError("The appeal panel must be people who did not act earlier in the case.")
+        raise CaseError(_("The appeal panel must be people who did not act earlier in the case."))
     if earlier & {Role.COMPLAINANT, Role.RESPONDENT, Role.SUPPORTER}:
-        raise CaseError("A party to the case, or their supporter, cannot also act in it.")
+        raise CaseError(_("A party to the case, or their supporter, cannot also act in it."))
     if {role} | earlier >= {Role.INVESTIGATOR, Role.PANEL} or (role in DECIDERS and Role.FACILITATOR in earlier):
-        raise CaseError("Whoever investigates or facilitates a case cannot decide it.")
+        raise CaseError(_("Whoever investigates or facilitates a case cannot decide it."))
     party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.held())
     tasks.mail_later("cases/email/step", member.email, {})
     return party
@@ -75,7 +76,7 @@ def _notify_parties(case: Case, *roles: str) -> None:
 def _invite_respondent(actor: CaseActor, data: dict[str, Any], kind: str) -> None:
     """The letter goes in the case file; the respondent is emailed a link to read it there."""
     if respondent(actor.case) is not None:
-        raise CaseError("The respondent has already been contacted.")
+        raise CaseError(_("The respondent has already been contacted."))
     item_write(actor, kind, "file", clean_text(data["text"]))
     party_invite(actor, Role.RESPONDENT, "Respondent", data["email"])
 
@@ -83,42 +84,42 @@ def _invite_respondent(actor: CaseActor, data: dict[str, Any], kind: str) -> Non
 @implements("notice")
 def notice(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.allegations.exists():
-        raise CaseError("The notice states the allegations: the survivor adds at least one first.")
+        raise CaseError(_("The notice states the allegations: the survivor adds at least one first."))
     _invite_respondent(actor, data, "notice")
     move(actor, actor.case, "notice")
-    return "The notice is sent. The respondent is invited to read it and the case file, and to respond."
+    return _("The notice is sent. The respondent is invited to read it and the case file, and to respond.")
 
 
 @implements("invite")
 def invite(actor: CaseActor, data: dict[str, Any]) -> str:
     _invite_respondent(actor, data, "invitation")
-    return "The invitation is sent. Taking part is voluntary for them, as it is for you."
+    return _("The invitation is sent. Taking part is voluntary for them, as it is for you.")
 
 
 @implements("investigator")
 def investigator(actor: CaseActor, data: dict[str, Any]) -> str:
     appoint(actor, data["member"], Role.INVESTIGATOR)
     move(actor, actor.case, "investigation")
-    return "The investigator is appointed."
+    return _("The investigator is appointed.")
 
 
 @implements("report")
 def report(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "report", "file", clean_text(data["text"]))
     move(actor, actor.case, "report")
-    return "The report is in the case file."
+    return _("The report is in the case file.")
 
 
 @implements("panel")
 def panel(actor: CaseActor, data: dict[str, Any]) -> str:
     appoint(actor, data["member"], Role.PANEL)
-    return "Appointed. They declare any conflict of interest before they can read the case file."
+    return _("Appointed. They declare any conflict of interest before they can read the case file.")
 
 
 @implements("appeal_panel")
 def appeal_panel(actor: CaseActor, data: dict[str, Any]) -> str:
     appoint(actor, data["member"], Role.APPEAL_PANEL)
-    return "Appointed to the appeal panel. They declare any conflict before reading."
+    return _("Appointed to the appeal panel. They declare any conflict before reading.")
 
 
 @implements("declare")
@@ -130,9 +131,9 @@ def declare(actor: CaseActor, data: dict[str, Any]) -> str:
         stamp(Party, party.pk, "declared_at", "recused_at", conflict=True)
         item_write_to_team(actor, "conflict", text)
         log(actor, actor.case, "recused", party=party.pk, why="declared")
-        return "You have stepped aside. You will not see the case file."
+        return _("You have stepped aside. You will not see the case file.")
     stamp(Party, party.pk, "declared_at")
-    return "Thank you. You can now read the case file."
+    return _("Thank you. You can now read the case file.")
 
 
 def seated(case: Case, role: str) -> list[Party]:
@@ -143,11 +144,16 @@ def seated(case: Case, role: str) -> list[Party]:
 def challenge(actor: CaseActor, data: dict[str, Any]) -> str:
     member: Party = data["member"]
     if member.recused_at is not None:
-        raise CaseError("That panel member has already stepped aside.")
+        raise CaseError(_("That panel member has already stepped aside."))
     by = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
     ConflictChallenge.objects.create(case=actor.case, member=member, by=by)
-    item_write(actor, "challenge", "file", f"About {member.label}: " + clean_text(data["text"]))
-    return "Recorded. Another panel member rules on it before the panel can decide."
+    item_write(
+        actor,
+        "challenge",
+        "file",
+        _("About %(member)s: %(text)s") % {"member": member.label, "text": clean_text(data["text"])},
+    )
+    return _("Recorded. Another panel member rules on it before the panel can decide.")
 
 
 @implements("rule")
@@ -160,24 +166,31 @@ def rule(actor: CaseActor, data: dict[str, Any]) -> str:
         .first()
     )
     if pending is None:
-        raise CaseError("No conflict raised about a colleague is waiting for a ruling.")
+        raise CaseError(_("No conflict raised about a colleague is waiting for a ruling."))
     upheld = data["upheld"] == "yes"
     stamp(ConflictChallenge, pending.pk, "ruled_at", upheld=upheld)
-    item_write(actor, "ruling", "file", ("Upheld. " if upheld else "Not upheld. ") + clean_text(data["reasons"]))
+    item_write(
+        actor,
+        "ruling",
+        "file",
+        (_("Upheld: %(reasons)s") if upheld else _("Not upheld: %(reasons)s"))
+        % {"reasons": clean_text(data["reasons"])},
+    )
     if upheld:
         stamp(Party, pending.member.pk, "recused_at", conflict=True)
         log(actor, actor.case, "recused", party=pending.member.pk, why="upheld")
-    return f"Ruled on the conflict raised about {pending.member.label}."
+    return _("Ruled on the conflict raised about %(member)s.") % {"member": pending.member.label}
 
 
 def _ready_to_decide(case: Case, role: str) -> list[Party]:
     members = seated(case, role)
     if len(members) < settings.CHORUS_PANEL_SIZE:
         raise CaseError(
-            f"The panel needs {settings.CHORUS_PANEL_SIZE} members who declared no conflict; it has {len(members)}."
+            _("The panel needs %(size)d members who declared no conflict; it has %(seated)d.")
+            % {"size": settings.CHORUS_PANEL_SIZE, "seated": len(members)}
         )
     if ConflictChallenge.objects.filter(case=case, ruled_at__isnull=True, member__role=role).exists():
-        raise CaseError("A conflict raised about a panel member is waiting for a ruling.")
+        raise CaseError(_("A conflict raised about a panel member is waiting for a ruling."))
     return members
 
 
@@ -185,7 +198,7 @@ def _ready_to_decide(case: Case, role: str) -> list[Party]:
 def deliberate(actor: CaseActor, data: dict[str, Any]) -> str:
     _ready_to_decide(actor.case, Role.PANEL)
     move(actor, actor.case, "deliberation")
-    return "Deliberation is open. Each panel member votes on each allegation with reasons."
+    return _("Deliberation is open. Each panel member votes on each allegation with reasons.")
 
 
 def _vote(actor: CaseActor, data: dict[str, Any], role: str) -> str:
@@ -193,12 +206,12 @@ def _vote(actor: CaseActor, data: dict[str, Any], role: str) -> str:
     allegation: Allegation = data["allegation"]
     stage = STAGES[role]
     if Vote.objects.filter(allegation=allegation, party=voter, stage=stage).exists():
-        raise CaseError("You have voted on this allegation; a vote is not changed once cast.")
+        raise CaseError(_("You have voted on this allegation; a vote is not changed once cast."))
     Vote.objects.create(
         case=actor.case, allegation=allegation, party=voter, stage=stage, upheld=data["upheld"] == "yes"
     )
     item_write(actor, f"{stage}_vote", "file", clean_text(data["reasons"]), allegation=allegation)
-    return f"Your vote on allegation {allegation.number} is recorded."
+    return _("Your vote on allegation %(number)d is recorded.") % {"number": allegation.number}
 
 
 @implements("vote")
@@ -224,7 +237,10 @@ def _findings(case: Case, role: str) -> dict[int, bool]:
     }
     missing = [a.number for a in allegations if counts.get(a.pk, {}).get("cast", 0) < len(members)]
     if missing:
-        raise CaseError(f"Every seated member must vote on every allegation first (still open: {missing}).")
+        raise CaseError(
+            _("Every seated member must vote on every allegation first (still open: %(numbers)s).")
+            % {"numbers": ", ".join(str(number) for number in missing)}
+        )
     return {a.pk: counts[a.pk]["upheld"] * 2 > len(members) for a in allegations}
 
 
@@ -248,19 +264,21 @@ def decide(actor: CaseActor, data: dict[str, Any]) -> str:
     move(actor, case, "appeal_window")
     tasks.task_enqueue("cases.appeal_window", {"case": str(case.pk)}, run_at=deadline, once=f"appeal:{case.pk}")
     _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
-    return f"The decision is recorded. Either party may appeal until {deadline:%Y-%m-%d}."
+    return _("The decision is recorded. Either party may appeal until %(date)s.") % {
+        "date": formats.date_format(timezone.localtime(deadline))
+    }
 
 
 @implements("appeal")
 def appeal(actor: CaseActor, data: dict[str, Any]) -> str:
     case = actor.case
     if case.appeal_deadline is None or timezone.now() > case.appeal_deadline:
-        raise CaseError("The appeal window has closed.")
+        raise CaseError(_("The appeal window has closed."))
     by = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
     Appeal.objects.create(case=case, by=by, ground=data["ground"])
     item_write(actor, "appeal", "file", clean_text(data["text"]))
     move(actor, case, "appeal")
-    return "Your appeal is filed. A separate appeal panel decides it."
+    return _("Your appeal is filed. A separate appeal panel decides it.")
 
 
 @implements("appeal_decide")
@@ -274,9 +292,12 @@ def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
         log(actor, case, "reversed_on_appeal", allegations=len(reversed_))
     move(actor, case, "final")
     _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
-    return "The appeal decision is recorded; the outcome is final." + (
-        " It reverses the panel on at least one allegation; the panel is told." if reversed_ else ""
-    )
+    if reversed_:
+        return _(
+            "The appeal decision is recorded; the outcome is final. It reverses the panel on at least one "
+            "allegation; the panel is told."
+        )
+    return _("The appeal decision is recorded; the outcome is final.")
 
 
 @tasks.handler("cases.appeal_window")

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.cases import keys as case_keys
@@ -46,7 +47,7 @@ def _compartment(actor: CaseActor) -> str:
 
 def _owner_party(actor: CaseActor, member: Member) -> Party:
     if member.organization_id != actor.case.organization_id or not member.is_active:
-        raise CaseError("Choose a member of the organization to carry it out.")
+        raise CaseError(_("Choose a member of the organization to carry it out."))
     existing = actor.case.parties.filter(role=Role.OWNER, tag=case_keys.member_tag(member)).first()
     if existing is not None:
         return existing
@@ -57,9 +58,9 @@ def _owner_party(actor: CaseActor, member: Member) -> Party:
 
 def due_date(value: datetime | None) -> datetime:
     if value is None:
-        raise CaseError("Give a due date.")
+        raise CaseError(_("Give a due date."))
     if value <= timezone.now():
-        raise CaseError("The date has already passed. Choose a later one.")
+        raise CaseError(_("The date has already passed. Choose a later one."))
     return value
 
 
@@ -70,7 +71,7 @@ def measure_request(actor: CaseActor, data: dict[str, Any]) -> str:
         case=actor.case, number=_next_number(actor), kind=Measure.Kind.SUPPORTIVE, category=data["kind"]
     )
     item_write(actor, "measure_request", _compartment(actor), f"{KIND_LABELS[data['kind']]}: {text}", measure=measure)
-    return f"Measure {measure.number} is requested. The advocates decide it with reasons."
+    return _("Measure %(number)d is requested. The advocates decide it with reasons.") % {"number": measure.number}
 
 
 def _handover(actor: CaseActor, measure: Measure, owner: Party) -> None:
@@ -94,12 +95,12 @@ def measure_decide(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "measure_decision", compartment, said, measure=measure)
     if not agree:
         stamp(Measure, measure.pk, "decided_at", status=Measure.Status.DECLINED)
-        return f"Measure {measure.number} is declined; the reasons are recorded."
+        return _("Measure %(number)d is declined; the reasons are recorded.") % {"number": measure.number}
     if data.get("owner") is None:
-        raise CaseError("Say who carries the measure out.")
+        raise CaseError(_("Say who carries the measure out."))
     stamp(Measure, measure.pk, "decided_at", status=Measure.Status.AGREED, due_at=due_date(data.get("due")))
     _handover(actor, measure, _owner_party(actor, data["owner"]))
-    return f"Measure {measure.number} is agreed and handed to its owner."
+    return _("Measure %(number)d is agreed and handed to its owner.") % {"number": measure.number}
 
 
 @implements("measure_done")
@@ -107,7 +108,7 @@ def measure_done(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     owner = actor.party(Role.OWNER)
     if not actor.team and (owner is None or measure.owner_id != owner.pk):
-        raise CaseError("Only the person carrying out this measure, or an advocate, marks it done.")
+        raise CaseError(_("Only the person carrying out this measure, or an advocate, marks it done."))
     text = clean_text(data["text"])
     if actor.team:
         item_write(actor, "measure_done", "support", text, measure=measure)
@@ -115,7 +116,7 @@ def measure_done(actor: CaseActor, data: dict[str, Any]) -> str:
         item_write_to_team(actor, "measure_done", text, measure=measure)
     stamp(Measure, measure.pk, "done_at", status=Measure.Status.DONE)
     reminders_settle(actor.case, f"measure:{measure.number}")
-    return f"Measure {measure.number} is marked done."
+    return _("Measure %(number)d is marked done.") % {"number": measure.number}
 
 
 @implements("measure_review")
@@ -131,7 +132,7 @@ def measure_challenge(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     item_write(actor, "measure_challenge", "file", clean_text(data["text"]), measure=measure)
     stamp(Measure, measure.pk, "challenged_at")
-    return "Your challenge is recorded in the case file, where the advocates read it."
+    return _("Your challenge is recorded in the case file, where the advocates read it.")
 
 
 @implements("interim")
@@ -139,7 +140,7 @@ def interim(actor: CaseActor, data: dict[str, Any]) -> str:
     """A recorded risk assessment, notice to the respondent (the case file), a way to
     challenge it (measure_challenge) and an expiry."""
     if respondent(actor.case) is None:
-        raise CaseError("Send the respondent the written notice first: an interim measure needs notice.")
+        raise CaseError(_("Send the respondent the written notice first: an interim measure needs notice."))
     expires = due_date(data["expires"])
     measure = Measure.objects.create(
         case=actor.case,
@@ -151,7 +152,10 @@ def interim(actor: CaseActor, data: dict[str, Any]) -> str:
     )
     item_write(actor, "interim", "file", clean_text(data["text"]), measure=measure)
     item_write(actor, "risk_assessment", "file", clean_text(data["risk"]), measure=measure)
-    return f"Interim measure {measure.number} is in place until {expires:%Y-%m-%d}. The respondent can read and challenge it."
+    return _("Interim measure %(number)d is in place until %(date)s. The respondent can read and challenge it.") % {
+        "number": measure.number,
+        "date": formats.date_format(expires),
+    }
 
 
 @implements("sanction")
@@ -168,13 +172,16 @@ def sanction(actor: CaseActor, data: dict[str, Any]) -> str:
     _handover(actor, measure, _owner_party(actor, data["owner"]))
     if actor.case.state == "final":
         move(actor, actor.case, "monitoring")
-    return f"{data['kind'].title()} {measure.number} is recorded and handed to whoever carries it out."
+    return _("%(kind)s %(number)d is recorded and handed to whoever carries it out.") % {
+        "kind": Measure.Kind(data["kind"]).label,
+        "number": measure.number,
+    }
 
 
 @implements("close")
 def close(actor: CaseActor, data: dict[str, Any]) -> str:
     pending = actor.case.measures.filter(kind__in=["sanction", "remedy"]).exclude(status__in=["done", "reviewed"])
     if pending.exists():
-        raise CaseError("Every sanction and remedy must be done before the case closes.")
+        raise CaseError(_("Every sanction and remedy must be done before the case closes."))
     move(actor, actor.case, "closed")
-    return "The case is closed."
+    return _("The case is closed.")

@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.cases import keys as case_keys
@@ -34,7 +35,7 @@ def process_report(member: Member, *, text: str, case_reference: str = "") -> Pr
         except ValueError:
             case = None
         if case is None:
-            raise CaseError("That case reference was not found. Leave it empty, or copy it from the case page.")
+            raise CaseError(_("That case reference was not found. Leave it empty, or copy it from the case page."))
     acted = _acted_in(case)
     if case is not None:
         body = f"About case {case.pk}:\n\n{body}"
@@ -46,7 +47,7 @@ def process_report(member: Member, *, text: str, case_reference: str = "") -> Pr
         if case_keys.member_tag(reader) not in acted and reader.pk != member.pk
     ]
     if not readers:
-        raise CaseError("Your organization has no oversight body that could receive this yet. Nothing was sent.")
+        raise CaseError(_("Your organization has no oversight body that could receive this yet. Nothing was sent."))
     with transaction.atomic():
         report = ProcessReport.objects.create(organization=member.organization)
         for reader in readers:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
-from chorus.cases.machine import Role
+from chorus.cases.machine import BREACH_RESPONSES, Role
 from chorus.cases.models import Milestone, Party
 from chorus.cases.services.common import stamp
 from chorus.cases.services.core import CaseActor, CaseError, clean_text, implements, item_write, move, repath
@@ -22,61 +23,61 @@ from chorus.cases.services.reminders import reminders_settle
 @implements("facilitator")
 def facilitator(actor: CaseActor, data: dict[str, Any]) -> str:
     if actor.case.parties.filter(role=Role.FACILITATOR, recused_at__isnull=True).exists():
-        raise CaseError("The case already has a facilitator.")
+        raise CaseError(_("The case already has a facilitator."))
     appoint(actor, data["member"], Role.FACILITATOR)
-    return "The facilitator is appointed."
+    return _("The facilitator is appointed.")
 
 
 @implements("suitability")
 def suitability(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.items.filter(kind="safety").exists():
-        raise CaseError("Record the safety assessment before deciding suitability.")
+        raise CaseError(_("Record the safety assessment before deciding suitability."))
     reasons = clean_text(data["reasons"])
     suitable = data["suitable"] == "yes"
     item_write(actor, "suitability", "file", ("Suitable. " if suitable else "Not suitable. ") + reasons)
     if suitable:
         move(actor, actor.case, "preparation")
-        return "Suitable: preparation meetings can begin, with each side separately."
+        return _("Suitable: preparation meetings can begin, with each side separately.")
     repath(actor, actor.case, "intake", why="not suitable")  # the survivor chooses again
-    return "Not suitable. The survivor is told and chooses how to go on."
+    return _("Not suitable. The survivor is told and chooses how to go on.")
 
 
 @implements("prepare")
 def prepare(actor: CaseActor, data: dict[str, Any]) -> str:
     compartment = "support" if data["side"] == "complainant" else "respondent"
     item_write(actor, "preparation", compartment, clean_text(data["text"]))
-    return "The preparation notes are kept for that side only."
+    return _("The preparation notes are kept for that side only.")
 
 
 @implements("dialogue")
 def dialogue(actor: CaseActor, data: dict[str, Any]) -> str:
     sides = {item.compartment for item in actor.case.items.filter(kind="preparation")}
     if sides != {"support", "respondent"}:
-        raise CaseError("Meet each side separately before the dialogue.")
+        raise CaseError(_("Meet each side separately before the dialogue."))
     move(actor, actor.case, "dialogue")
-    return "The dialogue can take place."
+    return _("The dialogue can take place.")
 
 
 @implements("plan")
 def plan(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.items.filter(kind="agreement").exists():
-        raise CaseError("Record what was agreed in the dialogue first.")
+        raise CaseError(_("Record what was agreed in the dialogue first."))
     sections = [
-        ("Behaviours named", data["behaviours"]),
-        ("Impact acknowledged", data["impact"]),
-        ("Removal from opportunities to cause harm", data["removal"]),
-        ("Amends the survivor wants", data["amends"]),
+        (_("Behaviours named"), data["behaviours"]),
+        (_("Impact acknowledged"), data["impact"]),
+        (_("Removal from opportunities to cause harm"), data["removal"]),
+        (_("Amends the survivor wants"), data["amends"]),
     ]
     item_write(actor, "plan", "file", "\n\n".join(f"{title}: {clean_text(text)}" for title, text in sections))
     move(actor, actor.case, "plan")
-    return "The accountability plan is signed and active. Add its milestones."
+    return _("The accountability plan is signed and active. Add its milestones.")
 
 
 @implements("milestone")
 def milestone(actor: CaseActor, data: dict[str, Any]) -> str:
     verifier: Party = data["verifier"]
     if verifier.joined_at is None or verifier.recused_at is not None:
-        raise CaseError("Choose someone in the case to verify this step.")
+        raise CaseError(_("Choose someone in the case to verify this step."))
     number = (actor.case.milestones.aggregate(n=Max("number"))["n"] or 0) + 1
     row = Milestone.objects.create(case=actor.case, number=number, due_at=due_date(data["due"]), verifier=verifier)
     item_write(actor, "milestone", "file", clean_text(data["text"]), milestone=row)
@@ -96,7 +97,10 @@ def milestone_report(actor: CaseActor, data: dict[str, Any]) -> str:
 def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
     row: Milestone = data["milestone"]
     if row.verifier_id not in {party.pk for party in actor.parties}:
-        raise CaseError(f"Milestone {row.number} is verified by {row.verifier.label}.")
+        raise CaseError(
+            _("Milestone %(number)d is verified by %(verifier)s.")
+            % {"number": row.number, "verifier": row.verifier.label}
+        )
     item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "verified_at")
     reminders_settle(actor.case, f"milestone:{row.number}")
@@ -106,44 +110,45 @@ def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
 @implements("breach_response")
 def breach_response(actor: CaseActor, data: dict[str, Any]) -> str:
     if not actor.case.items.filter(kind="breach").exists():
-        raise CaseError("No breach has been reported.")
+        raise CaseError(_("No breach has been reported."))
     response = data["response"]
     item_write(
         actor,
         "breach_response",
         "file",
-        f"Response chosen: {response}. " + clean_text(data.get("text", ""), required=False),
+        _("Response chosen: %(response)s. %(text)s")
+        % {"response": dict(BREACH_RESPONSES)[response], "text": clean_text(data.get("text", ""), required=False)},
     )
     if response == "new_steps":
-        return "The plan continues; the facilitator adds the steps."
+        return _("The plan continues; the facilitator adds the steps.")
     repath(actor, actor.case, response, why="breach")
-    return "The plan has ended as you chose."
+    return _("The plan has ended as you chose.")
 
 
 @implements("review")
 def review(actor: CaseActor, data: dict[str, Any]) -> str:
     milestones = actor.case.milestones.all()
     if not milestones.exists():
-        raise CaseError("The plan has no milestones yet.")
+        raise CaseError(_("The plan has no milestones yet."))
     if milestones.filter(verified_at__isnull=True).exists():
-        raise CaseError("Every milestone must be verified before the review.")
+        raise CaseError(_("Every milestone must be verified before the review."))
     move(actor, actor.case, "review")
-    return "The review has begun." + (
-        " The survivor confirms whether their needs were met." if actor.case.pathway == "restorative" else ""
-    )
+    if actor.case.pathway == "restorative":
+        return _("The review has begun. The survivor confirms whether their needs were met.")
+    return _("The review has begun.")
 
 
 @implements("needs_met")
 def needs_met(actor: CaseActor, data: dict[str, Any]) -> str:
     text = clean_text(data.get("text", ""), required=False)
-    item_write(actor, "needs_met", "support", text or "My needs were met.")
+    item_write(actor, "needs_met", "support", text or _("My needs were met."))
     move(actor, actor.case, "closed")
-    return "Thank you. The case is closed; its record stays."
+    return _("Thank you. The case is closed; its record stays.")
 
 
 @implements("complete")
 def complete(actor: CaseActor, data: dict[str, Any]) -> str:
     if actor.case.pathway == "restorative":
-        raise CaseError("In a restorative process the survivor confirms when their needs were met.")
+        raise CaseError(_("In a restorative process the survivor confirms when their needs were met."))
     move(actor, actor.case, "closed")
-    return "The plan is completed and closed."
+    return _("The plan is completed and closed.")

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from chorus.accounts.models import Member, Organization
 from chorus.crypto import matching
@@ -39,8 +39,8 @@ from chorus.records.services.writing import OWNER_ACTOR, record_contents
 from chorus.web import mail, tasks
 
 ESCROW_PERSON = b"chorus.escrow"
-INCOMPLETE = "The entry your browser prepared is not complete. Nothing was saved; please try again."
-UNREACHABLE = "The custodian could not be reached, so nothing was saved. Please try again later."
+INCOMPLETE = gettext_lazy("The entry your browser prepared is not complete. Nothing was saved; please try again.")
+UNREACHABLE = gettext_lazy("The custodian could not be reached, so nothing was saved. Please try again later.")
 MAX_STATEMENT = 4000
 
 
@@ -136,8 +136,10 @@ def copy_setup(owner: Owner) -> dict[str, Any]:
 def _member_owner(owner: Owner) -> Member:
     if owner.member is None:
         raise EscrowError(
-            "Naming someone in escrow needs an account: a match counts distinct members, "
-            "and an anonymous receipt cannot show it is a different person."
+            gettext(
+                "Naming someone in escrow needs an account: a match counts distinct members, "
+                "and an anonymous receipt cannot show it is a different person."
+            )
         )
     return owner.member
 
@@ -157,19 +159,19 @@ def canonical(named: Sequence[Named], *, region: str) -> list[str]:
         if value not in result:
             result.append(value)
     if not result:
-        raise EscrowError("Name at least one identifier of the person.")
+        raise EscrowError(gettext("Name at least one identifier of the person."))
     if len(result) > MAX_BATCH:
-        raise EscrowError(f"One entry can name at most {MAX_BATCH} identifiers.")
+        raise EscrowError(gettext("One entry can name at most %(count)d identifiers.") % {"count": MAX_BATCH})
     return result
 
 
 def _released_record(owner: Owner, release: str, record_id: UUID | None) -> dict[str, str] | None:
     if release not in {"contact", "record"}:
-        raise EscrowError("Choose what may be released at a match.")
+        raise EscrowError(gettext("Choose what may be released at a match."))
     if release == "contact":
         return None
     if record_id is None:
-        raise EscrowError("Choose which of your records may be released, or release your contact only.")
+        raise EscrowError(gettext("Choose which of your records may be released, or release your contact only."))
     return record_contents(owner, record_for_owner(owner, record_id)).latest
 
 
@@ -206,16 +208,18 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
     member = _member_owner(owner)
     statement = choices.statement.strip()
     if len(statement) > MAX_STATEMENT:
-        raise EscrowError(f"The few words can be up to {MAX_STATEMENT} characters.")
+        raise EscrowError(gettext("The few words can be up to %(count)d characters.") % {"count": MAX_STATEMENT})
     record_parts = _released_record(owner, choices.release, choices.record_id)
     if active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
         raise EscrowError(
-            f"You can hold up to {settings.CHORUS_ESCROW_ACTIVE_LIMIT} identifiers in escrow at once. "
-            "Withdraw an older entry to name more."
+            gettext("You can hold up to %(count)d identifiers in escrow at once. Withdraw an older entry to name more.")
+            % {"count": settings.CHORUS_ESCROW_ACTIVE_LIMIT}
         )
     team_key = team_key_ensure(owner.organization)
     if team_key is None:
-        raise EscrowError("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
+        raise EscrowError(
+            gettext("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
+        )
     entry = Entry(organization=owner.organization, owner_tag=escrow_tag(owner), created_at=timezone.now())
     released = {
         "entry": str(entry.pk),
@@ -289,7 +293,9 @@ def entry_submit_sealed(
     draft = _draft(owner, choices, count=len(shares))
     if k != owner.organization.escrow_threshold or team_key != draft.team_public:
         raise EscrowError(
-            "The organization's escrow settings changed while you were writing. Nothing was saved; please submit again."
+            gettext(
+                "The organization's escrow settings changed while you were writing. Nothing was saved; please submit again."
+            )
         )
     return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named_copy": b64(named_copy)})
 

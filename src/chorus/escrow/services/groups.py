@@ -11,6 +11,7 @@ from uuid import UUID
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.escrow.models import DECISION_CHOICES, Group, GroupMember, GroupMessage, Match
 from chorus.escrow.services.entries import EscrowError, escrow_tag
@@ -39,7 +40,7 @@ def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
     match = opened.match
     team_key = team_key_of(match.organization)
     if team_key is None:  # cannot happen: the matched entries were sealed to it
-        raise EscrowError("The advocate team has no key yet.")
+        raise EscrowError(_("The advocate team has no key yet."))
     invitable = {
         e.name: (e, member)
         for e in opened.entries
@@ -47,7 +48,7 @@ def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
     }
     chosen = [invitable[name] for name in sorted(names) if name in invitable]
     if not chosen:
-        raise EscrowError("Choose at least one survivor who said they would meet the others.")
+        raise EscrowError(_("Choose at least one survivor who said they would meet the others."))
     with transaction.atomic():
         group = Group.objects.select_for_update().filter(match=match).first()
         if group is None:
@@ -162,7 +163,7 @@ def _read(group: Group, key: bytes, me: GroupMember | None) -> list[GroupMessage
 
 def _joined(member: GroupMember) -> None:
     if member.joined_at is None:
-        raise EscrowError("Join the group first.")
+        raise EscrowError(_("Join the group first."))
 
 
 def message_from_member(owner: Owner, member: GroupMember, body: str) -> None:
@@ -192,11 +193,11 @@ def group_choose(owner: Owner, member: GroupMember, choice: str) -> str:
     Returns the group's outcome ("" while undecided)."""
     _joined(member)
     if choice not in DECISIONS:
-        raise EscrowError("Choose one of the answers.")
+        raise EscrowError(_("Choose one of the answers."))
     with transaction.atomic():
         group = Group.objects.select_for_update().get(pk=member.group_id)
         if group.outcome:
-            raise EscrowError("The group has already decided; the outcome is recorded.")
+            raise EscrowError(_("The group has already decided; the outcome is recorded."))
         GroupMember.objects.filter(pk=member.pk).update(choice=choice)
         _log(group, member.name, "escrow.group_choice", choice=choice)
         joined = list(GroupMember.objects.filter(group=group, joined_at__isnull=False))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.crypto import matching
@@ -88,11 +89,11 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
         try:
             opened.append((share, *matching.payload_open(keys.open_from(private, share.sealed))))
         except CryptoError as error:
-            raise AccessRefused("A share of this match cannot be opened with the team key.") from error
+            raise AccessRefused(_("A share of this match cannot be opened with the team key.")) from error
     try:
         secret = matching.recover([point for _, point, _ in opened], match.tag.threshold)
     except CryptoError as error:
-        raise AccessRefused("The shares of this match do not combine; the match cannot be read.") from error
+        raise AccessRefused(_("The shares of this match do not combine; the match cannot be read.")) from error
     contents = [
         _released(share.entry, _json(matching.content_open(secret, bytes(match.tag.tag), sealed)))
         for share, _, sealed in opened
@@ -102,9 +103,9 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
     )
     letters: dict[bytes, str] = {}
     entries = []
-    for (share, _, _), content in zip(opened, contents, strict=True):
+    for (share, _key, _sealed), content in zip(opened, contents, strict=True):
         author = bytes(share.entry.owner_tag)
-        letters.setdefault(author, f"Survivor {string.ascii_uppercase[len(letters) % 26]}")
+        letters.setdefault(author, _("Survivor %(letter)s") % {"letter": string.ascii_uppercase[len(letters) % 26]})
         member = members.get(UUID(str(content.get("member"))))
         entries.append(
             OpenedEntry(name=letters[author], owner_tag=author, entry=share.entry, member=member, content=content)
@@ -130,7 +131,7 @@ def _released(entry: Entry, content: dict[str, Any]) -> dict[str, Any]:
             unb64(content.get("released")), entry.released, "escrow-released", entry.pk
         )
     except CryptoError as error:
-        raise AccessRefused("An entry of this match cannot be read with the key its share carries.") from error
+        raise AccessRefused(_("An entry of this match cannot be read with the key its share carries.")) from error
     return {**released, "identifier": content.get("identifier", "")}
 
 
@@ -140,7 +141,7 @@ def _json(data: bytes) -> dict[str, Any]:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise AccessRefused("An entry of this match is not readable.")
+        raise AccessRefused(_("An entry of this match is not readable."))
     return value
 
 
@@ -156,7 +157,7 @@ def notice_send(reader: Reader, opened: OpenedMatch, name: str, body: str) -> No
     text = clean_text(body, limit=MAX_NOTICE, refusal=EscrowError, empty=MESSAGE_EMPTY)
     entry = next((e for e in opened.entries if e.name == name), None)
     if entry is None or entry.member is None or not entry.content.get("tell_me") or entry.withdrawn:
-        raise EscrowError("This survivor did not ask to be told, or withdrew their entry.")
+        raise EscrowError(_("This survivor did not ask to be told, or withdrew their entry."))
     member = entry.member
     with transaction.atomic():
         Notice.objects.create(

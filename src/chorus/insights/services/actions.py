@@ -60,13 +60,13 @@ def may_steer(member: Member) -> bool:
     return any(member.has_role(role) for role in STEWARDS)
 
 
-def _text(value: str, what: str) -> str:
-    return clean_text(value, limit=MAX_TEXT, refusal=ActionError, what=f"the {what}")
+def _text(value: str, empty: str) -> str:
+    return clean_text(value, limit=MAX_TEXT, refusal=ActionError, empty=empty)
 
 
 def _steward(member: Member) -> None:
     if not may_steer(member):
-        raise ActionError("Only administrators and the oversight body set the organization's action points.")
+        raise ActionError(_("Only administrators and the oversight body set the organization's action points."))
 
 
 # --- the self-assessment ---------------------------------------------------------------
@@ -87,7 +87,7 @@ def assessment_answer(member: Member, *, answers: dict[str, tuple[str, str]]) ->
     with transaction.atomic():
         for code, (answer, note) in answers.items():
             if code not in BY_CODE or answer not in Answer.values:
-                raise ActionError("Please choose yes, partly or no for each question you answer.")
+                raise ActionError(_("Please choose yes, partly or no for each question you answer."))
             text = note.strip()[:MAX_TEXT]
             before = current.get(code)
             if before is not None and (before.answer, before.note) == (answer, text):
@@ -114,11 +114,11 @@ def action_point_create(
 ) -> ActionPoint:
     _steward(member)
     if owner.organization_id != member.organization_id or not owner.is_active:
-        raise ActionError("The owner must be an active member of your organization.")
+        raise ActionError(_("The owner must be an active member of your organization."))
     if due_on < timezone.localdate():
-        raise ActionError("The due date cannot be in the past.")
+        raise ActionError(_("The due date cannot be in the past."))
     if question and question not in BY_CODE:
-        raise ActionError("That question is not part of the self-assessment.")
+        raise ActionError(_("That question is not part of the self-assessment."))
     with transaction.atomic():
         # The organization's row is the lock that numbers its points one after another.
         Organization.objects.select_for_update().get(pk=member.organization_id)
@@ -128,8 +128,8 @@ def action_point_create(
         point = ActionPoint.objects.create(
             organization=member.organization,
             number=number,
-            finding=_text(finding, "finding"),
-            indicator=_text(indicator, "indicator"),
+            finding=_text(finding, _("Please write the finding first.")),
+            indicator=_text(indicator, _("Please write the indicator first.")),
             owner=owner,
             due_on=due_on,
             question=question,
@@ -158,16 +158,16 @@ def action_point_update(
     update does. Nothing is edited: each update is a new row of the history.
     """
     if not may_update(member, point):
-        raise ActionError("Only the owner, administrators and the oversight body update this action point.")
+        raise ActionError(_("Only the owner, administrators and the oversight body update this action point."))
     if status not in ActionPoint.Status.values:
-        raise ActionError("Please choose a status.")
+        raise ActionError(_("Please choose a status."))
     steering = may_steer(member)
     if status == ActionPoint.Status.DROPPED and not steering:
-        raise ActionError("Only administrators and the oversight body can drop an action point.")
+        raise ActionError(_("Only administrators and the oversight body can drop an action point."))
     new_due = due_on or point.due_on
     if new_due != point.due_on and not steering:
-        raise ActionError("Only administrators and the oversight body can move the due date.")
-    text = _text(note, "note")
+        raise ActionError(_("Only administrators and the oversight body can move the due date."))
+    text = _text(note, _("Please write the note first."))
     with transaction.atomic():
         point = ActionPoint.objects.select_for_update().get(pk=point.pk)
         if new_due != point.due_on:

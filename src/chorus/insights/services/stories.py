@@ -17,6 +17,8 @@ from uuid import UUID
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.insights.models import Story
 from chorus.ledger.services import ledger_append
@@ -31,10 +33,10 @@ PURPOSE = "story"
 
 # What an excerpt must not carry: the ways of reaching or finding a person.
 _IDENTIFYING = (
-    (re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"), "an email address"),
-    (re.compile(r"(?:\+|\b00)?\d[\d ()./-]{6,}\d"), "a phone number"),
-    (re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE), "a web address"),
-    (re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{2,}"), "a social media handle"),
+    (re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"), gettext_lazy("an email address")),
+    (re.compile(r"(?:\+|\b00)?\d[\d ()./-]{6,}\d"), gettext_lazy("a phone number")),
+    (re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE), gettext_lazy("a web address")),
+    (re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{2,}"), gettext_lazy("a social media handle")),
 )
 
 
@@ -50,13 +52,15 @@ class StoryView:
 
 
 def clean_excerpt(text: str) -> str:
-    value = clean_text(text, limit=MAX_EXCERPT, refusal=StoryError, what="the excerpt")
+    value = clean_text(text, limit=MAX_EXCERPT, refusal=StoryError, empty=_("Please write the excerpt first."))
     found = [what for pattern, what in _IDENTIFYING if pattern.search(value)]
     if found:
         raise StoryError(
-            "The excerpt seems to contain "
-            + " and ".join(found)
-            + ". Please take it out: the commission reads excerpts without anything that points to a person."
+            _(
+                "The excerpt seems to contain %(found)s. Please take it out: the commission reads excerpts "
+                "without anything that points to a person."
+            )
+            % {"found": _(" and ").join(str(what) for what in found)}
         )
     return value
 
@@ -99,7 +103,7 @@ def story_write(owner: Owner, *, text: str, story_id: UUID | None = None) -> Sto
         else:
             story = _story_for(owner, story_id)
             if story.shown_at is not None:
-                raise StoryError("This excerpt is being shown. Take it back first, then change it.")
+                raise StoryError(_("This excerpt is being shown. Take it back first, then change it."))
             action = "story.edited"
         story.text_sealed = keys.seal_bytes(owner.vault_key, value.encode(), PURPOSE, story.pk)
         story.save()
@@ -116,7 +120,7 @@ def story_show(owner: Owner, story_id: UUID) -> None:
         commission_key = team_key_ensure(owner.organization, COMMISSION)
         if commission_key is None:
             raise StoryError(
-                "Your organization has no commission members yet, so nobody could read it. It stays saved here."
+                _("Your organization has no commission members yet, so nobody could read it. It stays saved here.")
             )
         text = keys.open_bytes(owner.vault_key, story.text_sealed, PURPOSE, story.pk)
         story.shown_sealed = keys.seal_to(commission_key.public_key, text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization
 from chorus.crypto import codes, kdf
@@ -34,8 +35,10 @@ def _owner(organization: Organization, canonical: str) -> Owner:
 def _check_lock(scope: str, client_ip: str) -> None:
     if ratelimit.locked_until(scope, client_ip) is not None:
         raise RecordError(
-            "Too many attempts from this network in the last hour. Please wait an hour and try again, "
-            "or ask an advocate for help."
+            _(
+                "Too many attempts from this network in the last hour. Please wait an hour and try again, "
+                "or ask an advocate for help."
+            )
         )
 
 
@@ -58,14 +61,18 @@ def receipt_open(organization: Organization, typed: str, *, client_ip: str) -> O
     except MalformedInput as error:
         _count(_OPEN, client_ip)
         raise RecordError(
-            "A receipt has 32 letters and digits, usually written in eight groups of four. "
-            "Please check it and try again."
+            _(
+                "A receipt has 32 letters and digits, usually written in eight groups of four. "
+                "Please check it and try again."
+            )
         ) from error
     owner = _owner(organization, canonical)
     if not Record.objects.filter(organization=organization, owner_tag=owner.tag).exists():
         _count(_OPEN, client_ip)
         raise RecordError(
-            "This receipt does not open any report here. Check each group of four; "
-            "O and 0, I, L and 1 are read the same."
+            _(
+                "This receipt does not open any report here. Check each group of four; "
+                "O and 0, I, L and 1 are read the same."
+            )
         )
     return owner

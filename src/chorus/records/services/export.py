@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.ledger.services import ledger_append
 from chorus.records.access import Owner
@@ -23,8 +24,6 @@ from chorus.records.services.writing import (
     record_contents,
 )
 from chorus.web.pdf import Document
-
-_LABELS = {part.name: str(part.label) for part in PARTS}
 
 
 def _stamp(moment: datetime) -> str:
@@ -95,25 +94,36 @@ def export_zip(owner: Owner, record: Record) -> bytes:
 
 def export_pdf(owner: Owner, record: Record) -> bytes:
     contents, files = _gathered(owner, record, "pdf")
-    pdf = Document(contents.title or "My record")
-    pdf.paragraph(9, contents.title or "My record", size=16, bold=True)
+    title = contents.title or _("My record")
+    pdf = Document(title)
+    pdf.paragraph(9, title, size=16, bold=True)
     pdf.paragraph(
         5,
-        f"Exported {_stamp(timezone.now())}. Every saved version is below, oldest first, with the time it was saved.",
+        _("Exported %(when)s. Every saved version is below, oldest first, with the time it was saved.")
+        % {"when": _stamp(timezone.now())},
         size=9,
     )
     for version in contents.versions:
         pdf.ln(4)
-        pdf.paragraph(7, f"Version {version.number} — saved {_stamp(version.saved_at)}", size=12, bold=True)
-        for name, label in _LABELS.items():
-            if version.parts.get(name):
-                pdf.paragraph(6, label, bold=True)
-                pdf.paragraph(5, version.parts[name])
+        heading = _("Version %(number)d — saved %(when)s") % {
+            "number": version.number,
+            "when": _stamp(version.saved_at),
+        }
+        pdf.paragraph(7, heading, size=12, bold=True)
+        for part in PARTS:
+            if version.parts.get(part.name):
+                pdf.paragraph(6, str(part.label), bold=True)
+                pdf.paragraph(5, version.parts[part.name])
     if files:
         pdf.ln(4)
-        pdf.paragraph(7, "Attachments", size=12, bold=True)
+        pdf.paragraph(7, _("Attachments"), size=12, bold=True)
         for name, info, data in files:
-            pdf.paragraph(6, f"{name} — added {_stamp(info.added_at)} ({info.mime})")
+            added = _("%(name)s — added %(when)s (%(type)s)") % {
+                "name": name,
+                "when": _stamp(info.added_at),
+                "type": info.mime,
+            }
+            pdf.paragraph(6, added)
             if info.kind == "image":
                 pdf.image(io.BytesIO(data), w=min(120, pdf.epw))
                 pdf.ln(2)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.ledger.services import ledger_append
@@ -50,7 +51,7 @@ def conversation_ensure(owner: Owner, record: Record) -> tuple[Conversation, byt
         return conversation, _conversation_key_for_owner(owner, conversation)
     team_key = team_key_ensure(owner.organization)
     if team_key is None:
-        raise RecordError("Your organization has no advocates yet, so there is no one to write to.")
+        raise RecordError(_("Your organization has no advocates yet, so there is no one to write to."))
     conversation_key = keys.new_key()
     conversation = Conversation(record=record)
     conversation.save()  # the id binds the wrappings below; inside the caller's transaction
@@ -85,7 +86,7 @@ def messages_for_owner(owner: Owner, record: Record) -> list[MessageView]:
     key = _conversation_key_for_owner(owner, conversation)
     if conversation.unread_by_owner:
         Conversation.objects.filter(pk=conversation.pk).update(unread_by_owner=False)
-    return _read(conversation, key, owner_label="You")
+    return _read(conversation, key, owner_label=_("You"))
 
 
 def _read(conversation: Conversation, key: bytes, *, owner_label: str) -> list[MessageView]:
@@ -115,7 +116,7 @@ def messages_for_team(reader: Reader, conversation: Conversation) -> list[Messag
             action="conversation.read",
             refs={"record": str(conversation.record_id)},
         )
-    return _read(conversation, key, owner_label="The survivor")
+    return _read(conversation, key, owner_label=_("The survivor"))
 
 
 def message_from_team(reader: Reader, conversation: Conversation, body: str) -> None:
@@ -144,7 +145,7 @@ def message_from_team(reader: Reader, conversation: Conversation, body: str) -> 
 
 def notices_set(owner: Owner, record: Record, *, enabled: bool) -> None:
     if owner.member is None:
-        raise RecordError("Email notices need an account; anonymous reports have no address to write to.")
+        raise RecordError(_("Email notices need an account; anonymous reports have no address to write to."))
     sealed = keys.seal_for_server(str(owner.member.pk), "notify", record.pk) if enabled else None
     with transaction.atomic():
         Record.objects.filter(pk=record.pk).update(notify_sealed=sealed)

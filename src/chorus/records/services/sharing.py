@@ -18,6 +18,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member, Organization
 from chorus.crypto.errors import CryptoError
@@ -60,21 +61,21 @@ def grant_create(
     expires_at: datetime | None,
 ) -> Grant:
     if purpose not in Purpose.values:
-        raise RecordError("Please say what you would like from sharing.")
+        raise RecordError(_("Please say what you would like from sharing."))
     if expires_at is not None and expires_at <= timezone.now():
-        raise RecordError("The end date has already passed. Choose a later one, or none.")
+        raise RecordError(_("The end date has already passed. Choose a later one, or none."))
     chosen_versions = open_versions(owner, record, versions)
     chosen_parts = [name for name in PART_NAMES if name in set(parts)]
     if not chosen_versions or not chosen_parts:
-        raise RecordError("Choose at least one saved version and one part of it to share.")
+        raise RecordError(_("Choose at least one saved version and one part of it to share."))
     if grantee is not None:
         if not advocates_of(owner.organization).filter(pk=grantee.pk).exists():
-            raise RecordError("You can share with the advocate team or with one of its advocates.")
+            raise RecordError(_("You can share with the advocate team or with one of its advocates."))
         recipient_key = keys.member_public_key(grantee)
     else:
         team_key = team_key_ensure(owner.organization)
         if team_key is None:
-            raise RecordError("Your organization has no advocates yet, so there is no one to share with.")
+            raise RecordError(_("Your organization has no advocates yet, so there is no one to share with."))
         recipient_key = bytes(team_key.public_key)
     key = record_key(owner, record)
     attachments = {attachment.pk: attachment for attachment in record.attachments.filter(pk__in=attachment_ids)}
@@ -165,8 +166,8 @@ def _refused(reader: Reader, grant: Grant, *, expired: bool) -> AccessRefused:
             Grant.objects.filter(pk=grant.pk).update(revoked_at=timezone.now(), key_sealed=None, content=None)
         _log_read(reader, grant, "record.read_refused", reason="expired" if expired else "revoked")
     if expired:
-        return AccessRefused("The survivor shared this until a date that has passed. It can no longer be read.")
-    return AccessRefused("The survivor has stopped sharing this. It can no longer be read.")
+        return AccessRefused(_("The survivor shared this until a date that has passed. It can no longer be read."))
+    return AccessRefused(_("The survivor has stopped sharing this. It can no longer be read."))
 
 
 def _open_grant(reader: Reader, grant: Grant) -> dict[str, Any]:
@@ -183,7 +184,7 @@ def _open_grant(reader: Reader, grant: Grant) -> dict[str, Any]:
     try:
         grant_key = keys.open_from(private, grant.key_sealed)
     except CryptoError as error:
-        raise AccessRefused("This share cannot be opened with your keys.") from error
+        raise AccessRefused(_("This share cannot be opened with your keys.")) from error
     content: dict[str, Any] = keys.open_json(grant_key, grant.content, "grant", grant.pk)
     return content
 
@@ -217,7 +218,7 @@ def grant_attachment(reader: Reader, grant: Grant, attachment_id: UUID) -> tuple
     item = next((item for item in shared["attachments"] if item["id"] == str(attachment_id)), None)
     attachment = Attachment.objects.filter(pk=attachment_id, record_id=grant.record_id).first()
     if item is None or attachment is None:
-        raise AccessRefused("This file is not part of what was shared.")
+        raise AccessRefused(_("This file is not part of what was shared."))
     info, data = file_open(base64.b64decode(item["key"]), attachment)
     with transaction.atomic():
         _log_read(reader, grant, "record.attachment_read", attachment=str(attachment_id))
@@ -258,7 +259,7 @@ def access_history(owner: Owner, record: Record) -> list[Access]:
     history = []
     for event in events:
         person = people.get(event.actor)
-        who = person.display_name if person else "A former member"
+        who = person.display_name if person else _("A former member")
         roles = ", ".join(sorted(person.role_codes)) if person else ""
         history.append(Access(when=event.created_at, who=who, roles=roles, what=_ACCESS_WORDS[event.action]))
     return history

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, Organization
 from chorus.ledger.services import ledger_append
@@ -20,8 +21,10 @@ from chorus.records.models import TeamKey, TeamKeyHolder
 ADVOCATE = "advocate"
 COMMISSION = "commission"
 _REFUSALS = {
-    ADVOCATE: "You do not hold the advocate team's key yet. Another advocate's next visit passes it on.",
-    COMMISSION: "You do not hold the commission's key yet. Another commission member's next visit passes it on.",
+    ADVOCATE: gettext_lazy("You do not hold the advocate team's key yet. Another advocate's next visit passes it on."),
+    COMMISSION: gettext_lazy(
+        "You do not hold the commission's key yet. Another commission member's next visit passes it on."
+    ),
 }
 
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.ledger.services import ledger_append
 from chorus.records import keys, scrub, storage
@@ -241,7 +242,7 @@ def attachment_add(owner: Owner, record: Record, *, name: str, data: bytes) -> A
 
 def too_large_message() -> str:
     limit = settings.CHORUS_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-    return f"This file is larger than {limit} MB, the most Chorus accepts. Your text was kept."
+    return _("This file is larger than %(limit)d MB, the most Chorus accepts. Your text was kept.") % {"limit": limit}
 
 
 def _safe_name(name: str, extension: str) -> str:
@@ -255,7 +256,7 @@ def _safe_name(name: str, extension: str) -> str:
 def attachment_open(owner: Owner, record: Record, attachment_id: UUID) -> tuple[AttachmentInfo, bytes]:
     attachment = record.attachments.filter(pk=attachment_id).first()
     if attachment is None:
-        raise RecordError("This file is no longer in the record.")
+        raise RecordError(_("This file is no longer in the record."))
     return file_open(unwrap_file_key(record_key(owner, record), attachment), attachment)
 
 
@@ -283,9 +284,9 @@ def attachment_remove(owner: Owner, record: Record, attachment_id: UUID) -> None
 def record_register(owner: Owner, record: Record, *, category: str, period: str) -> None:
     """Count this experience in statistics by category and a coarse period, nothing more."""
     if category and category not in Category.values:
-        raise RecordError("Please choose one of the listed kinds of experience.")
+        raise RecordError(_("Please choose one of the listed kinds of experience."))
     if (category and not PERIOD.fullmatch(period)) or (not category and period):
-        raise RecordError("Please choose a year, or a half of a year, for when it happened.")
+        raise RecordError(_("Please choose a year, or a half of a year, for when it happened."))
     with transaction.atomic():
         Record.objects.filter(pk=record.pk).update(registered_category=category, registered_period=period)
         _log(owner, "record.registered" if category else "record.unregistered", record)

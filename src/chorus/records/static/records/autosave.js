@@ -9,7 +9,11 @@
   var timer = null;
   var dirty = false;
 
-  function say(text) { if (status) { status.textContent = text; } }
+  // The words come from the page, in its language (data-say-* on the form).
+  function say(which, time) {
+    var text = form.getAttribute("data-say-" + which) || "";
+    if (status) { status.textContent = text.replace("%(time)s", time || ""); }
+  }
 
   function payload() {
     var data = new FormData(form);
@@ -29,19 +33,18 @@
       return response.json();
     }).then(function (body) {
       var when = new Date(body.saved_at);
-      say("Draft kept at " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
-          ". Press Save to make it a version.");
+      say("kept", when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }));
       form.setAttribute("data-draft-saved", body.saved_at);
     }).catch(function () {
       dirty = true;
-      say("Could not keep a draft just now. Your text is still here; press Save to keep it.");
+      say("failed");
     });
   }
 
   form.addEventListener("input", function (event) {
     if (event.target && event.target.name === "attachment") { return; }
     dirty = true;
-    say("Typing…");
+    say("typing");
     window.clearTimeout(timer);
     timer = window.setTimeout(save, 1500);
   });
