@@ -121,6 +121,8 @@ ORG: dict[str, object] = {"slug": "riverside"}
 
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),
+    # The language switcher on every page: everyone, signed in or not.
+    "language": Entry(EVERYONE, method="post", ok_status=302, denied_anonymous="302", extra={"language": "es"}),
     "sign_in": Entry({"outsider"}),  # members are sent home
     "sign_in_two_factor": Entry(set()),  # only mid-sign-in; everyone else is sent to sign-in
     "sign_out": Entry(MEMBERS, method="post", ok_status=302, denied_anonymous="302"),

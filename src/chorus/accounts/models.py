@@ -8,6 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.roles import ROLE_CHOICES, ROLE_CODES, requires_two_factor
 
@@ -138,6 +139,14 @@ class BackupCode(models.Model):
     used_at = models.DateTimeField(null=True)
 
 
+INVITATION_STATUSES = {
+    "accepted": _("accepted"),
+    "revoked": _("revoked"),
+    "expired": _("expired"),
+    "pending": _("pending"),
+}
+
+
 class Invitation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
@@ -169,6 +178,10 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+    @property
+    def status_label(self) -> str:
+        return str(INVITATION_STATUSES[self.status])
 
 
 class PasswordReset(models.Model):

@@ -309,6 +309,6 @@ def _browser_tables() -> dict[str, object]:
 
 def describe(canonical: str) -> str:
     """A canonical identifier for people to read: 'Email address: sam@example.org'."""
-    kind, _, value = canonical.partition(":")
+    kind, _colon, value = canonical.partition(":")
     label = KINDS[kind].label if kind in KINDS else kind
     return f"{label}: {value}"

@@ -53,7 +53,7 @@ def _unique_names(files: list[tuple[AttachmentInfo, bytes]]) -> list[str]:
     for info, _data in files:
         count = seen.get(info.name, 0)
         seen[info.name] = count + 1
-        stem, _, extension = info.name.rpartition(".")
+        stem, _dot, extension = info.name.rpartition(".")
         names.append(info.name if count == 0 else f"{stem} ({count + 1}).{extension}")
     return names
 
@@ -63,10 +63,13 @@ def export_zip(owner: Owner, record: Record) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for version in contents.versions:
-            lines = [f"Version {version.number}, saved {_stamp(version.saved_at)}", ""]
-            for name, label in _LABELS.items():
-                if version.parts.get(name):
-                    lines += [label, version.parts[name], ""]
+            lines = [
+                _("Version %(number)d — saved %(when)s") % {"number": version.number, "when": _stamp(version.saved_at)},
+                "",
+            ]
+            for part in PARTS:
+                if version.parts.get(part.name):
+                    lines += [str(part.label), version.parts[part.name], ""]
             archive.writestr(f"versions/version-{version.number:03d}.txt", "\n".join(lines))
         archive.writestr(
             "record.json",
