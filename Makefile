@@ -29,12 +29,17 @@ $(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt $(BUNDLE)
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed-run
+# Translations: the catalogs in src/chorus/locale compiled for gettext (Debian's msgfmt).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard src/chorus/locale/*/LC_MESSAGES/django.po))
+$(CATALOGS): %.mo: %.po $(VENV)/.installed-run
+	cd src/chorus && ../../$(BIN)/chorus compilemessages -v0
+
+$(VENV)/.installed-dev: $(VENV)/.installed-run $(CATALOGS)
 	bash scripts/system-packages.sh test
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
-setup: $(VENV)/.installed-run
+setup: $(VENV)/.installed-run $(CATALOGS)
 setup-dev: $(VENV)/.installed-dev
 
 run: setup

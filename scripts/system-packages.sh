@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Chorus needs and the machine lacks.
-#   run:  libsodium (used through the system library for ristretto255), DejaVu fonts (PDF export)
+#   run:  libsodium (used through the system library for ristretto255), DejaVu fonts (PDF export),
+#         gettext (compiles the translations)
 #   test: also PostgreSQL (throwaway test clusters) and Chromium (browser journeys)
 #   node: Node.js and npm, only where the machine has none (they bundle the browser module)
 set -euo pipefail
-want=(libsodium23 fonts-dejavu-core)
+want=(libsodium23 fonts-dejavu-core gettext)
 if [[ "${1:-run}" == "test" ]]; then
   want+=(postgresql chromium)
 elif [[ "${1:-run}" == "node" ]]; then
