@@ -126,6 +126,8 @@ MATRIX: dict[str, Entry] = {
     "sign_in": Entry({"outsider"}),  # members are sent home
     "sign_in_two_factor": Entry(set()),  # only mid-sign-in; everyone else is sent to sign-in
     "sign_out": Entry(MEMBERS, method="post", ok_status=302, denied_anonymous="302"),
+    # The quick-exit control ends whatever session there is, for anyone.
+    "quick_exit": Entry(EVERYONE, method="post", ok_status=204, denied_anonymous="204"),
     "invitation_accept": Entry(EVERYONE, kwargs=_invitation_token),
     "password_reset_request": Entry(EVERYONE),
     "password_reset_complete": Entry(set(), kwargs=_reset_token, denied_anonymous="410"),
@@ -255,6 +257,9 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
         status = response.status_code
         if persona in entry.allowed:
             assert status == entry.ok_status, f"{name}: {persona} should get {entry.ok_status}, got {status}"
+            if status == 200 and response["Content-Type"].startswith("text/html"):
+                # Every page anyone reaches offers the quick exit.
+                assert b"data-quick-exit" in response.content, f"{name}: no quick exit for {persona}"
         elif persona == "outsider":
             if entry.denied_anonymous == "sign_in":
                 assert status == 302 and response["Location"].startswith("/sign-in/"), f"{name}: outsider got {status}"

@@ -121,6 +121,13 @@ SETTINGS: tuple[Setting, ...] = (
         _url,
     ),
     Setting(
+        "CHORUS_QUICK_EXIT_URL",
+        "https://www.google.com/search?q=weather",
+        "Where the quick-exit control on every page leads: a neutral page on another site. Choose one "
+        "that looks ordinary where your members are.",
+        _url,
+    ),
+    Setting(
         "CHORUS_HTTPS",
         "false",
         "Chorus is served over HTTPS: mark cookies Secure and send HSTS.",

@@ -22,6 +22,7 @@ DEBUG = read("CHORUS_DEBUG")
 ALLOWED_HOSTS = read("CHORUS_ALLOWED_HOSTS")
 CHORUS_BASE_URL = read("CHORUS_BASE_URL")
 CHORUS_HTTPS = read("CHORUS_HTTPS")
+CHORUS_QUICK_EXIT_URL = read("CHORUS_QUICK_EXIT_URL")
 
 _signing_key_file = read("CHORUS_LEDGER_SIGNING_KEY_FILE")
 CHORUS_LEDGER_SIGNING_KEY_PATH = Path(_signing_key_file) if _signing_key_file else DATA_DIR / "ledger-signing.key"

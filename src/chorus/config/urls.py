@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/", signin.sign_in, name="sign_in"),
     path("sign-in/two-factor/", signin.sign_in_two_factor, name="sign_in_two_factor"),
     path("sign-out/", signin.sign_out, name="sign_out"),
+    path("quick-exit/", signin.quick_exit, name="quick_exit"),
     path("invitations/<str:token>/", invitations.invitation_accept_view, name="invitation_accept"),
     path("password-reset/", account.password_reset_request, name="password_reset_request"),
     path("password-reset/<str:token>/", account.password_reset_complete, name="password_reset_complete"),

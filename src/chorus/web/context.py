@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from chorus.accounts import vault
@@ -12,6 +13,7 @@ def chorus(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     member = user if user is not None and user.is_authenticated else None
     return {
+        "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL,
         "member": member,
         "organization": member.organization if member is not None else None,
         "is_admin": bool(member and member.has_role("admin")),

@@ -85,6 +85,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         {
             "title": _("Something went wrong on our side."),
             "detail": _("Nothing you sent was lost from your browser. Please try again in a moment."),
+            "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL,
         },
     )
     return HttpResponseServerError(page)

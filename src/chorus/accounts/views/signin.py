@@ -95,10 +95,23 @@ def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_in_two_factor.html", {"form": form, "error": error})
 
 
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def _session_end(request: HttpRequest) -> None:
     if isinstance(request.user, Member):
         signin.sign_out_recorded(member=request.user)
     vault.vault_close(request)  # the cookie holding the unsealing key goes
     logout(request)  # and the session row, with the sealed vault key, is flushed
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    _session_end(request)
     return redirect("sign_in")
+
+
+@require_POST
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """Sent by the quick-exit control as the browser leaves for a neutral page: whoever
+    picks the device up next finds no open session (a member is signed out; an anonymous
+    reporter's receipt is the way back in)."""
+    _session_end(request)
+    return HttpResponse(status=204)

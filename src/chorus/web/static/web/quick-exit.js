@@ -1,0 +1,30 @@
+// The quick-exit control on every page: leave for a neutral page at once, replacing this
+// page in the browser's history (so "back" does not return to it), and end the session so
+// that nothing stays open on the device. Escape pressed twice within a second does the same.
+// Without JavaScript the control is an ordinary link to the neutral page.
+(function () {
+  "use strict";
+  var link = document.querySelector("a[data-quick-exit]");
+  if (!link) { return; }
+
+  function leave(event) {
+    if (event) { event.preventDefault(); }
+    document.documentElement.hidden = true;
+    var end = link.getAttribute("data-end");
+    if (end && navigator.sendBeacon) {
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", link.getAttribute("data-token") || "");
+      navigator.sendBeacon(end, data);
+    }
+    window.location.replace(link.href);
+  }
+
+  link.addEventListener("click", leave);
+  var last = 0;
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var now = Date.now();
+    if (now - last < 1000) { leave(event); }
+    last = now;
+  });
+}());
