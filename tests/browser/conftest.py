@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,56 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Every document any journey opens is checked, once it has loaded, by axe-core against
+# WCAG 2.0-2.2 A and AA; its visible text and language are kept for the translation check.
+PAGE_CHECK = r"""
+(() => {
+  if (window.top !== window || !/^https?:$/.test(location.protocol)) return;
+  window.__chorusChecked = false;
+  const check = async () => {
+    let violations = [];
+    try {
+      const result = await axe.run(document, {
+        runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+        resultTypes: ["violations"],
+      });
+      violations = result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
+      }));
+    } catch (error) {
+      violations = [{id: "axe-failed", impact: "critical", help: String(error), nodes: []}];
+    }
+    const attributes = Array.from(
+      document.querySelectorAll("[aria-label], [placeholder], [title], img[alt], input[type=submit][value]"),
+      (e) => e.getAttribute("aria-label") || e.getAttribute("placeholder") || e.getAttribute("title") || e.getAttribute("alt") || e.value,
+    );
+    await window.__chorusPageChecked({
+      url: location.pathname, lang: document.documentElement.lang, title: document.title, violations,
+      text: (document.body ? document.body.innerText : "") + "\n" + attributes.join("\n"),
+    });
+    window.__chorusChecked = true;
+  };
+  if (document.readyState === "complete") check(); else window.addEventListener("load", check);
+})();
+"""
+# Actions that may leave a page wait until its check has finished, so none is skipped.
+NAVIGATING = {
+    "Page": ("goto", "go_back", "reload", "click", "press"),
+    "Locator": ("click", "press", "dispatch_event"),
+    "Keyboard": ("press",),
+}
+
+
+@dataclass
+class PageReport:
+    url: str
+    lang: str
+    title: str
+    text: str
+    violations: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Mailbox:
@@ -56,21 +109,67 @@ def mailbox(settings: SettingsWrapper) -> Iterator[Mailbox]:
         controller.stop()
 
 
+def _checked(page: Any) -> None:
+    """Wait until the page's accessibility check has run (a page without one passes)."""
+    for _attempt in range(3):
+        try:
+            page.wait_for_function("() => window.__chorusChecked !== false", timeout=15000)
+            return
+        except Exception as error:  # a navigation under way replaces the document; look again
+            if "Execution context was destroyed" not in str(error) and "navigation" not in str(error):
+                raise
+            page.wait_for_load_state()
+
+
+def _waiting(original: Callable[..., Any], page_of: Callable[[Any], Any]) -> Callable[..., Any]:
+    def action(self: Any, *args: Any, **kwargs: Any) -> Any:
+        page = page_of(self)
+        if not page.is_closed() and page.context.__dict__.get("_chorus_checked", False):
+            _checked(page)
+        return original(self, *args, **kwargs)
+
+    return action
+
+
 @pytest.fixture
-def browser_pages() -> Iterator[Callable[[], Any]]:
-    """A factory of pages, each in its own browser context (its own cookies): one person each."""
-    from playwright.sync_api import sync_playwright
+def page_reports() -> list[PageReport]:
+    """What every page of the test's journeys showed, as its check reported it."""
+    return []
+
+
+@pytest.fixture
+def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """A factory of pages, each in its own browser context (its own cookies): one person each.
+
+    Every page loaded in them is checked with axe-core; the journey fails on any serious or
+    critical violation of WCAG 2.2 A/AA."""
+    from playwright.sync_api import Keyboard, Locator, Page, sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
     # makes around it are ordinary synchronous calls.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     problems: list[str] = []
+    checker = AXE.read_text() + PAGE_CHECK
+    owners = {"Page": (Page, lambda page: page), "Locator": (Locator, lambda locator: locator.page)}
+    keyboards: dict[int, Any] = {}
+    owners["Keyboard"] = (Keyboard, lambda keyboard: keyboards[id(keyboard)])
+    for name, methods in NAVIGATING.items():
+        cls, page_of = owners[name]
+        for method in methods:
+            monkeypatch.setattr(cls, method, _waiting(getattr(cls, method), page_of))
+    pages: list[Any] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-        def new_page(*, javascript: bool = True) -> Any:
-            context = browser.new_context(accept_downloads=True, java_script_enabled=javascript)
+        def new_page(*, javascript: bool = True, **options: Any) -> Any:
+            context = browser.new_context(accept_downloads=True, java_script_enabled=javascript, **options)
+            if javascript:
+                context.expose_function("__chorusPageChecked", lambda report: page_reports.append(PageReport(**report)))
+                context.add_init_script(checker)
+                context.__dict__["_chorus_checked"] = True
             page = context.new_page()
+            keyboards[id(page.keyboard)] = page
+            pages.append(page)
             page.set_default_timeout(15000)
             page.on(
                 "console",
@@ -85,9 +184,20 @@ def browser_pages() -> Iterator[Callable[[], Any]]:
 
         try:
             yield new_page
+            for page in pages:
+                if not page.is_closed() and page.context.__dict__.get("_chorus_checked", False):
+                    _checked(page)
             # A CSP violation or script error on any page of the journey fails it (HTTP error
             # statuses the journey provokes on purpose are not such errors).
             assert problems == [], problems
+            failing = [
+                (report.url, violation)
+                for report in page_reports
+                for violation in report.violations
+                if violation["impact"] in ("serious", "critical")
+            ]
+            print("PAGES", len(page_reports), sorted({(v["id"], v["impact"]) for r in page_reports for v in r.violations}))
+            assert failing == [], json.dumps(failing, indent=1)
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

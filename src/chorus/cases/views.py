@@ -28,7 +28,7 @@ from chorus.web.posting import refused_page
 @require_GET
 @member_required
 def cases(request: HttpRequest) -> HttpResponse:
-    member, _ = member_and_vault(request)
+    member, _vault = member_and_vault(request)
     rows = Case.objects.filter(core.cases_query(member)).distinct().order_by("-opened_at")
     return render(
         request,
@@ -129,7 +129,7 @@ def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         actor = get_case_for_member(request, case_id)
     except Http404:
         if name in act.DECISION_ACTIONS:  # e.g. leadership trying to set a decision: refused and ledgered
-            member, _ = member_and_vault(request)
+            member, _vault = member_and_vault(request)
             act.decision_change_refused(member, case_id, name)
             return refused_page(request, act.DECISION_REFUSED)
         raise
@@ -151,7 +151,7 @@ def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required
 def case_join(request: HttpRequest, token: str) -> HttpResponse:
-    member, _ = member_and_vault(request)
+    member, _vault = member_and_vault(request)
     if request.method == "POST":
         try:
             case = core.invitation_claim(member, token)
@@ -177,7 +177,7 @@ def group_case(request: HttpRequest, owner: Owner, group_id: UUID) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 @member_required
 def process_report_new(request: HttpRequest) -> HttpResponse:
-    member, _ = member_and_vault(request)
+    member, _vault = member_and_vault(request)
     form = case_forms.ProcessReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,5 +196,5 @@ def process_report_new(request: HttpRequest) -> HttpResponse:
 @member_required
 def process_reports(request: HttpRequest) -> HttpResponse:
     member = require_role(request, "oversight")
-    _, key = member_and_vault(request)
+    _member, key = member_and_vault(request)
     return render(request, "cases/process_reports.html", {"reports": reports.process_reports_for(member, key)})

@@ -61,7 +61,7 @@ def for_browser(blinded: Sequence[bytes], *, member: Member) -> Evaluated:
     process sees only random-looking group elements, never an identifier or an output.
     Counted against the member's hourly limit like the server construction."""
     _take(member, len(blinded))
-    secret, _ = holders.platform_key()
+    secret, _public = holders.platform_key()
     by_platform, platform_proof = oprf.blind_evaluate_batch(secret, blinded, MODE)
     by_custodian, custodian_proof = holders.custodian().evaluate(
         holders.requester_for(member.pk), by_platform, prove=True
@@ -70,7 +70,7 @@ def for_browser(blinded: Sequence[bytes], *, member: Member) -> Evaluated:
 
 
 def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
-    secret, _ = holders.platform_key()
+    secret, _public = holders.platform_key()
     k1 = oprf.scalar_to_int(secret)
     blinds, by_platform = [], []
     for data in inputs:

@@ -96,7 +96,7 @@ def match_open(reader: Reader, match: Match) -> OpenedMatch:
         raise AccessRefused(_("The shares of this match do not combine; the match cannot be read.")) from error
     contents = [
         _released(share.entry, _json(matching.content_open(secret, bytes(match.tag.tag), sealed)))
-        for share, _, sealed in opened
+        for share, _point, sealed in opened
     ]
     members = Member.objects.in_organization(reader.member.organization).in_bulk(
         [str(content.get("member")) for content in contents]

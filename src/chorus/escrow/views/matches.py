@@ -37,7 +37,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
 @member_required
 def match_detail(request: HttpRequest, match_id: UUID) -> HttpResponse:
     try:
-        _, opened = _opened(request, match_id)
+        _match, opened = _opened(request, match_id)
     except AccessRefused as refused:
         return refused_page(request, str(refused))
     match = opened.match
