@@ -196,7 +196,6 @@ def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatc
                 for violation in report.violations
                 if violation["impact"] in ("serious", "critical")
             ]
-            print("PAGES", len(page_reports), sorted({(v["id"], v["impact"]) for r in page_reports for v in r.violations}))
             assert failing == [], json.dumps(failing, indent=1)
         finally:
             browser.close()

@@ -131,7 +131,7 @@ def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
         if name in act.DECISION_ACTIONS:  # e.g. leadership trying to set a decision: refused and ledgered
             member, _vault = member_and_vault(request)
             act.decision_change_refused(member, case_id, name)
-            return refused_page(request, act.DECISION_REFUSED)
+            return refused_page(request, str(act.DECISION_REFUSED))
         raise
     form = case_forms.action_form(actor, action, request.POST)
     if not form.is_valid():

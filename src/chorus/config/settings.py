@@ -190,7 +190,6 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
 FORMAT_MODULE_PATH = ["chorus.config.formats"]
 LANGUAGE_COOKIE_HTTPONLY = True
-LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -22,11 +22,15 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
 import idna
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class IdentifierError(ValueError):
@@ -36,8 +40,8 @@ class IdentifierError(ValueError):
 @dataclass(frozen=True)
 class Kind:
     code: str
-    label: str  # translated when shown: str(label) in the language active then
-    example: str
+    label: StrOrPromise  # translated when shown: str(label) in the language active then
+    example: StrOrPromise
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MESSAGE_EMPTY = gettext_lazy("The message is empty.")
 
@@ -19,7 +23,7 @@ def clean_text(
     *,
     limit: int,
     refusal: type[Exception],
-    empty: str = "",
+    empty: StrOrPromise = "",
     required: bool = True,
 ) -> str:
     """A text as it will be kept: trimmed, not empty (unless optional), not over ``limit``

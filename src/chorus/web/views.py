@@ -32,7 +32,7 @@ def language(request: HttpRequest) -> HttpResponse:
     if code not in dict(settings.LANGUAGES):
         return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
     if request.user.is_authenticated:
-        member_set_language(member=request.user, language=code)  # type: ignore[arg-type]
+        member_set_language(member=request.user, language=code)
     translation.activate(code)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -40,7 +40,7 @@ def language(request: HttpRequest) -> HttpResponse:
         max_age=settings.LANGUAGE_COOKIE_AGE,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
     )
     return response
 

@@ -3,7 +3,7 @@ evidence, supporters, and the legal hold."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
 from django.utils import timezone
@@ -28,6 +28,9 @@ from chorus.records.access import Owner
 from chorus.records.fields import PART_NAMES
 from chorus.records.models import Record
 from chorus.records.services.writing import record_contents
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @implements("choose_pathway")
@@ -81,10 +84,10 @@ WRITING_STEPS = {
 }
 
 
-def _writing_step(kind: str, compartment: str, said: str) -> Any:
+def _writing_step(kind: str, compartment: str, said: StrOrPromise) -> Any:
     def write(actor: CaseActor, data: dict[str, Any]) -> str:
         item_write(actor, kind, compartment, clean_text(data["text"]))
-        return said
+        return str(said)
 
     return write
 

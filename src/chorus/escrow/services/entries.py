@@ -255,7 +255,7 @@ def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> E
     except RateLimited as error:
         raise EscrowError(str(error)) from error
     except CustodianUnavailable as error:
-        raise EscrowError(UNREACHABLE) from error
+        raise EscrowError(str(UNREACHABLE)) from error
     organization, released_key = owner.organization, keys.new_key()
     shares = []
     for identifier, output in zip(identifiers, outputs, strict=True):
@@ -285,11 +285,11 @@ def entry_submit_sealed(
     cannot check what is inside them, only that they are well-formed and made for the
     organization's current threshold and team key (or a match could never be read)."""
     if not 1 <= len(shares) <= MAX_BATCH or len({share.tag for share in shares}) != len(shares):
-        raise EscrowError(INCOMPLETE)
+        raise EscrowError(str(INCOMPLETE))
     if any(len(share.tag) != 32 or len(share.sealed) not in SEALED_SIZES for share in shares):
-        raise EscrowError(INCOMPLETE)
+        raise EscrowError(str(INCOMPLETE))
     if len(released_key) != 32 or not 41 <= len(named_copy) <= 8000:
-        raise EscrowError(INCOMPLETE)
+        raise EscrowError(str(INCOMPLETE))
     draft = _draft(owner, choices, count=len(shares))
     if k != owner.organization.escrow_threshold or team_key != draft.team_public:
         raise EscrowError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -23,6 +24,9 @@ from chorus.insights.models import ActionPoint, ActionPointReview, Answer, Asses
 from chorus.ledger.services import ledger_append
 from chorus.web import tasks
 from chorus.web.posting import clean_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_TEXT = 2000
 # Who steers the organization's learning: they answer the questionnaire and set action points.
@@ -60,7 +64,7 @@ def may_steer(member: Member) -> bool:
     return any(member.has_role(role) for role in STEWARDS)
 
 
-def _text(value: str, empty: str) -> str:
+def _text(value: str, empty: StrOrPromise) -> str:
     return clean_text(value, limit=MAX_TEXT, refusal=ActionError, empty=empty)
 
 
