@@ -5,7 +5,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpRes
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -33,7 +32,6 @@ def language(request: HttpRequest) -> HttpResponse:
         return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
     if request.user.is_authenticated:
         member_set_language(member=request.user, language=code)
-    translation.activate(code)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
