@@ -24,6 +24,7 @@ from pytest_django.live_server_helper import LiveServer
 from chorus.accounts.models import Member
 from chorus.records.models import Grant
 from tests.browser.conftest import PageReport
+from tests.browser.test_records_journey import _sign_in as sign_in_as
 from tests.personas import PASSWORD, make_personas
 
 WHAT_ES = "En la cena de fin de año me agarró del brazo y no me dejó salir del pasillo"
@@ -141,6 +142,11 @@ def test_a_survivor_and_an_advocate_use_chorus_in_spanish(
     expect(advocate.locator("main")).to_contain_text(WHAT_ES)
     expect(advocate.locator("main")).to_contain_text("Esta lectura se anota en el registro")
     assert Grant.objects.count() == 1
+    survivor.get_by_role("link", name="Tus registros", exact=True).first.click()
+    survivor.get_by_role("link", name="Registro sin título").click()
+    survivor.get_by_role("link", name="Quién lo ha visto").click()
+    expect(survivor.locator("tbody")).to_contain_text("leyó lo que compartiste")
+    expect(survivor.locator("tbody")).to_contain_text("Acompañante")
 
     spanish = [report for report in page_reports if report.lang == "es"]
     assert len(spanish) >= 15, [report.url for report in page_reports]
@@ -283,10 +289,7 @@ def test_the_quick_exit_leaves_at_once_and_leaves_nothing_open(
     base = live_server.url
     personas = make_personas()
     page = browser_pages()
-    page.goto(base + "/sign-in/")
-    page.get_by_label("Email address").fill(personas.survivor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_as(page, base, personas.survivor.email)
     page.get_by_role("link", name="Your records", exact=True).first.click()
     page.get_by_role("button", name="Write a new record").click()
     record_page = page.url
@@ -303,11 +306,7 @@ def test_the_quick_exit_leaves_at_once_and_leaves_nothing_open(
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
     # Escape pressed twice does the same from any page.
-    page.goto(base + "/sign-in/")
-    page.get_by_label("Email address").fill(personas.survivor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+    sign_in_as(page, base, personas.survivor.email)
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     expect(page.get_by_role("heading", level=1)).to_have_text(NEUTRAL)

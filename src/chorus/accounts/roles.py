@@ -45,6 +45,7 @@ ROLES: tuple[RoleInfo, ...] = (
 
 ROLE_CODES: tuple[str, ...] = tuple(role.code for role in ROLES)
 ROLE_CHOICES = [(role.code, role.label) for role in ROLES]
+ROLE_LABELS = dict(ROLE_CHOICES)
 BY_CODE = {role.code: role for role in ROLES}
 
 # Every member may write and keep their own records (the survivor role); it needs no grant.

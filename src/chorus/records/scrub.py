@@ -118,11 +118,11 @@ def _image_metadata(image: Image.Image) -> list[str]:
     exif = image.getexif()
     removed = []
     if exif:
-        removed.append("camera and photo details (EXIF)")
+        removed.append(_("camera and photo details (EXIF)"))
         if exif.get_ifd(_EXIF_GPS) or _EXIF_GPS in exif:
-            removed.append("the location where the photo was taken (GPS)")
+            removed.append(_("the location where the photo was taken (GPS)"))
     if any(key in image.info for key in ("icc_profile", "xmp", "XML:com.adobe.xmp", "comment")):
-        removed.append("embedded descriptions and colour profile")
+        removed.append(_("embedded descriptions and colour profile"))
     return removed
 
 
@@ -158,7 +158,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
             if "/Info" in pdf.trailer:
                 info = pdf.trailer.Info
                 if set(info.keys()) - {"/Producer"}:
-                    removed.append("document information (author, title, software)")
+                    removed.append(_("document information (author, title, software)"))
                 del pdf.trailer.Info
             metadata_streams = 0
             for obj in pdf.objects:
@@ -168,7 +168,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
                 if isinstance(obj, pikepdf.Dictionary) and "/PieceInfo" in obj:
                     del obj.PieceInfo
             if metadata_streams:
-                removed.append("embedded XMP metadata")
+                removed.append(_("embedded XMP metadata"))
             out = io.BytesIO()
             pdf.save(out, fix_metadata_version=False, deterministic_id=True)
         except AttachmentRefused:
@@ -209,7 +209,7 @@ def _clean_wav(data: bytes) -> CleanFile:
     if not any(chunk.startswith(b"fmt ") for chunk in kept) or not any(chunk.startswith(b"data") for chunk in kept):
         raise AttachmentRefused(_("This WAV file has no sound in it that Chorus can read."))
     body = b"WAVE" + b"".join(kept)
-    removed = ["recording details (tags)"] if dropped else []
+    removed = [_("recording details (tags)")] if dropped else []
     return CleanFile(
         kind="audio",
         mime="audio/wav",
@@ -241,5 +241,5 @@ def _clean_tagged_audio(data: bytes, mime: str) -> CleanFile:
         raise AttachmentRefused(_("This audio file is damaged and could not be read.")) from error
     if check is None or check.tags:
         raise AttachmentRefused(_("The details stored in this audio file could not be removed, so it was refused."))
-    removed = ["recording details (tags)"] if had_tags else []
+    removed = [_("recording details (tags)")] if had_tags else []
     return CleanFile(kind="audio", mime=mime, extension=_AUDIO_TYPES[mime], data=buffer.getvalue(), removed=removed)

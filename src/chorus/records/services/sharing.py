@@ -19,8 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, Organization
+from chorus.accounts.roles import ROLE_LABELS
 from chorus.crypto.errors import CryptoError
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
@@ -228,11 +230,11 @@ def grant_attachment(reader: Reader, grant: Grant, attachment_id: UUID) -> tuple
 # ---- who has seen my record ------------------------------------------------------
 
 _ACCESS_WORDS = {
-    "record.read": "read what you shared",
-    "record.attachment_read": "opened a file you shared",
-    "record.read_refused": "tried to read after sharing ended, and was refused",
-    "conversation.read": "read your messages",
-    "message.sent": "sent you a message",
+    "record.read": gettext_lazy("read what you shared"),
+    "record.attachment_read": gettext_lazy("opened a file you shared"),
+    "record.read_refused": gettext_lazy("tried to read after sharing ended, and was refused"),
+    "conversation.read": gettext_lazy("read your messages"),
+    "message.sent": gettext_lazy("sent you a message"),
 }
 
 
@@ -260,6 +262,6 @@ def access_history(owner: Owner, record: Record) -> list[Access]:
     for event in events:
         person = people.get(event.actor)
         who = person.display_name if person else _("A former member")
-        roles = ", ".join(sorted(person.role_codes)) if person else ""
-        history.append(Access(when=event.created_at, who=who, roles=roles, what=_ACCESS_WORDS[event.action]))
+        roles = ", ".join(sorted(str(ROLE_LABELS[code]) for code in person.role_codes)) if person else ""
+        history.append(Access(when=event.created_at, who=who, roles=roles, what=str(_ACCESS_WORDS[event.action])))
     return history
