@@ -54,9 +54,11 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "milestone":
         milestones = case.milestones.filter(verified_at__isnull=True)
         milestones = milestones.filter(reported_at__isnull=spec.filter == "open")
-        return _Choice(milestones, label_of=lambda m: f"Milestone {m.number}", **common)
+        return _Choice(milestones, label_of=lambda m: _("Milestone %(number)d") % {"number": m.number}, **common)
     if kind == "allegation":
-        return _Choice(case.allegations.all(), label_of=lambda a: f"Allegation {a.number}", **common)
+        return _Choice(
+            case.allegations.all(), label_of=lambda a: _("Allegation %(number)d") % {"number": a.number}, **common
+        )
     if kind == "item":
         items = case.items.filter(compartment__in=list(actor.opened()), body_sealed__isnull=False)
         return _Choice(

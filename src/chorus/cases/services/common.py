@@ -128,7 +128,9 @@ def allegation(actor: CaseActor, data: dict[str, Any]) -> None:
 @implements("supporter")
 def supporter(actor: CaseActor, data: dict[str, Any]) -> str:
     inviter = actor.acting_as(Role.COMPLAINANT, Role.RESPONDENT)
-    party_invite(actor, Role.SUPPORTER, f"Supporter of {inviter.label}", data["email"], invited_by=inviter)
+    party_invite(
+        actor, Role.SUPPORTER, _("Supporter of %(name)s") % {"name": inviter.label}, data["email"], invited_by=inviter
+    )
     return _("Invited. Your supporter sees only what you choose to show them.")
 
 

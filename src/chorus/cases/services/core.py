@@ -293,7 +293,7 @@ def group_case_join(owner: Owner, me: GroupMember) -> Case:
         else:
             opened = case_keys.open_under(group_key, case.keys_for_group or b"", "case-group", case.pk)
         if not case.parties.filter(tag=case_keys.member_tag(member)).exists():
-            party_add(case, member, Role.COMPLAINANT, f"Complainant {me.name}", bundle_keys=opened)
+            party_add(case, member, Role.COMPLAINANT, _("Complainant %(name)s") % {"name": me.name}, bundle_keys=opened)
             log(None, case, "co_complainant_joined")
     return case
 

@@ -124,7 +124,7 @@ def measure_review(actor: CaseActor, data: dict[str, Any]) -> str:
     measure: Measure = data["measure"]
     item_write(actor, "measure_review", "support", clean_text(data["text"]), measure=measure)
     stamp(Measure, measure.pk, "reviewed_at", status=Measure.Status.REVIEWED)
-    return f"Measure {measure.number} is reviewed."
+    return _("Measure %(number)d is reviewed.") % {"number": measure.number}
 
 
 @implements("measure_challenge")

@@ -38,7 +38,7 @@ def process_report(member: Member, *, text: str, case_reference: str = "") -> Pr
             raise CaseError(_("That case reference was not found. Leave it empty, or copy it from the case page."))
     acted = _acted_in(case)
     if case is not None:
-        body = f"About case {case.pk}:\n\n{body}"
+        body = _("About case %(case)s:") % {"case": case.pk} + f"\n\n{body}"
     readers = [
         reader
         for reader in Member.objects.filter(organization=member.organization, is_active=True, roles__role="oversight")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from chorus.cases.machine import BREACH_RESPONSES, Role
@@ -81,7 +82,11 @@ def milestone(actor: CaseActor, data: dict[str, Any]) -> str:
     number = (actor.case.milestones.aggregate(n=Max("number"))["n"] or 0) + 1
     row = Milestone.objects.create(case=actor.case, number=number, due_at=due_date(data["due"]), verifier=verifier)
     item_write(actor, "milestone", "file", clean_text(data["text"]), milestone=row)
-    return f"Milestone {number} is added, due {row.due_at:%Y-%m-%d}, verified by {verifier.label}."
+    return _("Milestone %(number)d is added, due %(date)s, verified by %(verifier)s.") % {
+        "number": number,
+        "date": formats.date_format(timezone.localtime(row.due_at)),
+        "verifier": verifier.label,
+    }
 
 
 @implements("milestone_report")
@@ -90,7 +95,10 @@ def milestone_report(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "milestone_report", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "reported_at")
     reminders_settle(actor.case, f"milestone:{row.number}", parties=[actor.acting_as(Role.RESPONDENT, Role.SELF)])
-    return f"Milestone {row.number} is reported done; {row.verifier.label} verifies it."
+    return _("Milestone %(number)d is reported done; %(verifier)s verifies it.") % {
+        "number": row.number,
+        "verifier": row.verifier.label,
+    }
 
 
 @implements("milestone_verify")
@@ -104,7 +112,7 @@ def milestone_verify(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "milestone_verified", "file", clean_text(data["text"]), milestone=row)
     stamp(Milestone, row.pk, "verified_at")
     reminders_settle(actor.case, f"milestone:{row.number}")
-    return f"Milestone {row.number} is verified."
+    return _("Milestone %(number)d is verified.") % {"number": row.number}
 
 
 @implements("breach_response")
