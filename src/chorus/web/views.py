@@ -24,12 +24,12 @@ def language(request: HttpRequest) -> HttpResponse:
     """The language switcher on every page: remembered on the account of a signed-in member,
     and in a cookie for everyone (an anonymous reporter has no account to keep it on)."""
     code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
     following = request.POST.get("next", "")
     if not (following.startswith("/") and url_has_allowed_host_and_scheme(following, {request.get_host()})):
         following = reverse("home")
     response = HttpResponseRedirect(following)
-    if code not in dict(settings.LANGUAGES):
-        return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
     if request.user.is_authenticated:
         member_set_language(member=request.user, language=code)
     response.set_cookie(

@@ -95,7 +95,9 @@ def sign_in_two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/sign_in_two_factor.html", {"form": form, "error": error})
 
 
-def _session_end(request: HttpRequest) -> None:
+def session_end(request: HttpRequest) -> None:
+    """Whoever is here leaves: a member is signed out (and it is ledgered), an anonymous
+    reporter's report is closed; the vault cookie and the session row go either way."""
     if isinstance(request.user, Member):
         signin.sign_out_recorded(member=request.user)
     vault.vault_close(request)  # the cookie holding the unsealing key goes
@@ -104,7 +106,7 @@ def _session_end(request: HttpRequest) -> None:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    _session_end(request)
+    session_end(request)
     return redirect("sign_in")
 
 
@@ -113,5 +115,5 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     """Sent by the quick-exit control as the browser leaves for a neutral page: whoever
     picks the device up next finds no open session (a member is signed out; an anonymous
     reporter's receipt is the way back in)."""
-    _session_end(request)
+    session_end(request)
     return HttpResponse(status=204)

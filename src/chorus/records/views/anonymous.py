@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts import vault
 from chorus.accounts.models import Organization
-from chorus.accounts.views.signin import client_ip
+from chorus.accounts.views.signin import client_ip, session_end
 from chorus.records.forms import ReceiptForm
 from chorus.records.services import anonymous, writing
 from chorus.records.services.writing import RecordError
@@ -69,7 +69,6 @@ def report_return(request: HttpRequest, slug: str) -> HttpResponse:
 def report_leave(request: HttpRequest) -> HttpResponse:
     if _signed_in(request):
         return redirect("home")
-    vault.vault_close(request)
-    request.session.flush()
+    session_end(request)
     messages.success(request, _("You have left. Your receipt is the only way back in."))
     return redirect("home")

@@ -13,7 +13,9 @@
     var end = link.getAttribute("data-end");
     if (end && navigator.sendBeacon) {
       var data = new FormData();
-      data.append("csrfmiddlewaretoken", link.getAttribute("data-token") || "");
+      // Every page carries a form (the language switcher at least) with the CSRF token.
+      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+      data.append("csrfmiddlewaretoken", token ? token.value : "");
       navigator.sendBeacon(end, data);
     }
     window.location.replace(link.href);
