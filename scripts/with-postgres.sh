@@ -19,9 +19,20 @@ stop() {
 }
 trap stop EXIT
 "${as_owner[@]}" "$bindir/initdb" -D "$workdir/data" -U chorus -A trust -E UTF8 --no-sync >/dev/null
-"${as_owner[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w start \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+# In the cluster's own configuration, so a restart (tests/reliability) keeps them.
+cat >>"$workdir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$workdir'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+CONF
+"${as_owner[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w start >/dev/null
 "${as_owner[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$port" -U chorus chorus
 export DATABASE_URL="postgres://chorus@127.0.0.1:$port/chorus"
+# For the tests that restart the database under load (tests/reliability).
+export CHORUS_TEST_PGDATA="$workdir/data" CHORUS_TEST_PG_CTL="$bindir/pg_ctl" CHORUS_TEST_PG_LOG="$workdir/server.log"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

@@ -12,6 +12,7 @@ from django.db import connection
 
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import ledger_verify
+from tests.deployment import database_url_of_tests
 
 PROCESSES = 3
 EVENTS_EACH = 150
@@ -29,18 +30,12 @@ _WORKER = textwrap.dedent(
 )
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.mark.postgres_only
 @pytest.mark.usefixtures("ledger_flushable")
 def test_concurrent_appends_from_several_processes_never_fork_the_chain() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of make test")
-    environ = {**os.environ, "DATABASE_URL": _test_database_url(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    environ = {**os.environ, "DATABASE_URL": database_url_of_tests(), "DJANGO_SETTINGS_MODULE": "tests.settings"}
     workers = [
         subprocess.Popen([sys.executable, "-c", _WORKER, str(index), str(EVENTS_EACH)], env=environ)
         for index in range(PROCESSES)

@@ -121,6 +121,7 @@ ORG: dict[str, object] = {"slug": "riverside"}
 
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),
+    "healthz": Entry(EVERYONE),  # for the service manager: "ok", no data
     # The language switcher on every page: everyone, signed in or not.
     "language": Entry(EVERYONE, method="post", ok_status=302, denied_anonymous="302", extra={"language": "es"}),
     "sign_in": Entry({"outsider"}),  # members are sent home

@@ -150,3 +150,38 @@ def test_a_server_error_page_needs_no_database() -> None:
     response = server_error(RequestFactory().get("/"))  # no db fixture: any query would fail
     assert response.status_code == 500
     assert "Something went wrong on our side." in response.content.decode()
+
+
+def test_a_database_that_went_away_is_a_clear_503_not_a_server_error() -> None:
+    from django.contrib.sessions.exceptions import SessionInterrupted
+    from django.db import OperationalError
+    from django.test import RequestFactory
+
+    from chorus.web.views import bad_request, server_error
+
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("terminating connection due to administrator command")
+    except OperationalError:
+        during_a_view = server_error(request)
+    # A session that could not be saved because the database went away is reported by
+    # Django as a bad request; it is the same outage.
+    try:
+        try:
+            raise OperationalError("connection refused")
+        except OperationalError as error:
+            raise SessionInterrupted("The request's session was deleted") from error
+    except SessionInterrupted as interrupted:
+        saving_the_session = bad_request(request, interrupted)
+    for response in (during_a_view, saving_the_session):
+        assert response.status_code == 503
+        assert response["Retry-After"] == "30"
+        page = response.content.decode()
+        assert "Chorus cannot reach its database just now." in page
+        assert "nothing was half done" in page
+    assert bad_request(request, SessionInterrupted("gone")).status_code == 400  # other bad requests stay 400
+
+
+def test_the_health_view_answers_without_a_database(client: Client) -> None:
+    response = client.get("/healthz/")  # no db fixture: any query would fail
+    assert (response.status_code, response.content, response["Content-Type"]) == (200, b"ok", "text/plain")

@@ -35,6 +35,10 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _optional_positive_int(raw: str) -> int | None:
+    return _positive_int(raw) if raw.strip() else None
+
+
 def _threshold(raw: str) -> int:
     value = int(raw.strip())
     if value < 3:
@@ -285,6 +289,24 @@ SETTINGS: tuple[Setting, ...] = (
         "If set, Laplace noise with this privacy budget (epsilon, e.g. 1.0; smaller means more noise) is added "
         "to each published count before suppression. Empty: exact counts.",
         _epsilon,
+    ),
+    Setting(
+        "CHORUS_BIND",
+        "127.0.0.1:8000",
+        "Where the production server (gunicorn, `gunicorn -c python:chorus.config.gunicorn`) listens: host:port "
+        "or unix:/path. Put a TLS-terminating proxy in front of it.",
+    ),
+    Setting(
+        "CHORUS_WORKERS",
+        "",
+        "gunicorn worker processes. Empty means two per CPU core plus one.",
+        _optional_positive_int,
+    ),
+    Setting(
+        "CHORUS_REQUEST_TIMEOUT",
+        "60",
+        "Seconds a gunicorn worker may spend on one request before it is restarted (the request is rolled back).",
+        _positive_int,
     ),
     Setting("CHORUS_LOG_LEVEL", "INFO", "Log level for Chorus's own logger.", _log_level),
 )

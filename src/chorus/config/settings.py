@@ -82,6 +82,9 @@ try:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
 except Exception as error:  # dj-database-url raises several kinds on a bad URL
     raise ImproperSetting(f"DATABASE_URL: not a database address ({error})") from error
+# A kept connection is checked before each request reuses it, so a database restart
+# costs the requests in flight at that moment, not every later one.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A busy timeout lets several processes share the file; IMMEDIATE transactions take

@@ -6,6 +6,7 @@ from chorus.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("healthz/", web_views.healthz, name="healthz"),
     path("language/", web_views.language, name="language"),
     path("sign-in/", signin.sign_in, name="sign_in"),
     path("sign-in/two-factor/", signin.sign_in_two_factor, name="sign_in_two_factor"),

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -11,6 +14,11 @@ from django.views.decorators.http import require_POST
 
 from chorus.accounts.models import Organization
 from chorus.accounts.services.members import member_set_language
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the service manager or load balancer: the process answers (no database, no session)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,6 +65,8 @@ def error_page(request: HttpRequest, status: int, title: str, detail: str) -> Ht
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _database_unavailable(exception):
+        return _unavailable_page()
     return error_page(
         request, 400, _("Chorus could not read that request."), _("Nothing was changed. Please try again.")
     )
@@ -75,9 +85,38 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return error_page(request, 404, _("There is nothing here."), _("The link may be mistyped or no longer valid."))
 
 
+def _database_unavailable(error: BaseException | None) -> bool:
+    """The database restarted or cannot be reached, here or anywhere in what led to
+    ``error`` (Django reports a session it could not save as a bad request)."""
+    while error is not None:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _unavailable_page() -> HttpResponse:
+    # The transaction was rolled back whole: say plainly that nothing was half done and
+    # when to try again. Rendered without the request (no context processor may query).
+    page = render_to_string(
+        "web/error.html",
+        {
+            "title": _("Chorus cannot reach its database just now."),
+            "detail": _(
+                "Nothing was saved from this request and nothing was half done. "
+                "Please try again in a minute; your drafts are kept."
+            ),
+            "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL,
+        },
+    )
+    return HttpResponse(page, status=503, headers={"Retry-After": "30"})
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: no context processor (and so no database) may
     # fail again while explaining a failure.
+    if _database_unavailable(sys.exc_info()[1]):
+        return _unavailable_page()
     page = render_to_string(
         "web/error.html",
         {

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
 
 from chorus.web.tasks import work_once
+
+logger = logging.getLogger("chorus.worker")
 
 
 class Command(BaseCommand):
@@ -29,7 +33,17 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while True:
-            ran = work_once()
+            try:
+                ran = work_once()
+            except DatabaseError as error:
+                # The database restarted or is unreachable: nothing was claimed for good
+                # (each task is claimed and finished in transactions), so wait and go on.
+                if options["once"]:
+                    raise
+                logger.warning("worker: the database is unavailable (%s); trying again", type(error).__name__)
+                connections.close_all()
+                time.sleep(options["interval"])
+                continue
             if options["once"]:
                 self.stdout.write(f"ran {ran} task(s)")
                 return

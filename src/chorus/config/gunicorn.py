@@ -1,0 +1,33 @@
+"""gunicorn's settings for a production deployment of Chorus.
+
+    gunicorn -c python:chorus.config.gunicorn chorus.config.wsgi
+
+Read from the same declared settings as everything else (CHORUS_BIND, CHORUS_WORKERS,
+CHORUS_REQUEST_TIMEOUT). Synchronous workers: every request is one database transaction
+at most, and a worker that dies mid-request (killed, out of memory, timed out) takes its
+uncommitted transaction with it; the arbiter starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import os
+
+from chorus.config.env import read
+
+wsgi_app = "chorus.config.wsgi:application"
+bind = [read("CHORUS_BIND")]
+workers = read("CHORUS_WORKERS") or 2 * (os.cpu_count() or 1) + 1
+worker_class = "sync"
+timeout = read("CHORUS_REQUEST_TIMEOUT")
+graceful_timeout = 20
+# Recycle workers now and then so no slow growth in memory lasts (jittered: not all at once).
+max_requests = 5000
+max_requests_jitter = 500
+# No access log: paths name records and cases, and a log is one more copy to protect.
+# Errors (never with request bodies) go to stderr for the service manager.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+# Headers from the proxy in front (X-Forwarded-Proto) are believed only from loopback.
+forwarded_allow_ips = "127.0.0.1,::1"
+proc_name = "chorus"
