@@ -16,8 +16,8 @@ from django.db.models import Count
 
 from chorus.escrow.models import Match, Share, Tag
 from chorus.records.services.team import team_key_ensure
+from tests.deployment import database_url_of_tests
 from tests.escrow.factory import member_of, member_owner
-from tests.ledger.test_concurrency import _test_database_url
 from tests.personas import make_personas
 
 PROCESSES = 3
@@ -58,7 +58,7 @@ def test_simultaneous_entries_from_several_processes_match_exactly_once(tmp_path
     gate = tmp_path / "go"
     environ = {
         **os.environ,
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url_of_tests(),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "CHORUS_ESCROW_EVALUATIONS_PER_HOUR": "1000",
         "CHORUS_ESCROW_ACTIVE_LIMIT": "1000",
