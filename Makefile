@@ -69,6 +69,7 @@ test: lint typecheck test-sqlite test-postgres
 bench: setup-dev
 	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights
+	bash scripts/with-postgres.sh $(BIN)/python -m bench load
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules $(BUNDLE) $(BUNDLE).LEGAL.txt

@@ -10,6 +10,9 @@ python -m bench insights    publishing a table (suppression audited by maximum f
                             and every insights table for an organization with 10^4 cases
 python -m bench browser-escrow
                             the browser construction's own cost per identifier in Chromium
+python -m bench load        the production deployment (gunicorn, custodian service, task worker)
+                            under a mixed load from locust, against its bare Django view
+                            (run it on PostgreSQL)
 """
 
 from __future__ import annotations
@@ -457,6 +460,12 @@ def bench_insights(cases: int = 10_000, records: int = 20_000, rounds: int = 40)
           median_ms=round(statistics.median(samples)), worst_ms=round(max(samples)))  # fmt: skip
 
 
+def bench_load() -> None:
+    from bench.load import bench_load as run
+
+    run(_emit)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "insights": bench_insights,
     "sign-in": bench_sign_in_cost,
@@ -464,6 +473,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "ledger": bench_ledger_appends,
     "escrow": bench_escrow,
     "browser-escrow": bench_browser_escrow,
+    "load": bench_load,
 }
 
 if __name__ == "__main__":

@@ -1,0 +1,143 @@
+"""``python -m bench load``: the production deployment under a mixed load, on loopback.
+
+Starts what the README's "Running it for real" starts (the custodian service, gunicorn
+with its workers, the task worker) on the PostgreSQL of ``DATABASE_URL``, signs up
+survivors (each with a record shared with the advocates and an open case) and
+advocates, then runs locust headless twice against the same deployment: the health
+view alone (the bare Django baseline) and then the mix. Prints throughput and p50/p99
+per kind of request, and the mix's ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+PASSWORD = "a long and careful passphrase for load"
+SURVIVORS = 16
+ADVOCATES = 4
+
+
+def _people(folder: Path) -> Path:
+    """Members made through the services, as sign-up and the record pages make them."""
+    import django
+
+    django.setup()
+    from tests.personas import enrol_two_factor, totp_new_secret
+
+    from chorus.accounts.services.members import member_create, organization_create
+    from chorus.cases.services.core import case_open
+    from chorus.records.access import Owner
+    from chorus.records.services import sharing, writing
+    from chorus.records.services.team import team_key_ensure
+
+    organization = organization_create(name="Load Test Union", slug="load")
+    advocates = []
+    for number in range(ADVOCATES):
+        email = f"advocate{number}@load.example"
+        advocate, _, _ = member_create(
+            organization=organization, email=email, display_name=f"Advocate {number}", password=PASSWORD,
+            roles={"advocate"}, actor="bench",
+        )  # fmt: skip
+        secret = totp_new_secret()  # advocates must sign in with a second factor
+        enrol_two_factor(advocate, secret)
+        advocates.append({"email": email, "totp": secret})
+    team_key_ensure(organization)
+    survivors, grants, cases = [], [], []
+    for number in range(SURVIVORS):
+        email = f"survivor{number}@load.example"
+        member, _, vault_key = member_create(
+            organization=organization, email=email, display_name=f"Survivor {number}", password=PASSWORD,
+            roles=set(), actor="bench",
+        )  # fmt: skip
+        owner = Owner(organization=organization, vault_key=vault_key, member=member)
+        record = writing.record_create(owner)
+        story = {"what": "He would not let me pass, and laughed about it.", "when": "last spring"}
+        version = writing.record_save(owner, record, story)
+        assert version is not None
+        grant = sharing.grant_create(
+            owner, record, grantee=None, purpose="support", versions=[version.number], parts=list(story),
+            attachment_ids=[], expires_at=None,
+        )  # fmt: skip
+        case = case_open(member, vault_key, summary="I want it to stop.", pathway="support")
+        survivors.append({"email": email, "record": str(record.pk), "case": str(case.pk)})
+        grants.append(str(grant.pk))
+        cases.append(str(case.pk))
+    people = folder / "people.json"
+    people.write_text(json.dumps({"survivors": survivors, "advocates": advocates, "grants": grants, "cases": cases}))
+    return people
+
+
+def _locust(
+    url: str, people: Path, folder: Path, classes: list[str], *, users: int, seconds: int
+) -> list[dict[str, str]]:
+    prefix = folder / "-".join(classes).lower()
+    subprocess.run(
+        [
+            str(BIN / "locust"), "-f", str(HERE / "locustfile.py"), "--headless", "--only-summary",
+            "--host", url, "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
+            "--csv", str(prefix), "--loglevel", "WARNING", "--stop-timeout", "10", *classes,
+        ],
+        env={**os.environ, "CHORUS_LOAD_PEOPLE": str(people), "CHORUS_LOAD_PASSWORD": PASSWORD},
+        check=False,  # locust exits 1 when any request failed; the figures say which
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
+        return list(csv.DictReader(stats))
+
+
+def _figures(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "per_second": round(float(row["Requests/s"]), 1),
+        "p50_ms": float(row["50%"]),
+        "p99_ms": float(row["99%"]),
+    }
+
+
+def bench_load(emit: Callable[..., None], *, users: int = 12, seconds: int = 40, workers: int | None = None) -> None:
+    from tests.deployment import Deployment
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        raise SystemExit("bench load: run it on PostgreSQL (make bench does)")
+    folder = Path(tempfile.mkdtemp(prefix="chorus-load-"))
+    workers = workers or 2 * (os.cpu_count() or 1) + 1
+    settings = {
+        "CHORUS_SECRET_KEY": secrets.token_hex(32),
+        "CHORUS_DATA_DIR": str(folder / "data"),
+        "CHORUS_ESCROW_EVALUATIONS_PER_HOUR": "100000000",
+        "CHORUS_ESCROW_ACTIVE_LIMIT": "100000000",
+    }
+    os.environ.update(settings)  # the members below are made with the deployment's own settings
+    with Deployment(database_url, folder, workers=workers, env=settings) as deployment:
+        people = _people(folder)
+        bare = _locust(deployment.url, people, folder, ["Bare"], users=users, seconds=seconds // 2)
+        mix = _locust(deployment.url, people, folder, ["Survivor", "Advocate"], users=users, seconds=seconds)
+    baseline = _figures(next(row for row in bare if row["Name"] == "Aggregated"))
+    emit(bench="load_bare_view", workers=workers, users=users, seconds=seconds // 2, **baseline)
+    for row in mix:
+        if row["Name"] not in {"Aggregated", "sign in", "sign in (page)", "home"}:
+            emit(bench="load_mix", request=row["Name"], **_figures(row))
+    total = _figures(next(row for row in mix if row["Name"] == "Aggregated"))
+    emit(
+        bench="load_mix_total",
+        workers=workers,
+        users=users,
+        seconds=seconds,
+        **total,
+        throughput_vs_bare=round(total["per_second"] / baseline["per_second"], 3),
+        p50_vs_bare=round(total["p50_ms"] / max(baseline["p50_ms"], 1), 1),
+    )
