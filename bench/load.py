@@ -33,9 +33,10 @@ def _people(folder: Path) -> Path:
     import django
 
     django.setup()
-    from tests.personas import enrol_two_factor, totp_new_secret
+    from tests.personas import enrol_two_factor
 
     from chorus.accounts.services.members import member_create, organization_create
+    from chorus.accounts.services.two_factor import totp_new_secret
     from chorus.cases.services.core import case_open
     from chorus.records.access import Owner
     from chorus.records.services import sharing, writing
