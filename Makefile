@@ -7,7 +7,7 @@ PORT ?= 8000
 
 BUNDLE := src/chorus/escrow/static/escrow/escrow.js
 
-.PHONY: run test setup setup-dev lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test setup setup-dev lint typecheck fuzz test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "make: Python 3.11 is needed (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -51,10 +51,22 @@ run: setup
 	$(BIN)/chorus runserver --noreload $(HOST):$(PORT)
 
 lint: setup-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
 
 typecheck: setup-dev
 	$(BIN)/mypy
+
+# Coverage-guided fuzzing (atheris) of what reads untrusted text and files, bounded in time.
+# A crash fails the run; the input that caused it is kept as fuzz-crash-*.
+FUZZ_SECONDS ?= 45
+fuzz: setup-dev
+	@for target in identifiers attachments; do \
+	  echo "=== fuzzing $$target for $(FUZZ_SECONDS) s ==="; \
+	  $(BIN)/python -m fuzz $$target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	    -artifact_prefix=fuzz-crash-$$target- >.fuzz-$$target.log 2>&1 \
+	    || { tail -n 60 .fuzz-$$target.log; exit 1; }; \
+	  grep -E "^Done [0-9]+ runs" .fuzz-$$target.log; \
+	done
 
 test-sqlite: setup-dev
 	@echo "=== pytest on SQLite ==="
@@ -64,7 +76,7 @@ test-postgres: setup-dev
 	@echo "=== pytest on PostgreSQL (throwaway cluster) ==="
 	bash scripts/with-postgres.sh $(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck test-sqlite test-postgres
+test: lint typecheck fuzz test-sqlite test-postgres
 
 bench: setup-dev
 	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights

@@ -114,3 +114,14 @@ def test_mastodon_and_member_numbers() -> None:
 def test_bad_input_names_the_expected_form(kind: str, text: str, expected: str) -> None:
     with pytest.raises(IdentifierError, match=expected):
         normalize(kind, text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("instagram", "https://m]am/sam"), ("instagram", "ps://[sam/x"), ("mastodon", "https://social]x/@sam")],
+)
+def test_a_link_that_is_no_link_is_refused_with_the_expected_form(kind: str, text: str) -> None:
+    # Found by the coverage-guided fuzz run (python -m fuzz identifiers): urlsplit's own error escaped.
+    with pytest.raises(IdentifierError) as refused:
+        normalize(kind, text)
+    assert "profile" in str(refused.value) or "link" in str(refused.value)

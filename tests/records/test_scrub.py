@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 import mutagen
 import pikepdf
@@ -63,3 +64,41 @@ def test_a_file_is_judged_by_its_content_not_its_name() -> None:
         archive.writestr("photo.jpg", b"not really")
     with pytest.raises(scrub.AttachmentRefused, match="application/zip"):
         scrub.clean(buffer.getvalue())
+
+
+# Inputs the coverage-guided fuzz run (python -m fuzz attachments) found, kept as they were.
+FOUND = Path(__file__).resolve().parent / "found_by_fuzzing"
+
+
+def test_a_pdf_qpdf_cannot_open_is_refused_as_damaged() -> None:
+    # Its page tree counts are wrong: qpdf raised its own runtime error, which escaped.
+    with pytest.raises(scrub.AttachmentRefused, match="damaged"):
+        scrub.clean((FOUND / "pdf-with-wrong-page-count.bin").read_bytes())
+
+
+def test_an_audio_file_whose_tags_hide_another_format_is_refused() -> None:
+    # An ID3 header before a truncated WAV: stripping the tag left a WAV whose sizes lie,
+    # which was accepted as an MP3 and then refused when the survivor uploaded it again.
+    with pytest.raises(scrub.AttachmentRefused, match="damaged"):
+        scrub.clean((FOUND / "id3-header-before-a-wav.bin").read_bytes())
+
+
+def test_an_mp3_without_tags_is_accepted_as_audio() -> None:
+    # Found by the fuzz run: once cleaned, an MP3 whose frames carry a checksum (header
+    # FF FA) was no longer recognised, so a survivor's own exported recording was refused.
+    frames = scrub.clean(samples.mp3_with_tags()).data
+    protected = frames[:1] + b"\xfa" + frames[2:]
+    cleaned = scrub.clean(protected)
+    assert (cleaned.kind, cleaned.mime) == ("audio", "audio/mpeg")
+    assert scrub.clean(cleaned.data).mime == "audio/mpeg"
+
+
+def test_a_pdf_whose_document_information_is_not_a_dictionary_is_still_cleaned() -> None:
+    # Found by the fuzz run: /Info holding a number made the cleaner fail with a server error.
+    pdf = pikepdf.open(io.BytesIO(samples.pdf_with_metadata()))
+    pdf.trailer.Info = 7
+    odd = io.BytesIO()
+    pdf.save(odd)
+    cleaned = scrub.clean(odd.getvalue())
+    assert cleaned.kind == "pdf"
+    assert "/Info" not in pikepdf.open(io.BytesIO(cleaned.data)).trailer

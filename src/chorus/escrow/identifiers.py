@@ -233,9 +233,12 @@ def _member(value: str) -> str:
     return compact
 
 
-def _url(text: str) -> SplitResult:
-    """A profile link as written, with or without its scheme."""
-    return urlsplit(text if "://" in text else "https://" + text)
+def _url(text: str, refusal: str) -> SplitResult:
+    """A profile link as written, with or without its scheme; ``refusal`` if it is no link."""
+    try:
+        return urlsplit(text if "://" in text else "https://" + text)
+    except ValueError as error:  # e.g. an unmatched "[" or "]" in the host
+        raise IdentifierError(refusal) from error
 
 
 def _host(netloc: str) -> str:
@@ -249,7 +252,7 @@ def _handle(platform: Platform, value: str) -> str:
     if platform.code == "mastodon":
         return _mastodon(lowered)
     if "/" in lowered or lowered.startswith(("http:", "https:")):
-        split = _url(lowered)
+        split = _url(lowered, MESSAGES["host"] % named)
         if _host(split.netloc) not in platform.hosts:
             raise IdentifierError(MESSAGES["host"] % named)
         handle = platform.handle_from_url(split.path)
@@ -266,7 +269,7 @@ def _handle(platform: Platform, value: str) -> str:
 
 def _mastodon(value: str) -> str:
     if "/" in value:
-        split = _url(value)
+        split = _url(value, str(MESSAGES["mastodon_profile"]))
         parts = [part for part in split.path.split("/") if part]
         if len(parts) != 1 or not parts[0].startswith("@"):
             raise IdentifierError(MESSAGES["mastodon_profile"])

@@ -53,8 +53,7 @@ def clean(data: bytes, *, max_pixels: int = 40_000_000) -> CleanFile:
     """Identify ``data`` by its content and return a copy without metadata."""
     if not data:
         raise AttachmentRefused(_("The file is empty."))
-    guess = filetype.guess(data)
-    mime = guess.mime if guess else ""
+    mime = _sniff(data)
     if mime in _IMAGE_FORMATS:
         return _clean_image(data, mime, max_pixels)
     if mime == "application/pdf":
@@ -63,7 +62,7 @@ def clean(data: bytes, *, max_pixels: int = 40_000_000) -> CleanFile:
         return _clean_wav(data)
     if mime in _AUDIO_TYPES:
         return _clean_tagged_audio(data, mime)
-    if guess is None and _is_text(data):
+    if not mime and _is_text(data):
         return CleanFile(kind="text", mime="text/plain", extension="txt", data=data)
     accepted = _(
         "Chorus accepts photos (JPEG, PNG, WebP), PDF documents, plain text and audio (MP3, Ogg, FLAC, M4A, WAV)."
@@ -73,6 +72,25 @@ def clean(data: bytes, *, max_pixels: int = 40_000_000) -> CleanFile:
     else:
         refusal = _("This file is none of these, whatever its name says.")
     raise AttachmentRefused(f"{accepted} {refusal}")
+
+
+def _sniff(data: bytes) -> str:
+    """The type the content shows (never the name or the browser's word), or ""."""
+    guess = filetype.guess(data)
+    if guess is None and _mpeg_layer3_frame(data):
+        return "audio/mpeg"  # an MP3 without tags (as Chorus itself gives one back), which filetype misses
+    return guess.mime if guess else ""
+
+
+def _mpeg_layer3_frame(data: bytes) -> bool:
+    """Starts with an MPEG audio frame header: 11 sync bits, a known version, layer III."""
+    return (
+        len(data) > 4
+        and data[0] == 0xFF
+        and data[1] & 0xE0 == 0xE0
+        and (data[1] >> 3) & 0x3 != 1
+        and (data[1] >> 1) & 0x3 == 1
+    )
 
 
 def _is_text(data: bytes) -> bool:
@@ -138,12 +156,17 @@ def _reencode(image: Image.Image, pil_format: str) -> io.BytesIO:
     return out
 
 
+# What a damaged PDF can raise: qpdf's own errors (QpdfRuntimeError is a RuntimeError, as
+# is a recursion through a cyclic page tree), and Python's for malformed values.
+_PDF_FAILURES = (pikepdf.PdfError, OSError, ValueError, RuntimeError)
+
+
 def _clean_pdf(data: bytes) -> CleanFile:
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as error:
         raise AttachmentRefused(_("This PDF is protected by a password. Please send an unprotected copy.")) from error
-    except (pikepdf.PdfError, OSError, ValueError) as error:
+    except _PDF_FAILURES as error:
         raise AttachmentRefused(_("This PDF is damaged and could not be read.")) from error
     with pdf:
         try:
@@ -157,7 +180,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
             removed = []
             if "/Info" in pdf.trailer:
                 info = pdf.trailer.Info
-                if set(info.keys()) - {"/Producer"}:
+                if not isinstance(info, pikepdf.Dictionary) or set(info.keys()) - {"/Producer"}:
                     removed.append(_("document information (author, title, software)"))
                 del pdf.trailer.Info
             metadata_streams = 0
@@ -173,7 +196,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
             pdf.save(out, fix_metadata_version=False, deterministic_id=True)
         except AttachmentRefused:
             raise
-        except (pikepdf.PdfError, OSError, ValueError, RecursionError) as error:
+        except (*_PDF_FAILURES, AttributeError, TypeError, KeyError) as error:  # objects not of the kind named
             raise AttachmentRefused(_("This PDF is damaged and could not be cleaned.")) from error
     return CleanFile(kind="pdf", mime="application/pdf", extension="pdf", data=out.getvalue(), removed=removed)
 
@@ -241,5 +264,7 @@ def _clean_tagged_audio(data: bytes, mime: str) -> CleanFile:
         raise AttachmentRefused(_("This audio file is damaged and could not be read.")) from error
     if check is None or check.tags:
         raise AttachmentRefused(_("The details stored in this audio file could not be removed, so it was refused."))
+    if _sniff(buffer.getvalue()) != mime:  # the tags hid something else (e.g. a WAV behind an ID3 header)
+        raise AttachmentRefused(_("This audio file is damaged and could not be read."))
     removed = [_("recording details (tags)")] if had_tags else []
     return CleanFile(kind="audio", mime=mime, extension=_AUDIO_TYPES[mime], data=buffer.getvalue(), removed=removed)

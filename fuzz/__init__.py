@@ -1,0 +1,1 @@
+"""Coverage-guided fuzzing (atheris, libFuzzer) of the code that reads untrusted bytes and text."""
