@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import atheris
+import atheris  # type: ignore[import-untyped]
 import django
 from django.conf import settings
 
