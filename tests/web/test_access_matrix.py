@@ -256,6 +256,9 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
         if entry.method == "post":
             assert client.get(url).status_code == 405, f"{name} must refuse GET"
         status = response.status_code
+        # No response of any kind may be framed by another site (clickjacking).
+        assert response["X-Frame-Options"] == "DENY", f"{name}: {persona} got a frameable {status}"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"], f"{name}: {persona}"
         if persona in entry.allowed:
             assert status == entry.ok_status, f"{name}: {persona} should get {entry.ok_status}, got {status}"
             if status == 200 and response["Content-Type"].startswith("text/html"):
@@ -272,3 +275,17 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
                 assert response["Location"] in ("/", "/sign-in/", "/account/two-factor/"), (
                     f"{name}: {persona} redirected to {response['Location']}"
                 )
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_no_url_accepts_a_post_without_the_csrf_token(name: str, personas: Personas) -> None:
+    """Every URL, as everyone allowed to use it: a form posted from another site (no token)
+    changes nothing and is answered with the explanation page."""
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=entry.kwargs(personas))
+    for persona in sorted(entry.allowed) or ["outsider"]:
+        client = _client_for(persona, personas)
+        client.handler.enforce_csrf_checks = True
+        response = client.post(url, entry.extra)
+        assert response.status_code == 403, f"{name}: {persona} posted without a token and got {response.status_code}"
+        assert "This form had expired or came from another site." in response.content.decode()

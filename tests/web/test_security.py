@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from chorus.accounts.models import Member
 from tests.helpers import sign_in
@@ -185,3 +189,43 @@ def test_a_database_that_went_away_is_a_clear_503_not_a_server_error() -> None:
 def test_the_health_view_answers_without_a_database(client: Client) -> None:
     response = client.get("/healthz/")  # no db fixture: any query would fail
     assert (response.status_code, response.content, response["Content-Type"]) == (200, b"ok", "text/plain")
+
+
+OFF_SITE = [
+    "https://evil.example/", "//evil.example/", "///evil.example", "/\\evil.example", "\\\\evil.example",
+    "http:evil.example", "https:/evil.example", "javascript:alert(1)", "/%2F%2Fevil.example", " //evil.example",
+    "\t//evil.example", "/\t/evil.example", "evil.example", "data:text/html,hi", "//evil.example@riverside",
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@examples(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    following=st.one_of(st.sampled_from(OFF_SITE), st.text(max_size=40), st.from_regex(r"\A[/\\:.a-z@%0-9\t ]{0,20}\Z"))
+)
+def test_no_next_address_leads_off_site(client: Client, following: str) -> None:
+    """The language switcher (the one form that returns to a given page): wherever ``next``
+    points, the browser is sent to a path on this site."""
+    response = client.post("/language/", {"language": "es", "next": following})
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+    assert urlsplit(location).netloc == "" and urlsplit(location).scheme == "", location
+    assert not any(character in location for character in "\t\r\n\\"), location
+
+
+@pytest.mark.django_db
+def test_a_session_planted_before_sign_in_is_worthless_after_it(personas: Personas) -> None:
+    """Session fixation: an attacker opens a real session, plants its cookie in the victim's
+    browser, and waits for the victim to sign in. The victim gets a new session; the
+    attacker's stays signed out."""
+    attacker = Client()
+    attacker.post("/report/riverside/", {"understood": "yes"})  # starting an anonymous report makes one
+    planted = attacker.cookies["chorus_session"].value
+    victim = Client()
+    victim.cookies["chorus_session"] = planted
+    sign_in(victim, personas.survivor)
+    assert victim.cookies["chorus_session"].value != planted
+    assert victim.get("/records/").status_code == 200
+    answer = attacker.get("/records/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/sign-in/")
