@@ -110,7 +110,7 @@ def _names_on_its_page(client: Client, url: str) -> list[str]:
     while path.count("/") > 1:
         page = client.get(path)
         if page.status_code == 200 and page.get("Content-Type", "").startswith("text/html"):
-            return sorted(set(re.findall(r'\bname="(\w+)"', page.content.decode())) - {"csrfmiddlewaretoken"})
+            return sorted(set(re.findall(r'\bname="([\w-]+)"', page.content.decode())) - {"csrfmiddlewaretoken"})
         path = path.rstrip("/").rsplit("/", 1)[0] + "/"
     return []
 
