@@ -228,13 +228,11 @@ class Deployment:
     def worker_pids(self) -> list[int]:
         return children_of(self.processes["gunicorn"].pid)
 
-    def kill_app_processes(self) -> int:
-        """kill -9 every gunicorn worker at once (whichever is serving a request dies mid-way)."""
-        pids = self.worker_pids()
+    def kill(self, pids: list[int]) -> None:
+        """kill -9 these gunicorn workers at once (whichever is serving a request dies mid-way)."""
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        return len(pids)
 
     def alive(self) -> dict[str, bool]:
         return {name: process.poll() is None for name, process in self.processes.items()}
