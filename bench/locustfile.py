@@ -13,14 +13,12 @@ import itertools
 import json
 import os
 import random
-import re
 import secrets
 from typing import Any
 
-import pyotp
 from locust import HttpUser, constant, task
+from tests.deployment import Visitor  # bench/load.py puts the repository on the path
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PASSWORD = os.environ.get("CHORUS_LOAD_PASSWORD", "")
 with open(os.environ["CHORUS_LOAD_PEOPLE"], encoding="utf-8") as people_file:
     PEOPLE = json.load(people_file)
@@ -33,23 +31,13 @@ class Person(HttpUser):
     wait_time = constant(0)  # closed loop: each person sends the next request as soon as one ends
 
     def sign_in(self, email: str, totp: str = "") -> None:
-        page = self.client.get("/sign-in/", name="sign in (page)")
-        token = TOKEN.search(page.text)
-        assert token, "no CSRF token on the sign-in page"
-        answer = self.client.post(
-            "/sign-in/", {"email": email, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)}, name="sign in"
-        )
-        if totp:
-            token = TOKEN.search(answer.text)
-            assert token, "no two-factor step"
-            code = pyotp.TOTP(totp).now()
-            self.client.post(
-                "/sign-in/two-factor/", {"code": code, "csrfmiddlewaretoken": token.group(1)}, name="sign in"
-            )
-        home = self.client.get("/", name="home")
-        token = TOKEN.search(home.text)
-        assert token, "not signed in"
-        self.token = token.group(1)
+        """Signed in outside the measurements (sign-in is Argon2id's cost, measured by its own
+        bench): the session and token are handed to locust's client."""
+        assert self.host, "locust is started with --host"
+        visitor = Visitor(self.host)
+        visitor.sign_in(email, PASSWORD, totp)
+        self.client.cookies.update(visitor.http.cookies)
+        self.token = visitor.token
 
     def send(self, path: str, data: dict[str, Any], *, name: str, expect: int = 302) -> None:
         with self.client.post(

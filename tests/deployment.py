@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import pyotp
 import requests
 
 BIN = Path(sys.executable).parent
@@ -87,24 +88,30 @@ class Visitor:
     def get(self, path: str, **options: object) -> requests.Response:
         return self.http.get(self.base_url + path, allow_redirects=False, timeout=30, **options)  # type: ignore[arg-type]
 
+    @property
+    def token(self) -> str:
+        if not self._token:
+            self.refresh_token()
+        return self._token
+
     def refresh_token(self) -> None:
         found = self.TOKEN.search(self.get("/").text)
         assert found, "no CSRF token on the home page"
         self._token = found.group(1)
 
     def post(self, path: str, data: Mapping[str, object], **options: object) -> requests.Response:
-        if not self._token:
-            self.refresh_token()
         return self.http.post(
             self.base_url + path,
-            data={**data, "csrfmiddlewaretoken": self._token},
+            data={**data, "csrfmiddlewaretoken": self.token},
             allow_redirects=False,
             timeout=30,
             **options,  # type: ignore[arg-type]
         )
 
-    def sign_in(self, email: str, password: str) -> None:
+    def sign_in(self, email: str, password: str, totp_secret: str = "") -> None:
         response = self.post("/sign-in/", {"email": email, "password": password})
+        if totp_secret and response.headers.get("Location") == "/sign-in/two-factor/":
+            response = self.post("/sign-in/two-factor/", {"code": pyotp.TOTP(totp_secret).now()})
         assert response.status_code == 302 and response.headers["Location"] == "/", response.text[:300]
         self.refresh_token()  # sign-in rotates it
 
@@ -138,11 +145,11 @@ class Deployment:
     def _log(self, name: str) -> Path:
         return self.folder / f"{name}.log"
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, command: list[str]) -> None:
         with self._log(name).open("ab") as log:  # the child keeps its own copy of the descriptor
-            process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
-        self.processes[name] = process
-        return process
+            self.processes[name] = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder
+            )
 
     def run(self, *arguments: str) -> str:
         done = subprocess.run(
@@ -157,7 +164,7 @@ class Deployment:
             raise RuntimeError(f"chorus {' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
-    def start(self, *, migrate: bool = True) -> Deployment:
+    def start(self) -> Deployment:
         custodian = self.folder / "custodian"
         custodian.mkdir(parents=True, exist_ok=True)
         token_file = custodian / "token"
@@ -191,8 +198,7 @@ class Deployment:
                 "CHORUS_CUSTODIAN_PUBLIC_KEY": self.run("custodian", "public-key", "--key-file", str(key_file)).strip(),
             }
         )
-        if migrate:
-            self.run("migrate", "--no-input", "-v0")
+        self.run("migrate", "--no-input", "-v0")
         self._spawn("gunicorn", [str(BIN / "gunicorn"), "-c", "python:chorus.config.gunicorn"])
         self._spawn("worker", [str(BIN / "chorus"), "worker", "--interval", "0.5"])
         self.wait_ready()

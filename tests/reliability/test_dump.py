@@ -80,3 +80,5 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
     assert found == [], f"in the clear in the dump: {found}"
     assert NOTE not in stored and b"23:40" not in stored
     assert os.path.getsize(tmp_path / "gunicorn.log") < 100_000
+    logs = b"".join(path.read_bytes() for path in tmp_path.glob("*.log")).lower()
+    assert [text for text in typed if text.lower().encode() in logs] == [], "no typed text in any process's log"

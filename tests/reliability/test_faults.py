@@ -70,6 +70,26 @@ def _kill_during(deployment: Deployment, request: Callable[[], requests.Response
     return isinstance(outcome[0], requests.ConnectionError)
 
 
+def _kill_until_cut_off(
+    deployment: Deployment,
+    attempt: Callable[[int], Callable[[], requests.Response]],
+    check: Callable[[], None],
+    during: str,
+) -> None:
+    """Kill during ``attempt(n)``'s request, ``check`` what is stored after each kill, until
+    CUT_OFF requests were cut off mid-way; then the whole ledger must verify. A few
+    attempts without a kill first measure how long the request takes."""
+    window = 1.5 * _timed(attempt)
+    cut_off = 0
+    for number in range(ATTEMPTS):
+        if cut_off >= CUT_OFF:
+            break
+        cut_off += _kill_during(deployment, attempt(number), window)
+        check()
+    assert cut_off >= CUT_OFF, f"only {cut_off} of {ATTEMPTS} kills landed during {during}"
+    _ledger_verifies(deployment)
+
+
 def _attempt(request: Callable[[], requests.Response]) -> object:
     try:
         return request()
@@ -77,9 +97,10 @@ def _attempt(request: Callable[[], requests.Response]) -> object:
         return error
 
 
-def _timed(request: Callable[[], requests.Response], runs: int = 4) -> float:
+def _timed(attempt: Callable[[int], Callable[[], requests.Response]], runs: int = 4) -> float:
     samples = []
-    for _ in range(runs):
+    for number in range(-runs, 0):
+        request = attempt(number)
         started = time.perf_counter()
         assert request().status_code in (200, 302)
         samples.append(time.perf_counter() - started)
@@ -103,27 +124,27 @@ def test_killing_app_processes_mid_save_loses_no_text_and_leaves_no_partial_vers
     created = survivor.post("/records/new/", {})
     record_path = created.headers["Location"]
     record_id = record_path.strip("/").rsplit("/", 1)[1]
-    window = 1.5 * _timed(lambda: survivor.post(record_path, {"what": f"warm-up {random.random()}"}))
-    cut_off = 0
-    for attempt in range(ATTEMPTS):
-        if cut_off >= CUT_OFF:
-            break
-        text = f"What happened, told for the {attempt}th time, {random.getrandbits(64):x}"
+    typed: list[str] = []
+
+    def save(attempt: int) -> Callable[[], requests.Response]:
+        typed.append(f"What happened, told for the {attempt}th time, {random.getrandbits(64):x}")
         # The page's autosave has kept the text as a draft before the survivor presses Save.
-        assert survivor.post(f"{record_path}draft/", {"what": text}).json()["saved"] is True
-        cut_off += _kill_during(deployment, partial(survivor.post, record_path, {"what": text}), window)
+        assert survivor.post(f"{record_path}draft/", {"what": typed[-1]}).json()["saved"] is True
+        return partial(survivor.post, record_path, {"what": typed[-1]})
+
+    def check() -> None:
         page = survivor.get(record_path)
         assert page.status_code == 200
-        assert text in page.text, "the survivor's text is on the page, saved or as their restored draft"
+        assert typed[-1] in page.text, "the survivor's text is on the page, saved or as their restored draft"
         versions = list(RecordVersion.objects.filter(record_id=record_id).order_by("number"))
         assert [version.number for version in versions] == list(range(1, len(versions) + 1))
         saved = _events("record.version_saved", record=record_id)
         assert sorted(int(event.refs["version"]) for event in saved) == [v.number for v in versions], (
             "every version ledgered, once, and no ledger event for a version that is not there"
         )
-    assert cut_off >= CUT_OFF, f"only {cut_off} of {ATTEMPTS} kills landed during a save"
+
+    _kill_until_cut_off(deployment, save, check, "a save")
     assert Record.objects.filter(pk=record_id).count() == 1
-    _ledger_verifies(deployment)
 
 
 def test_killing_app_processes_mid_escrow_submission_never_half_makes_a_match(
@@ -139,29 +160,29 @@ def test_killing_app_processes_mid_escrow_submission_never_half_makes_a_match(
             {"kind_0": "email", "text_0": address, "tell_me": "yes", "would_meet": "no", "release": "contact"},
         )
 
-    window = 1.5 * _timed(lambda: name(second, f"warm-up-{random.getrandbits(32)}@elsewhere.example"))
-    cut_off = 0
-    for attempt in range(ATTEMPTS):
-        if cut_off >= CUT_OFF:
-            break
+    matches_before: list[int] = []
+
+    def submit(attempt: int) -> Callable[[], requests.Response]:
         address = f"person-{attempt}-{random.getrandbits(32):x}@example.org"
         assert name(first, address).status_code == 302
-        matches_before = Match.objects.count()
-        cut_off += _kill_during(deployment, partial(name, second, address), window)
+        matches_before.append(Match.objects.count())
+        return partial(name, second, address)
+
+    def check() -> None:
         # Every tag named by enough different people has exactly one match, and no match
         # exists for a tag that has not been named enough times: all or nothing.
         for tag_id, threshold, owners in _tags():
             matched = Match.objects.filter(tag_id=tag_id).exists()
             assert matched == (owners >= threshold), f"tag {tag_id}: {owners} owners, matched={matched}"
-        assert Match.objects.count() - matches_before in (0, 1)
+        assert Match.objects.count() - matches_before[-1] in (0, 1)
         added = _events("escrow.entry_added")
         assert sorted(event.refs["entry"] for event in added) == sorted(
             str(pk) for pk in Entry.objects.values_list("pk", flat=True)
         ), "every entry ledgered, once"
         ledgered_matches = {match for event in added for match in event.refs["matches"]}
         assert ledgered_matches == {str(pk) for pk in Match.objects.values_list("pk", flat=True)}
-    assert cut_off >= CUT_OFF, f"only {cut_off} of {ATTEMPTS} kills landed during a submission"
-    _ledger_verifies(deployment)
+
+    _kill_until_cut_off(deployment, submit, check, "a submission")
 
 
 def _tags() -> list[tuple[int, int, int]]:
@@ -181,13 +202,12 @@ def test_killing_app_processes_mid_case_transition_keeps_case_and_ledger_in_step
     )
     survivor = _visitor(deployment, "survivor@riverside.example")
     act = f"/cases/{case.pk}/act/"
-    window = 1.5 * _timed(lambda: survivor.post(act + ("resume/" if _paused(case) else "pause/"), {}))
-    cut_off = 0
-    for _ in range(ATTEMPTS):
-        if cut_off >= CUT_OFF:
-            break
-        step = "resume/" if _paused(case) else "pause/"
-        cut_off += _kill_during(deployment, partial(survivor.post, act + step, {}), window)
+
+    def move(attempt: int) -> Callable[[], requests.Response]:
+        # The step is read here, in the test's thread (the request itself runs in another).
+        return partial(survivor.post, act + ("resume/" if _paused(case) else "pause/"), {})
+
+    def check() -> None:
         moves = [e.action for e in _events("case.pause", case=str(case.pk)) + _events("case.resume", case=str(case.pk))]
         counted = Counter(moves)
         assert counted["case.pause"] - counted["case.resume"] == (1 if _paused(case) else 0), (
@@ -195,8 +215,8 @@ def test_killing_app_processes_mid_case_transition_keeps_case_and_ledger_in_step
         )
         page = survivor.get(f"/cases/{case.pk}/")
         assert page.status_code == 200
-    assert cut_off >= CUT_OFF, f"only {cut_off} of {ATTEMPTS} kills landed during a transition"
-    _ledger_verifies(deployment)
+
+    _kill_until_cut_off(deployment, move, check, "a transition")
 
 
 def _paused(case: Case) -> bool:

@@ -196,7 +196,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
             pdf.save(out, fix_metadata_version=False, deterministic_id=True)
         except AttachmentRefused:
             raise
-        except (*_PDF_FAILURES, AttributeError, TypeError, KeyError) as error:  # objects not of the kind named
+        except _PDF_FAILURES as error:
             raise AttachmentRefused(_("This PDF is damaged and could not be cleaned.")) from error
     return CleanFile(kind="pdf", mime="application/pdf", extension="pdf", data=out.getvalue(), removed=removed)
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from chorus.accounts.models import Organization
 from chorus.accounts.services.members import member_set_language
+from chorus.web.outage import database_unavailable
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -65,7 +65,7 @@ def error_page(request: HttpRequest, status: int, title: str, detail: str) -> Ht
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if _database_unavailable(exception):
+    if database_unavailable(exception):
         return _unavailable_page()
     return error_page(
         request, 400, _("Chorus could not read that request."), _("Nothing was changed. Please try again.")
@@ -85,44 +85,34 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return error_page(request, 404, _("There is nothing here."), _("The link may be mistyped or no longer valid."))
 
 
-def _database_unavailable(error: BaseException | None) -> bool:
-    """The database restarted or cannot be reached, here or anywhere in what led to
-    ``error`` (Django reports a session it could not save as a bad request)."""
-    while error is not None:
-        if isinstance(error, OperationalError | InterfaceError):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+def _page_without_request(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    # Rendered without the request: no context processor (and so no database) may fail
+    # again while explaining a failure.
+    page = render_to_string(
+        "web/error.html", {"title": title, "detail": detail, "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL}
+    )
+    return HttpResponse(page, status=status, headers=headers)
 
 
 def _unavailable_page() -> HttpResponse:
     # The transaction was rolled back whole: say plainly that nothing was half done and
-    # when to try again. Rendered without the request (no context processor may query).
-    page = render_to_string(
-        "web/error.html",
-        {
-            "title": _("Chorus cannot reach its database just now."),
-            "detail": _(
-                "Nothing was saved from this request and nothing was half done. "
-                "Please try again in a minute; your drafts are kept."
-            ),
-            "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL,
-        },
+    # when to try again.
+    return _page_without_request(
+        503,
+        _("Chorus cannot reach its database just now."),
+        _(
+            "Nothing was saved from this request and nothing was half done. "
+            "Please try again in a minute; your drafts are kept."
+        ),
+        headers={"Retry-After": "30"},
     )
-    return HttpResponse(page, status=503, headers={"Retry-After": "30"})
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without the request: no context processor (and so no database) may
-    # fail again while explaining a failure.
-    if _database_unavailable(sys.exc_info()[1]):
+    if database_unavailable(sys.exc_info()[1]):
         return _unavailable_page()
-    page = render_to_string(
-        "web/error.html",
-        {
-            "title": _("Something went wrong on our side."),
-            "detail": _("Nothing you sent was lost from your browser. Please try again in a moment."),
-            "quick_exit_url": settings.CHORUS_QUICK_EXIT_URL,
-        },
+    return _page_without_request(
+        500,
+        _("Something went wrong on our side."),
+        _("Nothing you sent was lost from your browser. Please try again in a moment."),
     )
-    return HttpResponseServerError(page)

@@ -9,8 +9,9 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, connections
+from django.db import connections
 
+from chorus.web.outage import database_unavailable
 from chorus.web.tasks import work_once
 
 logger = logging.getLogger("chorus.worker")
@@ -35,10 +36,11 @@ class Command(BaseCommand):
         while True:
             try:
                 ran = work_once()
-            except DatabaseError as error:
+            except Exception as error:
                 # The database restarted or is unreachable: nothing was claimed for good
                 # (each task is claimed and finished in transactions), so wait and go on.
-                if options["once"]:
+                # Anything else is a bug and stops the worker, loudly.
+                if options["once"] or not database_unavailable(error):
                     raise
                 logger.warning("worker: the database is unavailable (%s); trying again", type(error).__name__)
                 connections.close_all()
