@@ -7,8 +7,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from chorus.accounts.models import Invitation, Member, MemberKeys
+from chorus.accounts.models import Invitation, Member, MemberKeys, RoleProposal
 from chorus.accounts.services.invitations import invitation_create
+from chorus.accounts.services.power import role_approve
 from chorus.ledger.models import LedgerEvent
 from tests.helpers import last_link, sign_in
 from tests.personas import Personas
@@ -47,13 +48,19 @@ def test_a_newcomer_accepts_and_sees_their_recovery_code_once(client: Client, pe
     response = _accept(client, link)
     page = response.content.decode()  # type: ignore[attr-defined]
     assert "Your recovery code" in page
-    assert "set up two-factor sign-in" in page
     member = Member.objects.get(email="newcomer@riverside.example")
-    assert member.role_codes == {"advocate"}
+    # The invitation's advocate role waits for a second person: proposed by the inviter.
+    assert member.role_codes == set()
+    assert not member.membership_confirmed
+    proposal = RoleProposal.objects.get(member=member)
+    assert (proposal.role, proposal.proposed_by, proposal.outcome) == ("advocate", personas.admin, "")
     assert member.organization == personas.organization
     assert MemberKeys.objects.filter(member=member).exists()
-    assert client.get("/")["Location"] == "/account/two-factor/"  # must enrol first
     assert LedgerEvent.objects.filter(action="invitation.accepted", actor=member.pseudonym).exists()
+    role_approve(proposal=proposal, approver=personas.oversight)
+    member = Member.objects.get(pk=member.pk)
+    assert member.role_codes == {"advocate"}
+    assert client.get("/")["Location"] == "/account/two-factor/"  # must enrol first
 
 
 def test_a_used_invitation_says_so(client: Client, personas: Personas) -> None:

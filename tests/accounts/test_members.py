@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from chorus.accounts.models import Member
+from chorus.accounts.models import Member, RoleProposal
 from chorus.ledger.models import LedgerEvent
 from tests.helpers import sign_in
 from tests.personas import Personas
@@ -20,15 +20,45 @@ def test_it_lists_only_this_organizations_members(personas: Personas) -> None:
     assert "hilltop.example" not in page
 
 
-def test_it_changes_roles_and_records_it(personas: Personas) -> None:
+def test_it_proposes_power_roles_and_grants_none_alone(personas: Personas) -> None:
     client = _admin_client(personas)
-    response = client.post(f"/organization/members/{personas.survivor.pk}/roles/", {"roles": ["advocate", "panel"]})
-    assert response["Location"] == "/organization/members/"
-    assert Member.objects.get(pk=personas.survivor.pk).role_codes == {"advocate", "panel"}
-    event = LedgerEvent.objects.filter(action="member.roles_changed").last()
+    response = client.post(
+        f"/organization/members/{personas.survivor.pk}/roles/", {"roles": ["advocate", "panel"]}, follow=True
+    )
+    assert "A second person who may approve it must confirm" in response.content.decode()
+    assert Member.objects.get(pk=personas.survivor.pk).role_codes == set()
+    proposed = LedgerEvent.objects.filter(action="role.proposed").order_by("seq")
+    assert [event.refs["role"] for event in proposed] == ["advocate", "panel"]
+    assert {event.actor for event in proposed} == {personas.admin.pseudonym}
+    assert set(RoleProposal.objects.pending().values_list("role", flat=True)) == {"advocate", "panel"}
+
+
+def test_it_grants_roles_without_power_at_once(personas: Personas) -> None:
+    _admin_client(personas).post(f"/organization/members/{personas.survivor.pk}/roles/", {"roles": ["supporter"]})
+    assert Member.objects.get(pk=personas.survivor.pk).role_codes == {"supporter"}
+    event = LedgerEvent.objects.filter(action="role.granted").last()
     assert event is not None
-    assert event.refs == {"member": personas.survivor.pseudonym, "added": ["advocate", "panel"], "removed": []}
-    assert event.actor == personas.admin.pseudonym
+    assert event.refs == {"member": personas.survivor.pseudonym, "roles": ["supporter"]}
+
+
+def test_it_removes_a_role_at_once(personas: Personas) -> None:
+    _admin_client(personas).post(f"/organization/members/{personas.advocate.pk}/roles/", {"roles": []})
+    assert Member.objects.get(pk=personas.advocate.pk).role_codes == set()
+    event = LedgerEvent.objects.filter(action="role.removed").last()
+    assert event is not None
+    assert event.refs == {"member": personas.advocate.pseudonym, "roles": ["advocate"]}
+
+
+def test_an_admin_cannot_give_themselves_a_content_role(personas: Personas) -> None:
+    client = _admin_client(personas)
+    response = client.post(
+        f"/organization/members/{personas.admin.pk}/roles/", {"roles": ["admin", "advocate"]}, follow=True
+    )
+    page = response.content.decode()
+    assert "cannot be combined with" in page
+    assert "independent of the organization" in page
+    assert not RoleProposal.objects.exists()
+    assert Member.objects.get(pk=personas.admin.pk).role_codes == {"admin"}
 
 
 def test_it_keeps_at_least_one_administrator(personas: Personas) -> None:

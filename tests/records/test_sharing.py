@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from chorus.accounts.services.members import member_set_roles
+from chorus.accounts.services.power import member_set_roles
 from chorus.ledger.services import ledger_verify
 from chorus.records.access import Reader
 from chorus.records.models import Grant, TeamKeyHolder

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from chorus.accounts.services.power import role_propose
 from chorus.insights.services.actions import action_point_create
 from chorus.insights.services.stories import story_write
 from tests.cases.factory import claim_invitation, opened, people
@@ -47,6 +48,11 @@ def _invitation_token(personas: Personas) -> dict[str, object]:
 def _invitation_id(personas: Personas) -> dict[str, object]:
     invitation_create(inviter=personas.admin, email="revoke@riverside.example", roles=set())
     return {"invitation_id": Invitation.objects.get(email="revoke@riverside.example").pk}
+
+
+def _proposal(personas: Personas) -> dict[str, object]:
+    """The panel role proposed for the survivor by the admin: the oversight body approves it."""
+    return {"proposal_id": role_propose(member=personas.survivor, role="panel", proposer=personas.admin).pk}
 
 
 def _reset_token(personas: Personas) -> dict[str, object]:
@@ -140,6 +146,13 @@ MATRIX: dict[str, Entry] = {
     "members": Entry({"admin", "other_org"}),
     "member_roles": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}, method="post", ok_status=302),
     "invitation_new": Entry({"admin", "other_org"}),
+    # Who holds power is public to members; a proposal is decided by those who may approve
+    # its role (the oversight body for the panel) or withdrawn by its proposer (the admin,
+    # whose own approval the service then refuses with a message).
+    "power": Entry(MEMBERS),
+    "role_proposal_approve": Entry({"oversight", "admin"}, kwargs=_proposal, method="post", ok_status=302),
+    "role_proposal_decline": Entry({"oversight", "admin"}, kwargs=_proposal, method="post", ok_status=302),
+    "memberships": Entry({"admin", "oversight", "other_org"}),
     "invitation_revoke": Entry({"admin"}, kwargs=_invitation_id, method="post", ok_status=302),
     "ledger": Entry(MEMBERS),
     "ledger_events": Entry({"oversight"}),

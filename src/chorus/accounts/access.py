@@ -11,7 +11,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from chorus.accounts.models import Invitation, Member
+from chorus.accounts.models import Invitation, Member, RoleProposal
+from chorus.accounts.roles import CONFIRMS_MEMBERSHIP
+from chorus.accounts.services.power import approving_roles
 
 
 def signed_in_member(request: HttpRequest) -> Member:
@@ -59,3 +61,29 @@ def member_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def get_proposal_for_decider(request: HttpRequest, proposal_id: UUID) -> tuple[Member, RoleProposal]:
+    """(member, proposal) when the member may decide on proposals of its role (an approver)
+    or made it; 404 for another organization's, 403 for anyone else. The service still
+    refuses the particular cases (their own role, their own proposal, an expired one)."""
+    member = signed_in_member(request)
+    proposal = (
+        RoleProposal.objects.filter(pk=proposal_id, organization_id=member.organization_id)
+        .select_related("member", "proposed_by")
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    if proposal.proposed_by_id != member.pk and not member.role_codes & approving_roles(
+        member.organization, proposal.role
+    ):
+        raise PermissionDenied
+    return member, proposal
+
+
+def require_membership_confirmer(request: HttpRequest) -> Member:
+    member = signed_in_member(request)
+    if not member.role_codes & CONFIRMS_MEMBERSHIP:
+        raise PermissionDenied
+    return member

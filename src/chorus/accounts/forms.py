@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from chorus.accounts.roles import ROLE_CHOICES
+from chorus.accounts.roles import ROLE_CHOICES, ROLE_LABELS, separation_conflict
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -112,10 +112,37 @@ class InviteForm(forms.Form):
         choices=ROLE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "Every member can keep their own records. Roles that read others' content require two-factor sign-in."
+            "Every member can keep their own records. Roles that read others' content require two-factor sign-in. "
+            "A role that reads content, decides or manages starts only once a second person approves it."
         ),
     )
+
+    def clean_roles(self) -> list[str]:
+        roles: list[str] = self.cleaned_data["roles"]
+        for role in roles:
+            clash = separation_conflict(set(roles) - {role}, role)
+            if clash is not None:
+                raise ValidationError(
+                    _("%(role)s cannot be combined with %(held)s: the process must be independent of leadership.")
+                    % {"role": ROLE_LABELS[role], "held": ROLE_LABELS[clash]}
+                )
+        return roles
 
 
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(required=False, choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+
+class ConfirmMembersForm(forms.Form):
+    members = forms.MultipleChoiceField(
+        label=_("People to confirm"),
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one person to confirm.")},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = choices

@@ -17,6 +17,15 @@ def _pseudonym() -> str:
     return "m_" + secrets.token_hex(8)
 
 
+# How a membership or a role came to be confirmed.
+CONFIRMATIONS = [
+    ("second_person", _("approved by a second person")),
+    ("founding", _("set up by the deployment's operator")),
+    ("migration", _("held before two-person approval began")),
+    ("direct", _("no approval needed")),
+]
+
+
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
@@ -57,6 +66,11 @@ class Member(AbstractBaseUser):
     language = models.CharField(
         max_length=8, blank=True, default="", help_text="Chosen language code; empty follows the browser."
     )
+    # A second person (an administrator or the oversight body, never the inviter) confirmed
+    # this is a real, distinct person; only then do their escrow entries count toward a match.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmation = models.CharField(max_length=16, choices=CONFIRMATIONS, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -84,6 +98,10 @@ class Member(AbstractBaseUser):
         return code in self.role_codes
 
     @property
+    def membership_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
     def requires_two_factor(self) -> bool:
         return requires_two_factor(self.role_codes)
 
@@ -96,15 +114,73 @@ class Member(AbstractBaseUser):
 
 
 class MemberRole(models.Model):
+    """A role held. A power role exists only once a second person approved it (RoleProposal)."""
+
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
     granted_at = models.DateTimeField(default=timezone.now)
+    proposed_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    approval = models.CharField(max_length=16, choices=CONFIRMATIONS, default="founding")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["member", "role"], name="member_role_unique"),
             models.CheckConstraint(condition=models.Q(role__in=ROLE_CODES), name="member_role_known"),
         ]
+
+
+PROPOSAL_OUTCOMES = [
+    ("approved", _("approved")),
+    ("declined", _("declined")),
+    ("withdrawn", _("withdrawn")),
+    ("expired", _("expired")),
+]
+
+
+class RoleProposalQuerySet(models.QuerySet["RoleProposal"]):
+    def pending(self) -> RoleProposalQuerySet:
+        return self.filter(outcome="", expires_at__gt=timezone.now())
+
+
+class RoleProposal(models.Model):
+    """One person proposes a power role for a member; a different person who holds an
+    approving role (accounts/roles.py) confirms or declines it before it takes effect."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="role_proposals")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES)
+    proposed_by = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=PROPOSAL_OUTCOMES, blank=True, default="")
+    decided_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposed_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=ROLE_CODES), name="role_proposal_known"),
+            # At most one open proposal per member and role.
+            models.UniqueConstraint(
+                fields=["member", "role"], condition=models.Q(outcome=""), name="role_proposal_one_open"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("proposed_by")) | ~models.Q(outcome="approved"),
+                name="role_proposal_not_approved_by_proposer",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("member")) | ~models.Q(outcome="approved"),
+                name="role_proposal_not_approved_by_grantee",
+            ),
+        ]
+
+    @property
+    def expired(self) -> bool:
+        return self.outcome == "" and self.expires_at <= timezone.now()
 
 
 class MemberKeys(models.Model):

@@ -160,6 +160,12 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "CHORUS_ROLE_PROPOSAL_TTL_HOURS",
+        "168",
+        "How long a proposed power role waits for a second person's approval before it lapses.",
+        _positive_int,
+    ),
+    Setting(
         "CHORUS_PASSWORD_RESET_TTL_MINUTES",
         "60",
         "How long a password reset link stays valid.",

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from chorus.accounts.views import account, invitations, members, signin
+from chorus.accounts.views import account, invitations, members, power, signin
 from chorus.ledger import views as ledger_views
 from chorus.web import views as web_views
 
@@ -22,6 +22,14 @@ urlpatterns = [
     path("account/recovery-code/", account.account_recovery_code, name="account_recovery_code"),
     path("organization/members/", members.members, name="members"),
     path("organization/members/<uuid:member_id>/roles/", members.member_roles, name="member_roles"),
+    path("organization/power/", power.power, name="power"),
+    path(
+        "organization/power/<uuid:proposal_id>/approve/", power.role_proposal_approve, name="role_proposal_approve"
+    ),
+    path(
+        "organization/power/<uuid:proposal_id>/decline/", power.role_proposal_decline, name="role_proposal_decline"
+    ),
+    path("organization/memberships/", power.memberships, name="memberships"),
     path("organization/invitations/new/", members.invitation_new, name="invitation_new"),
     path(
         "organization/invitations/<uuid:invitation_id>/revoke/",

@@ -34,6 +34,9 @@ class Entry(models.Model):
     released = models.BinaryField(default=b"")
     created_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Counts toward a match only once a second person confirmed its author's membership
+    # (accounts/services/power.py): one person alone cannot make the k authors of a match.
+    counts = models.BooleanField(default=True)
 
 
 class Tag(models.Model):

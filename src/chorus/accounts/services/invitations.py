@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from chorus.accounts import tokens
 from chorus.accounts.errors import InvitationUnusable
 from chorus.accounts.models import Invitation, Member
-from chorus.accounts.roles import ROLE_CODES
+from chorus.accounts.roles import POWER_ROLES, ROLE_CODES, separation_conflict
 from chorus.accounts.services.members import member_create
+from chorus.accounts.services.power import role_propose
 from chorus.ledger.services import ledger_append
 from chorus.web import mail
 
@@ -20,6 +21,8 @@ def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[
     """Create an invitation and email its link. Returns (invitation, token)."""
     if roles - set(ROLE_CODES):
         raise ValueError("unknown role")
+    if any(separation_conflict(roles - {role}, role) for role in roles):
+        raise ValueError("roles cannot be combined")
     token, digest = tokens.new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -99,11 +102,18 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
                 email=invitation.email,
                 display_name=display_name,
                 password=password,
-                roles=set(invitation.roles),
+                roles=set(invitation.roles) - set(POWER_ROLES),
                 actor="invitation",
+                founding=False,
             )
         except IntegrityError as error:
             raise InvitationUnusable(_("This email address already has a Chorus account.")) from error
+        # The power roles the invitation names wait for a second person's approval, proposed
+        # by the inviter (if they are still an administrator: otherwise someone proposes again).
+        inviter = invitation.invited_by
+        for role in sorted(set(invitation.roles) & set(POWER_ROLES)):
+            if inviter is not None and inviter.is_active and inviter.has_role("admin"):
+                role_propose(member=member, role=role, proposer=inviter)
         Invitation.objects.filter(pk=invitation.pk).update(accepted_member=member)
         ledger_append(
             organization_id=invitation.organization_id,

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from chorus.accounts import keyring
-from chorus.accounts.errors import LastAdministrator
 from chorus.accounts.models import Member, MemberRole, Organization
-from chorus.accounts.roles import ROLE_CODES
+from chorus.accounts.roles import BY_CODE, POWER_ROLES, ROLE_CODES, separation_conflict
 from chorus.ledger.services import ledger_append
 
 
@@ -31,52 +30,43 @@ def member_create(
     password: str,
     roles: set[str],
     actor: str,
+    founding: bool = True,
 ) -> tuple[Member, str, bytes]:
-    """Create a member with keys. Returns (member, recovery code, vault key)."""
+    """Create a member with keys. Returns (member, recovery code, vault key).
+
+    ``founding``: made by the deployment's operator (``chorus demo``, an organization's
+    setup), so its roles and membership stand as the operator's act, recorded as such and
+    shown to members. An invitation makes members with ``founding=False``: unconfirmed, and
+    holding no power role (those are proposed, then approved by a second person).
+    """
     unknown = roles - set(ROLE_CODES)
     if unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
+    if not founding and roles & set(POWER_ROLES):
+        raise ValueError("power roles are proposed and approved, not given at sign-up")
+    for role in roles:
+        if separation_conflict(roles - {role}, role):
+            raise ValueError(f"roles cannot be combined: {sorted(roles)}")
     with transaction.atomic():
         member = Member.objects.create(
-            organization=organization, email=email.strip().lower(), display_name=display_name
+            organization=organization,
+            email=email.strip().lower(),
+            display_name=display_name,
+            confirmed_at=timezone.now() if founding else None,
+            confirmation="founding" if founding else "",
         )
         recovery_code, vault_key = keyring.keyring_create(member, password)
-        MemberRole.objects.bulk_create(MemberRole(member=member, role=role) for role in sorted(roles))
+        MemberRole.objects.bulk_create(
+            MemberRole(member=member, role=role, approval="founding" if BY_CODE[role].is_power else "direct")
+            for role in sorted(roles)
+        )
         ledger_append(
             organization_id=organization.pk,
             actor=actor,
             action="member.created",
-            refs={"member": member.pseudonym, "roles": sorted(roles)},
+            refs={"member": member.pseudonym, "roles": sorted(roles), "founding": founding},
         )
     return member, recovery_code, vault_key
-
-
-def member_set_roles(*, member: Member, roles: set[str], actor: Member) -> None:
-    unknown = roles - set(ROLE_CODES)
-    if unknown:
-        raise ValueError(f"unknown roles: {sorted(unknown)}")
-    with transaction.atomic():
-        if "admin" not in roles:
-            # Locked, so two administrators removing each other at once cannot both succeed.
-            admins = set(
-                MemberRole.objects.select_for_update()
-                .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
-                .values_list("member_id", flat=True)
-            )
-            if admins == {member.pk}:
-                raise LastAdministrator(_("An organization needs at least one administrator. Nothing was changed."))
-        current = set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
-        if current == roles:
-            return
-        MemberRole.objects.filter(member=member).exclude(role__in=roles).delete()
-        MemberRole.objects.bulk_create(MemberRole(member=member, role=role) for role in sorted(roles - current))
-        ledger_append(
-            organization_id=member.organization_id,
-            actor=actor.pseudonym,
-            action="member.roles_changed",
-            refs={"member": member.pseudonym, "added": sorted(roles - current), "removed": sorted(current - roles)},
-        )
-    member.refresh_roles()
 
 
 def recovery_code_replace(*, member: Member, vault_key: bytes) -> str:

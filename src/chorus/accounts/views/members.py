@@ -13,20 +13,25 @@ from chorus.accounts.access import get_invitation_for_admin, get_member_for_admi
 from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import InviteForm, RolesForm
 from chorus.accounts.models import Invitation, Member
-from chorus.accounts.roles import ROLES
+from chorus.accounts.roles import ROLE_LABELS, ROLES
 from chorus.accounts.services.invitations import invitation_create, invitation_revoke
-from chorus.accounts.services.members import member_set_roles
+from chorus.accounts.services.power import member_set_roles, proposals_visible_to
 
 
 @member_required
 def members(request: HttpRequest) -> HttpResponse:
     admin = require_admin(request)
     people = Member.objects.in_organization(admin.organization).order_by("display_name").prefetch_related("roles")
+    pending: dict[UUID, set[str]] = {}
+    for proposal in proposals_visible_to(admin):
+        pending.setdefault(proposal.member_id, set()).add(proposal.role)
     return render(
         request,
         "accounts/members.html",
         {
-            "people": [(person, {role.role for role in person.roles.all()}) for person in people],
+            "people": [
+                (person, {role.role for role in person.roles.all()}, pending.get(person.pk, set())) for person in people
+            ],
             "roles": ROLES,
             "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],
             "form": InviteForm(),
@@ -73,9 +78,23 @@ def member_roles(request: HttpRequest, member_id: UUID) -> HttpResponse:
         messages.error(request, _("Those roles were not understood. Nothing was changed."))
         return redirect("members")
     try:
-        member_set_roles(member=person, roles=set(form.cleaned_data["roles"]), actor=admin)
+        change = member_set_roles(member=person, roles=set(form.cleaned_data["roles"]), actor=admin)
     except AccountError as refused:
         messages.error(request, str(refused))
         return redirect("members")
-    messages.success(request, _("Roles for %(name)s are updated.") % {"name": person.display_name})
+    name = person.display_name
+    if change.removed or change.granted:
+        messages.success(request, _("Roles for %(name)s are updated.") % {"name": name})
+    if change.proposed:
+        labels = ", ".join(str(ROLE_LABELS[role]) for role in change.proposed)
+        messages.info(
+            request,
+            _(
+                "Proposed for %(name)s: %(roles)s. A second person who may approve it must confirm on the "
+                "“Who holds power” page before it takes effect."
+            )
+            % {"name": name, "roles": labels},
+        )
+    if not (change.removed or change.granted or change.proposed):
+        messages.info(request, _("Nothing changed for %(name)s.") % {"name": name})
     return redirect("members")

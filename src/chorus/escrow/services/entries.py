@@ -220,7 +220,12 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
         raise EscrowError(
             gettext("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
         )
-    entry = Entry(organization=owner.organization, owner_tag=escrow_tag(owner), created_at=timezone.now())
+    entry = Entry(
+        organization=owner.organization,
+        owner_tag=escrow_tag(owner),
+        created_at=timezone.now(),
+        counts=member.membership_confirmed,
+    )
     released = {
         "entry": str(entry.pk),
         "member": str(member.pk),
@@ -337,14 +342,55 @@ def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match |
         if tag is not None:  # None only if a withdrawal removed it between the two statements
             break
     Share.objects.create(entry=entry, tag=tag, sealed=sealed)
+    return _match_check(tag, entry.organization_id)
+
+
+def _match_check(tag: Tag, organization_id: UUID) -> Match | None:
+    """With the tag row locked: the match that needs attention, made now if ``k`` distinct
+    authors whose membership a second person confirmed named this tag."""
     existing = Match.objects.filter(tag=tag).first()
     if existing is not None:
         Match.objects.filter(pk=existing.pk).update(opened_at=None)
         return existing
-    authors = Share.objects.filter(tag=tag).aggregate(n=Count("entry__owner_tag", distinct=True))["n"]
-    if authors < tag.threshold:
+    authors = Share.objects.filter(tag=tag, entry__counts=True).aggregate(n=Count("entry__owner_tag", distinct=True))
+    if authors["n"] < tag.threshold:
         return None
-    return Match.objects.create(organization_id=entry.organization_id, tag=tag)
+    return Match.objects.create(organization_id=organization_id, tag=tag)
+
+
+def entries_start_counting(owner: Owner) -> int:
+    """Once a second person confirmed the author's membership, their waiting entries count
+    toward matches. Runs on the author's own visits (the server cannot tell which entries
+    are whose without their vault key). Returns how many entries began to count; the
+    response must not depend on whether that completed a match (no oracle)."""
+    member = owner.member
+    if member is None or not member.membership_confirmed:
+        return 0
+    waiting = Entry.objects.filter(
+        organization=owner.organization, owner_tag=escrow_tag(owner), counts=False, withdrawn_at__isnull=True
+    )
+    if not waiting.exists():
+        return 0
+    with transaction.atomic():
+        entries = list(waiting.select_for_update())
+        Entry.objects.filter(pk__in=[entry.pk for entry in entries]).update(counts=True)
+        needing_attention = []
+        for tag_id in sorted({share.tag_id for share in Share.objects.filter(entry__in=entries)}):
+            tag = Tag.objects.select_for_update().get(pk=tag_id)
+            if (match := _match_check(tag, owner.organization.pk)) is not None:
+                needing_attention.append(match)
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="escrow.entries_counted",
+            refs={
+                "entries": sorted(str(entry.pk) for entry in entries),
+                "matches": sorted(str(match.pk) for match in needing_attention),
+            },
+        )
+        if needing_attention:
+            notify_advocates(owner.organization)
+    return len(entries)
 
 
 @tasks.handler("escrow.match_notice")

@@ -50,6 +50,7 @@ def escrow_owner_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 @require_GET
 @escrow_owner_required
 def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
+    entries.entries_start_counting(owner)
     return render(
         request,
         "escrow/escrow.html",
@@ -58,6 +59,7 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
             "invitations": groups.invitations_for(owner),
             "notices": matches.notices_for(owner),
             "setup": entries.copy_setup(owner),
+            "confirmed": owner.member is not None and owner.member.membership_confirmed,
         },
     )
 

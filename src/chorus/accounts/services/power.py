@@ -1,0 +1,344 @@
+"""No one holds power alone: power roles are proposed by one person and approved by another,
+and a new member counts toward an escrow match only once a second person confirmed them.
+
+Which role approves which is declared once in ``accounts/roles.py`` (``approved_by``). The
+rules every function here keeps:
+
+* an administrator proposes; a different person who holds an approving role approves;
+  nobody approves a proposal they made or a role for themselves (also database constraints);
+* where nobody in the organization holds an approving role yet (a new organization), an
+  administrator other than the proposer approves, so the rule is still two people;
+* an administrator never also holds a role that reads case content, decides or oversees;
+* removing a role takes effect at once: one person may always reduce power;
+* every step is ledgered, and who holds power is shown to every member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.accounts.errors import AccountError, LastAdministrator
+from chorus.accounts.models import Invitation, Member, MemberRole, Organization, RoleProposal
+from chorus.accounts.roles import (
+    BY_CODE,
+    CONFIRMS_MEMBERSHIP,
+    POWER_ROLES,
+    ROLE_CODES,
+    ROLE_LABELS,
+    approver_roles,
+    separation_conflict,
+)
+from chorus.ledger.services import ledger_append
+
+
+class PowerRefused(AccountError):
+    """A proposal, approval or confirmation Chorus refuses; the message says why."""
+
+
+@dataclass
+class RolesChange:
+    """What one save of a member's roles did: removed and plain roles at once, power roles proposed."""
+
+    removed: list[str] = field(default_factory=list)
+    granted: list[str] = field(default_factory=list)
+    proposed: list[str] = field(default_factory=list)
+
+
+def _label(role: str) -> str:
+    return str(ROLE_LABELS[role])
+
+
+def _held(member: Member) -> set[str]:
+    return set(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+
+
+def _refuse_combination(member: Member, role: str, held: set[str]) -> None:
+    clash = separation_conflict(held, role)
+    if clash is not None:
+        raise PowerRefused(
+            _(
+                "%(name)s holds the %(held)s role, which cannot be combined with %(role)s: the process must be "
+                "independent of the organization's leadership. Nothing was changed."
+            )
+            % {"name": member.display_name, "held": _label(clash), "role": _label(role)}
+        )
+
+
+def member_set_roles(*, member: Member, roles: set[str], actor: Member) -> RolesChange:
+    """An administrator's save of a member's roles. Removals and roles without power take
+    effect at once; each power role added becomes a proposal a second person approves."""
+    unknown = roles - set(ROLE_CODES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    current = _held(member)
+    change = RolesChange(removed=sorted(current - roles))
+    adding = roles - current
+    for role in sorted(adding):
+        # Checked against what the member will hold, before anything is written.
+        _refuse_combination(member, role, (current - set(change.removed)) | (adding - {role}))
+    with transaction.atomic():
+        if change.removed:
+            roles_remove(member=member, roles=set(change.removed), actor=actor)
+        for role in sorted(adding):
+            if BY_CODE[role].is_power:
+                role_propose(member=member, role=role, proposer=actor)
+                change.proposed.append(role)
+            else:
+                _grant(member=member, role=role, approval="direct", proposed_by=actor, approved_by=None)
+                change.granted.append(role)
+        if change.granted:
+            ledger_append(
+                organization_id=member.organization_id,
+                actor=actor.pseudonym,
+                action="role.granted",
+                refs={"member": member.pseudonym, "roles": change.granted},
+            )
+    member.refresh_roles()
+    return change
+
+
+def _grant(
+    *, member: Member, role: str, approval: str, proposed_by: Member | None, approved_by: Member | None
+) -> MemberRole:
+    return MemberRole.objects.create(
+        member=member, role=role, approval=approval, proposed_by=proposed_by, approved_by=approved_by
+    )
+
+
+def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> None:
+    """Takes effect at once (one person may always reduce power), but never removes the
+    organization's last administrator."""
+    with transaction.atomic():
+        if "admin" in roles:
+            # Locked, so two administrators removing each other at once cannot both succeed.
+            admins = set(
+                MemberRole.objects.select_for_update()
+                .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
+                .values_list("member_id", flat=True)
+            )
+            if admins == {member.pk}:
+                raise LastAdministrator(_("An organization needs at least one administrator. Nothing was changed."))
+        removed = sorted(MemberRole.objects.filter(member=member, role__in=roles).values_list("role", flat=True))
+        if not removed:
+            return
+        MemberRole.objects.filter(member=member, role__in=removed).delete()
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor if isinstance(actor, str) else actor.pseudonym,
+            action="role.removed",
+            refs={"member": member.pseudonym, "roles": removed},
+        )
+    member.refresh_roles()
+
+
+def role_propose(*, member: Member, role: str, proposer: Member) -> RoleProposal:
+    if role not in POWER_ROLES:
+        raise ValueError(f"not a power role: {role!r}")
+    if not proposer.has_role("admin") or proposer.organization_id != member.organization_id:
+        raise PowerRefused(_("Only an administrator of this organization proposes roles."))
+    if not member.is_active:
+        raise PowerRefused(_("%(name)s's account is not active.") % {"name": member.display_name})
+    with transaction.atomic():
+        held = _held(member)
+        if role in held:
+            raise PowerRefused(
+                _("%(name)s already holds the %(role)s role.") % {"name": member.display_name, "role": _label(role)}
+            )
+        _refuse_combination(member, role, held)
+        now = timezone.now()
+        RoleProposal.objects.filter(member=member, role=role, outcome="", expires_at__lte=now).update(outcome="expired")
+        existing = RoleProposal.objects.filter(member=member, role=role, outcome="").first()
+        if existing is not None:
+            return existing
+        proposal = RoleProposal.objects.create(
+            organization_id=member.organization_id,
+            member=member,
+            role=role,
+            proposed_by=proposer,
+            expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS),
+        )
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=proposer.pseudonym,
+            action="role.proposed",
+            refs={"proposal": str(proposal.pk), "member": member.pseudonym, "role": role},
+        )
+    return proposal
+
+
+def approving_roles(organization: Organization, role: str) -> set[str]:
+    """The roles whose holders approve ``role`` here: its approvers, or, while nobody in the
+    organization holds one of them (a new organization), its administrators."""
+    declared = set(approver_roles(role))
+    if MemberRole.objects.filter(member__organization=organization, member__is_active=True, role__in=declared).exists():
+        return declared
+    return {"admin"}
+
+
+def approval_refusal(proposal: RoleProposal, approver: Member) -> str | None:
+    """Why ``approver`` may not approve ``proposal`` now, or None."""
+    if approver.organization_id != proposal.organization_id:
+        return _("That proposal is not part of your organization.")
+    if proposal.outcome:
+        return _("This proposal was already %(outcome)s.") % {"outcome": proposal.get_outcome_display()}
+    if proposal.expired:
+        return _("This proposal has expired. An administrator can propose the role again.")
+    if approver.pk in (proposal.member_id, proposal.proposed_by_id):
+        return (
+            _("Nobody approves a role for themselves. Another person must approve it.")
+            if approver.pk == proposal.member_id
+            else _("You proposed this role, so a different person must approve it.")
+        )
+    needed = approving_roles(approver.organization, proposal.role)
+    if not approver.role_codes & needed:
+        return _("Approving the %(role)s role needs someone who holds: %(roles)s.") % {
+            "role": _label(proposal.role),
+            "roles": ", ".join(_label(code) for code in sorted(needed)),
+        }
+    return None
+
+
+def role_approve(*, proposal: RoleProposal, approver: Member) -> MemberRole:
+    with transaction.atomic():
+        proposal = RoleProposal.objects.select_for_update().select_related("member", "proposed_by").get(pk=proposal.pk)
+        refusal = approval_refusal(proposal, approver)
+        if refusal is not None:
+            raise PowerRefused(refusal)
+        member = proposal.member
+        if not member.is_active:
+            raise PowerRefused(_("%(name)s's account is not active.") % {"name": member.display_name})
+        held = _held(member)
+        _refuse_combination(member, proposal.role, held)
+        RoleProposal.objects.filter(pk=proposal.pk).update(
+            outcome="approved", decided_by=approver, decided_at=timezone.now()
+        )
+        granted = _grant(
+            member=member,
+            role=proposal.role,
+            approval="second_person",
+            proposed_by=proposal.proposed_by,
+            approved_by=approver,
+        )
+        ledger_append(
+            organization_id=proposal.organization_id,
+            actor=approver.pseudonym,
+            action="role.approved",
+            refs={
+                "proposal": str(proposal.pk),
+                "member": member.pseudonym,
+                "role": proposal.role,
+                "proposed_by": proposal.proposed_by.pseudonym,
+            },
+        )
+    member.refresh_roles()
+    return granted
+
+
+def role_decline(*, proposal: RoleProposal, actor: Member) -> None:
+    """An approver declines, or the proposer withdraws, a pending proposal."""
+    with transaction.atomic():
+        proposal = RoleProposal.objects.select_for_update().get(pk=proposal.pk)
+        withdrawing = actor.pk == proposal.proposed_by_id
+        if proposal.outcome or proposal.expired:
+            raise PowerRefused(_("This proposal is no longer waiting for a decision."))
+        if not withdrawing and approval_refusal(proposal, actor) is not None:
+            raise PowerRefused(_("Only someone who may approve this role, or who proposed it, can decline it."))
+        outcome = "withdrawn" if withdrawing else "declined"
+        RoleProposal.objects.filter(pk=proposal.pk).update(outcome=outcome, decided_by=actor, decided_at=timezone.now())
+        ledger_append(
+            organization_id=proposal.organization_id,
+            actor=actor.pseudonym,
+            action=f"role.{outcome}",
+            refs={"proposal": str(proposal.pk), "role": proposal.role},
+        )
+
+
+def proposals_visible_to(member: Member) -> QuerySet[RoleProposal]:
+    """Pending proposals this member may decide on or made: approvers and administrators."""
+    pending = RoleProposal.objects.pending().filter(organization_id=member.organization_id)
+    if member.has_role("admin"):
+        return pending.select_related("member", "proposed_by")
+    decidable = [role for role in POWER_ROLES if member.role_codes & approving_roles(member.organization, role)]
+    return pending.filter(role__in=decidable).select_related("member", "proposed_by")
+
+
+def power_holders(organization: Organization) -> dict[str, list[MemberRole]]:
+    """Every power role and who holds it, since when and approved by whom: shown to every member."""
+    held: dict[str, list[MemberRole]] = {role: [] for role in POWER_ROLES}
+    rows = (
+        MemberRole.objects.filter(member__organization=organization, member__is_active=True, role__in=POWER_ROLES)
+        .select_related("member", "proposed_by", "approved_by")
+        .order_by("role", "granted_at")
+    )
+    for row in rows:
+        held[row.role].append(row)
+    return held
+
+
+# Memberships ------------------------------------------------------------------------------
+
+
+def inviter_of(member: Member) -> Member | None:
+    invitation = Invitation.objects.filter(accepted_member=member).select_related("invited_by").first()
+    return invitation.invited_by if invitation else None
+
+
+def may_confirm_memberships(member: Member) -> bool:
+    return bool(member.role_codes & CONFIRMS_MEMBERSHIP)
+
+
+def memberships_unconfirmed(organization: Organization) -> QuerySet[Member]:
+    return Member.objects.filter(organization=organization, is_active=True, confirmed_at__isnull=True).order_by(
+        "created_at"
+    )
+
+
+def memberships_confirm(*, confirmer: Member, members: Iterable[Member]) -> list[Member]:
+    """Confirm a list of new members as one act (a roster checked against the organization's
+    own list). Refused whole if any of them is the confirmer or someone they invited."""
+    if not may_confirm_memberships(confirmer):
+        raise PowerRefused(_("Only an administrator or the oversight body confirms memberships."))
+    chosen = list(members)
+    if not chosen:
+        raise PowerRefused(_("Choose at least one person to confirm."))
+    invited = set(
+        Invitation.objects.filter(accepted_member__in=chosen, invited_by=confirmer).values_list(
+            "accepted_member_id", flat=True
+        )
+    )
+    for person in chosen:
+        if person.organization_id != confirmer.organization_id:
+            raise PowerRefused(_("That person is not part of your organization."))
+        if person.pk == confirmer.pk:
+            raise PowerRefused(_("Nobody confirms their own membership. Nothing was confirmed."))
+        if person.pk in invited:
+            raise PowerRefused(
+                _("You invited %(name)s, so a different person must confirm them. Nothing was confirmed.")
+                % {"name": person.display_name}
+            )
+    with transaction.atomic():
+        now = timezone.now()
+        confirmed = list(
+            Member.objects.select_for_update().filter(
+                pk__in=[person.pk for person in chosen], confirmed_at__isnull=True
+            )
+        )
+        Member.objects.filter(pk__in=[person.pk for person in confirmed]).update(
+            confirmed_at=now, confirmed_by=confirmer, confirmation="second_person"
+        )
+        if confirmed:
+            ledger_append(
+                organization_id=confirmer.organization_id,
+                actor=confirmer.pseudonym,
+                action="membership.confirmed",
+                refs={"members": sorted(person.pseudonym for person in confirmed)},
+            )
+    return confirmed

@@ -1,0 +1,118 @@
+"""Who holds power: every member sees it; approvers decide on proposals; memberships are
+confirmed by a second person."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chorus.accounts.access import (
+    get_proposal_for_decider,
+    member_required,
+    require_membership_confirmer,
+    signed_in_member,
+)
+from chorus.accounts.forms import ConfirmMembersForm
+from chorus.accounts.roles import BY_CODE, POWER_ROLES
+from chorus.accounts.services.power import (
+    PowerRefused,
+    approval_refusal,
+    approving_roles,
+    inviter_of,
+    memberships_confirm,
+    memberships_unconfirmed,
+    power_holders,
+    proposals_visible_to,
+    role_approve,
+    role_decline,
+)
+
+
+@require_GET
+@member_required
+def power(request: HttpRequest) -> HttpResponse:
+    member = signed_in_member(request)
+    organization = member.organization
+    holders = power_holders(organization)
+    proposals = [(proposal, approval_refusal(proposal, member) is None) for proposal in proposals_visible_to(member)]
+    return render(
+        request,
+        "accounts/power.html",
+        {
+            "roles": [
+                (
+                    BY_CODE[code],
+                    holders[code],
+                    [str(BY_CODE[approver].label) for approver in sorted(approving_roles(organization, code))],
+                )
+                for code in POWER_ROLES
+            ],
+            "proposals": proposals,
+        },
+    )
+
+
+@require_POST
+@member_required
+def role_proposal_approve(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
+    member, proposal = get_proposal_for_decider(request, proposal_id)
+    try:
+        role_approve(proposal=proposal, approver=member)
+    except PowerRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("power")
+    messages.success(
+        request,
+        _("%(name)s now holds the %(role)s role. Members can see that you approved it.")
+        % {"name": proposal.member.display_name, "role": BY_CODE[proposal.role].label},
+    )
+    return redirect("power")
+
+
+@require_POST
+@member_required
+def role_proposal_decline(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
+    member, proposal = get_proposal_for_decider(request, proposal_id)
+    try:
+        role_decline(proposal=proposal, actor=member)
+    except PowerRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("power")
+    messages.success(
+        request,
+        _("The proposal to give %(name)s the %(role)s role was closed; nothing was granted.")
+        % {"name": proposal.member.display_name, "role": BY_CODE[proposal.role].label},
+    )
+    return redirect("power")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def memberships(request: HttpRequest) -> HttpResponse:
+    confirmer = require_membership_confirmer(request)
+    waiting = list(memberships_unconfirmed(confirmer.organization))
+    inviters = {person.pk: inviter_of(person) for person in waiting}
+    choices = [(str(person.pk), person.display_name) for person in waiting]
+    form = ConfirmMembersForm(request.POST if request.method == "POST" else None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        chosen = [person for person in waiting if str(person.pk) in set(form.cleaned_data["members"])]
+        try:
+            confirmed = memberships_confirm(confirmer=confirmer, members=chosen)
+        except PowerRefused as refused:
+            form.add_error("members", str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(count)d membership(s) confirmed. Their escrow entries now count toward matches.")
+                % {"count": len(confirmed)},
+            )
+            return redirect("memberships")
+    rows = [(person, inviters[person.pk], inviters[person.pk] == confirmer) for person in waiting]
+    return render(
+        request, "accounts/memberships.html", {"form": form, "rows": rows}, status=400 if form.errors else 200
+    )
