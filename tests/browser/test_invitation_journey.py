@@ -27,7 +27,7 @@ def test_an_invited_newcomer_joins_and_signs_in_with_two_factor(
 ) -> None:
     settings.CHORUS_BASE_URL = live_server.url
     personas = make_personas()
-    invitation_create(inviter=personas.admin, email="robin@riverside.example", roles={"advocate"})
+    invitation_create(inviter=personas.admin, email="robin@riverside.example", roles={"supporter"})
     email = mailbox.messages[-1]
     assert email["To"] == "robin@riverside.example"
     payload = email.get_payload(decode=True)
@@ -86,5 +86,5 @@ def test_an_invited_newcomer_joins_and_signs_in_with_two_factor(
 
     robin = Member.objects.get(email="robin@riverside.example")
     assert robin.has_two_factor
-    assert robin.role_codes == {"advocate"}
+    assert robin.role_codes == {"supporter"}  # no power: granted with the invitation
     assert ledger_verify(f"org:{personas.organization.pk}").ok

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -143,6 +143,4 @@ class ConfirmMembersForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["members"]
-        assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = choices
+        cast(forms.MultipleChoiceField, self.fields["members"]).choices = choices

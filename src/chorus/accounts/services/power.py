@@ -174,11 +174,20 @@ def role_propose(*, member: Member, role: str, proposer: Member) -> RoleProposal
     return proposal
 
 
-def approving_roles(organization: Organization, role: str) -> set[str]:
+def roles_present(organization: Organization) -> set[str]:
+    """The roles someone active in the organization holds (one query; see ``approving_roles``)."""
+    return set(
+        MemberRole.objects.filter(member__organization=organization, member__is_active=True)
+        .values_list("role", flat=True)
+        .distinct()
+    )
+
+
+def approving_roles(organization: Organization, role: str, present: set[str] | None = None) -> set[str]:
     """The roles whose holders approve ``role`` here: its approvers, or, while nobody in the
     organization holds one of them (a new organization), its administrators."""
     declared = set(approver_roles(role))
-    if MemberRole.objects.filter(member__organization=organization, member__is_active=True, role__in=declared).exists():
+    if declared & (roles_present(organization) if present is None else present):
         return declared
     return {"admin"}
 
@@ -266,7 +275,10 @@ def proposals_visible_to(member: Member) -> QuerySet[RoleProposal]:
     pending = RoleProposal.objects.pending().filter(organization_id=member.organization_id)
     if member.has_role("admin"):
         return pending.select_related("member", "proposed_by")
-    decidable = [role for role in POWER_ROLES if member.role_codes & approving_roles(member.organization, role)]
+    present = roles_present(member.organization)
+    decidable = [
+        role for role in POWER_ROLES if member.role_codes & approving_roles(member.organization, role, present)
+    ]
     return pending.filter(role__in=decidable).select_related("member", "proposed_by")
 
 

@@ -30,6 +30,7 @@ from chorus.accounts.services.power import (
     proposals_visible_to,
     role_approve,
     role_decline,
+    roles_present,
 )
 
 
@@ -39,6 +40,7 @@ def power(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     organization = member.organization
     holders = power_holders(organization)
+    present = roles_present(organization)
     proposals = [(proposal, approval_refusal(proposal, member) is None) for proposal in proposals_visible_to(member)]
     return render(
         request,
@@ -48,7 +50,7 @@ def power(request: HttpRequest) -> HttpResponse:
                 (
                     BY_CODE[code],
                     holders[code],
-                    [str(BY_CODE[approver].label) for approver in sorted(approving_roles(organization, code))],
+                    [str(BY_CODE[approver].label) for approver in sorted(approving_roles(organization, code, present))],
                 )
                 for code in POWER_ROLES
             ],
