@@ -1,0 +1,37 @@
+"""An organization that existed before two-person approval keeps every role and membership,
+recorded as held before approval began (and so shown to members)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("accounts", "0004_member_language"), ("escrow", "0003_entry_released")]
+AFTER = [("accounts", "0005_two_person_approval"), ("escrow", "0004_entry_counts")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_and_memberships_held_before_stay_held() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    organization = old.get_model("accounts", "Organization").objects.create(name="Old Union", slug="old-union")
+    member = old.get_model("accounts", "Member").objects.create(
+        organization=organization, email="steward@old.example", display_name="Steward", pseudonym="m_old"
+    )
+    old.get_model("accounts", "MemberRole").objects.create(member=member, role="advocate")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(AFTER)
+    new = executor.loader.project_state(AFTER).apps
+    role = new.get_model("accounts", "MemberRole").objects.get(member_id=member.pk)
+    assert (role.role, role.approval, role.approved_by_id) == ("advocate", "migration", None)
+    migrated = new.get_model("accounts", "Member").objects.get(pk=member.pk)
+    assert migrated.confirmation == "migration"
+    assert migrated.confirmed_at is not None
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
