@@ -82,3 +82,14 @@ def formal_to_deliberation(crowd: People) -> Case:
     crowd.act("advocate", case, "deliberate")
     case.refresh_from_db()
     return case
+
+
+def formal_decided(crowd: People) -> Case:
+    """``formal_to_deliberation``, then the panel upholds the allegation: the appeal window is open."""
+    case = formal_to_deliberation(crowd)
+    allegation = case.allegations.get()
+    for name in ("panel", "panel2", "panel3"):
+        crowd.act(name, case, "vote", allegation=allegation, upheld="yes", reasons=f"{name}: the rota agrees.")
+    crowd.act("panel", case, "decide", text="Upheld on the evidence of the rota.")
+    case.refresh_from_db()
+    return case

@@ -6,18 +6,22 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from pypdf import PdfReader
 
 from chorus.cases.services.act import decision_change_refused
 from chorus.insights.aggregates import Insight, insights
 from chorus.insights.disclosure import Mark
-from chorus.ledger.services import chain_for, ledger_checkpoint
+from chorus.insights.transparency import transparency_report
+from chorus.ledger.services import chain_for, ledger_append, ledger_checkpoint
 from tests.escrow.factory import client_for
 from tests.insights.factory import decided, measure, past_cases, registered, responded
 from tests.insights.test_disclosure import recovered
@@ -140,3 +144,33 @@ def test_the_transparency_report_counts_refused_changes_at_once_and_shows_a_chec
     file = tmp_path / "checkpoint.json"
     file.write_text(json.dumps(checkpoint))
     call_command("ledger", "verify", "--chain", checkpoint["chain"], "--checkpoint", str(file))
+
+
+def test_the_transparency_report_counts_each_person_step_and_case_once_and_only_real_cases(
+    personas: Personas,
+) -> None:
+    org = personas.organization
+    cases = past_cases(org, "formal", "deliberation", 2)
+    for _attempt in range(3):
+        decision_change_refused(personas.admin, cases[0].pk, "decide")
+    decision_change_refused(personas.admin, cases[0].pk, "vote")
+    decision_change_refused(personas.admin, cases[1].pk, "decide")
+    decision_change_refused(personas.oversight, cases[0].pk, "decide")
+    assert transparency_report(org).refused_changes == 4
+    # A made-up case, or another organization's, is not found and not recorded.
+    elsewhere = past_cases(personas.other_organization, "formal", "deliberation", 1)[0]
+    for case_id in (uuid.uuid4(), elsewhere.pk):
+        with pytest.raises(Http404):
+            decision_change_refused(personas.admin, case_id, "decide")
+    # What the ledger may already hold about cases that never were is not counted either.
+    for case_ref in ("unknown", str(uuid.uuid4()), str(elsewhere.pk)):
+        with transaction.atomic():
+            ledger_append(
+                organization_id=org.pk,
+                actor=personas.admin.pseudonym,
+                action="case.decision_change_refused",
+                refs={"case": case_ref, "action": "decide"},
+            )
+    assert transparency_report(org).refused_changes == 4
+    page = client_for(personas.survivor, personas.vault_keys["survivor"]).get("/transparency/").content.decode()
+    assert '<strong id="refused-changes">4</strong>' in page and "counted once per step and case" in page

@@ -124,6 +124,8 @@ class Action:
     consent: str = ""  # every complainant (and for some steps the respondent) must have consented
     while_paused: bool = False
     help: str | Promise = ""
+    # Why the step is not offered in a state where someone might expect it: (state, reason).
+    refused_in: tuple[tuple[str, str | Promise], ...] = ()
 
 
 def _a(name: str, label: str | Promise, by: str, states: str, *fields: Field, **extra: object) -> Action:
@@ -179,7 +181,25 @@ ACTIONS: tuple[Action, ...] = (
         OPEN,
         Field("step", "choice", _("To"), CONSENT_STEPS),
     ),
-    _a("pause", _("Pause the case"), "complainant", OPEN, help=_("Nothing moves until you resume.")),
+    # A filed appeal cannot be paused: a pause holds every step, so a complainant could keep
+    # the respondent's appeal (or the respondent a complainant's) from ever being heard. The
+    # survivor can still stop taking part: withdrawing then ends their part, not the appeal.
+    _a(
+        "pause",
+        _("Pause the case"),
+        "complainant",
+        OPEN.replace(" appeal ", " "),
+        help=_("Nothing moves until you resume, and no time to appeal runs out meanwhile."),
+        refused_in=(
+            (
+                "appeal",
+                _(
+                    "Once an appeal is filed the case cannot be paused, so that no one can hold up its hearing. "
+                    "If you need to stop, you can withdraw: the appeal panel still decides the appeal."
+                ),
+            ),
+        ),
+    ),
     _a("resume", _("Resume the case"), "complainant", OPEN, while_paused=True),
     _a(
         "withdraw",
@@ -188,7 +208,10 @@ ACTIONS: tuple[Action, ...] = (
         OPEN,
         Field("text", "text", _("Anything you want to say (optional)"), required=False),
         while_paused=True,
-        help=_("The case ends. What was decided stays decided; what you wrote stays yours."),
+        help=_(
+            "The case ends, and what was decided stays decided. Once an appeal has been filed, only your part "
+            "ends: the appeal is still heard. What you wrote stays yours."
+        ),
     ),
     _a("need", _("Say what you need"), "complainant", OPEN, Field("text", "text", _("What you need"))),
     _a(

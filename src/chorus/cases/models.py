@@ -36,6 +36,7 @@ class Case(models.Model):
     pathway = models.CharField(max_length=12, choices=Pathway.choices, default=Pathway.INTAKE)
     state = models.CharField(max_length=16, default="intake")
     paused = models.BooleanField(default=False)
+    paused_at = models.DateTimeField(null=True, blank=True)  # when the current pause began: the appeal clock stops
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     from_group = models.OneToOneField(
@@ -56,6 +57,10 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True) | Q(state__in=["closed", "withdrawn"]),
                 name="case_closed_only_when_ended",
+            ),
+            models.CheckConstraint(
+                condition=Q(paused=False, paused_at__isnull=True) | Q(paused=True, paused_at__isnull=False),
+                name="case_paused_since",
             ),
         ]
 
@@ -80,10 +85,15 @@ class Party(models.Model):
     declared_at = models.DateTimeField(null=True, blank=True)
     conflict = models.BooleanField(default=False)
     recused_at = models.DateTimeField(null=True, blank=True)
+    # A complainant who withdrew while an appeal was under way: their part ended, the case did not.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="party_role_known"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(role="complainant"), name="party_withdraws_as_complainant"
+            ),
             models.CheckConstraint(
                 condition=Q(conflict=False) | Q(recused_at__isnull=False), name="party_conflict_recuses"
             ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -77,7 +78,7 @@ def case_self(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, actor: CaseActor, bound: dict[str, object] | None = None, status: int = 200
+    request: HttpRequest, actor: CaseActor, bound: dict[str, Form] | None = None, status: int = 200
 ) -> HttpResponse:
     bound = bound or {}
     case = actor.case
@@ -88,6 +89,10 @@ def _page(
     actions = [
         (action, bound.get(action.name) or case_forms.action_form(actor, action)) for action in act.available(actor)
     ]
+    # A refused step that is not (or no longer) offered here has no form on the page to
+    # carry its reason: say it at the top instead of dropping it.
+    offered = {action.name for action, _form in actions}
+    refusals = [error for name, form in bound.items() if name not in offered for error in form.non_field_errors()]
     findings = formal.findings(case)
     return render(
         request,
@@ -100,6 +105,7 @@ def _page(
             "pathway": Pathway(case.pathway).label,
             "items": items,
             "actions": actions,
+            "refusals": refusals,
             "parties": case.parties.filter(joined_at__isnull=False).order_by("added_at"),
             "pending": case.parties.filter(joined_at__isnull=True),
             "measures": case.measures.select_related("owner"),
@@ -108,6 +114,8 @@ def _page(
             # Shown to the original panel's members (DESIGN.md "Cases").
             "reversed": actor.party(Role.PANEL) is not None and formal.reversed_on_appeal(findings),
             "reminders": reminders.reminders_for(actor.parties),
+            # A complainant who withdrew while an appeal was under way (``common.withdraw``).
+            "withdrawn_at": next((p.withdrawn_at for p in actor.parties if p.withdrawn_at is not None), None),
         },
         status=status,
     )
@@ -130,7 +138,10 @@ def case_act(request: HttpRequest, case_id: UUID, name: str) -> HttpResponse:
     except Http404:
         if name in act.DECISION_ACTIONS:  # e.g. leadership trying to set a decision: refused and ledgered
             member, _vault = member_and_vault(request)
-            act.decision_change_refused(member, case_id, name)
+            try:
+                act.decision_change_refused(member, case_id, name)  # 404 unless a case of their organization
+            except DecisionRefused as refused:
+                return refused_page(request, str(refused))
             return refused_page(request, str(act.DECISION_REFUSED))
         raise
     form = case_forms.action_form(actor, action, request.POST)

@@ -5,19 +5,23 @@ Figures about cases are as of the start of the quarter, and a figure under the t
 is shown as "<5", as in every other table: "one case was appealed this week" next to a
 colleague's hearing would say whose. The count of refused attempts to change a decision
 is different: it is about those who hold power over the process, not about anyone who
-reported, so it is exact and up to date.
+reported, so it is exact and up to date. It counts real attempts: each person once per
+deciding step and case, and only on cases of this organization (the ledger may hold older
+events about case ids that never existed; they are not counted).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
+from chorus.cases.models import Case
 from chorus.insights.aggregates import Source, snapshot
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
@@ -58,9 +62,30 @@ def transparency_report(organization: Organization, *, as_of: datetime | None = 
         (_("Decisions appealed"), len(source.appeals)),
         (_("Decisions reversed on appeal"), outcomes.count("reversed")),
     ]
-    chain = chain_for(organization.pk)
     return Transparency(
         as_of=as_of,
         figures=[Figure(label, count, threshold) for label, count in counts],
-        refused_changes=LedgerEvent.objects.filter(chain=chain, action=REFUSED_ACTION).count(),
+        refused_changes=refused_changes(organization),
     )
+
+
+def _case_id(value: object) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+def refused_changes(organization: Organization) -> int:
+    """Refused attempts to set or change a decision: one per (person, step, case), for cases
+    of this organization. Each member's refused attempts are rate-limited where they are
+    made (``cases.services.act``), so the events read here stay few."""
+    attempts = {
+        (actor, _case_id(refs.get("case")), refs.get("action"))
+        for actor, refs in LedgerEvent.objects.filter(
+            chain=chain_for(organization.pk), action=REFUSED_ACTION
+        ).values_list("actor", "refs")
+    }
+    named = {case_id for _actor, case_id, _step in attempts if case_id is not None}
+    real = set(Case.objects.filter(organization=organization, pk__in=named).values_list("pk", flat=True))
+    return sum(case_id in real for _actor, case_id, _step in attempts)

@@ -1,13 +1,15 @@
 """The one way a case moves: check the machine (role, state, pause, consent), lock the
 case, run the action's service, write the ledger. Refused attempts on a decision are
-ledgered too, whoever makes them."""
+ledgered too, whoever makes them, as long as the case is one of their organization's."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import models, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,11 +27,22 @@ from chorus.cases.services.core import (
     respondent,
 )
 from chorus.ledger.services import ledger_append
+from chorus.web import ratelimit
 
 DECISION_ACTIONS = frozenset({"vote", "decide", "appeal_vote", "appeal_decide"})
 DECISION_REFUSED = gettext_lazy(
     "Only the panel that heard the case decides it, and a decision changes only through an appeal "
     "to a separate appeal panel. This attempt has been recorded in the ledger."
+)
+# Refused decision attempts one member may make in an hour; then they are refused without
+# being recorded one by one (the ledger records the lock once) until the hour is over. Each
+# attempt is an append to the ledger, so without a limit one member could grow it without
+# end. Not a setting: no one taking part in good faith comes near it.
+REFUSED_ATTEMPTS_PER_HOUR = 10
+REFUSED_ATTEMPTS_SCOPE = "case-decision-refused"
+REFUSED_ATTEMPTS_LIMITED = gettext_lazy(
+    "You have tried many deciding steps that are not yours in the last hour. Each was refused and recorded "
+    "in the ledger. Further attempts are refused for an hour."
 )
 STEP_NAMES = dict(CONSENT_STEPS)
 
@@ -41,11 +54,9 @@ def _refusal(actor: CaseActor, action: Action) -> str | None:
     if case.destroyed_at is not None:
         return _("This case's content was destroyed at the end of its retention period.")
     if case.state not in action.states:
-        return (
-            _("The case has ended.")
-            if case.state in ENDED
-            else _("This step does not belong to the case's current stage.")
-        )
+        if case.state in ENDED:
+            return _("The case has ended.")
+        return str(dict(action.refused_in).get(case.state, _("This step does not belong to the case's current stage.")))
     if case.paused and not action.while_paused:
         return _("The case is paused. Nothing moves until the survivor resumes it.")
     return None
@@ -57,7 +68,9 @@ def available(actor: CaseActor) -> list[Action]:
 
 
 def consent_missing(case: Case, step: str) -> str | None:
-    needed = complainants(case)
+    needed = complainants(case)  # a complainant who withdrew is asked for nothing any more
+    if not needed:  # and when every one of them has, no step that needs a survivor's consent runs
+        return _("No survivor takes part in this case any more, so no one can give this consent.")
     if step in BOTH_CONSENT:
         other = respondent(case)
         if other is None or other.joined_at is None:
@@ -119,12 +132,33 @@ def _fresh(actor: CaseActor, data: dict[str, Any]) -> dict[str, Any]:
 
 def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:
     """Anyone but the deciding panel trying to set or change a decision: refused, and the
-    attempt written to the case's organization's ledger (it counts in the transparency report)."""
-    case = Case.objects.filter(pk=case_id, organization=member.organization).first()
+    attempt written to the case's organization's ledger (it counts in the transparency report).
+
+    Only a real attempt is recorded: on a case of the member's own organization. A made-up
+    case id, or another organization's, is not found (404, as any unknown address), so no one
+    can add to the count, or to the ledger, with cases that do not exist. A member past
+    ``REFUSED_ATTEMPTS_PER_HOUR`` refused attempts is refused with ``DecisionRefused``
+    without a record of each further attempt."""
+    case = Case.objects.filter(pk=case_id, organization_id=member.organization_id).first()
+    if case is None:
+        raise Http404
+    subject = str(member.pk)
+    if ratelimit.locked_until(REFUSED_ATTEMPTS_SCOPE, subject) is not None:
+        raise DecisionRefused(REFUSED_ATTEMPTS_LIMITED)
     with transaction.atomic():
         ledger_append(
             organization_id=member.organization_id,
             actor=member.pseudonym,
             action="case.decision_change_refused",
-            refs={"case": str(case.pk) if case else "unknown", "action": name},
+            refs={"case": str(case.pk), "action": name},
         )
+        limited = ratelimit.record_failure(
+            REFUSED_ATTEMPTS_SCOPE, subject, limit=REFUSED_ATTEMPTS_PER_HOUR, window=timedelta(hours=1)
+        )
+        if limited:
+            ledger_append(
+                organization_id=member.organization_id,
+                actor=member.pseudonym,
+                action="case.decision_attempts_limited",
+                refs={"limit": REFUSED_ATTEMPTS_PER_HOUR},
+            )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +21,7 @@ from chorus.cases.services.core import (
     item_write,
     log,
     move,
+    parties_notify,
     party_invite,
     repath,
 )
@@ -51,16 +52,39 @@ def consent(actor: CaseActor, data: dict[str, Any]) -> str:
 
 @implements("pause")
 def pause(actor: CaseActor, data: dict[str, Any]) -> str:
-    Case.objects.filter(pk=actor.case.pk).update(paused=True)
+    Case.objects.filter(pk=actor.case.pk).update(paused=True, paused_at=timezone.now())
     return _("The case is paused. Nothing moves until you resume it.")
 
 
 @implements("resume")
 def resume(actor: CaseActor, data: dict[str, Any]) -> str:
-    if not actor.case.paused:
+    """Nothing moved while the case was paused — not even an appeal, which no one can file
+    then — so the appeal window gets back the time the pause took from it: the deadline
+    moves by the paused time (the part of it before the deadline, if the window would have
+    closed meanwhile).
+
+    That is the only clock a pause stops. A measure's due date and an interim measure's
+    expiry stay: the first is what the organization owes the survivor, the second a limit
+    on a restriction of the respondent, and a pause must lengthen neither (overdue
+    reminders simply wait while the case is paused). A milestone's due date stays too: the
+    step is the respondent's to take whether or not the process is paused. Retention counts
+    from the case's end, which a pause does not reach."""
+    case = actor.case
+    if not case.paused or case.paused_at is None:
         raise CaseError(_("The case is not paused."))
-    Case.objects.filter(pk=actor.case.pk).update(paused=False)
-    return _("The case is moving again.")
+    now = timezone.now()
+    Case.objects.filter(pk=case.pk).update(paused=False, paused_at=None)
+    deadline = case.appeal_deadline
+    if case.state != "appeal_window" or deadline is None or case.paused_at >= deadline:
+        return _("The case is moving again.")
+    deadline += now - case.paused_at
+    Case.objects.filter(pk=case.pk).update(appeal_deadline=deadline)
+    case.appeal_deadline = deadline
+    log(actor, case, "appeal_deadline_moved", to=deadline.isoformat(), paused_at=case.paused_at.isoformat())
+    parties_notify(case, Role.COMPLAINANT, Role.RESPONDENT)
+    return _(
+        "The case is moving again. The time it was paused is added to the appeal window: either party may appeal until %(date)s."
+    ) % {"date": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
 
 
 @implements("withdraw")
@@ -68,7 +92,20 @@ def withdraw(actor: CaseActor, data: dict[str, Any]) -> str:
     text = clean_text(data.get("text", ""), required=False)
     if text:
         item_write(actor, "withdrawal", "support", text)
-    Case.objects.filter(pk=actor.case.pk).update(paused=False)
+    if actor.case.state == "appeal":
+        # A filed appeal belongs to the case, not to whoever filed it: it closed the appeal
+        # window for both parties, and the other party is owed its hearing. So withdrawing
+        # now ends only this complainant's part: they take no further step and their consent
+        # is asked for nothing (``CaseActor.roles``, ``complainants``), they are emailed no
+        # more, and they can still read the case and its outcome.
+        party = actor.acting_as(Role.COMPLAINANT)
+        stamp(Party, party.pk, "withdrawn_at")
+        log(actor, actor.case, "complainant_withdrew", party=party.pk, stage=actor.case.state)
+        return _(
+            "You have withdrawn. The appeal that was filed is still heard by the appeal panel; nothing in it needs "
+            "you, and you will not be emailed about it. You can still read the case and its outcome here."
+        )
+    Case.objects.filter(pk=actor.case.pk).update(paused=False, paused_at=None)
     move(actor, actor.case, "withdrawn")
     return _("You have withdrawn. The case has ended.")
 

@@ -66,6 +66,8 @@ class CaseActor:
         as "undeclared" (they may declare, nothing else); a recused one not at all."""
         roles = {TEAM} if self.team else set()
         for party in self.parties:
+            if party.withdrawn_at is not None:
+                continue  # a complainant who withdrew reads on, but takes no step and blocks none
             if _acting(party):
                 roles.add(party.role)
             elif party.recused_at is None:
@@ -73,7 +75,9 @@ class CaseActor:
         return roles
 
     def party(self, *roles: str) -> Party | None:
-        return next((p for p in self.parties if p.role in roles and p.recused_at is None), None)
+        return next(
+            (p for p in self.parties if p.role in roles and p.recused_at is None and p.withdrawn_at is None), None
+        )
 
     def acting_as(self, *roles: str) -> Party:
         """The party row this person acts through; the machine has already checked the role."""
@@ -424,7 +428,17 @@ def repath(actor: CaseActor | None, case: Case, pathway: str, **refs: object) ->
 
 
 def complainants(case: Case) -> list[Party]:
-    return list(case.parties.filter(role=Role.COMPLAINANT, joined_at__isnull=False))
+    """The complainants taking part: joined, and not withdrawn."""
+    return list(case.parties.filter(role=Role.COMPLAINANT, joined_at__isnull=False, withdrawn_at__isnull=True))
+
+
+def parties_notify(case: Case, *roles: str) -> None:
+    """Email (without content) everyone in ``roles`` who takes part; not a complainant who
+    withdrew: they asked to stop, and the case page still shows them the outcome."""
+    for party in case.parties.filter(role__in=roles, joined_at__isnull=False, withdrawn_at__isnull=True):
+        member = party_member(party)
+        if member is not None:
+            tasks.mail_later("cases/email/step", member.email, {})
 
 
 def respondent(case: Case) -> Party | None:

@@ -33,9 +33,9 @@ from chorus.cases.services.core import (
     item_write_to_team,
     log,
     move,
+    parties_notify,
     party_add,
     party_invite,
-    party_member,
     respondent,
 )
 from chorus.web import tasks
@@ -64,13 +64,6 @@ def appoint(actor: CaseActor, member: Member, role: str) -> Party:
     party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.held())
     tasks.mail_later("cases/email/step", member.email, {})
     return party
-
-
-def _notify_parties(case: Case, *roles: str) -> None:
-    for party in case.parties.filter(role__in=roles, joined_at__isnull=False):
-        member = party_member(party)
-        if member is not None:
-            tasks.mail_later("cases/email/step", member.email, {})
 
 
 def _invite_respondent(actor: CaseActor, data: dict[str, Any], kind: str) -> None:
@@ -263,7 +256,7 @@ def decide(actor: CaseActor, data: dict[str, Any]) -> str:
     Case.objects.filter(pk=case.pk).update(appeal_deadline=deadline)
     move(actor, case, "appeal_window")
     tasks.task_enqueue("cases.appeal_window", {"case": str(case.pk)}, run_at=deadline, once=f"appeal:{case.pk}")
-    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+    parties_notify(case, Role.COMPLAINANT, Role.RESPONDENT)
     return _("The decision is recorded. Either party may appeal until %(date)s.") % {
         "date": formats.date_format(timezone.localtime(deadline))
     }
@@ -288,10 +281,10 @@ def appeal_decide(actor: CaseActor, data: dict[str, Any]) -> str:
     original = dict(Decision.objects.filter(case=case, stage="panel").values_list("allegation_id", "upheld"))
     reversed_ = [pk for pk, upheld in findings.items() if original.get(pk) != upheld]
     if reversed_:  # the original panel sees it on the case page (``reversed_on_appeal``) and is emailed
-        _notify_parties(case, Role.PANEL)
+        parties_notify(case, Role.PANEL)
         log(actor, case, "reversed_on_appeal", allegations=len(reversed_))
     move(actor, case, "final")
-    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+    parties_notify(case, Role.COMPLAINANT, Role.RESPONDENT)
     if reversed_:
         return _(
             "The appeal decision is recorded; the outcome is final. It reverses the panel on at least one "
@@ -305,7 +298,9 @@ def appeal_window_close(payload: dict[str, Any]) -> None:
     case = Case.objects.filter(pk=payload["case"]).first()
     if case is None or case.state != "appeal_window":
         return
-    if case.paused:  # the window stays open while the survivor has paused the case
+    # The window stays open while the survivor has paused the case; resuming moves the
+    # deadline on by the paused time (``common.resume``), and the next look finds it.
+    if case.paused:
         tasks.task_enqueue("cases.appeal_window", payload, run_at=timezone.now() + timedelta(hours=1))
         return
     if case.appeal_deadline and case.appeal_deadline > timezone.now():
@@ -313,7 +308,7 @@ def appeal_window_close(payload: dict[str, Any]) -> None:
         return
     with transaction.atomic():
         move(None, case, "final", why="appeal window closed")
-    _notify_parties(case, Role.COMPLAINANT, Role.RESPONDENT)
+    parties_notify(case, Role.COMPLAINANT, Role.RESPONDENT)
 
 
 def findings(case: Case) -> list[tuple[int, bool | None, bool | None]]:
