@@ -79,7 +79,7 @@ test-postgres: setup-dev
 test: lint typecheck fuzz test-sqlite test-postgres
 
 bench: setup-dev
-	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights
+	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights team-key
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights
 	bash scripts/with-postgres.sh $(BIN)/python -m bench load
 

@@ -10,6 +10,8 @@ python -m bench insights    publishing a table (suppression audited by maximum f
                             and every insights table for an organization with 10^4 cases
 python -m bench browser-escrow
                             the browser construction's own cost per identifier in Chromium
+python -m bench team-key    rotating the advocates' team key: 10^4 share grants and more
+                            re-sealed in batches, per batch and per inbox visit
 python -m bench load        the production deployment (gunicorn, custodian service, task worker)
                             under a mixed load from locust, against its bare Django view
                             (run it on PostgreSQL)
@@ -466,6 +468,12 @@ def bench_load() -> None:
     run(_emit)
 
 
+def bench_team_key() -> None:
+    from bench.team_key import bench_team_key as run
+
+    run(_emit, _django)
+
+
 BENCHES: dict[str, Callable[[], None]] = {
     "insights": bench_insights,
     "sign-in": bench_sign_in_cost,
@@ -473,6 +481,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "ledger": bench_ledger_appends,
     "escrow": bench_escrow,
     "browser-escrow": bench_browser_escrow,
+    "team-key": bench_team_key,
     "load": bench_load,
 }
 

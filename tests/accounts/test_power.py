@@ -59,7 +59,7 @@ def test_a_power_role_needs_a_second_person_who_may_approve_it(personas: Persona
     event = LedgerEvent.objects.get(action="role.approved")
     assert event.actor == personas.advocate.pseudonym
     assert event.refs["proposed_by"] == personas.admin.pseudonym
-    with pytest.raises(PowerRefused, match="already approved"):
+    with pytest.raises(PowerRefused, match="no longer waiting"):
         role_approve(proposal=proposal, approver=personas.oversight)
 
 

@@ -141,6 +141,9 @@ CHORUS_RETENTION_FORMAL_DAYS = read("CHORUS_RETENTION_FORMAL_DAYS")
 CHORUS_RETENTION_OTHER_DAYS = read("CHORUS_RETENTION_OTHER_DAYS")
 CHORUS_INSIGHTS_THRESHOLD = read("CHORUS_INSIGHTS_THRESHOLD")
 CHORUS_INSIGHTS_EPSILON = read("CHORUS_INSIGHTS_EPSILON")
+# gunicorn stops a request after this; a team key being rotated waits that long (twice over)
+# for requests that fetched the retired public key before re-sealing (records.services.rotation).
+CHORUS_REQUEST_TIMEOUT = read("CHORUS_REQUEST_TIMEOUT")
 
 CHORUS_EXPORT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 

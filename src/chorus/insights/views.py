@@ -27,7 +27,8 @@ from chorus.insights.services.stories import StoryError
 from chorus.insights.transparency import transparency_report
 from chorus.ledger.services import chain_for, published_checkpoint
 from chorus.records.access import Owner
-from chorus.records.services.team import COMMISSION, AccessRefused, team_key_distribute
+from chorus.records.services.rotation import team_key_visit
+from chorus.records.services.team import COMMISSION, AccessRefused
 from chorus.records.views.records import download, owner_required
 from chorus.web.posting import refused_page
 
@@ -147,7 +148,7 @@ def story_delete(request: HttpRequest, owner: Owner, story_id: UUID) -> HttpResp
 @member_required
 def commission_stories(request: HttpRequest) -> HttpResponse:
     reader = require_commission(request)
-    team_key_distribute(reader, COMMISSION)
+    team_key_visit(reader, COMMISSION)
     try:
         texts = stories.stories_for_commission(reader)
     except AccessRefused as refused:

@@ -6,7 +6,7 @@ The hierarchy (DESIGN.md "Keys and encryption"):
                               ├──wraps──▶ file key ──seals──▶ one attachment and its name
                               └──wraps──▶ conversation key ──seals──▶ messages
     grant key (sealed to the grantee's public key, or the team's) ──seals──▶ the shared scope
-    team private key (sealed to each advocate's public key)
+    team private key (sealed to each advocate's public key; once retired, to its successor's)
 
 Each attachment has its own file key so a grant can include one file by handing over
 its key, without re-encrypting the file and without handing over the record key.

@@ -21,17 +21,39 @@ from chorus.accounts.models import Member, Organization
 class TeamKey(models.Model):
     """A team's X25519 key pair; the private half exists only sealed to the team's members.
 
-    One per organization and role: the advocates' (what survivors share with the advocate
-    team) and the commission's (the stories survivors contribute).
+    One current key per organization and role: the advocates' (what survivors share with
+    the advocate team) and the commission's (the stories survivors contribute). When a
+    holder leaves the role the key is retired: a successor becomes current, and the retired
+    key stays only until everything sealed to it is sealed to the successor
+    (``records.services.rotation``).
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=16, default="advocate")
     public_key = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    successor = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    private_key_for_successor = models.BinaryField(
+        null=True, help_text="Once retired: the private half, sealed to the successor's public key."
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="team_key_per_role")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "role"],
+                condition=models.Q(retired_at__isnull=True),
+                name="team_key_current_per_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(successor__isnull=True) | models.Q(retired_at__isnull=False),
+                name="team_key_successor_when_retired",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(private_key_for_successor__isnull=True) | models.Q(successor__isnull=False),
+                name="team_key_handed_to_successor",
+            ),
+        ]
 
 
 class TeamKeyHolder(models.Model):
@@ -42,6 +64,28 @@ class TeamKeyHolder(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team_key", "member"], name="team_key_holder_once")]
+
+
+class TeamKeyRotation(models.Model):
+    """Progress of sealing everything sealed to a team's retired keys to its current key.
+
+    One per organization and role while a rotation is unfinished. Each batch moves the
+    cursor (a sealed column and the last primary key done) in the same transaction as the
+    rows it re-sealed, so a request killed at any point loses nothing.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16)
+    team_key = models.ForeignKey(TeamKey, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    reseal_from = models.DateTimeField(help_text="No request that fetched the retired key runs past this.")
+    column = models.CharField(max_length=32, blank=True, help_text="The sealed column being re-sealed.")
+    after = models.CharField(max_length=64, blank=True, help_text="The last primary key done in that column.")
+    resealed = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "role"], name="team_key_rotation_per_role")]
 
 
 class Category(models.TextChoices):

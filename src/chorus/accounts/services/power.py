@@ -197,7 +197,7 @@ def approval_refusal(proposal: RoleProposal, approver: Member) -> str | None:
     if approver.organization_id != proposal.organization_id:
         return _("That proposal is not part of your organization.")
     if proposal.outcome:
-        return _("This proposal was already %(outcome)s.") % {"outcome": proposal.get_outcome_display()}
+        return _("This proposal is no longer waiting for a decision.")
     if proposal.expired:
         return _("This proposal has expired. An administrator can propose the role again.")
     if approver.pk in (proposal.member_id, proposal.proposed_by_id):

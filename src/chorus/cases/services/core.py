@@ -29,7 +29,7 @@ from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
-from chorus.records.services.team import team_key_ensure, team_private_key
+from chorus.records.services.team import team_key_ensure, team_keyring
 from chorus.web import posting, tasks
 
 MAX_TEXT = 20000
@@ -106,7 +106,8 @@ class CaseActor:
                 private = private or keys.member_private_key(self.member, self.vault_key)
                 held.update(case_keys.open_from(private, party.keys_sealed))
             if self.team and self.case.keys_for_team:
-                held.update(case_keys.open_from(team_private_key(self.reader()), self.case.keys_for_team))
+                sealed = self.case.keys_for_team
+                held.update(case_keys.open_from(team_keyring(self.reader()).private_for(sealed), sealed))
             self._keys = held
         return self._keys
 
@@ -373,9 +374,9 @@ def items_for(actor: CaseActor) -> list[ItemView]:
     for item in rows.filter(compartment__in=list(opened)):
         views[item.pk] = _view(item, case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk))
     if actor.team:
-        team_private = team_private_key(actor.reader())
+        team = team_keyring(actor.reader())
         for item in rows.filter(compartment="team"):
-            views[item.pk] = _view(item, keys.open_from(team_private, item.body_sealed or b"").decode())
+            views[item.pk] = _view(item, team.open(item.body_sealed or b"").decode())
     shared = ItemShare.objects.filter(party__in=actor.parties, body_sealed__isnull=False).select_related("item")
     if shared:
         private = keys.member_private_key(actor.member, actor.vault_key)

@@ -19,7 +19,7 @@ from chorus.escrow.services.matches import OpenedMatch
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
-from chorus.records.services.team import team_key_of, team_private_key
+from chorus.records.services.team import team_key_ensure, team_open
 from chorus.web import mail
 from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
@@ -38,8 +38,8 @@ class GroupMessageView:
 def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
     """Invite the named survivors of an opened match who said they would meet."""
     match = opened.match
-    team_key = team_key_of(match.organization)
-    if team_key is None:  # cannot happen: the matched entries were sealed to it
+    team_key = team_key_ensure(match.organization, actor=reader.member.pseudonym)
+    if team_key is None:  # cannot happen: the reader is an advocate
         raise EscrowError(_("The advocate team has no key yet."))
     invitable = {
         e.name: (e, member)
@@ -55,7 +55,7 @@ def group_invite(reader: Reader, opened: OpenedMatch, names: set[str]) -> Group:
             key = keys.new_key()
             group = Group.objects.create(match=match, key_for_team=keys.seal_to(team_key.public_key, key))
         else:
-            key = keys.open_from(team_private_key(reader), group.key_for_team)
+            key = team_open(reader, group.key_for_team)
         invited = []
         already = {bytes(tag) for tag in group.members.values_list("owner_tag", flat=True)}
         for entry, member in chosen:
@@ -172,7 +172,7 @@ def message_from_member(owner: Owner, member: GroupMember, body: str) -> None:
 
 
 def message_from_team(reader: Reader, group: Group, body: str) -> None:
-    key = keys.open_from(team_private_key(reader), group.key_for_team)
+    key = team_open(reader, group.key_for_team)
     _post(group, key, None, _clean(body), reader.member.pseudonym)
 
 
@@ -182,7 +182,7 @@ def messages_for_member(owner: Owner, member: GroupMember) -> list[GroupMessageV
 
 
 def messages_for_team(reader: Reader, group: Group) -> list[GroupMessageView]:
-    key = keys.open_from(team_private_key(reader), group.key_for_team)
+    key = team_open(reader, group.key_for_team)
     with transaction.atomic():
         _log(group, reader.member.pseudonym, "escrow.group_read")
     return _read(group, key, None)

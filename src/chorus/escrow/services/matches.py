@@ -26,7 +26,7 @@ from chorus.escrow.services.entries import EscrowError, escrow_tag
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
-from chorus.records.services.team import AccessRefused, team_private_key
+from chorus.records.services.team import AccessRefused, team_keyring
 from chorus.web import mail
 from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
@@ -82,12 +82,12 @@ def match_for(reader: Reader, match_id: UUID) -> Match:
 def match_open(reader: Reader, match: Match) -> OpenedMatch:
     """Open every share with the team key, interpolate K from k authors' shares and
     decrypt each entry. Raises AccessRefused if this advocate holds no team key yet."""
-    private = team_private_key(reader)
+    team = team_keyring(reader)
     shares = list(Share.objects.filter(tag=match.tag).select_related("entry").order_by("id"))
     opened = []
     for share in shares:
         try:
-            opened.append((share, *matching.payload_open(keys.open_from(private, share.sealed))))
+            opened.append((share, *matching.payload_open(team.open(share.sealed))))
         except CryptoError as error:
             raise AccessRefused(_("A share of this match cannot be opened with the team key.")) from error
     try:

@@ -24,7 +24,8 @@ from chorus.insights.models import Story
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
-from chorus.records.services.team import COMMISSION, team_key_ensure, team_key_of, team_private_key
+from chorus.records.models import TeamKey
+from chorus.records.services.team import COMMISSION, team_key_ensure, team_keyring
 from chorus.records.services.writing import OWNER_ACTOR
 from chorus.web.posting import clean_text
 
@@ -154,12 +155,12 @@ def stories_for_commission(reader: Reader) -> list[str]:
     The order is a keyed hash of each story's id under the commission's private key:
     stable for the commission, unrelated to time. Reading is ledgered (how many, by whom).
     """
-    if team_key_of(reader.member.organization, COMMISSION) is None:
+    if not TeamKey.objects.filter(organization=reader.member.organization, role=COMMISSION).exists():
         return []  # nothing was ever shown
-    private = team_private_key(reader, COMMISSION)
+    team = team_keyring(reader, COMMISSION)
     shown = list(Story.objects.filter(organization=reader.member.organization, shown_sealed__isnull=False))
-    shown.sort(key=lambda story: hashlib.blake2b(story.pk.bytes, key=private[:32], digest_size=16).digest())
-    texts = [keys.open_from(private, story.shown_sealed or b"").decode() for story in shown]
+    shown.sort(key=lambda story: hashlib.blake2b(story.pk.bytes, key=team.private_key[:32], digest_size=16).digest())
+    texts = [team.open(story.shown_sealed or b"").decode() for story in shown]
     ledger_append(
         organization_id=reader.member.organization.pk,
         actor=reader.member.pseudonym,

@@ -18,7 +18,7 @@ from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import Conversation, Message, Record
-from chorus.records.services.team import team_key_ensure, team_private_key
+from chorus.records.services.team import team_key_ensure, team_open
 from chorus.records.services.writing import OWNER_ACTOR, RecordError, record_key
 from chorus.web import mail
 from chorus.web.posting import MESSAGE_EMPTY, clean_text
@@ -102,7 +102,7 @@ def _read(conversation: Conversation, key: bytes, *, owner_label: str) -> list[M
 
 
 def _team_conversation_key(reader: Reader, conversation: Conversation) -> bytes:
-    return keys.open_from(team_private_key(reader), conversation.key_for_team)
+    return team_open(reader, conversation.key_for_team)
 
 
 def messages_for_team(reader: Reader, conversation: Conversation) -> list[MessageView]:

@@ -31,7 +31,7 @@ from chorus.records.access import Owner, Reader
 from chorus.records.fields import PART_NAMES
 from chorus.records.models import Attachment, Grant, Purpose, Record
 from chorus.records.services.messaging import conversation_ensure
-from chorus.records.services.team import AccessRefused, advocates_of, team_key_ensure, team_private_key
+from chorus.records.services.team import AccessRefused, advocates_of, team_key_ensure, team_keyring
 from chorus.records.services.writing import (
     OWNER_ACTOR,
     AttachmentInfo,
@@ -178,13 +178,13 @@ def _open_grant(reader: Reader, grant: Grant) -> dict[str, Any]:
         raise _refused(reader, grant, expired=False)
     if grant.expires_at is not None and grant.expires_at <= timezone.now():
         raise _refused(reader, grant, expired=True)
-    private = (
-        team_private_key(reader)
-        if grant.grantee_id is None
-        else keys.member_private_key(reader.member, reader.vault_key)
-    )
+    # The team's current key, or a retired one while the grant waits to be re-sealed.
+    team = team_keyring(reader) if grant.grantee_id is None else None
     try:
-        grant_key = keys.open_from(private, grant.key_sealed)
+        if team is not None:
+            grant_key = team.open(grant.key_sealed)
+        else:
+            grant_key = keys.open_from(keys.member_private_key(reader.member, reader.vault_key), grant.key_sealed)
     except CryptoError as error:
         raise AccessRefused(_("This share cannot be opened with your keys.")) from error
     content: dict[str, Any] = keys.open_json(grant_key, grant.content, "grant", grant.pk)

@@ -1,22 +1,38 @@
-"""A team's key pair: made when first needed, sealed to each member of the team.
+"""A team's key pair: made when first needed, sealed to each member of the team, and
+retired when someone who held it leaves the role.
 
 The advocates' key opens what survivors share with the advocate team; the commission's
-opens the stories survivors contribute. The private half never exists unsealed outside a
-request of a team member who holds it; administrators never hold it (DESIGN.md
-"Advocate team key").
+opens the stories survivors contribute. The private half exists unsealed only in the
+request that makes it (which seals it to the members at once and forgets it) and in
+requests of team members who hold it; administrators never hold it (DESIGN.md "Advocate
+team key").
+
+Retiring: once a holder of the current key no longer holds the role (or was deactivated),
+the next ``team_key_ensure`` — a survivor sharing, a team member opening their team's page —
+makes a successor sealed only to the role's current members, and the old key is retired:
+nothing new is sealed to it. Current members keep reaching the retired private key, first
+through their own holder rows and, once one of them has handed it over, sealed to the
+successor's public key, until ``records.services.rotation`` has sealed everything to the
+successor and deletes the retired key.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, Organization
+from chorus.crypto.errors import CryptoError, DecryptionError
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Reader
-from chorus.records.models import TeamKey, TeamKeyHolder
+from chorus.records.models import TeamKey, TeamKeyHolder, TeamKeyRotation
 
 ADVOCATE = "advocate"
 COMMISSION = "commission"
@@ -41,74 +57,210 @@ def advocates_of(organization: Organization) -> QuerySet[Member]:
 
 
 def team_key_of(organization: Organization, role: str = ADVOCATE) -> TeamKey | None:
-    return TeamKey.objects.filter(organization=organization, role=role).first()
+    """The current key (never a retired one)."""
+    return TeamKey.objects.filter(organization=organization, role=role, retired_at__isnull=True).first()
 
 
-def team_key_ensure(organization: Organization, role: str = ADVOCATE) -> TeamKey | None:
-    """The team key, made now (sealed to every current team member) if there is none yet.
+def _former_holders(team_key: TeamKey) -> QuerySet[TeamKeyHolder]:
+    return TeamKeyHolder.objects.filter(team_key=team_key).exclude(
+        member__in=team_members(team_key.organization, team_key.role)
+    )
 
-    None when the organization has nobody in the role to hold it.
+
+def _requests_end() -> timedelta:
+    """How long a request that fetched a public key just before it was retired may still
+    seal to it: gunicorn stops every request after CHORUS_REQUEST_TIMEOUT (twice that, to
+    spare the clocks of several machines)."""
+    return timedelta(seconds=2 * settings.CHORUS_REQUEST_TIMEOUT)
+
+
+class _Raced(Exception):
+    """Another request retired the key first."""
+
+
+def team_key_ensure(organization: Organization, role: str = ADVOCATE, *, actor: str = "system") -> TeamKey | None:
+    """The current team key, made now if there is none, or if someone who holds it has
+    left the role (then the old key is retired and a rotation starts). A new key is sealed
+    to every current member of the role. None when nobody holds the role.
     """
-    existing = team_key_of(organization, role)
-    if existing is not None:
-        return existing
+    current = team_key_of(organization, role)
+    if current is not None and not _former_holders(current).exists():
+        return current
     holders = list(team_members(organization, role).select_related("keys"))
     if not holders:
-        return None
+        return None  # never the key of former members only: the caller says there is nobody
     pair = keys.new_key_pair()
+    now = timezone.now()
     try:
         with transaction.atomic():
+            former: list[str] = []
+            if current is not None:
+                former = sorted(_former_holders(current).values_list("member__pseudonym", flat=True))
+                if not TeamKey.objects.filter(pk=current.pk, retired_at__isnull=True).update(retired_at=now):
+                    raise _Raced
             team_key = TeamKey.objects.create(organization=organization, role=role, public_key=pair.public_key)
-            for holder in holders:
-                TeamKeyHolder.objects.create(
+            TeamKeyHolder.objects.bulk_create(
+                TeamKeyHolder(
                     team_key=team_key,
                     member=holder,
                     private_key_sealed=keys.seal_to(keys.member_public_key(holder), pair.private_key),
                 )
-            ledger_append(
-                organization_id=organization.pk,
-                actor="system",
-                action="team_key.created",
-                refs={"role": role, "holders": sorted(holder.pseudonym for holder in holders)},
+                for holder in holders
             )
-    except IntegrityError:  # another request made it first
-        return TeamKey.objects.get(organization=organization, role=role)
+            retired = (
+                TeamKey.objects.filter(organization=organization, role=role, successor__isnull=True)
+                .exclude(retired_at=None)
+                .update(successor=team_key)
+            )
+            refs: dict[str, object] = {"role": role, "holders": sorted(holder.pseudonym for holder in holders)}
+            if retired:
+                _rotation_begin(team_key, start=now)
+                ledger_append(
+                    organization_id=organization.pk,
+                    actor=actor,
+                    action="team_key.rotation_started",
+                    refs={**refs, "former": former},
+                )
+            else:
+                ledger_append(organization_id=organization.pk, actor=actor, action="team_key.created", refs=refs)
+    except (IntegrityError, _Raced):  # another request made or retired it first
+        return team_key_of(organization, role)
     return team_key
 
 
-def team_private_key(reader: Reader, role: str = ADVOCATE) -> bytes:
-    holder = TeamKeyHolder.objects.filter(
-        member=reader.member, team_key__organization=reader.member.organization, team_key__role=role
-    ).first()
+def _rotation_begin(team_key: TeamKey, *, start: datetime) -> None:
+    """Point the rotation (a new one, or one under way whose successor was retired in its
+    turn) at the new key, from the first sealed row again."""
+    progress = {
+        "team_key": team_key,
+        "reseal_from": timezone.now() + _requests_end(),
+        "column": "",
+        "after": "",
+    }
+    TeamKeyRotation.objects.update_or_create(
+        organization=team_key.organization,
+        role=team_key.role,
+        defaults=progress,
+        create_defaults={**progress, "started_at": start},
+    )
+
+
+# ---- reading -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamKeyring:
+    """What one team member can open: the current private key, and each retired one still
+    being rotated that they reach (newest first)."""
+
+    team_key: TeamKey
+    private_key: bytes = field(repr=False)
+    retired: tuple[tuple[TeamKey, bytes], ...] = field(repr=False)
+    unreached: int = 0  # retired keys this member cannot open (held by others, not handed over)
+
+    def private_for(self, blob: keys.Blob) -> bytes:
+        """The private key (current or retired) that opens ``blob``."""
+        for private in (self.private_key, *(private for _, private in self.retired)):
+            try:
+                keys.open_from(private, blob)
+            except CryptoError:
+                continue
+            return private
+        raise DecryptionError("no team key opens this blob")
+
+    def open(self, blob: keys.Blob) -> bytes:
+        for private in (self.private_key, *(private for _, private in self.retired)):
+            try:
+                return keys.open_from(private, blob)
+            except CryptoError:
+                continue
+        raise DecryptionError("no team key opens this blob")
+
+
+def _current_holding(reader: Reader, role: str) -> TeamKeyHolder:
+    holder = (
+        TeamKeyHolder.objects.filter(
+            member=reader.member,
+            team_key__organization=reader.member.organization,
+            team_key__role=role,
+            team_key__retired_at__isnull=True,
+        )
+        .select_related("team_key")
+        .first()
+    )
     if holder is None or not reader.member.has_role(role):
         raise AccessRefused(_REFUSALS[role])
+    return holder
+
+
+def team_private_key(reader: Reader, role: str = ADVOCATE) -> bytes:
+    """The current team private key (for sealing it to others, not for reading: see ``team_keyring``)."""
+    holder = _current_holding(reader, role)
     return keys.open_from(keys.member_private_key(reader.member, reader.vault_key), holder.private_key_sealed)
 
 
+def team_keyring(reader: Reader, role: str = ADVOCATE) -> TeamKeyring:
+    """Every team private key this member reaches; AccessRefused if they hold none."""
+    holder = _current_holding(reader, role)
+    member_private = keys.member_private_key(reader.member, reader.vault_key)
+    private = keys.open_from(member_private, holder.private_key_sealed)
+    retired_keys = list(
+        TeamKey.objects.filter(organization=reader.member.organization, role=role)
+        .exclude(retired_at=None)
+        .order_by("-retired_at", "-created_at")
+    )
+    if not retired_keys:
+        return TeamKeyring(team_key=holder.team_key, private_key=private, retired=())
+    own = {
+        holding.team_key_id: holding.private_key_sealed
+        for holding in TeamKeyHolder.objects.filter(member=reader.member, team_key__in=retired_keys)
+    }
+    reached = {holder.team_key_id: private}
+    retired = []
+    for retired_key in retired_keys:  # a successor comes before the key it replaced
+        opened = None
+        try:
+            if retired_key.private_key_for_successor is not None and retired_key.successor_id in reached:
+                opened = keys.open_from(reached[retired_key.successor_id], retired_key.private_key_for_successor)
+            elif retired_key.pk in own:
+                opened = keys.open_from(member_private, own[retired_key.pk])
+        except CryptoError:
+            opened = None
+        if opened is not None:
+            reached[retired_key.pk] = opened
+            retired.append((retired_key, opened))
+    return TeamKeyring(
+        team_key=holder.team_key,
+        private_key=private,
+        retired=tuple(retired),
+        unreached=len(retired_keys) - len(retired),
+    )
+
+
+def team_open(reader: Reader, blob: keys.Blob, role: str = ADVOCATE) -> bytes:
+    """Open something sealed to the team key, whether it was re-sealed yet or not."""
+    return team_keyring(reader, role).open(blob)
+
+
+# ---- a team member's visit -------------------------------------------------------
+
+
 def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
-    """Pass the team key on to members of the role who lack it; take it back from former ones.
+    """Retire the key if a holder has left the role, hand over retired keys, and pass the
+    current key on to members of the role who lack it.
 
     Runs when a member who holds it opens their team's page (the advocates' inbox, the
-    commission's stories). Returns how many received it. (A former member could have kept
-    a copy of what they held; see the README.)
+    commission's stories), with the re-sealing of ``rotation.team_key_visit``. Returns how
+    many received the key.
     """
-    team_key = team_key_of(reader.member.organization, role)
+    organization = reader.member.organization
+    if not TeamKey.objects.filter(organization=organization, role=role).exists():
+        return 0  # made when a survivor first needs it
+    team_key = team_key_ensure(organization, role, actor=reader.member.pseudonym)
     if team_key is None:
         return 0
-    former = TeamKeyHolder.objects.filter(team_key=team_key).exclude(
-        member__in=team_members(team_key.organization, role)
-    )
-    former_pseudonyms = sorted(former.values_list("member__pseudonym", flat=True))
-    if former_pseudonyms:
-        with transaction.atomic():
-            former.delete()
-            ledger_append(
-                organization_id=team_key.organization_id,
-                actor=reader.member.pseudonym,
-                action="team_key.withdrawn",
-                refs={"role": role, "from": former_pseudonyms},
-            )
-    missing = list(team_members(team_key.organization, role).exclude(team_key_holdings__team_key=team_key))
+    _hand_over_retired(reader, role)
+    missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
     if not missing:
         return 0
     try:
@@ -123,9 +275,50 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
                 defaults={"private_key_sealed": keys.seal_to(keys.member_public_key(holder), private)},
             )
         ledger_append(
-            organization_id=team_key.organization_id,
+            organization_id=organization.pk,
             actor=reader.member.pseudonym,
             action="team_key.shared",
             refs={"role": role, "with": sorted(holder.pseudonym for holder in missing)},
         )
     return len(missing)
+
+
+def _hand_over_retired(reader: Reader, role: str) -> None:
+    """Seal each retired key this member holds to its successor's public key, so every
+    member who holds the successor reaches it, and delete that key's holder rows (a former
+    member's among them). A former member gains nothing: the sealed copy opens only with
+    the successor, which was never sealed to them."""
+    if not reader.member.has_role(role):
+        return
+    holdings = list(
+        TeamKeyHolder.objects.filter(
+            member=reader.member,
+            team_key__organization=reader.member.organization,
+            team_key__role=role,
+            team_key__successor__isnull=False,
+            team_key__private_key_for_successor__isnull=True,
+        ).select_related("team_key__successor")
+    )
+    if not holdings:
+        return
+    member_private = keys.member_private_key(reader.member, reader.vault_key)
+    for holding in holdings:
+        retired, successor = holding.team_key, holding.team_key.successor
+        if successor is None:  # filtered out above; for the type checker
+            continue
+        try:
+            private = keys.open_from(member_private, holding.private_key_sealed)
+        except CryptoError:
+            continue  # sealed to keys this member has since replaced; another holder hands it over
+        with transaction.atomic():
+            handed = TeamKey.objects.filter(pk=retired.pk, private_key_for_successor__isnull=True).update(
+                private_key_for_successor=keys.seal_to(successor.public_key, private)
+            )
+            if handed:
+                TeamKeyHolder.objects.filter(team_key=retired).delete()
+                ledger_append(
+                    organization_id=retired.organization_id,
+                    actor=reader.member.pseudonym,
+                    action="team_key.retired_key_handed_over",
+                    refs={"role": role},
+                )

@@ -21,7 +21,8 @@ from chorus.records.access import (
 from chorus.records.forms import MessageForm
 from chorus.records.models import Conversation
 from chorus.records.services import messaging, sharing
-from chorus.records.services.team import AccessRefused, team_key_distribute
+from chorus.records.services.rotation import team_key_visit
+from chorus.records.services.team import AccessRefused
 from chorus.records.services.writing import RecordError
 from chorus.records.views.records import download
 from chorus.web.posting import message_posted, refused_page
@@ -31,7 +32,7 @@ from chorus.web.posting import message_posted, refused_page
 @member_required
 def inbox(request: HttpRequest) -> HttpResponse:
     reader = require_advocate(request)
-    passed_on = team_key_distribute(reader)
+    passed_on = team_key_visit(reader)
     if passed_on:
         messages.info(request, _("You passed the team key on to %(count)d new advocate(s).") % {"count": passed_on})
     grants = [grant for grant in grants_visible_to(reader.member).select_related("grantee") if grant.is_active()]
