@@ -1,6 +1,7 @@
 """No one holds power alone, in Chromium: an administrator proposes a new advocate and is
 refused the role for themselves; the oversight body approves; the new advocate reads a
-survivor's share once a current advocate's visit passed them the team key."""
+survivor's share once a current advocate's visit passed them the team key; an advocate who
+leaves keeps a copy of the team key, and it opens nothing once the key has rotated."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from chorus.accounts.models import Member, MemberRole
 from chorus.ledger.services import ledger_verify
 from tests.browser.test_records_journey import _sign_in
 from tests.personas import make_personas
-from tests.records.factory import STORY, survivor_record
+from tests.records.factory import STORY, advocate_reader, survivor_record
+from tests.records.sealed import copy_of_team_key, opened_anywhere, settled
 
 
 def _roles_form(page: Any, name: str) -> Any:
@@ -78,4 +80,22 @@ def test_a_new_advocate_needs_a_second_person_and_an_admin_cannot_take_the_role(
     expect(advocates).to_contain_text("Facilitator")
     expect(advocates).to_contain_text("proposed by Admin, approved by Oversight")
     assert Member.objects.get(pk=personas.admin.pk).role_codes == {"admin"}
+
+    # The first advocate leaves, having kept a copy of the team key. One person may always
+    # reduce power: the removal takes effect at once, and the key rotates away from them.
+    kept = copy_of_team_key(advocate_reader(personas), "advocate")
+    admin.get_by_role("link", name="Members", exact=True).click()
+    leaving = _roles_form(admin, "advocate@riverside.example")
+    leaving.get_by_label("Advocate").uncheck()
+    leaving.get_by_role("button", name="Save roles").click()
+    expect(admin.get_by_role("status").first).to_contain_text("Roles for Advocate are updated")
+    advocate.get_by_role("link", name="Advocate inbox").first.click()
+    expect(advocate.get_by_role("heading", level=1)).not_to_have_text("Advocate inbox")
+    survivor_record(personas)  # shared after they left
+    settled()
+    newcomer.get_by_role("link", name="Advocate inbox").first.click()  # this visit re-seals
+    expect(newcomer.get_by_role("link", name="Read")).to_have_count(2)
+    assert opened_anywhere(kept) == []
+    newcomer.get_by_role("link", name="Read").first.click()
+    expect(newcomer.get_by_text(STORY["what"])).to_be_visible()
     assert ledger_verify(f"org:{personas.organization.pk}").ok
