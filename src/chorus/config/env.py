@@ -216,7 +216,8 @@ SETTINGS: tuple[Setting, ...] = (
         "CHORUS_LEDGER_SIGNING_KEY_FILE",
         "",
         "File holding the Ed25519 seed that signs ledger checkpoints. Empty means "
-        "CHORUS_DATA_DIR/ledger-signing.key, generated once.",
+        "ledger-signing.key in a folder beside CHORUS_DATA_DIR named after it with -keys "
+        "(./data-keys by default), generated once, owner-only; never inside the data folder.",
     ),
     Setting(
         "CHORUS_ESCROW_KEY_FILE",

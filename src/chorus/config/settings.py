@@ -8,13 +8,12 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 
 from chorus.config.env import ImproperSetting, read
-from chorus.config.keyfiles import read_or_create
+from chorus.config.keyfiles import private_dir, private_file, read_or_create
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 _data_dir = Path(read("CHORUS_DATA_DIR"))
-DATA_DIR = _data_dir if _data_dir.is_absolute() else REPO_ROOT / _data_dir
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = private_dir(_data_dir if _data_dir.is_absolute() else REPO_ROOT / _data_dir)
 
 
 SECRET_KEY = read("CHORUS_SECRET_KEY") or read_or_create(DATA_DIR / "secret-key", 48, setting="CHORUS_SECRET_KEY").hex()
@@ -24,8 +23,17 @@ CHORUS_BASE_URL = read("CHORUS_BASE_URL")
 CHORUS_HTTPS = read("CHORUS_HTTPS")
 CHORUS_QUICK_EXIT_URL = read("CHORUS_QUICK_EXIT_URL")
 
+# The ledger's signing key lives outside the data folder by default, so a copy of the
+# database and its folder (a backup, a stolen disk image) does not carry the key that signs
+# the ledger's heads. Deployments put it on a separate volume or secret store.
 _signing_key_file = read("CHORUS_LEDGER_SIGNING_KEY_FILE")
-CHORUS_LEDGER_SIGNING_KEY_PATH = Path(_signing_key_file) if _signing_key_file else DATA_DIR / "ledger-signing.key"
+CHORUS_LEDGER_SIGNING_KEY_PATH = (
+    Path(_signing_key_file) if _signing_key_file else DATA_DIR.with_name(DATA_DIR.name + "-keys") / "ledger-signing.key"
+)
+_legacy_signing_key = DATA_DIR / "ledger-signing.key"
+if not _signing_key_file and _legacy_signing_key.exists() and not CHORUS_LEDGER_SIGNING_KEY_PATH.exists():
+    private_dir(CHORUS_LEDGER_SIGNING_KEY_PATH.parent)
+    _legacy_signing_key.replace(CHORUS_LEDGER_SIGNING_KEY_PATH)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -87,6 +95,8 @@ except Exception as error:  # dj-database-url raises several kinds on a bad URL
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        private_file(Path(DATABASES["default"]["NAME"]))  # before SQLite makes it world-readable
     # A busy timeout lets several processes share the file; IMMEDIATE transactions take
     # the write lock up front so a read-then-write never fails half way.
     # WAL lets readers go on while one process writes; synchronous=NORMAL makes a commit

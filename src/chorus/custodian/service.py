@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from chorus.config.keyfiles import read_or_create
+from chorus.config.keyfiles import private_file, read_or_create
 from chorus.crypto import oprf
 from chorus.crypto.errors import MalformedInput
 
@@ -46,7 +46,7 @@ class EvaluationLimits:
         self.per_requester = per_requester
         self.total = total
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # the counters, and their journal, readable by the custodian only
         self._connection().execute(
             "CREATE TABLE IF NOT EXISTS evaluations ("
             " requester TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,"

@@ -13,11 +13,11 @@ from uuid import UUID
 
 from django.conf import settings
 
+from chorus.config.keyfiles import private_dir
+
 
 def _folder() -> Path:
-    folder = Path(settings.CHORUS_ATTACHMENTS_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(Path(settings.CHORUS_ATTACHMENTS_DIR))
 
 
 def _path(attachment_id: UUID) -> Path:
