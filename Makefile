@@ -57,8 +57,11 @@ typecheck: setup-dev
 	$(BIN)/mypy
 
 # Coverage-guided fuzzing (atheris) of what reads untrusted text and files, bounded in time.
-# A crash fails the run; the input that caused it is kept as fuzz-crash-*.
+# A crash fails the run; the input that caused it is kept as fuzz-crash-*. Then the server's
+# and the browser's identifier normalization over many more generated inputs than the test
+# suite draws, from a fresh seed each run (a disagreement is printed with its input).
 FUZZ_SECONDS ?= 45
+DIFFERENTIAL_EXAMPLES ?= 2000
 fuzz: setup-dev
 	@for target in identifiers attachments; do \
 	  echo "=== fuzzing $$target for $(FUZZ_SECONDS) s ==="; \
@@ -67,6 +70,9 @@ fuzz: setup-dev
 	    || { tail -n 60 .fuzz-$$target.log; exit 1; }; \
 	  grep -E "^Done [0-9]+ runs" .fuzz-$$target.log; \
 	done
+	@echo "=== server and browser normalization, $(DIFFERENTIAL_EXAMPLES) inputs of each kind ==="
+	CHORUS_DIFFERENTIAL_EXAMPLES=$(DIFFERENTIAL_EXAMPLES) env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/escrow/test_identifiers_differential.py
 
 test-sqlite: setup-dev
 	@echo "=== pytest on SQLite ==="

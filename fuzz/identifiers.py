@@ -14,7 +14,7 @@ def SEEDS() -> list[bytes]:  # noqa: N802 - a constant, made on demand
     texts = [
         "Sam.Lee+work@Example.org", "sam.lee@gmail.com", "+1 (415) 555-0134", "020 7946 0018", "@sam_lee",
         "https://www.instagram.com/sam.lee/", "@sam@mastodon.social", "https://mastodon.social/@sam", "",
-        "ΣΑΜ@παράδειγμα.δοκιμή", "x" * 300,
+        "ΣΑΜ@παράδειγμα.δοκιμή", "x" * 300, "sam@straße.de", "sam@xn--mnchen-3ya.de", "\u3000(+44) 20 7946 0958",
     ]  # fmt: skip
     return [
         bytes([kind, region]) + text.encode() for kind in range(len(KINDS)) for region in range(2) for text in texts

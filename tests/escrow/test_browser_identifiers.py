@@ -4,16 +4,11 @@ server refuses with the same explanation. Both run over the same inputs."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chorus.escrow.identifiers import KINDS, IdentifierError, browser_rules, normalize
-
-ROOT = Path(__file__).resolve().parents[2]
+from chorus.escrow.identifiers import KINDS
+from tests.escrow.both_sides import disagreements
 
 CASES = [
     ("email", "Sam.Lee@Example.org"),
@@ -93,38 +88,9 @@ CASES = [
 ]
 
 
-def _python(cases: list[tuple[str, str]], region: str) -> list[dict[str, str]]:
-    answers = []
-    for kind, text in cases:
-        try:
-            answers.append({"canonical": normalize(kind, text, region=region)})
-        except IdentifierError as error:
-            answers.append({"error": str(error)})
-    return answers
-
-
-def _browser(cases: list[tuple[str, str]], region: str) -> list[dict[str, str]]:
-    result = subprocess.run(
-        ["node", str(ROOT / "js" / "run.js"), "normalize"],
-        input=json.dumps({"rules": browser_rules(), "region": region, "cases": cases}),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    answers: list[dict[str, str]] = json.loads(result.stdout)
-    return answers
-
-
-def _disagreements(cases: list[tuple[str, str]], region: str) -> list[tuple[tuple[str, str], object, object]]:
-    python, browser = _python(cases, region), _browser(cases, region)
-    return [(case, p, b) for case, p, b in zip(cases, python, browser, strict=True) if p != b]
-
-
 def test_the_browser_agrees_with_the_server_on_every_case() -> None:
-    assert _disagreements(CASES, "") == []
-    assert _disagreements(CASES, "GB") == []
+    assert disagreements(CASES, "") == []
+    assert disagreements(CASES, "GB") == []
 
 
 TEXT = st.text(
@@ -137,7 +103,7 @@ TEXT = st.text(
 @settings(max_examples=8, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(sorted(KINDS)), TEXT), min_size=50, max_size=50))
 def test_the_browser_agrees_on_arbitrary_text(cases: list[tuple[str, str]]) -> None:
-    assert _disagreements(cases, "DE") == []
+    assert disagreements(cases, "DE") == []
 
 
 DIALLED = st.text(alphabet=st.sampled_from("0123456789 +-().ab"), max_size=20)
@@ -146,4 +112,4 @@ DIALLED = st.text(alphabet=st.sampled_from("0123456789 +-().ab"), max_size=20)
 @settings(max_examples=8, deadline=None)
 @given(st.lists(DIALLED, min_size=50, max_size=50), st.sampled_from(["", "DE", "GB", "US"]))
 def test_the_browser_agrees_on_dialled_numbers(numbers: list[str], region: str) -> None:
-    assert _disagreements([("phone", number) for number in numbers], region) == []
+    assert disagreements([("phone", number) for number in numbers], region) == []

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.crypto.errors import MalformedInput
 from chorus.custodian.wsgi import unb64
-from chorus.escrow.identifiers import KINDS, MAX_LENGTH
+from chorus.escrow.identifiers import KINDS, MAX_LENGTH, WHITESPACE
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
 from chorus.escrow.services.entries import INCOMPLETE, MAX_STATEMENT, Choices, Named, SealedShare
 from chorus.escrow.services.groups import MAX_MESSAGE
@@ -89,16 +89,20 @@ class EntryForm(ChoicesForm):
             self.fields[f"text_{row}"] = forms.CharField(
                 label=_("Identifier"),
                 required=False,
+                strip=False,  # str.strip() takes U+0085 and U+001C–U+001F, which the browser refuses
                 max_length=MAX_LENGTH,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
         self.fields["kind_0"].initial = "email"
 
     def _filled(self) -> list[int]:
-        return [row for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip()]
+        return [row for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip(WHITESPACE)]
 
     def named(self) -> list[Named]:
-        return [Named(self.cleaned_data[f"kind_{row}"], self.cleaned_data[f"text_{row}"]) for row in self._filled()]
+        return [
+            Named(self.cleaned_data[f"kind_{row}"], self.cleaned_data[f"text_{row}"].strip(WHITESPACE))
+            for row in self._filled()
+        ]
 
     def field_at(self, index: int | None) -> str | None:
         """The field of the index-th identifier written in (a refusal names its row so)."""

@@ -3,18 +3,41 @@
 Two spellings of the same identity must give the same string (or two survivors naming
 one person never match), and two identities must never give the same string (or two
 people would be confused). Each kind's rules are the documented behaviour of the
-system that issues the identifier — nothing is guessed:
+system that issues the identifier — nothing is guessed. The browser normalizes too
+(js/identifiers.js, from the tables ``browser_rules()`` hands it) and must agree byte for
+byte, so where the two platforms' own libraries would differ (Unicode versions, IDNA,
+digits of other scripts, UTF-16), these rules refuse rather than map. What is accepted:
 
-* ``email:`` the address lower-cased (domain in ASCII form by UTS #46, non-transitional:
-  what browsers do, so the browser's and the server's forms agree). Gmail ignores dots
-  and ``+tag`` and treats googlemail.com as gmail.com; Outlook/Hotmail/Live, iCloud,
-  Fastmail and Proton document ``+tag`` sub-addressing. Nothing else is folded.
-* ``phone:`` E.164 via ``phonenumbers``; a number without ``+`` needs the
-  organization's default region.
-* ``member:`` the organization's own directory number (staff, student or membership
-  number), upper-cased, spaces, dots and dashes removed.
-* ``<platform>:`` a social handle, lower-cased, from ``@name``, ``name`` or any profile
-  URL form of that platform.
+Every kind
+  The text loses surrounding ``WHITESPACE`` only: tab, line feed, carriage return and the
+  Unicode space separators (U+0020, U+00A0, U+1680, U+2000–U+200A, U+202F, U+205F,
+  U+3000). Then it is refused if any character is in ``INVISIBLE`` (controls such as
+  U+0085 and U+001C–U+001F, format characters such as U+200B–U+200D, U+2060 and U+FEFF,
+  line and paragraph separators, lone surrogates, variation selectors and other default
+  ignorables), or if it is longer than ``MAX_LENGTH`` code points (not UTF-16 units).
+  Case is folded for A–Z only; digits are 0–9 only.
+
+``email:``
+  An optional ``mailto:``, then ``local@domain`` split at the last @. The domain goes to
+  its ASCII form by the IDNA2008 subset of ``chorus.escrow.domains`` (no mapping: ẞ,
+  symbols, emoji, fullwidth letters, other dots and right-to-left scripts are refused;
+  labels up to 63 and domains up to 253 octets in ASCII form). The local part is ASCII:
+  letters, digits and ``!#$%&'*+/=?^_`{|}~.-``, up to 64, lower-cased, no leading,
+  trailing or double dot. Gmail ignores dots and ``+tag`` and treats googlemail.com as
+  gmail.com; Outlook/Hotmail/Live, iCloud, Fastmail and Proton document ``+tag``
+  sub-addressing. Nothing else is folded.
+``phone:``
+  Digits 0–9, spaces (any of ``WHITESPACE``'s separators), ``-``, ``.``, ``(``, ``)``,
+  ``/`` and one ``+`` at the start (or after an opening bracket there); a leading ``00``
+  is read as ``+``. Then E.164 via ``phonenumbers``; a number that starts with neither
+  needs the organization's region.
+``member:``
+  The organization's own directory number (staff, student or membership number):
+  letters A–Z and digits 0–9, spaces, dots, dashes, underscores and slashes; upper-cased
+  without the separators, 2 to 40 long.
+``<platform>:``
+  A social handle, from ``@name``, ``name`` or any profile URL form of that platform,
+  written in ASCII and lower-cased.
 """
 
 from __future__ import annotations
@@ -25,9 +48,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
-import idna
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
+
+from chorus.escrow import domains
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -132,24 +156,51 @@ _PLUS_FOLDING = {
 _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 # Whole-string patterns (fullmatch: a trailing newline does not slip past "$").
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-_MEMBER = re.compile(r"[A-Z0-9]{2,40}")
-MAX_LENGTH = 320
+_PHONE = re.compile(r"\(?\+?[0-9 ().\/-]*")
+_INTERNATIONAL = ("+", "(+", "00")
+_MEMBER_SEPARATORS = re.compile(r"[ ._\/-]")
+_MEMBER = re.compile(r"[A-Za-z0-9]{2,40}")
+MAX_LENGTH = 320  # code points
+WHITESPACE = "\t\n\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_SPACES = str.maketrans(dict.fromkeys(WHITESPACE.lstrip("\t\n\r "), " "))  # inside a number: a space
+# Refused anywhere in the text: every control, format character, line or paragraph separator,
+# surrogate and default-ignorable code point of Unicode 17, in (first, last) ranges. Characters
+# invisible on screen make two spellings differ without anyone seeing why.
+INVISIBLE: domains.Ranges = (
+    (0x0000, 0x001F), (0x007F, 0x009F), (0x00AD, 0x00AD), (0x034F, 0x034F), (0x0600, 0x0605),
+    (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2),
+    (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x2028, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xD800, 0xDFFF), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+_INVISIBLE = re.compile(f"[{domains.char_class(INVISIBLE)}]")
 # Every explanation, with %(name)s placeholders: one table for the server and, translated
 # into the page's language, for the browser (js/identifiers.js), so both say the same.
 MESSAGES = {
     "kind": _("Choose what kind of identifier this is."),
     "empty": _("Write the %(kind)s, for example %(example)s."),
+    "invisible": _(
+        "This has an invisible character in it, such as a line break or a zero-width space, "
+        "often copied along with the text. Please type it in again."
+    ),
     "long": _("This is longer than any identifier of this kind."),
     "email": _("An email address looks like name@example.org."),
-    "domain": _("The part after @ is not a valid domain, e.g. example.org."),
+    "domain": _(
+        "The part after @ is not a valid domain name. Write it as it is registered, "
+        "in small letters, e.g. example.org or münchen.de."
+    ),
     "local": _("The part before @ has characters an email address cannot have."),
     "country": _("Include the country code, e.g. +44 20 7946 0000."),
     "number": _(
         "This is not a phone number in its country's numbering plan. Check the digits, "
         "and write it with its country code, e.g. +44 20 7946 0000."
     ),
-    "member": _("A member number is 2 to 40 letters and digits, e.g. A-1234."),
+    "phone_characters": _(
+        "Write the phone number with the digits 0 to 9, e.g. +44 20 7946 0000. "
+        "Spaces, dashes, dots and brackets are fine."
+    ),
+    "member": _("A member number is 2 to 40 letters and digits (A to Z, 0 to 9), e.g. A-1234."),
     "host": _("This link is not on %(platform)s. Write the %(platform)s handle, like @name, or a link to the profile."),
     "profile": _(
         "This link does not point to a profile. Write the %(platform)s handle, like @name, or a link to the profile."
@@ -169,11 +220,13 @@ def normalize(kind: str, text: str, *, region: str = "") -> str:
     """The canonical ``kind:value`` string, or IdentifierError naming the expected form."""
     if kind not in KINDS:
         raise IdentifierError(MESSAGES["kind"])
-    value = (text or "").strip()
+    value = (text or "").strip(WHITESPACE)
     if not value:
         raise IdentifierError(
             MESSAGES["empty"] % {"kind": str(KINDS[kind].label).lower(), "example": KINDS[kind].example}
         )
+    if _INVISIBLE.search(value):
+        raise IdentifierError(MESSAGES["invisible"])
     if len(value) > MAX_LENGTH:
         raise IdentifierError(MESSAGES["long"])
     if kind == "email":
@@ -186,18 +239,16 @@ def normalize(kind: str, text: str, *, region: str = "") -> str:
 
 
 def _email(value: str) -> str:
-    value = value.removeprefix("mailto:").strip()
+    if domains.ascii_lower(value[:7]) == "mailto:":
+        value = value[7:].strip(WHITESPACE)
     local, at, domain = value.rpartition("@")
     if not at or not local or not domain:
         raise IdentifierError(MESSAGES["email"])
-    local = local.lower()
     try:
-        domain = idna.encode(domain.rstrip("."), uts46=True, transitional=False).decode("ascii").lower()
-    except (idna.IDNAError, UnicodeError) as error:
+        domain = domains.ascii_domain(domain)
+    except domains.DomainError as error:
         raise IdentifierError(MESSAGES["domain"]) from error
-    labels = domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) or labels[-1].isdigit():
-        raise IdentifierError(MESSAGES["domain"])
+    local = domains.ascii_lower(local)
     if not _LOCAL.fullmatch(local) or local.startswith(".") or local.endswith(".") or ".." in local:
         raise IdentifierError(MESSAGES["local"])
     domain = _DOMAIN_ALIASES.get(domain, domain)
@@ -209,14 +260,17 @@ def _email(value: str) -> str:
 
 
 def _phone(value: str, region: str) -> str:
-    if not value.startswith(("+", "00")) and not region:
+    if not value.startswith(_INTERNATIONAL) and not region:
         raise IdentifierError(MESSAGES["country"])
+    value = value.translate(_SPACES)
+    # Only what both libphonenumber ports read alike: no letters (a keypad's), no digits of
+    # other scripts (one port reads some, the other none), one "+" at the start.
+    if not _PHONE.fullmatch(value):
+        raise IdentifierError(MESSAGES["phone_characters"])
     if value.startswith("00"):
         value = "+" + value[2:]
     # One explanation whether the text does not parse or the number does not exist: where
     # one ends and the other begins differs between libphonenumber's ports (js/identifiers.js).
-    if re.search(r"[^\W\d_]", value):  # no letters: libphonenumber would read them as a keypad's
-        raise IdentifierError(MESSAGES["number"])
     try:
         number = phonenumbers.parse(value, region or None)
     except phonenumbers.NumberParseException as error:
@@ -227,10 +281,10 @@ def _phone(value: str, region: str) -> str:
 
 
 def _member(value: str) -> str:
-    compact = re.sub(r"[\s.\-_/]", "", value).upper()
+    compact = _MEMBER_SEPARATORS.sub("", value.translate(_SPACES))
     if not _MEMBER.fullmatch(compact):
         raise IdentifierError(MESSAGES["member"])
-    return compact
+    return compact.upper()
 
 
 def _url(text: str, refusal: str) -> SplitResult:
@@ -248,6 +302,8 @@ def _host(netloc: str) -> str:
 
 def _handle(platform: Platform, value: str) -> str:
     named = {"platform": platform.label}
+    if not value.isascii():  # every platform's handles and profile links are ASCII
+        raise IdentifierError(MESSAGES["mastodon" if platform.code == "mastodon" else "handle"] % named)
     lowered = value.lower()
     if platform.code == "mastodon":
         return _mastodon(lowered)
@@ -308,9 +364,14 @@ def _browser_tables() -> dict[str, object]:
         "plusFolding": sorted(_PLUS_FOLDING),
         "domainAliases": _DOMAIN_ALIASES,
         "local": _LOCAL.pattern,
-        "label": _LABEL.pattern,
+        "phone": _PHONE.pattern,
+        "international": list(_INTERNATIONAL),
+        "memberSeparators": _MEMBER_SEPARATORS.pattern,
         "member": _MEMBER.pattern,
         "maxLength": MAX_LENGTH,
+        "whitespace": WHITESPACE,
+        "invisible": domains.packed(INVISIBLE),
+        **domains.browser_tables(),
     }
 
 
