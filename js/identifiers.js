@@ -32,6 +32,10 @@ export function normalize(rules, kind, text, region = "") {
   return `${kind}:` + handle(rules, kind, value);
 }
 
+/** Whether a row holds nothing but the whitespace the rules trim (as the server decides a
+ * row is empty: String.prototype.trim would also drop U+FEFF, which the rules refuse). */
+export const blank = (rules, text) => trim(text || "", rules.whitespace) === "";
+
 const whole = (pattern) => new RegExp(`^(?:${pattern})$`);
 const isAscii = (text) => /^[\x00-\x7f]*$/.test(text);
 const asciiLower = (text) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());

@@ -3,7 +3,7 @@
 // they named. Without JavaScript the pages work as plain forms (the server construction).
 
 import { blind, derive, finalizeTwoHop, payload, seal, sealTo, unseal } from "./escrow.js";
-import { IdentifierError, normalize } from "./identifiers.js";
+import { IdentifierError, blank, normalize } from "./identifiers.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -62,7 +62,7 @@ function wireForm(document, form, setup) {
   let busy = false;
   form.addEventListener("submit", async (event) => {
     const rows = identifierRows(form);
-    if (!rows.some((row) => row.input.value.trim())) return; // nothing named: the server explains
+    if (rows.every((row) => blank(setup.rules, row.input.value))) return; // nothing named: the server explains
     event.preventDefault();
     if (busy) return;
     busy = true;
@@ -105,8 +105,8 @@ function canonicalForms(rows, setup) {
   for (const row of rows) {
     row.error.hidden = true;
     row.input.removeAttribute("aria-invalid");
+    if (blank(setup.rules, row.input.value)) continue;
     const text = row.input.value.trim();
-    if (!text) continue;
     named.push({ kind: row.kind, text });
     try {
       const value = normalize(setup.rules, row.kind, row.input.value, setup.region);
