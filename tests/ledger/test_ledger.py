@@ -4,6 +4,7 @@ import itertools
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -156,3 +157,54 @@ def test_a_checkpoint_re_signed_with_another_key_is_caught() -> None:
     _raw("UPDATE ledger_ledgerevent SET action = 'test.step' WHERE seq = 3")
     result = ledger_verify(CHAIN)
     assert result.problem == "the checkpoint at event 3 is signed by a key that is not this deployment's"
+
+
+def _forged_checkpoint_file(tmp_path: Path) -> Path:
+    """A chain rewritten by whoever holds the database, with a checkpoint file for the forged
+    chain signed by a key of their own (and naming that key)."""
+    from chorus.crypto import signing
+    from chorus.ledger.models import LedgerEvent
+    from chorus.ledger.services import checkpoint_as_dict, checkpoint_message
+
+    _append(3)
+    _raw("DELETE FROM ledger_ledgerevent")
+    _raw("DELETE FROM ledger_ledgerhead")
+    _raw("DELETE FROM ledger_ledgercheckpoint")
+    _append(3)
+    head = LedgerEvent.objects.get(chain=CHAIN, seq=3)
+    forged_seed = bytes(range(32))
+    checkpoint = ledger_checkpoint(CHAIN)
+    assert checkpoint is not None
+    message = checkpoint_message(chain=CHAIN, seq=3, head_hash=head.hash, signed_at=checkpoint.signed_at)
+    forged = {
+        **checkpoint_as_dict(checkpoint),
+        "public_key": signing.public_key_for(forged_seed).hex(),
+        "signature": signing.sign(forged_seed, message).hex(),
+    }
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged))
+    return path
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_a_checkpoint_file_signed_by_any_other_key_is_refused(tmp_path: Path) -> None:
+    forged = _forged_checkpoint_file(tmp_path)
+    code, output = _run_verify("--checkpoint", str(forged))
+    assert code == 1
+    assert "signed by a key that is not this deployment's" in output
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_a_verifier_without_the_signing_key_pins_the_published_key(tmp_path: Path, settings: Any) -> None:
+    from chorus.crypto import signing
+    from chorus.ledger.keys import checkpoint_seed
+
+    forged = _forged_checkpoint_file(tmp_path)
+    published = signing.public_key_for(checkpoint_seed()).hex()
+    settings.CHORUS_LEDGER_SIGNING_KEY_PATH = tmp_path / "absent.key"  # an outsider holds no key file
+    code, output = _run_verify("--checkpoint", str(forged), "--public-key", published)
+    assert code == 1
+    assert "signed by a key that is not this deployment's" in output
+    code, output = _run_verify("--checkpoint", str(forged))
+    assert code == 1
+    assert "no pinned checkpoint key" in output

@@ -77,6 +77,13 @@ def _url(raw: str) -> str:
     return value
 
 
+def _hex_key(raw: str) -> str:
+    value = raw.strip().lower()
+    if value and (len(value) != 64 or any(char not in "0123456789abcdef" for char in value)):
+        raise ValueError("expected an Ed25519 public key: 64 hexadecimal digits")
+    return value
+
+
 def _optional_url(raw: str) -> str:
     return _url(raw) if raw.strip() else ""
 
@@ -218,6 +225,13 @@ SETTINGS: tuple[Setting, ...] = (
         "File holding the Ed25519 seed that signs ledger checkpoints. Empty means "
         "ledger-signing.key in a folder beside CHORUS_DATA_DIR named after it with -keys "
         "(./data-keys by default), generated once, owner-only; never inside the data folder.",
+    ),
+    Setting(
+        "CHORUS_LEDGER_PUBLIC_KEY",
+        "",
+        "The deployment's published checkpoint key (hex Ed25519) that verification pins. Empty "
+        "means the key of CHORUS_LEDGER_SIGNING_KEY_FILE. A key carried by a checkpoint is never trusted.",
+        _hex_key,
     ),
     Setting(
         "CHORUS_ESCROW_KEY_FILE",

@@ -30,6 +30,7 @@ _signing_key_file = read("CHORUS_LEDGER_SIGNING_KEY_FILE")
 CHORUS_LEDGER_SIGNING_KEY_PATH = (
     Path(_signing_key_file) if _signing_key_file else DATA_DIR.with_name(DATA_DIR.name + "-keys") / "ledger-signing.key"
 )
+CHORUS_LEDGER_PUBLIC_KEY = read("CHORUS_LEDGER_PUBLIC_KEY")
 _legacy_signing_key = DATA_DIR / "ledger-signing.key"
 if not _signing_key_file and _legacy_signing_key.exists() and not CHORUS_LEDGER_SIGNING_KEY_PATH.exists():
     private_dir(CHORUS_LEDGER_SIGNING_KEY_PATH.parent)

@@ -15,7 +15,11 @@ def checkpoint_seed() -> bytes:
 
 
 def trusted_public_key() -> str | None:
-    """This deployment's checkpoint key, or None where no key was ever made (nothing signed)."""
+    """The pinned checkpoint key: ``CHORUS_LEDGER_PUBLIC_KEY`` where set (as a verifier who
+    does not hold the signing key sets it), else this deployment's own key; None where
+    neither exists (nothing was ever signed here). Never a key carried by a checkpoint."""
+    if settings.CHORUS_LEDGER_PUBLIC_KEY:
+        return str(settings.CHORUS_LEDGER_PUBLIC_KEY)
     if not settings.CHORUS_LEDGER_SIGNING_KEY_PATH.exists():
         return None
     return signing.public_key_for(checkpoint_seed()).hex()

@@ -197,8 +197,16 @@ def ledger_checkpoint(chain: str) -> LedgerCheckpoint | None:
         )
 
 
-def verify_against_checkpoint(chain: str, data: Mapping[str, Any]) -> str | None:
-    """Check the stored chain against a checkpoint kept outside the database."""
+def verify_against_checkpoint(chain: str, data: Mapping[str, Any], *, trusted_key: str | None = None) -> str | None:
+    """Check the stored chain against a checkpoint kept outside the database, signed by the
+    pinned key (``trusted_key``, else ``trusted_public_key()``): a file's own key proves
+    nothing, since whoever forged the chain could sign a file for it with a key of theirs."""
+    pinned = trusted_key or trusted_public_key()
+    if pinned is None:
+        return (
+            "no pinned checkpoint key to check the file against: set CHORUS_LEDGER_PUBLIC_KEY "
+            "(or pass --public-key) to the deployment's published key"
+        )
     try:
         checkpoint = LedgerCheckpoint(
             chain=chain,
@@ -211,7 +219,7 @@ def verify_against_checkpoint(chain: str, data: Mapping[str, Any]) -> str | None
     except (KeyError, ValueError, TypeError):
         return "the checkpoint file is not a valid signed checkpoint for this chain"
     event = LedgerEvent.objects.filter(chain=chain, seq=checkpoint.seq).first()
-    return checkpoint_problem(checkpoint, event.hash if event else None)
+    return checkpoint_problem(checkpoint, event.hash if event else None, trusted_key=pinned)
 
 
 def checkpoint_as_dict(checkpoint: LedgerCheckpoint) -> dict[str, Any]:

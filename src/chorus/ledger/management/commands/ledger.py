@@ -30,6 +30,12 @@ class Command(BaseCommand):
             type=Path,
             help="A checkpoint JSON file kept outside the database to compare against.",
         )
+        verify.add_argument(
+            "--public-key",
+            help="The deployment's published checkpoint key (hex) to check signatures against; "
+            "default CHORUS_LEDGER_PUBLIC_KEY, else this deployment's own key. A key inside a "
+            "checkpoint is never trusted.",
+        )
         checkpoint = sub.add_parser("checkpoint", help="Sign the current head of each chain.")
         checkpoint.add_argument("--chain", help="Only this chain.")
         checkpoint.add_argument("--out", type=Path, help="Also write the checkpoint(s) as JSON here.")
@@ -41,11 +47,11 @@ class Command(BaseCommand):
             else list(LedgerHead.objects.order_by("chain").values_list("chain", flat=True))
         )
         if options["action"] == "verify":
-            self._verify(chains, options.get("checkpoint"))
+            self._verify(chains, options.get("checkpoint"), options.get("public_key"))
         else:
             self._checkpoint(chains, options.get("out"))
 
-    def _verify(self, chains: list[str], checkpoint_file: Path | None) -> None:
+    def _verify(self, chains: list[str], checkpoint_file: Path | None, public_key: str | None) -> None:
         failed = False
         for chain in chains:
             result = ledger_verify(chain)
@@ -62,7 +68,9 @@ class Command(BaseCommand):
             checkpoints = data if isinstance(data, list) else [data]
             for checkpoint in checkpoints:
                 chain = str(checkpoint.get("chain", "")) if isinstance(checkpoint, dict) else ""
-                problem = verify_against_checkpoint(chain, checkpoint) if chain else "no chain named"
+                problem = (
+                    verify_against_checkpoint(chain, checkpoint, trusted_key=public_key) if chain else "no chain named"
+                )
                 if problem:
                     failed = True
                     self.stderr.write(f"{chain or '?'}: does not match the checkpoint: {problem}")
