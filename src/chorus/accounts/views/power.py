@@ -59,38 +59,35 @@ def power(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-@member_required
-def role_proposal_approve(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
+def _decide(request: HttpRequest, proposal_id: UUID, *, approve: bool) -> HttpResponse:
     member, proposal = get_proposal_for_decider(request, proposal_id)
     try:
-        role_approve(proposal=proposal, approver=member)
+        if approve:
+            role_approve(proposal=proposal, approver=member)
+        else:
+            role_decline(proposal=proposal, actor=member)
     except PowerRefused as refused:
         messages.error(request, str(refused))
         return redirect("power")
-    messages.success(
-        request,
+    done = (
         _("%(name)s now holds the %(role)s role. Members can see that you approved it.")
-        % {"name": proposal.member.display_name, "role": BY_CODE[proposal.role].label},
+        if approve
+        else _("The proposal to give %(name)s the %(role)s role was closed; nothing was granted.")
     )
+    messages.success(request, done % {"name": proposal.member.display_name, "role": BY_CODE[proposal.role].label})
     return redirect("power")
+
+
+@require_POST
+@member_required
+def role_proposal_approve(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
+    return _decide(request, proposal_id, approve=True)
 
 
 @require_POST
 @member_required
 def role_proposal_decline(request: HttpRequest, proposal_id: UUID) -> HttpResponse:
-    member, proposal = get_proposal_for_decider(request, proposal_id)
-    try:
-        role_decline(proposal=proposal, actor=member)
-    except PowerRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("power")
-    messages.success(
-        request,
-        _("The proposal to give %(name)s the %(role)s role was closed; nothing was granted.")
-        % {"name": proposal.member.display_name, "role": BY_CODE[proposal.role].label},
-    )
-    return redirect("power")
+    return _decide(request, proposal_id, approve=False)
 
 
 @require_http_methods(["GET", "POST"])
