@@ -10,9 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from chorus.accounts.models import Member
-from chorus.cases.models import Case
+from chorus.cases.machine import Role
+from chorus.cases.models import Case, Party
 from chorus.cases.services.act import case_act
-from chorus.cases.services.core import CaseActor, case_actor, case_open, invitation_claim
+from chorus.cases.services.core import CaseActor, case_actor, case_open, invitation_claim, party_add
 from chorus.web.tasks import tasks_run_due
 from tests.helpers import last_link
 from tests.personas import Personas, add_member
@@ -56,6 +57,13 @@ PANELS = (("panel2", {"panel"}), ("panel3", {"panel"}), ("appeal1", {"appeal_pan
 
 def opened(crowd: People, pathway: str = "intake", summary: str = "I want it to stop.") -> Case:
     return case_open(crowd.member("survivor"), crowd.vault_keys["survivor"], summary=summary, pathway=pathway)
+
+
+def co_complainant(crowd: People, case: Case, name: str) -> Party:
+    """Seat ``name`` as a second complainant, as a matched group's case seats each member who
+    comes to it (``group_case_join``): the complainant's compartment keys, sealed to them."""
+    held = crowd.actor("survivor", case).held()
+    return party_add(case, crowd.member(name), Role.COMPLAINANT, f"Complainant {name.title()}", bundle_keys=held)
 
 
 def claim_invitation(crowd: People, name: str) -> Case:

@@ -46,7 +46,9 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
             members = members.filter(roles__role=spec.filter)
         return _Choice(members.order_by("display_name"), label_of=lambda m: m.display_name, **common)
     if kind == "party":
-        parties = case.parties.filter(role__in=spec.filter.split(), joined_at__isnull=False, recused_at__isnull=True)
+        parties = case.parties.filter(
+            role__in=spec.filter.split(), joined_at__isnull=False, recused_at__isnull=True, withdrawn_at__isnull=True
+        )
         return _Choice(parties.order_by("added_at"), label_of=lambda p: p.label, **common)
     if kind == "measure":
         measures = case.measures.filter(status__in=spec.filter.split())

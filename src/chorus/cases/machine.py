@@ -208,9 +208,11 @@ ACTIONS: tuple[Action, ...] = (
         OPEN,
         Field("text", "text", _("Anything you want to say (optional)"), required=False),
         while_paused=True,
+        # Who withdrawing ends the case for, and why: ``common.withdraw``.
         help=_(
-            "The case ends, and what was decided stays decided. Once an appeal has been filed, only your part "
-            "ends: the appeal is still heard. What you wrote stays yours."
+            "Your part ends, and what was decided stays decided. If you are the last complainant taking part, "
+            "the case ends too, except while the panel's decision can still be appealed or an appeal is being "
+            "heard: then the case goes on without you until that is over. What you wrote stays yours."
         ),
     ),
     _a("need", _("Say what you need"), "complainant", OPEN, Field("text", "text", _("What you need"))),

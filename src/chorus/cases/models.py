@@ -85,7 +85,8 @@ class Party(models.Model):
     declared_at = models.DateTimeField(null=True, blank=True)
     conflict = models.BooleanField(default=False)
     recused_at = models.DateTimeField(null=True, blank=True)
-    # A complainant who withdrew while an appeal was under way: their part ended, the case did not.
+    # A complainant who withdrew while the case went on without them (a co-complainant still
+    # taking part, or an appeal right pending: ``common.withdraw``): their part ended, the case did not.
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

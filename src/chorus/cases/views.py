@@ -114,7 +114,7 @@ def _page(
             # Shown to the original panel's members (DESIGN.md "Cases").
             "reversed": actor.party(Role.PANEL) is not None and formal.reversed_on_appeal(findings),
             "reminders": reminders.reminders_for(actor.parties),
-            # A complainant who withdrew while an appeal was under way (``common.withdraw``).
+            # A complainant who withdrew while the case went on without them (``common.withdraw``).
             "withdrawn_at": next((p.withdrawn_at for p in actor.parties if p.withdrawn_at is not None), None),
         },
         status=status,

@@ -3,6 +3,7 @@ evidence, supporters, and the legal hold."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max
@@ -16,6 +17,7 @@ from chorus.cases.services.core import (
     CaseActor,
     CaseError,
     clean_text,
+    complainants,
     implements,
     item_share,
     item_write,
@@ -32,6 +34,10 @@ from chorus.records.services.writing import record_contents
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+# The stages in which a party's right to appeal the panel's decision is pending: the
+# window is open, or an appeal was filed and is to be heard.
+APPEAL_STAGES = ("appeal_window", "appeal")
 
 
 @implements("choose_pathway")
@@ -58,7 +64,22 @@ def pause(actor: CaseActor, data: dict[str, Any]) -> str:
 
 @implements("resume")
 def resume(actor: CaseActor, data: dict[str, Any]) -> str:
-    """Nothing moved while the case was paused — not even an appeal, which no one can file
+    """What a pause stopped, and what resuming gives back: ``pause_lift``."""
+    case = actor.case
+    if not case.paused or case.paused_at is None:
+        raise CaseError(_("The case is not paused."))
+    deadline = pause_lift(actor, case)
+    if deadline is None:
+        return _("The case is moving again.")
+    return _(
+        "The case is moving again. The time it was paused is added to the appeal window: either party may appeal until %(date)s."
+    ) % {"date": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
+
+
+def pause_lift(actor: CaseActor, case: Case) -> datetime | None:
+    """End a pause; returns the appeal deadline if it moved.
+
+    Nothing moved while the case was paused — not even an appeal, which no one can file
     then — so the appeal window gets back the time the pause took from it: the deadline
     moves by the paused time (the part of it before the deadline, if the window would have
     closed meanwhile).
@@ -69,45 +90,69 @@ def resume(actor: CaseActor, data: dict[str, Any]) -> str:
     reminders simply wait while the case is paused). A milestone's due date stays too: the
     step is the respondent's to take whether or not the process is paused. Retention counts
     from the case's end, which a pause does not reach."""
-    case = actor.case
-    if not case.paused or case.paused_at is None:
-        raise CaseError(_("The case is not paused."))
-    now = timezone.now()
+    paused_at, now = case.paused_at, timezone.now()
     Case.objects.filter(pk=case.pk).update(paused=False, paused_at=None)
+    case.paused, case.paused_at = False, None
     deadline = case.appeal_deadline
-    if case.state != "appeal_window" or deadline is None or case.paused_at >= deadline:
-        return _("The case is moving again.")
-    deadline += now - case.paused_at
+    if case.state != "appeal_window" or deadline is None or paused_at is None or paused_at >= deadline:
+        return None
+    deadline += now - paused_at
     Case.objects.filter(pk=case.pk).update(appeal_deadline=deadline)
     case.appeal_deadline = deadline
-    log(actor, case, "appeal_deadline_moved", to=deadline.isoformat(), paused_at=case.paused_at.isoformat())
+    log(actor, case, "appeal_deadline_moved", to=deadline.isoformat(), paused_at=paused_at.isoformat())
     parties_notify(case, Role.COMPLAINANT, Role.RESPONDENT)
-    return _(
-        "The case is moving again. The time it was paused is added to the appeal window: either party may appeal until %(date)s."
-    ) % {"date": formats.date_format(timezone.localtime(deadline), "DATETIME_FORMAT")}
+    return deadline
 
 
 @implements("withdraw")
 def withdraw(actor: CaseActor, data: dict[str, Any]) -> str:
+    """A complainant withdraws. It ends the whole case only when they are the last
+    complainant taking part and no appeal right is pending; otherwise it ends only their
+    part (``Party.withdrawn_at``).
+
+    Why: the case is not only theirs. Co-complainants (a matched group's case) each chose
+    it, and one leaving does not take it from the others. Once the panel has decided, both
+    parties hold a right to appeal: the appeal window is theirs until its deadline, and a
+    filed appeal belongs to the case, not to whoever filed it. If a withdrawal ended the
+    case then, a complainant could take the respondent's remaining time to appeal a finding
+    against them (or their co-complainants'). So in the appeal window the window stays
+    open for the others, an appeal filed in it is heard, and if no one appeals the case
+    becomes final when the window closes (``formal.appeal_window_close``); during an appeal
+    the appeal panel still decides it.
+
+    A complainant whose part ended takes no further step and their consent is asked for
+    nothing (``CaseActor.roles``, ``complainants``), they are emailed no more, and they can
+    still read the case and its outcome. A pause no one is left to resume is lifted as on
+    resuming, the appeal deadline moving on by the paused time, so the window can close."""
+    case = actor.case
     text = clean_text(data.get("text", ""), required=False)
     if text:
         item_write(actor, "withdrawal", "support", text)
-    if actor.case.state == "appeal":
-        # A filed appeal belongs to the case, not to whoever filed it: it closed the appeal
-        # window for both parties, and the other party is owed its hearing. So withdrawing
-        # now ends only this complainant's part: they take no further step and their consent
-        # is asked for nothing (``CaseActor.roles``, ``complainants``), they are emailed no
-        # more, and they can still read the case and its outcome.
-        party = actor.acting_as(Role.COMPLAINANT)
-        stamp(Party, party.pk, "withdrawn_at")
-        log(actor, actor.case, "complainant_withdrew", party=party.pk, stage=actor.case.state)
+    party = actor.acting_as(Role.COMPLAINANT)
+    others = [other for other in complainants(case) if other.pk != party.pk]
+    if not others and case.state not in APPEAL_STAGES:
+        Case.objects.filter(pk=case.pk).update(paused=False, paused_at=None)
+        move(actor, case, "withdrawn")
+        return _("You have withdrawn. The case has ended.")
+    stamp(Party, party.pk, "withdrawn_at")
+    log(actor, case, "complainant_withdrew", party=party.pk, stage=case.state)
+    if case.paused and not others:
+        pause_lift(actor, case)
+    if case.state == "appeal":
         return _(
             "You have withdrawn. The appeal that was filed is still heard by the appeal panel; nothing in it needs "
             "you, and you will not be emailed about it. You can still read the case and its outcome here."
         )
-    Case.objects.filter(pk=actor.case.pk).update(paused=False, paused_at=None)
-    move(actor, actor.case, "withdrawn")
-    return _("You have withdrawn. The case has ended.")
+    if case.state == "appeal_window" and case.appeal_deadline is not None:
+        return _(
+            "You have withdrawn. The panel's decision stays as it is unless an appeal changes it: the others in "
+            "the case may still appeal until %(date)s, and an appeal filed by then is heard. Nothing in it needs "
+            "you, and you will not be emailed about it. You can still read the case and its outcome here."
+        ) % {"date": formats.date_format(timezone.localtime(case.appeal_deadline), "DATETIME_FORMAT")}
+    return _(
+        "You have withdrawn. Your part has ended; the case goes on for the other complainants. Nothing in it "
+        "needs you, and you will not be emailed about it. You can still read the case here."
+    )
 
 
 # Steps that only put one text in one compartment: (item kind, compartment, what to say).

@@ -299,7 +299,9 @@ def appeal_window_close(payload: dict[str, Any]) -> None:
     if case is None or case.state != "appeal_window":
         return
     # The window stays open while the survivor has paused the case; resuming moves the
-    # deadline on by the paused time (``common.resume``), and the next look finds it.
+    # deadline on by the paused time (``common.resume``), and the next look finds it. When
+    # the last complainant withdraws, their withdrawal lifts the pause the same way (no one
+    # is left to resume it), so a case no complainant takes part in still becomes final here.
     if case.paused:
         tasks.task_enqueue("cases.appeal_window", payload, run_at=timezone.now() + timedelta(hours=1))
         return

@@ -15,8 +15,8 @@ from chorus.web import tasks
 
 
 def _remind(party: Party | None, about: str) -> bool:
-    if party is None or party.joined_at is None:
-        return False
+    if party is None or party.joined_at is None or party.withdrawn_at is not None:
+        return False  # a complainant who withdrew is reminded of nothing (``common.withdraw``)
     try:
         with transaction.atomic():
             Reminder.objects.create(party=party, about=about)

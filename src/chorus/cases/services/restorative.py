@@ -77,7 +77,7 @@ def plan(actor: CaseActor, data: dict[str, Any]) -> str:
 @implements("milestone")
 def milestone(actor: CaseActor, data: dict[str, Any]) -> str:
     verifier: Party = data["verifier"]
-    if verifier.joined_at is None or verifier.recused_at is not None:
+    if verifier.joined_at is None or verifier.recused_at is not None or verifier.withdrawn_at is not None:
         raise CaseError(_("Choose someone in the case to verify this step."))
     number = (actor.case.milestones.aggregate(n=Max("number"))["n"] or 0) + 1
     row = Milestone.objects.create(case=actor.case, number=number, due_at=due_date(data["due"]), verifier=verifier)
