@@ -6,8 +6,8 @@ import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { u32, u8 } from "@noble/ciphers/utils.js";
 import { mod } from "@noble/curves/abstract/modular.js";
-import { ristretto255_hasher, ristretto255_oprf, x25519 } from "@noble/curves/ed25519.js";
-import { bytesToNumberLE, numberToBytesLE } from "@noble/curves/utils.js";
+import { ristretto255, ristretto255_hasher, ristretto255_oprf, x25519 } from "@noble/curves/ed25519.js";
+import { bytesToNumberLE, equalBytes, numberToBytesLE } from "@noble/curves/utils.js";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { sha512 } from "@noble/hashes/sha2.js";
@@ -15,6 +15,7 @@ import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 
 const encoder = new TextEncoder();
 const ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
+const FIELD = 2n ** 255n - 19n; // p, the field of an element encoding's s
 const SALT = encoder.encode("chorus escrow v1");
 const VOPRF_CONTEXT = "OPRFV1-\x01-ristretto255-SHA512";
 const ENVELOPE_VERSION = 1;
@@ -22,6 +23,41 @@ const ENVELOPE_VERSION = 1;
 const numberLE = bytesToNumberLE;
 const toLE = (value) => numberToBytesLE(value, 32);
 const modL = (value) => mod(value, ORDER);
+
+// ---- elements from outside ----------------------------------------------------------
+
+/** Bytes that are not the canonical encoding of a ristretto255 element, or the identity
+ * (chorus.crypto.oprf.InvalidElement). */
+export class InvalidElement extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "InvalidElement";
+  }
+}
+
+/**
+ * The one way an element from outside is accepted (chorus.crypto.oprf.check_element): the
+ * canonical encoding of a ristretto255 element other than the identity, as RFC 9496 §4.3.1
+ * and RFC 9497 §3.3 require; returns the point, or throws InvalidElement. @noble/curves
+ * 2.4.0 already refuses every encoding the RFC refuses; the checks around it keep that true
+ * whatever version is bundled, and say why in one error class.
+ */
+export function decodeElement(bytes) {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw new InvalidElement("a ristretto255 element is 32 bytes");
+  // Steps 1 and 2: s below p (so bit 255 clear) and non-negative (even). Elements are public.
+  const s = numberLE(bytes);
+  if (s >= FIELD || (s & 1n) === 1n) throw new InvalidElement("not the canonical encoding of a ristretto255 element");
+  let point;
+  try {
+    point = ristretto255.Point.fromBytes(bytes);
+  } catch {
+    throw new InvalidElement("not the canonical encoding of a ristretto255 element");
+  }
+  // Only the canonical encoding of an element comes back from encoding it again.
+  if (!equalBytes(point.toBytes(), bytes)) throw new InvalidElement("not the canonical encoding of a ristretto255 element");
+  if (point.equals(ristretto255.Point.ZERO)) throw new InvalidElement("the identity element is not allowed here");
+  return point;
+}
 
 // ---- the OPRF client (RFC 9497 ristretto255-SHA512, VOPRF mode) ----------------------
 
@@ -41,6 +77,11 @@ export function blind(input, fixedBlind) {
  */
 export function finalizeTwoHop(inputs, blinds, hop) {
   const { voprf } = ristretto255_oprf;
+  // Every element the holders sent (and the keys the page carries) through the one decoder,
+  // so a proof is only ever checked over the one encoding of each element.
+  for (const element of [hop.platformKey, hop.custodianKey, ...hop.blinded, ...hop.byPlatform, ...hop.byCustodian]) {
+    decodeElement(element);
+  }
   const items = (evaluated, blinded) =>
     inputs.map((input, i) => ({ input, blind: blinds[i], evaluated: evaluated[i], blinded: blinded[i] }));
   // Hop 1: only its proof matters (the outputs under k1 alone are discarded).

@@ -1,6 +1,7 @@
-// node js/run.js vectors|normalize < input.json : the browser code's answers, as JSON,
+// node js/run.js vectors|normalize|elements < input.json : the browser code's answers, as JSON,
 // for the test suite to compare with the Python implementation.
-import { runVectors } from "./escrow.js";
+import { hexToBytes } from "@noble/hashes/utils.js";
+import { decodeElement, InvalidElement, runVectors } from "./escrow.js";
 import { IdentifierError, normalize } from "./identifiers.js";
 
 const commands = {
@@ -12,6 +13,17 @@ const commands = {
       } catch (error) {
         if (!(error instanceof IdentifierError)) throw error;
         return { error: error.message };
+      }
+    }),
+  // For each hex encoding: null if decodeElement accepts it, else its refusal.
+  elements: (encodings) =>
+    encodings.map((hex) => {
+      try {
+        decodeElement(hexToBytes(hex));
+        return null;
+      } catch (error) {
+        if (!(error instanceof InvalidElement)) throw error;
+        return error.message;
       }
     }),
 };

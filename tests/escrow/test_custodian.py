@@ -99,6 +99,11 @@ def _blinded() -> str:
     return base64.b64encode(oprf.blind(b"email:sam@example.org", oprf.VOPRF)[1]).decode()
 
 
+def _top_bit_set(element: bytes) -> bytes:
+    """Another encoding of the same element, which libsodium 1.0.18 alone would accept."""
+    return element[:31] + bytes([element[31] | 0x80])
+
+
 def test_the_custodian_refuses_what_it_should(custodian_process: Running) -> None:
     url = custodian_process.url
     assert _post(url, {"requester": "abcdefgh", "blinded": [_blinded()]}, token=None)[0] == 401
@@ -107,6 +112,9 @@ def test_the_custodian_refuses_what_it_should(custodian_process: Running) -> Non
     assert status == 400 and "base64" in str(body["error"])
     status, body = _post(url, {"requester": "abcdefgh", "blinded": [base64.b64encode(bytes(32)).decode()]})
     assert status == 400 and "element" in str(body["error"])
+    for second_encoding in (_top_bit_set(base64.b64decode(_blinded())), _top_bit_set(bytes(32))):
+        status, body = _post(url, {"requester": "abcdefgh", "blinded": [base64.b64encode(second_encoding).decode()]})
+        assert status == 400 and "canonical" in str(body["error"])
     assert _post(url, {"requester": "?", "blinded": [_blinded()]})[0] == 400
     assert _post(url, {"requester": "abcdefgh", "blinded": []})[0] == 400
 
@@ -185,3 +193,44 @@ def test_the_in_process_custodian_gives_the_same_product() -> None:
     k2 = oprf.scalar_to_int(local._custodian._secret)
     expected = oprf.evaluate(oprf.scalar_from_int(k1 * k2 % threshold.ORDER), data, oprf.VOPRF)
     assert evaluation.two_hop([data], requester="requester-3") == [expected]
+
+
+def test_the_custodian_decodes_strictly(tmp_path: Path) -> None:
+    custodian = Custodian(
+        key_file=tmp_path / "key", state_file=tmp_path / "limits", per_requester_per_hour=10, total_per_hour=10
+    )
+    blinded = oprf.blind(b"email:sam@example.org", oprf.VOPRF)[1]
+    with pytest.raises(oprf.InvalidElement):
+        custodian.evaluate("requester-1", [blinded, _top_bit_set(blinded)])
+    assert oprf.check_element(custodian.evaluate("requester-1", [blinded])[0][0])
+    custodian.limits.close()
+
+
+def _answering(evaluated: list[bytes], proof: bytes, public: bytes) -> holders.RemoteCustodian:
+    client = holders.RemoteCustodian("http://127.0.0.1:9", TOKEN, "")
+
+    def call(path: str, body: object | None = None) -> dict[str, object]:
+        if path == "/v1/key":
+            return {"public_key": base64.b64encode(public).decode()}
+        return {
+            "evaluated": [base64.b64encode(e).decode() for e in evaluated],
+            "proof": base64.b64encode(proof).decode(),
+        }
+
+    client._call = call  # type: ignore[method-assign]
+    return client
+
+
+def test_the_platform_refuses_a_custodian_answer_written_another_way() -> None:
+    secret, public = oprf.derive_key_pair(bytes(32), b"custodian", oprf.VOPRF)
+    blinded = oprf.blind(b"email:sam@example.org", oprf.VOPRF)[1]
+    [evaluated], proof = oprf.blind_evaluate_batch(secret, [blinded], oprf.VOPRF)
+    assert _answering([evaluated], proof, public).evaluate("requester-1", [blinded]) == ([evaluated], proof)
+    assert _answering([evaluated], proof, public).public_key() == public
+    with pytest.raises(holders.CustodianUnavailable):
+        _answering([_top_bit_set(evaluated)], proof, public).evaluate("requester-1", [blinded])
+    with pytest.raises(holders.CustodianUnavailable):
+        _answering([evaluated], proof, _top_bit_set(public)).public_key()
+    pinned = holders.RemoteCustodian("http://127.0.0.1:9", TOKEN, base64.b64encode(_top_bit_set(public)).decode())
+    with pytest.raises(holders.CustodianUnavailable):
+        pinned.public_key()

@@ -6,8 +6,10 @@ libsodium's, through pysodium (PyNaCl does not expose ristretto255); hashing to 
 uses RFC 9380 expand_message_xmd with SHA-512, written here because libsodium takes the
 64 uniform bytes as input.
 
-Elements and scalars are 32-byte canonical encodings. Deserialization refuses
-non-canonical scalars, invalid encodings and the identity element.
+Elements and scalars are 32-byte canonical encodings. Every element from outside goes
+through ``check_element``, which refuses what RFC 9496 section 4.3.1 refuses (raising
+InvalidElement) and the identity element (RFC 9497 section 3.3); non-canonical scalars are
+refused too.
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ SCALAR_SIZE = 32
 OUTPUT_SIZE = 64
 PROOF_SIZE = 2 * SCALAR_SIZE
 _ORDER = 2**252 + 27742317777372353535851937790883648493  # the ristretto255 group order L
+_FIELD = 2**255 - 19  # p, the field of the encoding's s
 
 
 class InvalidInput(MalformedInput):
     """An input that maps to the identity element, or a key that cannot be derived."""
+
+
+class InvalidElement(MalformedInput):
+    """Bytes that are not the canonical encoding of a ristretto255 element, or the identity."""
 
 
 class VerifyError(MalformedInput):
@@ -93,14 +100,27 @@ def check_scalar(scalar: bytes, *, nonzero: bool = True) -> bytes:
     return scalar
 
 
+def _canonical_nonnegative(element: bytes) -> bool:
+    """RFC 9496 section 4.3.1, steps 1 and 2: s is below p and non-negative (even).
+
+    Checked here, whatever libsodium is installed: 1.0.18 (Debian's) ignores bit 255 when
+    decoding (later releases refuse it), so a valid element with that bit set would pass as a
+    second encoding of the same element, and a proof would verify over those bytes only.
+    s < p also means bit 255 is clear. Elements are public, so this need not be constant-time.
+    """
+    s = int.from_bytes(element, "little")
+    return s < _FIELD and s % 2 == 0
+
+
 def check_element(element: bytes) -> bytes:
-    if (
-        not isinstance(element, bytes)
-        or len(element) != ELEMENT_SIZE
-        or element == bytes(ELEMENT_SIZE)
-        or not pysodium.crypto_core_ristretto255_is_valid_point(element)
-    ):
-        raise MalformedInput("not a valid, non-identity ristretto255 element")
+    """``element`` if it is the canonical encoding of a ristretto255 element other than the
+    identity, else InvalidElement. The one way an element from outside is accepted."""
+    if not isinstance(element, bytes) or len(element) != ELEMENT_SIZE:
+        raise InvalidElement("a ristretto255 element is 32 bytes")
+    if not _canonical_nonnegative(element) or not pysodium.crypto_core_ristretto255_is_valid_point(element):
+        raise InvalidElement("not the canonical encoding of a ristretto255 element")
+    if element == bytes(ELEMENT_SIZE):  # the identity's only canonical encoding
+        raise InvalidElement("the identity element is not allowed here")
     return element
 
 
@@ -222,10 +242,15 @@ def finalize(
     public: bytes | None = None,
     info: bytes = b"",
 ) -> bytes:
-    """The PRF output. VOPRF/POPRF first verify ``proof`` against ``public`` (raise VerifyError)."""
+    """The PRF output. VOPRF/POPRF first verify ``proof`` against ``public`` (raise VerifyError).
+
+    The elements are decoded first, so a malformed one raises InvalidElement, not VerifyError."""
+    check_element(evaluated_element)
     if mode != OPRF:
         if blinded_element is None or proof is None or public is None:
             raise MalformedInput("verifiable modes need the blinded element, the proof and the public key")
+        check_element(blinded_element)
+        check_element(public)
         if mode == VOPRF:
             ok = verify_proof(public, [blinded_element], [evaluated_element], proof, mode)
         else:
@@ -314,6 +339,8 @@ def generate_proof(
 
 
 def verify_proof(public: bytes, c: Sequence[bytes], d: Sequence[bytes], proof: bytes, mode: int) -> bool:
+    """False also when any element is not canonical (check_element): a proof is only ever
+    over the one encoding of each element."""
     if len(proof) != PROOF_SIZE:
         return False
     try:

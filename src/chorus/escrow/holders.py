@@ -105,7 +105,12 @@ class RemoteCustodian:
         return answer
 
     def public_key(self) -> bytes:
-        return self._pinned if self._pinned is not None else self._published_key
+        if self._pinned is None:
+            return self._published_key
+        try:
+            return oprf.check_element(self._pinned)
+        except MalformedInput as error:
+            raise CustodianUnavailable("the pinned custodian key is not a ristretto255 element") from error
 
     @functools.cached_property
     def _published_key(self) -> bytes:
