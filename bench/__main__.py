@@ -12,6 +12,8 @@ python -m bench browser-escrow
                             the browser construction's own cost per identifier in Chromium
 python -m bench team-key    rotating the advocates' team key: 10^4 share grants and more
                             re-sealed in batches, per batch and per inbox visit
+python -m bench merkle      the ledger's Merkle tree at 10^6 leaves: appends per second,
+                            proof sizes, and proof checks in Python and in Node
 python -m bench load        the production deployment (gunicorn, custodian service, task worker)
                             under a mixed load from locust, against its bare Django view
                             (run it on PostgreSQL)
@@ -468,6 +470,12 @@ def bench_load() -> None:
     run(_emit)
 
 
+def bench_merkle() -> None:
+    from bench.merkle import bench_merkle as run
+
+    run(_emit)
+
+
 def bench_team_key() -> None:
     from bench.team_key import bench_team_key as run
 
@@ -482,6 +490,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "escrow": bench_escrow,
     "browser-escrow": bench_browser_escrow,
     "team-key": bench_team_key,
+    "merkle": bench_merkle,
     "load": bench_load,
 }
 
