@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 BUNDLE := src/chorus/escrow/static/escrow/escrow.js
+LEDGER_BUNDLE := src/chorus/ledger/static/ledger/ledger.js
 
 .PHONY: run test setup setup-dev lint typecheck fuzz test-sqlite test-postgres bench clean
 
@@ -21,10 +22,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(BUNDLE): node_modules/.package-lock.json $(wildcard js/*.js)
+$(BUNDLE) $(LEDGER_BUNDLE) &: node_modules/.package-lock.json $(wildcard js/*.js)
 	npm run -s build
 
-$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt $(BUNDLE)
+$(VENV)/.installed-run: $(BIN)/python pyproject.toml constraints.txt $(BUNDLE) $(LEDGER_BUNDLE)
 	bash scripts/system-packages.sh run
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
@@ -85,9 +86,9 @@ test-postgres: setup-dev
 test: lint typecheck fuzz test-sqlite test-postgres
 
 bench: setup-dev
-	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights team-key
+	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights team-key merkle
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights
 	bash scripts/with-postgres.sh $(BIN)/python -m bench load
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules $(BUNDLE) $(BUNDLE).LEGAL.txt
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules $(BUNDLE) $(BUNDLE).LEGAL.txt $(LEDGER_BUNDLE) $(LEDGER_BUNDLE).LEGAL.txt
