@@ -10,6 +10,7 @@ from typing import Any
 
 from nacl.public import PrivateKey, SealedBox
 
+from tests.escrow.both_sides import node
 from tests.escrow.vectors import TEAM_SECRET, make_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,15 +21,7 @@ def _expected(vectors: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _node(vectors: list[dict[str, Any]]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["node", str(ROOT / "js" / "run.js"), "vectors"],
-        input=json.dumps(vectors),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=60,
-    )
+    return node("vectors", vectors, check=False, timeout=60)
 
 
 def test_node_reproduces_the_python_vectors() -> None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from chorus.crypto import oprf
+from tests.escrow.both_sides import drawn, node
 from tests.escrow.vectors import make_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,22 +26,13 @@ RFC9496 = json.loads((ROOT / "tests" / "crypto" / "vectors" / "rfc9496-ristretto
 MULTIPLES: list[str] = RFC9496["multiples"]
 INVALID: list[str] = [encoding for encodings in RFC9496["invalid"].values() for encoding in encodings]
 EXAMPLES = int(os.environ.get("CHORUS_DIFFERENTIAL_EXAMPLES") or 3000)
-FRESH_SEED = "CHORUS_DIFFERENTIAL_EXAMPLES" in os.environ
 FIELD = 2**255 - 19
 ORDER = 2**252 + 27742317777372353535851937790883648493
 
 
 def browser_refusals(encodings: list[str]) -> list[str | None]:
     """For each hex encoding, None if the browser's decodeElement accepts it, else why not."""
-    result = subprocess.run(
-        ["node", str(ROOT / "js" / "run.js"), "elements"],
-        input=json.dumps(encodings),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = node("elements", encodings)
     answers: list[str | None] = json.loads(result.stdout)
     return answers
 
@@ -82,15 +72,7 @@ def test_node_refuses_each_holder_element_written_another_way() -> None:
     for field in ("byPlatform", "byCustodian", "platformKey", "custodianKey"):
         vector = make_vectors()[0]
         vector[field] = top_bit_set(vector[field])
-        result = subprocess.run(
-            ["node", str(ROOT / "js" / "run.js"), "vectors"],
-            input=json.dumps([vector]),
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-            timeout=60,
-        )
+        result = node("vectors", [vector], check=False, timeout=60)
         assert result.returncode != 0, field
         assert "InvalidElement" in result.stderr and "canonical" in result.stderr, result.stderr
 
@@ -128,27 +110,8 @@ ENCODINGS = st.one_of(
 ).map(bytes.hex)
 
 
-def drawn(count: int) -> list[str]:
-    found: list[str] = []
-
-    @settings(
-        max_examples=count,
-        derandomize=not FRESH_SEED,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(ENCODINGS)
-    def collect(encoding: str) -> None:
-        found.append(encoding)
-
-    collect()
-    return found
-
-
 def test_the_server_and_the_browser_accept_exactly_the_same_encodings() -> None:
-    encodings = drawn(EXAMPLES)
+    encodings = drawn(ENCODINGS, EXAMPLES)
     server = [server_accepts(encoding) for encoding in encodings]
     browser = [why is None for why in browser_refusals(encodings)]
     apart = [(encoding, s) for encoding, s, b in zip(encodings, server, browser, strict=True) if s != b]

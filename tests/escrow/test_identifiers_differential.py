@@ -20,14 +20,12 @@ import string
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from chorus.escrow.identifiers import KINDS, PLATFORMS
-from tests.escrow.both_sides import Disagreement, disagreements
+from tests.escrow.both_sides import Disagreement, disagreements, drawn
 
 EXAMPLES = int(os.environ.get("CHORUS_DIFFERENTIAL_EXAMPLES") or 300)  # per kind
-FRESH_SEED = "CHORUS_DIFFERENTIAL_EXAMPLES" in os.environ
 BATCH = 500
 PHONE_REGIONS = ["", "GB", "US", "DE", "IN"]
 
@@ -230,26 +228,6 @@ def inputs(kind: str) -> st.SearchStrategy[str]:
     length limits, sometimes any text at all."""
     own = handles(kind) if kind in PLATFORMS else {"email": EMAILS, "phone": PHONES, "member": MEMBERS}[kind]
     return spelled(st.one_of(*[own] * 5, near_limit(own), text(EVERYTHING, max_size=40), *[own] * 5))
-
-
-def drawn(strategy: st.SearchStrategy[str], count: int) -> list[str]:
-    """``count`` inputs (some repeated), drawn up front so that Node runs once per batch."""
-    found: list[str] = []
-
-    @settings(
-        max_examples=count,
-        derandomize=not FRESH_SEED,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(value: str) -> None:
-        found.append(value)
-
-    collect()
-    return found
 
 
 def batches(values: list[str], size: int) -> Iterator[list[str]]:
