@@ -221,7 +221,9 @@ def role_approve(*, proposal: RoleProposal, approver: Member) -> MemberRole:
         refusal = approval_refusal(proposal, approver)
         if refusal is not None:
             raise PowerRefused(refusal)
-        member = proposal.member
+        # The member's row is locked so that two approvals for one person (say admin and
+        # advocate) cannot both pass the separation check before either is written.
+        member = Member.objects.select_for_update().get(pk=proposal.member_id)
         if not member.is_active:
             raise PowerRefused(_("%(name)s's account is not active.") % {"name": member.display_name})
         held = _held(member)
