@@ -192,7 +192,7 @@ def test_the_health_view_answers_without_a_database(client: Client) -> None:
 
 
 OFF_SITE = [
-    "https://evil.example/", "//evil.example/", "///evil.example", "/\\evil.example", "\\\\evil.example",
+    "https://evil.example/", "//", "/\\", "//evil.example/", "///evil.example", "/\\evil.example", "\\\\evil.example",
     "http:evil.example", "https:/evil.example", "javascript:alert(1)", "/%2F%2Fevil.example", " //evil.example",
     "\t//evil.example", "/\t/evil.example", "evil.example", "data:text/html,hi", "//evil.example@riverside",
 ]  # fmt: skip

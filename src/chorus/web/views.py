@@ -35,7 +35,10 @@ def language(request: HttpRequest) -> HttpResponse:
     if code not in dict(settings.LANGUAGES):
         return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
     following = request.POST.get("next", "")
-    if not (following.startswith("/") and url_has_allowed_host_and_scheme(following, {request.get_host()})):
+    # A path of this site only: "//" alone passes Django's host check (it has no host) yet a
+    # browser reads it, like "//host", as another site's address.
+    on_site = following.startswith("/") and not following.startswith(("//", "/\\"))
+    if not (on_site and url_has_allowed_host_and_scheme(following, {request.get_host()})):
         following = reverse("home")
     response = HttpResponseRedirect(following)
     if request.user.is_authenticated:

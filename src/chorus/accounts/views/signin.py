@@ -28,7 +28,9 @@ def client_ip(request: HttpRequest) -> str:
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site only ("//" alone passes the host check but leaves the site).
+    on_site = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if on_site and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
