@@ -79,6 +79,8 @@ def test_a_reset_without_the_recovery_code_starts_an_empty_vault(personas: Perso
     wrapping = keyring.password_wrapping_key(Member.objects.get(pk=member.pk), NEW)
     assert wrapping is not None
     assert keyring.vault_from_password_key(member, wrapping) != personas.vault_keys["survivor"]
+    # A new vault is a new escrow author: one person must not count twice toward a match.
+    assert not Member.objects.get(pk=member.pk).membership_confirmed
 
 
 def test_a_wrong_recovery_code_changes_nothing(personas: Personas) -> None:

@@ -122,6 +122,10 @@ def password_reset_complete(
             new_code = None
         else:
             new_code, vault_key = keyring.keyring_create(member, new_password)
+            # A new vault means a new escrow author: until a second person confirms the
+            # membership again, its entries do not count, or one person could reset and
+            # name the same person twice to make a match alone.
+            Member.objects.filter(pk=member.pk).update(confirmed_at=None, confirmed_by=None, confirmation="")
         ledger_append(
             organization_id=member.organization_id,
             actor=member.pseudonym,

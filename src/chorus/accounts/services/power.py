@@ -87,6 +87,7 @@ def member_set_roles(*, member: Member, roles: set[str], actor: Member) -> Roles
     with transaction.atomic():
         if change.removed:
             roles_remove(member=member, roles=set(change.removed), actor=actor)
+            actor.refresh_roles()  # an administrator who just removed their own admin role proposes nothing
         for role in sorted(adding):
             if BY_CODE[role].is_power:
                 role_propose(member=member, role=role, proposer=actor)

@@ -14,8 +14,6 @@ from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import CodeForm, SignInForm
 from chorus.accounts.models import Member
 from chorus.accounts.services import signin
-from chorus.escrow.services.entries import entries_start_counting
-from chorus.records.access import Owner
 
 _PENDING = "chorus_pending_sign_in"
 _PENDING_SECONDS = 300
@@ -41,8 +39,6 @@ def complete_sign_in(request: HttpRequest, member: Member, vault_key: bytes) -> 
     """Start an authenticated session (new session id) holding the vault key."""
     login(request, member, backend=BACKEND)
     vault.vault_open(request, str(member.pk), vault_key)
-    # Escrow entries made before a second person confirmed this membership count from now.
-    entries_start_counting(Owner(organization=member.organization, vault_key=vault_key, member=member))
     signin.sign_in_succeeded(member=member, ip=client_ip(request))
 
 

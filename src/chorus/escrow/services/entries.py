@@ -360,7 +360,8 @@ def _match_check(tag: Tag, organization_id: UUID) -> Match | None:
 
 def entries_start_counting(owner: Owner) -> int:
     """Once a second person confirmed the author's membership, their waiting entries count
-    toward matches. Runs on the author's own visits (the server cannot tell which entries
+    toward matches. Runs on the author's visits to the escrow page, which write no event
+    naming them, so the ledger never links a member to their entries (the server cannot tell which entries
     are whose without their vault key). Returns how many entries began to count; the
     response must not depend on whether that completed a match (no oracle)."""
     member = owner.member
@@ -383,10 +384,7 @@ def entries_start_counting(owner: Owner) -> int:
             organization_id=owner.organization.pk,
             actor=OWNER_ACTOR,
             action="escrow.entries_counted",
-            refs={
-                "entries": sorted(str(entry.pk) for entry in entries),
-                "matches": sorted(str(match.pk) for match in needing_attention),
-            },
+            refs={"entries": len(entries)},
         )
         if needing_attention:
             notify_advocates(owner.organization)
