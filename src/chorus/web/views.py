@@ -6,14 +6,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.models import Organization
 from chorus.accounts.services.members import member_set_language
 from chorus.web.outage import database_unavailable
+from chorus.web.redirects import on_site
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -34,12 +33,7 @@ def language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     if code not in dict(settings.LANGUAGES):
         return error_page(request, 400, _("Choose one of the languages offered."), _("Nothing was changed."))
-    following = request.POST.get("next", "")
-    # A path of this site only: "//" alone passes Django's host check (it has no host) yet a
-    # browser reads it, like "//host", as another site's address.
-    on_site = following.startswith("/") and not following.startswith(("//", "/\\"))
-    if not (on_site and url_has_allowed_host_and_scheme(following, {request.get_host()})):
-        following = reverse("home")
+    following = on_site(request, request.POST.get("next", ""))
     response = HttpResponseRedirect(following)
     if request.user.is_authenticated:
         member_set_language(member=request.user, language=code)

@@ -6,7 +6,6 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts import vault
@@ -14,6 +13,7 @@ from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import CodeForm, SignInForm
 from chorus.accounts.models import Member
 from chorus.accounts.services import signin
+from chorus.web.redirects import on_site
 
 _PENDING = "chorus_pending_sign_in"
 _PENDING_SECONDS = 300
@@ -25,14 +25,7 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path of this site only ("//" alone passes the host check but leaves the site).
-    on_site = target.startswith("/") and not target.startswith(("//", "/\\"))
-    if on_site and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return on_site(request, request.POST.get("next") or request.GET.get("next") or "")
 
 
 def complete_sign_in(request: HttpRequest, member: Member, vault_key: bytes) -> None:
