@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Invitation, Member, MemberKeys, RoleProposal
 from chorus.accounts.services.invitations import invitation_create
-from chorus.accounts.services.power import role_approve
+from chorus.accounts.services.power import memberships_confirm, role_approve
 from chorus.ledger.models import LedgerEvent
 from tests.helpers import last_link, sign_in
 from tests.personas import Personas
@@ -57,6 +57,7 @@ def test_a_newcomer_accepts_and_sees_their_recovery_code_once(client: Client, pe
     assert member.organization == personas.organization
     assert MemberKeys.objects.filter(member=member).exists()
     assert LedgerEvent.objects.filter(action="invitation.accepted", actor=member.pseudonym).exists()
+    memberships_confirm(confirmer=personas.oversight, members=[member])
     role_approve(proposal=proposal, approver=personas.oversight)
     member = Member.objects.get(pk=member.pk)
     assert member.role_codes == {"advocate"}

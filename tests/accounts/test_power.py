@@ -239,3 +239,38 @@ def test_memberships_are_confirmed_as_one_list_on_the_page(personas: Personas) -
     assert "2 membership(s) confirmed" in response.content.decode()
     assert Member.objects.filter(pk__in=[first.pk, second.pk], confirmed_by=personas.oversight).count() == 2
     assert LedgerEvent.objects.filter(action="membership.confirmed").count() == 1  # one act
+
+
+def test_a_role_for_an_unconfirmed_member_waits_for_a_second_person_to_confirm_them(personas: Personas) -> None:
+    """Otherwise an administrator could have an account of their own approved as an
+    administrator, and have it confirm their other accounts."""
+    puppet = _sock_puppet(personas, "friend@elsewhere.example").member
+    assert puppet is not None
+    proposal = role_propose(member=puppet, role="admin", proposer=personas.admin)
+    page = _client(personas, "oversight").get("/organization/power/").content.decode()
+    assert "friend@elsewhere.example" in page
+    assert "Invited by Admin." in page
+    assert "Membership not yet confirmed by a second person" in page
+    with pytest.raises(PowerRefused, match="has not been confirmed by a second person yet"):
+        role_approve(proposal=proposal, approver=personas.oversight)
+    memberships_confirm(confirmer=personas.oversight, members=[puppet])
+    role_approve(proposal=RoleProposal.objects.get(pk=proposal.pk), approver=personas.oversight)
+    assert _fresh(puppet).role_codes == {"admin"}
+
+
+def test_only_those_who_may_decide_a_proposal_are_offered_to_decline_it(personas: Personas) -> None:
+    second = member_create(
+        organization=personas.organization,
+        email="second-admin@riverside.example",
+        display_name="Second Admin",
+        password=PASSWORD,
+        roles={"admin"},
+        actor="test",
+    )[0]
+    role_propose(member=personas.survivor, role="panel", proposer=second)
+    page = _client(personas, "admin").get("/organization/power/").content.decode()
+    assert "Approve: Survivor as Panel member" not in page
+    assert "Decline this proposal" not in page
+    assert "Withdraw this proposal" not in page
+    oversight = _client(personas, "oversight").get("/organization/power/").content.decode()
+    assert "Decline this proposal" in oversight

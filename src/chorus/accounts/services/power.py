@@ -197,16 +197,24 @@ def approval_refusal(proposal: RoleProposal, approver: Member) -> str | None:
     """Why ``approver`` may not approve ``proposal`` now, or None."""
     if approver.organization_id != proposal.organization_id:
         return _("That proposal is not part of your organization.")
-    if proposal.outcome:
-        return _("This proposal is no longer waiting for a decision.")
-    if proposal.expired:
-        return _("This proposal has expired. An administrator can propose the role again.")
+    if proposal.outcome or proposal.expired:
+        return (
+            _("This proposal has expired. An administrator can propose the role again.")
+            if proposal.expired
+            else _("This proposal is no longer waiting for a decision.")
+        )
     if approver.pk in (proposal.member_id, proposal.proposed_by_id):
         return (
             _("Nobody approves a role for themselves. Another person must approve it.")
             if approver.pk == proposal.member_id
             else _("You proposed this role, so a different person must approve it.")
         )
+    if not proposal.member.membership_confirmed:
+        # Otherwise one approval of an account its inviter controls, as an administrator,
+        # would let that account confirm the inviter's other accounts.
+        return _("%(name)s's membership has not been confirmed by a second person yet. Confirm it first.") % {
+            "name": proposal.member.display_name
+        }
     needed = approving_roles(approver.organization, proposal.role)
     if not approver.role_codes & needed:
         return _("Approving the %(role)s role needs someone who holds: %(roles)s.") % {

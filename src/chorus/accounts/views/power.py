@@ -41,7 +41,13 @@ def power(request: HttpRequest) -> HttpResponse:
     organization = member.organization
     holders = power_holders(organization)
     present = roles_present(organization)
-    proposals = [(proposal, approval_refusal(proposal, member) is None) for proposal in proposals_visible_to(member)]
+    proposals = []
+    for proposal in proposals_visible_to(member):
+        can_approve = approval_refusal(proposal, member) is None
+        may_decide = proposal.proposed_by_id == member.pk or bool(
+            member.role_codes & approving_roles(organization, proposal.role, present)
+        )
+        proposals.append((proposal, can_approve, may_decide, inviter_of(proposal.member)))
     return render(
         request,
         "accounts/power.html",
