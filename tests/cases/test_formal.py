@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.http import Http404
 
+from chorus.accounts.services.power import member_set_roles
 from chorus.cases.models import Case, Decision, Vote
 from chorus.cases.services.core import CaseError, items_for
 from chorus.ledger.models import LedgerEvent
@@ -163,3 +165,15 @@ def test_the_appeal_window_closes_into_a_final_outcome(personas: Personas) -> No
     assert Case.objects.get(pk=case.pk).state == "final"
     with pytest.raises(CaseError, match="current stage"):
         crowd.act("respondent", case, "appeal", ground="bias", text="too late")
+
+
+def test_a_panel_member_whose_role_was_removed_no_longer_reads_or_votes_in_their_cases(personas: Personas) -> None:
+    crowd = people(personas, *PANELS)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "allegation", text="An allegation.")
+    crowd.act("advocate", case, "panel", member=crowd.member("panel"))
+    crowd.act("panel", case, "declare", conflict="no", text="")
+    assert crowd.actor("panel", case).roles
+    member_set_roles(member=crowd.member("panel"), roles=set(), actor=personas.admin)
+    with pytest.raises(Http404):
+        crowd.actor("panel", case)

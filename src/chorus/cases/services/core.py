@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from chorus.accounts import tokens
 from chorus.accounts.models import Member, Organization
 from chorus.cases import keys as case_keys
-from chorus.cases.machine import COMPARTMENTS, DECIDERS, FIRST_STATE, READS, TEAM, Role
+from chorus.cases.machine import APPOINTED, COMPARTMENTS, DECIDERS, FIRST_STATE, READS, TEAM, Role
 from chorus.cases.models import Case, Item, ItemShare, Party
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
@@ -132,8 +132,16 @@ def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
     case = Case.objects.filter(cases_query(member), pk=case_id).distinct().first()
     if case is None:
         raise Http404
-    parties = list(case.parties.filter(tag=case_keys.member_tag(member), joined_at__isnull=False))
+    # A seat given for a role (facilitator, investigator, panel) ends with the role: removing
+    # a role takes effect at once, in the cases it was used in too.
+    parties = [
+        party
+        for party in case.parties.filter(tag=case_keys.member_tag(member), joined_at__isnull=False)
+        if party.role not in APPOINTED or member.has_role(APPOINTED[Role(party.role)])
+    ]
     team = member.has_role("advocate") and bool(case.keys_for_team)
+    if not parties and not team:
+        raise Http404
     return CaseActor(member=member, vault_key=vault_key, case=case, parties=parties, team=team)
 
 
