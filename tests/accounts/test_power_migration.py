@@ -35,3 +35,39 @@ def test_roles_and_memberships_held_before_stay_held() -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_members_who_shared_a_name_keep_their_accounts_under_numbered_names() -> None:
+    before = [("accounts", "0005_two_person_approval")]
+    after = [("accounts", "0007_display_name_unique")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    organizations = old.get_model("accounts", "Organization").objects
+    members = old.get_model("accounts", "Member").objects
+    union = organizations.create(name="Old Union", slug="old-union")
+    other = organizations.create(name="Other Union", slug="other-union")
+    first = members.create(organization=union, email="ana1@old.example", display_name="Ana", pseudonym="m_1")
+    second = members.create(organization=union, email="ana2@old.example", display_name="ANA", pseudonym="m_2")
+    elsewhere = members.create(organization=other, email="ana3@old.example", display_name="Ana", pseudonym="m_3")
+    old.get_model("accounts", "MemberRole").objects.create(member=first, role="oversight")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    names = {
+        member.pk: (member.display_name, member.display_name_key)
+        for member in new.get_model("accounts", "Member").objects.all()
+    }
+    assert names[first.pk] == ("Ana", "ana")
+    assert names[second.pk] == ("ANA (2)", "ana (2)")
+    assert names[elsewhere.pk] == ("Ana", "ana")
+    since = dict(new.get_model("accounts", "Organization").objects.values_list("slug", "oversight_since"))
+    assert since["old-union"] is not None
+    assert since["other-union"] is None
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -27,3 +27,7 @@ class ResetUnusable(AccountError):
 
 class LastAdministrator(AccountError):
     pass
+
+
+class DisplayNameRefused(AccountError):
+    """Empty once invisible characters are removed, or already used in the organization."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chorus.accounts.names import name_key
 from chorus.accounts.roles import ROLE_CHOICES, ROLE_CODES, requires_two_factor
 
 
@@ -35,6 +36,10 @@ class Organization(models.Model):
     # and the region assumed for phone numbers written without a country code.
     escrow_threshold = models.PositiveSmallIntegerField(default=2)
     phone_region = models.CharField(max_length=2, blank=True, default="")
+    # When someone first held the oversight role here. Until then (a new organization),
+    # administrators approve each other's proposals; from then on only the declared approvers
+    # do, even if the last oversight member leaves: administrators never take that back.
+    oversight_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -60,6 +65,9 @@ class Member(AbstractBaseUser):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="members")
     email = models.EmailField(max_length=254, unique=True, help_text="Stored lower-cased.")
     display_name = models.CharField(max_length=100)
+    # ``accounts.names.name_key`` of the display name: unique in the organization, so two
+    # members never look alike on the pages where power is proposed and approved.
+    display_name_key = models.CharField(max_length=400, editable=False)
     pseudonym = models.CharField(max_length=32, unique=True, default=_pseudonym, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,10 +89,18 @@ class Member(AbstractBaseUser):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="member_email_lower_case"),
+            models.UniqueConstraint(fields=["organization", "display_name_key"], name="member_display_name_unique"),
         ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.display_name_key = name_key(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "display_name_key"}
+        super().save(*args, **kwargs)
 
     @property
     def role_codes(self) -> set[str]:
@@ -230,6 +246,10 @@ class Invitation(models.Model):
     roles = models.JSONField(default=list)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", null=True)
+    # Sent by the deployment's operator (``chorus organization``): its roles are held on
+    # acceptance, as the operator's act, shown to members as such. Otherwise power roles
+    # named in an invitation wait for a second person's approval.
+    by_operator = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True)

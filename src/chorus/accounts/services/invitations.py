@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.accounts import tokens
-from chorus.accounts.errors import InvitationUnusable
-from chorus.accounts.models import Invitation, Member
+from chorus.accounts.errors import DisplayNameRefused, InvitationUnusable
+from chorus.accounts.models import Invitation, Member, Organization
 from chorus.accounts.roles import POWER_ROLES, ROLE_CODES, separation_conflict
 from chorus.accounts.services.members import member_create
 from chorus.accounts.services.power import role_propose
@@ -18,7 +18,21 @@ from chorus.web import mail
 
 
 def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[Invitation, str]:
-    """Create an invitation and email its link. Returns (invitation, token)."""
+    """An administrator's invitation, emailed. Power roles it names are proposed by the
+    inviter when it is accepted. Returns (invitation, token)."""
+    return _invite(organization=inviter.organization, inviter=inviter, email=email, roles=roles)
+
+
+def invitation_by_operator(*, organization: Organization, email: str, roles: set[str]) -> tuple[Invitation, str]:
+    """The deployment operator's invitation (``chorus organization``): the first
+    administrators and oversight members of an organization, or a new oversight member
+    where nobody holds it any more. Its roles are held on acceptance, as the operator's act."""
+    return _invite(organization=organization, inviter=None, email=email, roles=roles)
+
+
+def _invite(
+    *, organization: Organization, inviter: Member | None, email: str, roles: set[str]
+) -> tuple[Invitation, str]:
     if roles - set(ROLE_CODES):
         raise ValueError("unknown role")
     if any(separation_conflict(roles - {role}, role) for role in roles):
@@ -26,16 +40,17 @@ def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[
     token, digest = tokens.new_token()
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            organization=inviter.organization,
+            organization=organization,
             email=email.strip().lower(),
             roles=sorted(roles),
             token_hash=digest,
             invited_by=inviter,
+            by_operator=inviter is None,
             expires_at=timezone.now() + timedelta(hours=settings.CHORUS_INVITATION_TTL_HOURS),
         )
         ledger_append(
-            organization_id=inviter.organization_id,
-            actor=inviter.pseudonym,
+            organization_id=organization.pk,
+            actor=inviter.pseudonym if inviter else "operator",
             action="invitation.created",
             refs={"invitation": str(invitation.pk), "roles": sorted(roles)},
         )
@@ -44,7 +59,7 @@ def invitation_create(*, inviter: Member, email: str, roles: set[str]) -> tuple[
             "accounts/email/invitation",
             invitation.email,
             {
-                "organization": inviter.organization.name,
+                "organization": organization.name,
                 "path": f"/invitations/{token}/",
                 "hours": settings.CHORUS_INVITATION_TTL_HOURS,
             },
@@ -102,16 +117,19 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
                 email=invitation.email,
                 display_name=display_name,
                 password=password,
-                roles=set(invitation.roles) - set(POWER_ROLES),
-                actor="invitation",
-                founding=False,
+                roles=set(invitation.roles) if invitation.by_operator else set(invitation.roles) - set(POWER_ROLES),
+                actor="operator" if invitation.by_operator else "invitation",
+                founding=invitation.by_operator,
             )
         except IntegrityError as error:
-            raise InvitationUnusable(_("This email address already has a Chorus account.")) from error
+            # Two people accepting at once with one name, or one address twice.
+            if Member.objects.filter(email__iexact=invitation.email).exists():
+                raise InvitationUnusable(_("This email address already has a Chorus account.")) from error
+            raise DisplayNameRefused(_("Someone has just taken that name. Choose another.")) from error
         # The power roles the invitation names wait for a second person's approval, proposed
         # by the inviter (if they are still an administrator: otherwise someone proposes again).
         inviter = invitation.invited_by
-        for role in sorted(set(invitation.roles) & set(POWER_ROLES)):
+        for role in sorted(set(invitation.roles) & set(POWER_ROLES) if not invitation.by_operator else ()):
             if inviter is not None and inviter.is_active and inviter.has_role("admin"):
                 role_propose(member=member, role=role, proposer=inviter)
         Invitation.objects.filter(pk=invitation.pk).update(accepted_member=member)

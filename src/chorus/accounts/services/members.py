@@ -3,9 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts import keyring
+from chorus.accounts.errors import DisplayNameRefused
 from chorus.accounts.models import Member, MemberRole, Organization
+from chorus.accounts.names import name_clean, name_key
 from chorus.accounts.roles import BY_CODE, POWER_ROLES, ROLE_CODES, separation_conflict
 from chorus.ledger.services import ledger_append
 
@@ -20,6 +23,23 @@ def organization_create(*, name: str, slug: str) -> Organization:
             refs={"organization": slug},
         )
     return organization
+
+
+def display_name_available(organization: Organization, display_name: str) -> str:
+    """The name as it will be stored, or DisplayNameRefused saying why it cannot be used."""
+    cleaned = name_clean(display_name)
+    key = name_key(cleaned)
+    if not key:
+        raise DisplayNameRefused(_("Enter a name others can read."))
+    if Member.objects.filter(organization=organization, display_name_key=key).exists():
+        raise DisplayNameRefused(
+            _(
+                "Someone in this organization already uses the name %(name)s. Choose another, for example "
+                "with an initial, so nobody can be mistaken for you."
+            )
+            % {"name": cleaned}
+        )
+    return cleaned
 
 
 def member_create(
@@ -47,6 +67,7 @@ def member_create(
     for role in roles:
         if separation_conflict(roles - {role}, role):
             raise ValueError(f"roles cannot be combined: {sorted(roles)}")
+    display_name = display_name_available(organization, display_name)
     with transaction.atomic():
         member = Member.objects.create(
             organization=organization,
@@ -60,6 +81,10 @@ def member_create(
             MemberRole(member=member, role=role, approval="founding" if BY_CODE[role].is_power else "direct")
             for role in sorted(roles)
         )
+        if "oversight" in roles and organization.oversight_since is None:
+            Organization.objects.filter(pk=organization.pk, oversight_since__isnull=True).update(
+                oversight_since=timezone.now()
+            )
         ledger_append(
             organization_id=organization.pk,
             actor=actor,

@@ -36,7 +36,8 @@ from chorus.accounts.roles import (
     approver_roles,
     separation_conflict,
 )
-from chorus.ledger.services import ledger_append
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import chain_for, ledger_append
 
 
 class PowerRefused(AccountError):
@@ -185,12 +186,18 @@ def roles_present(organization: Organization) -> set[str]:
 
 
 def approving_roles(organization: Organization, role: str, present: set[str] | None = None) -> set[str]:
-    """The roles whose holders approve ``role`` here: its approvers, or, while nobody in the
-    organization holds one of them (a new organization), its administrators."""
+    """The roles whose holders approve ``role`` here: its declared approvers, or, only while
+    the organization has never had an oversight member (a new organization), its
+    administrators. Once someone held oversight, removing the last oversight member does
+    not hand its approvals back to administrators: such roles then wait until the
+    deployment's operator seats a new oversight member (``chorus organization seat``, in
+    ``accounts/services/operator.py``)."""
     declared = set(approver_roles(role))
     if declared & (roles_present(organization) if present is None else present):
         return declared
-    return {"admin"}
+    if organization.oversight_since is None:
+        return {"admin"}
+    return declared
 
 
 def approval_refusal(proposal: RoleProposal, approver: Member) -> str | None:
@@ -247,6 +254,10 @@ def role_approve(*, proposal: RoleProposal, approver: Member) -> MemberRole:
             proposed_by=proposal.proposed_by,
             approved_by=approver,
         )
+        if proposal.role == "oversight":
+            Organization.objects.filter(pk=proposal.organization_id, oversight_since__isnull=True).update(
+                oversight_since=timezone.now()
+            )
         ledger_append(
             organization_id=proposal.organization_id,
             actor=approver.pseudonym,
@@ -293,16 +304,81 @@ def proposals_visible_to(member: Member) -> QuerySet[RoleProposal]:
     return pending.filter(role__in=decidable).select_related("member", "proposed_by")
 
 
-def power_holders(organization: Organization) -> dict[str, list[MemberRole]]:
-    """Every power role and who holds it, since when and approved by whom: shown to every member."""
-    held: dict[str, list[MemberRole]] = {role: [] for role in POWER_ROLES}
-    rows = (
+# What in the ledger shows that someone was given a power role, and that it was taken away.
+_GIVEN = ("member.created", "member.roles_changed", "role.approved", "role.seated")
+_TAKEN = ("member.roles_changed", "role.removed")
+
+
+def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[object, set[str]]:
+    """For each member, the power roles the ledger shows they were given and still hold.
+
+    A role row written straight into the database (by whoever holds it, not through a
+    proposal and approval) has no such event, so nothing is sealed to it and "Who holds
+    power" flags it. One query, over the few events that name these members."""
+    by_pseudonym = {member.pseudonym: member.pk for member in members}
+    backed: dict[object, set[str]] = {pk: set() for pk in by_pseudonym.values()}
+    if not by_pseudonym:
+        return backed
+    events = (
+        LedgerEvent.objects.filter(
+            chain=chain_for(organization_id), action__in=_GIVEN + _TAKEN, refs__member__in=list(by_pseudonym)
+        )
+        .order_by("seq")
+        .values_list("action", "refs")
+    )
+    for action, refs in events:
+        roles = backed[by_pseudonym[refs["member"]]]
+        if action in ("role.approved", "role.seated"):
+            roles.add(refs.get("role", ""))
+        elif action == "member.created":
+            roles.update(refs.get("roles", ()))
+        elif action == "member.roles_changed":  # before two-person approval began
+            roles.update(refs.get("added", ()))
+            roles.difference_update(refs.get("removed", ()))
+        else:
+            roles.difference_update(refs.get("roles", ()))
+    return {pk: roles & set(POWER_ROLES) for pk, roles in backed.items()}
+
+
+def backed_holders(organization_id: object, role: str, members: Iterable[Member]) -> list[Member]:
+    """Those of ``members`` whose ``role`` the ledger backs (see ``ledger_backed``)."""
+    members = list(members)
+    if role not in POWER_ROLES:
+        return members
+    backed = ledger_backed(organization_id, members)
+    return [member for member in members if role in backed[member.pk]]
+
+
+@dataclass
+class Holding:
+    """One power role held, as "Who holds power" shows it."""
+
+    row: MemberRole
+    backed: bool  # the ledger shows it was given (see ``ledger_backed``)
+    clash: str  # a role held with it that separation of duties forbids (held from before), or ""
+
+    @property
+    def clash_label(self) -> str:
+        return _label(self.clash) if self.clash else ""
+
+
+def power_holders(organization: Organization) -> dict[str, list[Holding]]:
+    """Every power role and who holds it, since when and approved by whom: shown to every
+    member, with what does not add up flagged."""
+    held: dict[str, list[Holding]] = {role: [] for role in POWER_ROLES}
+    rows = list(
         MemberRole.objects.filter(member__organization=organization, member__is_active=True, role__in=POWER_ROLES)
         .select_related("member", "proposed_by", "approved_by")
         .order_by("role", "granted_at")
     )
+    holders = {row.member_id: row.member for row in rows}
+    backed = ledger_backed(organization.pk, holders.values())
+    roles_of: dict[object, set[str]] = {}
     for row in rows:
-        held[row.role].append(row)
+        roles_of.setdefault(row.member_id, set()).add(row.role)
+    for row in rows:
+        clash = separation_conflict(roles_of[row.member_id] - {row.role}, row.role) or ""
+        held[row.role].append(Holding(row=row, backed=row.role in backed[row.member_id], clash=clash))
     return held
 
 

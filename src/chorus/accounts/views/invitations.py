@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from chorus.accounts.errors import AccountError
+from chorus.accounts.errors import AccountError, DisplayNameRefused
 from chorus.accounts.forms import InvitationAcceptForm
 from chorus.accounts.services.invitations import invitation_accept, invitation_for_token
 from chorus.accounts.views.signin import complete_sign_in
@@ -25,6 +25,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 password=form.cleaned_data["new_password"],
             )
+        except DisplayNameRefused as refused:
+            form.add_error("display_name", str(refused))
         except AccountError as unusable:
             error = str(unusable)
         else:

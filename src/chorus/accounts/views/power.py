@@ -61,6 +61,7 @@ def power(request: HttpRequest) -> HttpResponse:
                 for code in POWER_ROLES
             ],
             "proposals": proposals,
+            "oversight_gone": organization.oversight_since is not None and "oversight" not in present,
         },
     )
 

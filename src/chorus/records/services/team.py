@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, Organization
+from chorus.accounts.services.power import backed_holders
 from chorus.crypto.errors import CryptoError, DecryptionError
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -86,7 +87,9 @@ def team_key_ensure(organization: Organization, role: str = ADVOCATE, *, actor: 
     current = team_key_of(organization, role)
     if current is not None and not _former_holders(current).exists():
         return current
-    holders = list(team_members(organization, role).select_related("keys"))
+    # Only holders the ledger shows were given the role: a role row written straight into
+    # the database gets nothing sealed to it.
+    holders = backed_holders(organization.pk, role, team_members(organization, role).select_related("keys"))
     if not holders:
         return None  # never the key of former members only: the caller says there is nobody
     pair = keys.new_key_pair()
@@ -260,7 +263,9 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
     if team_key is None:
         return 0
     _hand_over_retired(reader, role)
-    missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
+    missing = backed_holders(
+        organization.pk, role, team_members(organization, role).exclude(team_key_holdings__team_key=team_key)
+    )
     if not missing:
         return 0
     try:
