@@ -111,6 +111,7 @@ def test_a_checkpoint_kept_outside_catches_a_rewritten_chain(tmp_path: Path) -> 
     # The owner rewrites the whole chain consistently (recomputing every hash) ...
     _raw("DELETE FROM ledger_ledgerevent")
     _raw("DELETE FROM ledger_ledgerhead")
+    _raw("DELETE FROM ledger_ledgernode")
     _raw("DELETE FROM ledger_ledgercheckpoint")
     _append(3)
     assert ledger_verify(CHAIN).ok  # ... so the chain alone looks intact,
@@ -169,6 +170,7 @@ def _forged_checkpoint_file(tmp_path: Path) -> Path:
     _append(3)
     _raw("DELETE FROM ledger_ledgerevent")
     _raw("DELETE FROM ledger_ledgerhead")
+    _raw("DELETE FROM ledger_ledgernode")
     _raw("DELETE FROM ledger_ledgercheckpoint")
     _append(3)
     head = LedgerEvent.objects.get(chain=CHAIN, seq=3)

@@ -261,6 +261,21 @@ SETTINGS: tuple[Setting, ...] = (
         "publishes at first contact.",
     ),
     Setting(
+        "CHORUS_WITNESS_PUBLIC_KEY",
+        "",
+        "The witness's public key (hex Ed25519, from `chorus custodian witness-key`) that ledger tree "
+        "heads must be countersigned with. Empty means the in-process custodian's own witness key "
+        "(the embedded default); with CHORUS_CUSTODIAN_URL set, set this.",
+        _hex_key,
+    ),
+    Setting(
+        "CHORUS_LEDGER_WITNESS_MINUTES",
+        "60",
+        "Minutes between the worker's signed, witnessed tree heads of each ledger chain that grew "
+        "(important events — decisions, appeals, matches, role grants — get one at once).",
+        _positive_int,
+    ),
+    Setting(
         "CHORUS_ESCROW_EVALUATIONS_PER_HOUR",
         "30",
         "Identifiers one member may have evaluated per hour, at the platform and at the in-process custodian.",

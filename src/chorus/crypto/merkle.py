@@ -136,9 +136,24 @@ class Frontier:
         frontier._hashes = [lookup(level, index) for level, index in subtree_keys(0, size)]
         return frontier
 
+    @classmethod
+    def from_hashes(cls, size: int, hashes: Sequence[bytes]) -> Frontier:
+        """A frontier kept as it was (``hashes``: one per set bit of ``size``, largest first)."""
+        if len(hashes) != size.bit_count() or any(len(value) != HASH_SIZE for value in hashes):
+            raise MalformedInput(f"a tree of {size} leaves has {size.bit_count()} frontier hashes of 32 bytes")
+        frontier = cls()
+        frontier._size = size
+        frontier._hashes = [bytes(value) for value in hashes]
+        return frontier
+
     @property
     def size(self) -> int:
         return self._size
+
+    @property
+    def hashes(self) -> list[bytes]:
+        """The perfect subtrees of the right edge, largest first (see ``from_hashes``)."""
+        return list(self._hashes)
 
     def append(self, leaf_hash: bytes) -> list[Node]:
         """Add the next leaf, by its hash; return the nodes this completes, the leaf

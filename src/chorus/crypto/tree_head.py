@@ -14,7 +14,8 @@ Ed25519 cosignature message (https://c2sp.org/tlog-cosignature) with a header of
     <checkpoint body>
 
 The time stays out of the body, so the body is a plain three-line checkpoint that an
-independent witness can cosign as is. The origin is printable ASCII without spaces or
+independent witness can cosign as is: a witness (the custodian, ``custodian/witness.py``)
+signs ``cosignature/v1\ntime <its own POSIX seconds>\n<checkpoint body>``. The origin is printable ASCII without spaces or
 "+" (so both sides build the same bytes without any Unicode rules), at most 255
 characters; the size and the time are below 2**53, the largest whole number a browser
 holds exactly.
@@ -31,6 +32,7 @@ from chorus.crypto.errors import MalformedInput
 from chorus.crypto.merkle import HASH_SIZE
 
 HEADER = "chorus-tree-head/v1"
+COSIGNATURE_HEADER = "cosignature/v1"
 LARGEST = 2**53 - 1
 _ORIGIN = re.compile(r"[\x21-\x2a\x2c-\x7e]{1,255}")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,15}")
@@ -60,6 +62,13 @@ class TreeHead:
     def message(self) -> bytes:
         """What the log's key signs: header, time, then the checkpoint body."""
         return f"{HEADER}\ntime {self.timestamp}\n".encode("ascii") + self.checkpoint_body()
+
+    def cosignature_message(self, witness_time: int) -> bytes:
+        """What a witness's key signs (C2SP tlog-cosignature/v1): header, the witness's own
+        time, then the checkpoint body. The log's time is not part of it."""
+        if isinstance(witness_time, bool) or not isinstance(witness_time, int) or not 0 <= witness_time <= LARGEST:
+            raise MalformedInput("a timestamp is a whole number from 0 to 2**53 - 1")
+        return f"{COSIGNATURE_HEADER}\ntime {witness_time}\n".encode("ascii") + self.checkpoint_body()
 
     @classmethod
     def from_message(cls, message: bytes) -> TreeHead:

@@ -1,4 +1,5 @@
-"""The two holders of the escrow's OPRF key, as the platform reaches them.
+"""The two holders of the escrow's OPRF key, as the platform reaches them; the custodian
+is also the witness of the ledger's tree heads (``custodian/witness.py``).
 
 The platform's share lives in its own key file. The custodian is reached over HTTP
 (``CHORUS_CUSTODIAN_URL``) or, for the embedded default, run in this process with its
@@ -22,13 +23,23 @@ from django.utils.translation import gettext as _
 
 from chorus.crypto import oprf
 from chorus.crypto.errors import MalformedInput
+from chorus.crypto.tree_head import TreeHead
 from chorus.custodian.service import MAX_BATCH, Custodian, RateLimited, load_key
+from chorus.custodian.witness import Cosignature, Witness, WitnessRefused
 from chorus.custodian.wsgi import b64, unb64
 
 PLATFORM_KEY_INFO = b"chorus platform"
 TIMEOUT_SECONDS = 10
 
-__all__ = ["MAX_BATCH", "CustodianUnavailable", "RateLimited", "custodian", "platform_key", "requester_for"]
+__all__ = [
+    "MAX_BATCH",
+    "CustodianUnavailable",
+    "RateLimited",
+    "WitnessRefused",
+    "custodian",
+    "platform_key",
+    "requester_for",
+]
 
 
 class CustodianUnavailable(Exception):
@@ -42,6 +53,17 @@ class CustodianClient(Protocol):
 
     def evaluate(self, requester: str, blinded: Sequence[bytes], *, prove: bool = False) -> tuple[list[bytes], bytes]:
         """k2 · each element, and (from a remote custodian always, else if ``prove``) the proof."""
+        ...
+
+    def witness_key(self) -> bytes:
+        """The key tree heads must be countersigned with: pinned, or the in-process witness's."""
+        ...
+
+    def witness_cosign(
+        self, head: TreeHead, *, log_key: bytes, signature: bytes, old_size: int, proof: Sequence[bytes]
+    ) -> Cosignature:
+        """The witness's cosignature, or WitnessRefused (with the witness's last size), or
+        CustodianUnavailable."""
         ...
 
 
@@ -60,8 +82,17 @@ def requester_for(member_id: object) -> str:
 class LocalCustodian:
     remote = False
 
-    def __init__(self, custodian: Custodian) -> None:
+    def __init__(self, custodian: Custodian, witness: Witness) -> None:
         self._custodian = custodian
+        self._witness = witness
+
+    def witness_key(self) -> bytes:
+        return self._witness.public_key
+
+    def witness_cosign(
+        self, head: TreeHead, *, log_key: bytes, signature: bytes, old_size: int, proof: Sequence[bytes]
+    ) -> Cosignature:
+        return self._witness.cosign(head, log_key=log_key, signature=signature, old_size=old_size, proof=proof)
 
     def public_key(self) -> bytes:
         return self._custodian.public_key
@@ -75,10 +106,37 @@ class LocalCustodian:
 class RemoteCustodian:
     remote = True
 
-    def __init__(self, url: str, token: str, pinned_key: str) -> None:
+    def __init__(self, url: str, token: str, pinned_key: str, witness_key: str = "") -> None:
         self.url = url
         self._token = token
         self._pinned = base64.b64decode(pinned_key) if pinned_key else None
+        self._witness_pinned = bytes.fromhex(witness_key) if witness_key else None
+
+    def witness_key(self) -> bytes:
+        if self._witness_pinned is None:
+            raise CustodianUnavailable("set CHORUS_WITNESS_PUBLIC_KEY to the witness key the custodian printed")
+        return self._witness_pinned
+
+    def witness_cosign(
+        self, head: TreeHead, *, log_key: bytes, signature: bytes, old_size: int, proof: Sequence[bytes]
+    ) -> Cosignature:
+        body = {
+            "head": head.message().decode("ascii"),
+            "log_key": log_key.hex(),
+            "signature": signature.hex(),
+            "old_size": old_size,
+            "proof": [b64(node) for node in proof],
+        }
+        answer = self._call("/v1/witness", body)
+        try:
+            cosignature = Cosignature(
+                witness_key=bytes.fromhex(str(answer["witness_key"])),
+                timestamp=int(answer["timestamp"]),  # type: ignore[call-overload]
+                signature=bytes.fromhex(str(answer["cosignature"])),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise CustodianUnavailable("the witness's answer is not understood") from error
+        return cosignature
 
     def _call(self, path: str, body: object | None = None) -> dict[str, object]:
         request = urllib.request.Request(self.url + path, method="GET" if body is None else "POST")  # noqa: S310 - configured http(s) URL
@@ -92,6 +150,8 @@ class RemoteCustodian:
             with urllib.request.urlopen(request, data=data, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
+            if error.code == 409 and path == "/v1/witness":
+                _witness_refused(error)
             if error.code == 429:
                 raise RateLimited(
                     _("The custodian has reached its limit for this account this hour."),
@@ -131,11 +191,24 @@ class RemoteCustodian:
         return evaluated, proof
 
 
+def _witness_refused(error: urllib.error.HTTPError) -> None:
+    try:
+        answer = json.loads(error.read())
+        size = answer.get("size")
+        message = str(answer.get("error", "the witness refused the head"))
+    except (OSError, ValueError, AttributeError):
+        return
+    raise WitnessRefused(message, size if isinstance(size, int) and not isinstance(size, bool) else None) from error
+
+
 @functools.cache
 def custodian() -> CustodianClient:
     if settings.CHORUS_CUSTODIAN_URL:
         return RemoteCustodian(
-            settings.CHORUS_CUSTODIAN_URL, settings.CHORUS_CUSTODIAN_TOKEN, settings.CHORUS_CUSTODIAN_PUBLIC_KEY
+            settings.CHORUS_CUSTODIAN_URL,
+            settings.CHORUS_CUSTODIAN_TOKEN,
+            settings.CHORUS_CUSTODIAN_PUBLIC_KEY,
+            settings.CHORUS_WITNESS_PUBLIC_KEY,
         )
     return LocalCustodian(
         Custodian(
@@ -143,5 +216,9 @@ def custodian() -> CustodianClient:
             state_file=settings.CHORUS_CUSTODIAN_DIR / "limits.sqlite3",
             per_requester_per_hour=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR,
             total_per_hour=settings.CHORUS_CUSTODIAN_TOTAL_PER_HOUR,
-        )
+        ),
+        Witness(
+            key_file=settings.CHORUS_CUSTODIAN_DIR / "witness.key",
+            state_file=settings.CHORUS_CUSTODIAN_DIR / "witness.sqlite3",
+        ),
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from chorus.crypto import signing
 from chorus.crypto.errors import BadSignature
 from chorus.ledger.keys import checkpoint_seed, trusted_public_key
+from chorus.ledger.log import IMPORTANT, tree_extend
 from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
 
 GENESIS_HASH = "0" * 64
@@ -89,7 +90,12 @@ def ledger_append(
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)
-        LedgerHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
+        frontier = tree_extend(head, event)
+        LedgerHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash, frontier=frontier)
+        if action in IMPORTANT:
+            from chorus.ledger.tasks import witness_soon  # the queue's models load after the ledger's
+
+            witness_soon(chain)
     return event
 
 

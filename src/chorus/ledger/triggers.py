@@ -15,6 +15,8 @@ MESSAGE = "the ledger is append-only"
 # table -> (trigger name prefix, message); the ledger's names predate the others.
 PROTECTED = {
     TABLE: ("ledger", MESSAGE),
+    "ledger_ledgernode": ("ledger_node", "the ledger tree is append-only"),
+    "ledger_ledgertreehead": ("ledger_tree_head", "a signed tree head is never changed"),
     "cases_vote": ("case_vote", "a vote is never changed"),
     "cases_decision": ("case_decision", "a decision is never changed; it can only be appealed"),
 }

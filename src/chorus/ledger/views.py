@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import base64
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import member_required, require_role, signed_in_member
+from chorus.ledger import log
 from chorus.ledger.models import LedgerEvent, LedgerHead
 from chorus.ledger.services import chain_for, published_checkpoint
 
@@ -33,3 +37,55 @@ def ledger_events(request: HttpRequest) -> HttpResponse:
     chain = chain_for(member.organization_id)
     events = LedgerEvent.objects.filter(chain=chain).order_by("-seq")[:200]
     return render(request, "ledger/events.html", {"chain": chain, "events": events})
+
+
+# ---- the transparency log, as members' browsers check it ----------------------------------
+
+
+def _json(body: dict[str, object], status: int = 200) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _b64(values: list[bytes]) -> list[str]:
+    return [base64.b64encode(value).decode("ascii") for value in values]
+
+
+@require_GET
+@member_required
+def ledger_log_head(request: HttpRequest) -> HttpResponse:
+    """The newest witnessed head of the member's organization's log, with the keys this
+    deployment pins (a browser keeps both from its first visit and flags any change)."""
+    member = signed_in_member(request)
+    chain = chain_for(member.organization_id)
+    row = log.latest_witnessed(chain)
+    log_key, witness_key = log.pinned_keys()
+    return _json(
+        {
+            "origin": log.origin_for(chain),
+            "log_key": log_key,
+            "witness_key": witness_key,
+            "head": log.head_as_dict(row) if row else None,
+        }
+    )
+
+
+def _size(request: HttpRequest, name: str) -> int:
+    raw = request.GET.get(name, "")
+    if not raw.isdigit() or len(raw) > 16:
+        raise Http404
+    return int(raw)
+
+
+@require_GET
+@member_required
+def ledger_log_consistency(request: HttpRequest) -> HttpResponse:
+    """``?from=N&to=M``: the proof that the log of N events is a prefix of the log of M."""
+    member = signed_in_member(request)
+    old_size, new_size = _size(request, "from"), _size(request, "to")
+    try:
+        proof = log.consistency(chain_for(member.organization_id), old_size, new_size)
+    except log.LogProblem as problem:
+        return _json({"error": str(problem)}, status=404)
+    return _json({"from": old_size, "to": new_size, "proof": _b64(proof)})

@@ -1,0 +1,146 @@
+"""Each chain as a transparency log: the tree kept on every append matches an independent
+computation, proofs verify, heads are signed and witnessed, and the witness refuses a head
+that does not extend the last one it countersigned."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from chorus.crypto import merkle
+from chorus.custodian.witness import Witness, WitnessRefused
+from chorus.escrow import holders
+from chorus.ledger import log
+from chorus.ledger.models import LedgerEvent, LedgerTreeHead
+from chorus.ledger.services import ledger_append
+
+CHAIN = "platform"
+
+
+@pytest.fixture
+def fresh_witness(tmp_path: Path) -> Iterator[Path]:
+    """A witness of its own (the in-process custodian's state outlives each test's database)."""
+    holders.custodian.cache_clear()
+    with override_settings(CHORUS_CUSTODIAN_DIR=tmp_path / "custodian"):
+        yield tmp_path / "custodian"
+    holders.custodian.cache_clear()
+
+
+def _append(count: int) -> None:
+    for number in range(count):
+        ledger_append(organization_id=None, actor="test", action="append", refs={"n": number})
+
+
+def _leaves() -> list[bytes]:
+    return [
+        log.leaf_for(value)
+        for value in LedgerEvent.objects.filter(chain=CHAIN).order_by("seq").values_list("hash", flat=True)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_tree_kept_on_append_has_the_independent_root_at_every_size() -> None:
+    _append(37)
+    leaves = _leaves()
+    for size in range(38):
+        assert log.tree_root(CHAIN, size) == merkle.root(leaves[:size])
+
+
+@pytest.mark.django_db
+def test_proofs_from_the_stored_tree_verify() -> None:
+    _append(70)
+    leaves = _leaves()
+    rng = random.Random(7)
+    for _ in range(60):
+        new = rng.randint(1, 70)
+        old = rng.randint(0, new)
+        root_new = merkle.root(leaves[:new])
+        merkle.verify_consistency(old, new, merkle.root(leaves[:old]), root_new, log.consistency(CHAIN, old, new))
+        seq = rng.randint(1, new)
+        merkle.verify_inclusion(leaves[seq - 1], seq - 1, new, log.inclusion(CHAIN, seq, new), root_new)
+    with pytest.raises(log.LogProblem):
+        log.consistency(CHAIN, 5, 71)
+    with pytest.raises(log.LogProblem):
+        log.inclusion(CHAIN, 0, 5)
+
+
+@pytest.mark.django_db
+def test_heads_are_signed_and_witnessed(fresh_witness: Path) -> None:
+    _append(5)
+    signed = log.tree_head_sign(CHAIN)
+    assert signed is not None and signed.problem == ""
+    row = signed.row
+    assert row.witnessed and row.size == 5
+    assert bytes.fromhex(row.root_hash) == merkle.root(_leaves())
+    log_key, witness_key = log.pinned_keys()
+    assert log_key is not None and witness_key == row.witness_key
+    assert log.tree_head_problem(row, log_key=log_key, witness_key=witness_key) is None
+    _append(4)
+    second = log.tree_head_sign(CHAIN)
+    assert second is not None and second.row.witnessed and second.row.size == 9
+    # A key the deployment does not pin is not trusted, whatever the row says.
+    assert "not this deployment's" in str(log.tree_head_problem(row, log_key="00" * 32, witness_key=witness_key))
+    assert "not the witness's" in str(log.tree_head_problem(row, log_key=log_key, witness_key="11" * 32))
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_the_witness_refuses_a_rewritten_history(fresh_witness: Path) -> None:
+    """Whoever holds the database and the signing key rewrites the log: the witness
+    countersigned the old one, so it refuses the new head and nothing new gets witnessed."""
+    from django.db import connection
+
+    _append(6)
+    assert log.tree_head_sign(CHAIN).row.witnessed  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        for table in ("ledger_ledgerevent", "ledger_ledgerhead", "ledger_ledgernode", "ledger_ledgertreehead"):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    _append(8)  # a different history, longer than the witnessed one
+    refused = log.tree_head_sign(CHAIN)
+    assert refused is not None and not refused.row.witnessed
+    assert "does not extend" in refused.problem
+    assert not LedgerTreeHead.objects.exclude(cosignature="").exists()
+
+
+def test_the_witness_refuses_a_smaller_tree_and_a_foreign_key(tmp_path: Path) -> None:
+    from chorus.crypto import signing
+    from chorus.crypto.tree_head import TreeHead
+
+    witness = Witness(key_file=tmp_path / "w.key", state_file=tmp_path / "w.sqlite3")
+    seed, other = bytes(32), bytes(range(32))
+    leaves = [merkle.leaf_hash(bytes([n])) for n in range(10)]
+
+    def head(size: int, key: bytes = seed, stamp: int = 100) -> tuple[TreeHead, bytes]:
+        tree = TreeHead(origin="example.org/platform", size=size, root_hash=merkle.root(leaves[:size]), timestamp=stamp)
+        return tree, signing.sign(key, tree.message())
+
+    tree, signature = head(6)
+    witness.cosign(tree, log_key=signing.public_key_for(seed), signature=signature, old_size=0, proof=[])
+    smaller, signature = head(4)
+    with pytest.raises(WitnessRefused, match="would remove some") as refused:
+        witness.cosign(smaller, log_key=signing.public_key_for(seed), signature=signature, old_size=6, proof=[])
+    assert refused.value.size == 6
+    foreign, signature = head(8, other)
+    with pytest.raises(WitnessRefused, match="different key"):
+        witness.cosign(foreign, log_key=signing.public_key_for(other), signature=signature, old_size=6, proof=[])
+    bigger, signature = head(8)
+    with pytest.raises(WitnessRefused, match="send a consistency proof from size 6"):
+        witness.cosign(bigger, log_key=signing.public_key_for(seed), signature=signature, old_size=0, proof=[])
+    proof = merkle.consistency_proof(6, 8, {(0, i): leaf for i, leaf in enumerate(leaves)} | _internal(leaves))
+    cosignature = witness.cosign(
+        bigger, log_key=signing.public_key_for(seed), signature=signature, old_size=6, proof=proof
+    )
+    signing.verify(witness.public_key, bigger.cosignature_message(cosignature.timestamp), cosignature.signature)
+    assert witness.last("example.org/platform") == (8, merkle.root(leaves[:8]))
+
+
+def _internal(leaves: list[bytes]) -> dict[merkle.NodeKey, bytes]:
+    frontier = merkle.Frontier()
+    nodes: dict[merkle.NodeKey, bytes] = {}
+    for leaf in leaves:
+        for node in frontier.append(leaf):
+            nodes[node.level, node.index] = node.hash
+    return nodes
