@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -29,6 +33,17 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+@pytest.fixture(autouse=True)
+def _witness_forgets() -> None:
+    """The in-process witness keeps its state in a file that outlives each test's database:
+    each test starts with a witness that has countersigned nothing."""
+    state = Path(settings.CHORUS_CUSTODIAN_DIR) / "witness.sqlite3"
+    if state.exists():
+        with closing(sqlite3.connect(state)) as witness:
+            witness.execute("DELETE FROM heads")
+            witness.commit()
 
 
 @pytest.fixture

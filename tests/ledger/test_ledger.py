@@ -113,6 +113,7 @@ def test_a_checkpoint_kept_outside_catches_a_rewritten_chain(tmp_path: Path) -> 
     _raw("DELETE FROM ledger_ledgerhead")
     _raw("DELETE FROM ledger_ledgernode")
     _raw("DELETE FROM ledger_ledgercheckpoint")
+    _raw("DELETE FROM ledger_ledgertreehead")
     _append(3)
     assert ledger_verify(CHAIN).ok  # ... so the chain alone looks intact,
     code, output = _run_verify("--checkpoint", str(out))

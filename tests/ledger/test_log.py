@@ -5,29 +5,17 @@ that does not extend the last one it countersigned."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
 
 from chorus.crypto import merkle
 from chorus.custodian.witness import Witness, WitnessRefused
-from chorus.escrow import holders
 from chorus.ledger import log
 from chorus.ledger.models import LedgerEvent, LedgerTreeHead
 from chorus.ledger.services import ledger_append
 
 CHAIN = "platform"
-
-
-@pytest.fixture
-def fresh_witness(tmp_path: Path) -> Iterator[Path]:
-    """A witness of its own (the in-process custodian's state outlives each test's database)."""
-    holders.custodian.cache_clear()
-    with override_settings(CHORUS_CUSTODIAN_DIR=tmp_path / "custodian"):
-        yield tmp_path / "custodian"
-    holders.custodian.cache_clear()
 
 
 def _append(count: int) -> None:
@@ -69,7 +57,7 @@ def test_proofs_from_the_stored_tree_verify() -> None:
 
 
 @pytest.mark.django_db
-def test_heads_are_signed_and_witnessed(fresh_witness: Path) -> None:
+def test_heads_are_signed_and_witnessed() -> None:
     _append(5)
     signed = log.tree_head_sign(CHAIN)
     assert signed is not None and signed.problem == ""
@@ -88,7 +76,7 @@ def test_heads_are_signed_and_witnessed(fresh_witness: Path) -> None:
 
 
 @pytest.mark.usefixtures("tamperable_ledger")
-def test_the_witness_refuses_a_rewritten_history(fresh_witness: Path) -> None:
+def test_the_witness_refuses_a_rewritten_history() -> None:
     """Whoever holds the database and the signing key rewrites the log: the witness
     countersigned the old one, so it refuses the new head and nothing new gets witnessed."""
     from django.db import connection

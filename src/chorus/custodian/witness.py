@@ -81,6 +81,11 @@ class Witness:
         row = self._connection().execute("SELECT size, root FROM heads WHERE origin = ?", (origin,)).fetchone()
         return (int(row[0]), bytes(row[1])) if row else None
 
+    def heads(self) -> dict[str, tuple[int, bytes]]:
+        """Every log this witness countersigned: origin → (size, root) of its last head."""
+        rows = self._connection().execute("SELECT origin, size, root FROM heads ORDER BY origin").fetchall()
+        return {str(origin): (int(size), bytes(root)) for origin, size, root in rows}
+
     def cosign(
         self,
         head: TreeHead,

@@ -7,6 +7,7 @@
                            "old_size": n, "proof": [b64...]}
                           → {"witness_key": hex, "timestamp": t, "cosignature": hex}
                           or 409 {"error", "size"}: the last size this witness countersigned
+    GET  /v1/witness/heads {"heads": [{"origin", "size", "root"}...]}  (public: what it countersigned last, per log)
     GET  /healthz       "ok"
 
 ``/v1/evaluate`` and ``/v1/witness`` need ``Authorization: Bearer <token>`` when a token is configured:
@@ -102,6 +103,12 @@ def make_app(
     def _witness_key(witness: Witness, _environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return _reply(start_response, "200 OK", {"public_key": witness.public_key.hex()})
 
+    def _witness_heads(witness: Witness, _environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        heads = [
+            {"origin": origin, "size": size, "root": b64(root)} for origin, (size, root) in witness.heads().items()
+        ]
+        return _reply(start_response, "200 OK", {"heads": heads})
+
     def _witness(witness: Witness, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if not authorized(environ):
             return _reply(start_response, "401 Unauthorized", {"error": "a valid bearer token is needed"})
@@ -169,6 +176,7 @@ def make_app(
     if witness is not None:
         routes[("/v1/witness/key", "GET")] = functools.partial(_witness_key, witness)
         routes[("/v1/witness", "POST")] = functools.partial(_witness, witness)
+        routes[("/v1/witness/heads", "GET")] = functools.partial(_witness_heads, witness)
     paths = {path for path, _ in routes}
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

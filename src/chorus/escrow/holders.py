@@ -66,6 +66,10 @@ class CustodianClient(Protocol):
         CustodianUnavailable."""
         ...
 
+    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
+        """What the witness countersigned last, per log origin (public)."""
+        ...
+
 
 @functools.cache
 def platform_key() -> tuple[bytes, bytes]:
@@ -93,6 +97,9 @@ class LocalCustodian:
         self, head: TreeHead, *, log_key: bytes, signature: bytes, old_size: int, proof: Sequence[bytes]
     ) -> Cosignature:
         return self._witness.cosign(head, log_key=log_key, signature=signature, old_size=old_size, proof=proof)
+
+    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
+        return self._witness.heads()
 
     def public_key(self) -> bytes:
         return self._custodian.public_key
@@ -137,6 +144,16 @@ class RemoteCustodian:
         except (KeyError, TypeError, ValueError) as error:
             raise CustodianUnavailable("the witness's answer is not understood") from error
         return cosignature
+
+    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
+        answer = self._call("/v1/witness/heads")
+        try:
+            return {
+                str(head["origin"]): (int(head["size"]), unb64(head["root"]))
+                for head in answer["heads"]  # type: ignore[attr-defined]
+            }
+        except (KeyError, TypeError, ValueError, MalformedInput) as error:
+            raise CustodianUnavailable("the witness's answer is not understood") from error
 
     def _call(self, path: str, body: object | None = None) -> dict[str, object]:
         request = urllib.request.Request(self.url + path, method="GET" if body is None else "POST")  # noqa: S310 - configured http(s) URL

@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chorus.crypto import signing
+from chorus.crypto import merkle, signing
 from chorus.crypto.errors import BadSignature
 from chorus.ledger.keys import checkpoint_seed, trusted_public_key
-from chorus.ledger.log import IMPORTANT, tree_extend
-from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead
+from chorus.ledger.log import IMPORTANT, leaf_for, origin_for, pinned_keys, tree_extend, tree_head_problem
+from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerTreeHead
 
 GENESIS_HASH = "0" * 64
 PLATFORM_CHAIN = "platform"
@@ -116,41 +116,156 @@ def checkpoint_message(*, chain: str, seq: int, head_hash: str, signed_at: datet
     return _canonical({"v": 1, "chain": chain, "seq": seq, "head": head_hash, "at": _timestamp(signed_at)})
 
 
-def ledger_verify(chain: str) -> VerifyResult:
-    """Walk the chain from its start; name the first event that does not fit."""
-    checkpoints = list(LedgerCheckpoint.objects.filter(chain=chain))
-    wanted = {checkpoint.seq for checkpoint in checkpoints}
-    hashes: dict[int, str] = {}  # only at checkpointed events, so memory stays flat
-    count, head_hash = 0, GENESIS_HASH
+@dataclass
+class _Walk:
+    """What walking a chain from its start found."""
 
-    def broken(problem: str, seq: int) -> VerifyResult:
-        return VerifyResult(chain, count, head_hash, problem, seq)
+    count: int = 0
+    head_hash: str = GENESIS_HASH
+    hashes: dict[int, str] = field(default_factory=dict)  # only at checkpointed events
+    roots: dict[int, bytes] = field(default_factory=dict)  # only at sizes something vouches for
+    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
+    problem: str | None = None
+    bad_seq: int | None = None
 
+
+def _walk(chain: str, wanted: set[int], sizes: set[int]) -> _Walk:
+    walk = _Walk(roots={0: merkle.EMPTY_ROOT} if 0 in sizes else {})
     for event in LedgerEvent.objects.filter(chain=chain).order_by("seq", "id").iterator(chunk_size=2000):
-        if event.seq != count + 1:
-            return broken(
-                f"expected event {count + 1} but found {event.seq} (an event was removed, inserted or renumbered)",
-                count + 1,
+        if event.seq != walk.count + 1:
+            walk.problem = (
+                f"expected event {walk.count + 1} but found {event.seq} (an event was removed, inserted or renumbered)"
             )
-        if event.prev_hash != head_hash:
-            return broken(f"event {event.seq} does not point at the event before it", event.seq)
-        if event_hash(event) != event.hash:
-            return broken(f"event {event.seq} was modified (its hash does not match its content)", event.seq)
+        elif event.prev_hash != walk.head_hash:
+            walk.problem = f"event {event.seq} does not point at the event before it"
+        elif event_hash(event) != event.hash:
+            walk.problem = f"event {event.seq} was modified (its hash does not match its content)"
+        if walk.problem:
+            walk.bad_seq = min(event.seq, walk.count + 1)
+            return walk
         if event.seq in wanted:
-            hashes[event.seq] = event.hash
-        count, head_hash = event.seq, event.hash
+            walk.hashes[event.seq] = event.hash
+        walk.frontier.append(leaf_for(event.hash))
+        if event.seq in sizes:
+            walk.roots[event.seq] = walk.frontier.root()
+        walk.count, walk.head_hash = event.seq, event.hash
+    return walk
+
+
+def ledger_verify(chain: str, *, witness: Mapping[str, tuple[int, bytes]] | None = None) -> VerifyResult:
+    """Walk the chain from its start; name the first event that does not fit.
+
+    Besides each event's hash and link, the walk rebuilds the chain's Merkle tree and checks
+    it against every stored tree head (signed by the pinned log key, countersigned by the
+    pinned witness key) and against what the witness itself says it countersigned last
+    (``witness``: origin → (size, root), from ``witness_view()``), which no database
+    change can reach: a chain truncated, rewritten or re-signed below a witnessed size is
+    caught even when every stored checkpoint and tree head was removed with it.
+    """
+    checkpoints = list(LedgerCheckpoint.objects.filter(chain=chain))
+    tree_heads = list(LedgerTreeHead.objects.filter(chain=chain))
+    witnessed = (witness or {}).get(origin_for(chain))
+    sizes = {row.size for row in tree_heads} | ({witnessed[0]} if witnessed else set())
+    walk = _walk(chain, {checkpoint.seq for checkpoint in checkpoints}, sizes)
+    if walk.problem is None:
+        walk.problem, walk.bad_seq = _after_walk(chain, walk, witnessed, checkpoints, tree_heads)
+    return VerifyResult(chain, walk.count, walk.head_hash, walk.problem, walk.bad_seq)
+
+
+def _after_walk(
+    chain: str,
+    walk: _Walk,
+    witnessed: tuple[int, bytes] | None,
+    checkpoints: list[LedgerCheckpoint],
+    tree_heads: list[LedgerTreeHead],
+) -> tuple[str | None, int | None]:
+    """The first problem the complete walk shows against what vouches for the chain."""
+    if witnessed is not None:
+        problem = _witness_problem(witnessed, walk.count, walk.roots)
+        if problem:
+            return problem, min(witnessed[0], walk.count + 1)
     head = LedgerHead.objects.filter(chain=chain).first()
-    if head is not None and (head.seq != count or head.hash != head_hash):
-        return broken(
-            f"the chain ends at event {count} but its head says {head.seq} (events were removed from the end)",
-            count + 1,
+    if head is not None and (head.seq != walk.count or head.hash != walk.head_hash):
+        return (
+            f"the chain ends at event {walk.count} but its head says {head.seq} (events were removed from the end)",
+            walk.count + 1,
         )
+    if head is not None and bytes(head.frontier) != b"".join(walk.frontier.hashes):
+        return "the stored Merkle tree does not match the events (its right edge differs)", walk.count
     trusted = trusted_public_key()
     for checkpoint in checkpoints:
-        problem = checkpoint_problem(checkpoint, hashes.get(checkpoint.seq), trusted_key=trusted)
+        problem = checkpoint_problem(checkpoint, walk.hashes.get(checkpoint.seq), trusted_key=trusted)
         if problem:
-            return broken(problem, checkpoint.seq)
-    return VerifyResult(chain, count, head_hash)
+            return problem, checkpoint.seq
+    witness_key = pinned_keys()[1] if tree_heads else None
+    for row in tree_heads:
+        problem = _tree_head_mismatch(row, walk.roots, trusted, witness_key)
+        if problem:
+            return problem, row.size
+    return None, None
+
+
+def _witness_problem(witnessed: tuple[int, bytes], count: int, roots: Mapping[int, bytes]) -> str | None:
+    size, root = witnessed
+    if size > count:
+        return (
+            f"the witness countersigned {size} events of this chain but only {count} are stored "
+            "(events were removed, or the chain was replaced)"
+        )
+    if roots.get(size) != root:
+        return f"the first {size} events differ from what the witness countersigned (the history was rewritten)"
+    return None
+
+
+def _tree_head_mismatch(
+    row: LedgerTreeHead, roots: Mapping[int, bytes], log_key: str | None, witness_key: str | None
+) -> str | None:
+    if log_key is None:
+        return "no pinned log key to check the tree heads with: set CHORUS_LEDGER_PUBLIC_KEY"
+    problem = tree_head_problem(row, log_key=log_key, witness_key=witness_key if row.cosignature else None)
+    if problem:
+        return problem
+    if row.size not in roots:
+        return f"the tree head of size {row.size} covers events that are not stored (the chain was truncated)"
+    if roots[row.size].hex() != row.root_hash:
+        return f"the first {row.size} events differ from the signed tree head"
+    return None
+
+
+def witness_view() -> dict[str, tuple[int, bytes]]:
+    """What the witness countersigned last, per origin of this deployment (its own answer,
+    never the database's). Empty, with a warning in the log, if it cannot be reached."""
+    from chorus.escrow.holders import CustodianUnavailable, custodian
+
+    try:
+        heads = custodian().witness_heads()
+    except CustodianUnavailable:
+        return {}
+    prefix = origin_for("")
+    return {origin: head for origin, head in heads.items() if origin.startswith(prefix)}
+
+
+def ledger_verify_all(chains: list[str] | None = None) -> list[VerifyResult]:
+    """``ledger_verify`` of the given chains, or of every chain that should exist: those
+    stored, those the witness countersigned, and one per organization (made with it), so a
+    chain deleted whole, with its head, checkpoints and tree heads, is noticed."""
+    from chorus.accounts.models import Organization
+
+    witness = witness_view()
+    organizations = {chain_for(pk) for pk in Organization.objects.values_list("pk", flat=True)}
+    if chains is None:
+        prefix = origin_for("")
+        found = set(LedgerHead.objects.values_list("chain", flat=True)) | organizations
+        chains = sorted(found | {origin.removeprefix(prefix) for origin in witness})
+    results = []
+    for chain in chains:
+        result = ledger_verify(chain, witness=witness)
+        if result.ok and result.events == 0 and chain in organizations:
+            result = VerifyResult(
+                chain, 0, GENESIS_HASH, "the organization exists but its chain has no events (it was deleted)", 1
+            )
+        results.append(result)
+    return results
 
 
 def checkpoint_problem(

@@ -13,14 +13,14 @@ NEW_TABLES = ("ledger_ledgernode", "ledger_ledgertreehead")
 
 
 def build_trees(apps: Any, schema_editor: Any) -> None:
-    LedgerEvent = apps.get_model('ledger', 'LedgerEvent')
-    LedgerHead = apps.get_model('ledger', 'LedgerHead')
-    LedgerNode = apps.get_model('ledger', 'LedgerNode')
+    LedgerEvent = apps.get_model("ledger", "LedgerEvent")
+    LedgerHead = apps.get_model("ledger", "LedgerHead")
+    LedgerNode = apps.get_model("ledger", "LedgerNode")
     for head in LedgerHead.objects.all():
         frontier = merkle.Frontier()
         batch = []
-        events = LedgerEvent.objects.filter(chain=head.chain, seq__lte=head.seq).order_by('seq')
-        for event_hash in events.values_list('hash', flat=True).iterator(chunk_size=5000):
+        events = LedgerEvent.objects.filter(chain=head.chain, seq__lte=head.seq).order_by("seq")
+        for event_hash in events.values_list("hash", flat=True).iterator(chunk_size=5000):
             for node in frontier.append(merkle.leaf_hash(bytes.fromhex(event_hash))):
                 batch.append(
                     LedgerNode(chain=head.chain, position=merkle.position(node.level, node.index), hash=node.hash)
@@ -29,7 +29,7 @@ def build_trees(apps: Any, schema_editor: Any) -> None:
                 LedgerNode.objects.bulk_create(batch)
                 batch = []
         LedgerNode.objects.bulk_create(batch)
-        LedgerHead.objects.filter(chain=head.chain).update(frontier=b''.join(frontier.hashes))
+        LedgerHead.objects.filter(chain=head.chain).update(frontier=b"".join(frontier.hashes))
 
 
 def install(apps: Any, schema_editor: Any) -> None:
@@ -45,47 +45,48 @@ def remove(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_append_only_triggers'),
+        ("ledger", "0002_append_only_triggers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ledgerhead',
-            name='frontier',
-            field=models.BinaryField(default=b''),
+            model_name="ledgerhead",
+            name="frontier",
+            field=models.BinaryField(default=b""),
         ),
         migrations.CreateModel(
-            name='LedgerNode',
+            name="LedgerNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('position', models.BigIntegerField()),
-                ('hash', models.BinaryField(max_length=32)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(max_length=64)),
+                ("position", models.BigIntegerField()),
+                ("hash", models.BinaryField(max_length=32)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chain', 'position'), name='ledger_node_chain_position')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "position"), name="ledger_node_chain_position")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LedgerTreeHead',
+            name="LedgerTreeHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('origin', models.CharField(max_length=255)),
-                ('size', models.BigIntegerField()),
-                ('root_hash', models.CharField(max_length=64)),
-                ('timestamp', models.BigIntegerField(help_text='POSIX seconds, as signed.')),
-                ('log_key', models.CharField(max_length=64)),
-                ('signature', models.CharField(max_length=128)),
-                ('witness_key', models.CharField(blank=True, default='', max_length=64)),
-                ('witness_timestamp', models.BigIntegerField(blank=True, null=True)),
-                ('cosignature', models.CharField(blank=True, default='', max_length=128)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(max_length=64)),
+                ("origin", models.CharField(max_length=255)),
+                ("size", models.BigIntegerField()),
+                ("root_hash", models.CharField(max_length=64)),
+                ("timestamp", models.BigIntegerField(help_text="POSIX seconds, as signed.")),
+                ("log_key", models.CharField(max_length=64)),
+                ("signature", models.CharField(max_length=128)),
+                ("witness_key", models.CharField(blank=True, default="", max_length=64)),
+                ("witness_timestamp", models.BigIntegerField(blank=True, null=True)),
+                ("cosignature", models.CharField(blank=True, default="", max_length=128)),
             ],
             options={
-                'ordering': ['chain', 'size', 'timestamp'],
-                'indexes': [models.Index(fields=['chain', 'size'], name='ledger_tree_head_chain_size')],
+                "ordering": ["chain", "size", "timestamp"],
+                "indexes": [models.Index(fields=["chain", "size"], name="ledger_tree_head_chain_size")],
             },
         ),
         migrations.RunPython(build_trees, migrations.RunPython.noop),

@@ -9,11 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chorus.ledger.log import tree_head_sign
 from chorus.ledger.models import LedgerHead
 from chorus.ledger.services import (
     checkpoint_as_dict,
     ledger_checkpoint,
-    ledger_verify,
+    ledger_verify_all,
     verify_against_checkpoint,
 )
 
@@ -47,14 +48,18 @@ class Command(BaseCommand):
             else list(LedgerHead.objects.order_by("chain").values_list("chain", flat=True))
         )
         if options["action"] == "verify":
-            self._verify(chains, options.get("checkpoint"), options.get("public_key"))
+            self._verify(
+                [options["chain"]] if options.get("chain") else None,
+                options.get("checkpoint"),
+                options.get("public_key"),
+            )
         else:
             self._checkpoint(chains, options.get("out"))
 
-    def _verify(self, chains: list[str], checkpoint_file: Path | None, public_key: str | None) -> None:
+    def _verify(self, chains: list[str] | None, checkpoint_file: Path | None, public_key: str | None) -> None:
         failed = False
-        for chain in chains:
-            result = ledger_verify(chain)
+        for result in ledger_verify_all(chains):
+            chain = result.chain
             if result.ok:
                 self.stdout.write(f"{chain}: intact, {result.events} events, head {result.head_hash}")
             else:
@@ -87,5 +92,10 @@ class Command(BaseCommand):
                 continue
             written.append(checkpoint_as_dict(checkpoint))
             self.stdout.write(f"{chain}: signed event {checkpoint.seq}, head {checkpoint.head_hash}")
+            signed = tree_head_sign(chain)
+            if signed is not None and signed.row.witnessed:
+                self.stdout.write(f"{chain}: tree head of {signed.row.size} events countersigned by the witness")
+            elif signed is not None:
+                self.stderr.write(f"{chain}: tree head of {signed.row.size} events NOT witnessed: {signed.problem}")
         if out is not None:
             out.write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
