@@ -3,7 +3,8 @@
 python -m bench sign-in     one Argon2id derivation with the production defaults
 python -m bench records     record saves per second in-process (encrypt, ledger, commit)
                             with 10^5 records already stored (run it on SQLite)
-python -m bench ledger      ledger appends per second and a full verify (run it on PostgreSQL)
+python -m bench ledger      ledger appends per second (the Merkle tree kept on each), a full verify,
+                            and proofs served from a stored tree of 10^6 leaves (run on PostgreSQL)
 python -m bench escrow      the two-hop OPRF, whole escrow entries, and match lookups among
                             10^6 stored entries (run on each database)
 python -m bench insights    publishing a table (suppression audited by maximum flow) by size,
@@ -130,6 +131,53 @@ def bench_ledger_appends(count: int = 2000) -> None:
         events=result.events,
         ms=round((time.perf_counter() - start) * 1000),
         ok=result.ok,
+    )
+    bench_ledger_proofs(database)
+
+
+def bench_ledger_proofs(database: str, leaves: int = 1_000_000, rounds: int = 300) -> None:
+    """Serving the proofs members' browsers ask for, from a stored tree of 10^6 leaves: one
+    query for the nodes, then the proof (the tree is stored as ``ledger_append`` stores it)."""
+    import random
+
+    from chorus.crypto import merkle
+    from chorus.ledger import log
+    from chorus.ledger.models import LedgerHead, LedgerNode
+
+    chain = "bench:proofs"
+    frontier = merkle.Frontier()
+    batch: list[LedgerNode] = []
+    start = time.perf_counter()
+    for number in range(leaves):
+        for node in frontier.append(merkle.leaf_hash(number.to_bytes(8, "big"))):
+            batch.append(LedgerNode(chain=chain, position=merkle.position(node.level, node.index), hash=node.hash))
+        if len(batch) >= 20_000:
+            LedgerNode.objects.bulk_create(batch)
+            batch = []
+    LedgerNode.objects.bulk_create(batch)
+    LedgerHead.objects.create(chain=chain, seq=leaves, hash="0" * 64, frontier=b"".join(frontier.hashes))
+    fill_s = time.perf_counter() - start
+    rng = random.Random(1)  # noqa: S311 - which proofs to time, not a secret
+    consistency_ms, inclusion_ms, sizes = [], [], []
+    for _ in range(rounds):
+        old = rng.randint(1, leaves - 1)
+        began = time.perf_counter()
+        proof = log.consistency(chain, old, leaves)
+        consistency_ms.append((time.perf_counter() - began) * 1000)
+        sizes.append(len(proof))
+        began = time.perf_counter()
+        log.inclusion(chain, rng.randint(1, leaves), leaves)
+        inclusion_ms.append((time.perf_counter() - began) * 1000)
+    _emit(
+        bench="ledger_proofs_served",
+        database=database,
+        leaves=leaves,
+        stored_nodes=LedgerNode.objects.filter(chain=chain).count(),
+        fill_seconds=round(fill_s, 1),
+        consistency_p50_ms=round(statistics.median(consistency_ms), 2),
+        consistency_p99_ms=round(_percentile(consistency_ms, 0.99), 2),
+        inclusion_p50_ms=round(statistics.median(inclusion_ms), 2),
+        consistency_proof_hashes_max=max(sizes),
     )
 
 

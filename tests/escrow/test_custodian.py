@@ -234,3 +234,56 @@ def test_the_platform_refuses_a_custodian_answer_written_another_way() -> None:
     pinned = holders.RemoteCustodian("http://127.0.0.1:9", TOKEN, base64.b64encode(_top_bit_set(public)).decode())
     with pytest.raises(holders.CustodianUnavailable):
         pinned.public_key()
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_the_separate_custodian_witnesses_tree_heads_and_refuses_a_rewrite(custodian_process: Running) -> None:
+    """Tree heads countersigned over HTTP, with the witness key pinned; a history rewritten
+    in the database (and re-signed with the ledger key) is refused by the witness."""
+    from django.db import connection
+
+    from chorus.ledger import log
+    from chorus.ledger.services import ledger_append, ledger_verify_all
+
+    def append(count: int, tag: str) -> None:
+        for number in range(count):
+            ledger_append(organization_id=None, actor="test", action="append", refs={tag: number})
+
+    key = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "chorus",
+            "custodian",
+            "witness-key",
+            "--witness-key-file",
+            str(custodian_process.key_file.with_name("witness.key")),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    holders.custodian.cache_clear()
+    try:
+        with override_settings(
+            CHORUS_CUSTODIAN_URL=custodian_process.url, CHORUS_CUSTODIAN_TOKEN=TOKEN, CHORUS_WITNESS_PUBLIC_KEY=key
+        ):
+            append(4, "first")
+            first = log.tree_head_sign("platform")
+            append(3, "more")
+            second = log.tree_head_sign("platform")
+            assert first is not None and second is not None
+            assert first.row.witnessed and second.row.witnessed and second.row.witness_key == key
+            assert all(result.ok for result in ledger_verify_all(["platform"]))
+            with connection.cursor() as cursor:
+                for table in ("ledger_ledgerevent", "ledger_ledgerhead", "ledger_ledgernode", "ledger_ledgertreehead"):
+                    cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            append(9, "forged")
+            refused = log.tree_head_sign("platform")
+            assert refused is not None and not refused.row.witnessed
+            assert "does not extend" in refused.problem
+            (result,) = ledger_verify_all(["platform"])
+            assert not result.ok
+            assert "differ from what the witness countersigned" in str(result.problem)
+    finally:
+        holders.custodian.cache_clear()

@@ -132,3 +132,26 @@ def _internal(leaves: list[bytes]) -> dict[merkle.NodeKey, bytes]:
         for node in frontier.append(leaf):
             nodes[node.level, node.index] = node.hash
     return nodes
+
+
+@pytest.mark.django_db
+def test_an_important_event_is_witnessed_by_the_next_worker_pass_and_the_rest_on_schedule() -> None:
+    from chorus.ledger.tasks import KIND
+    from chorus.web.models import Task
+    from chorus.web.tasks import tasks_run_due
+
+    _append(3)
+    assert not Task.objects.filter(kind=KIND).exists()  # ordinary events wait for the schedule
+    ledger_append(organization_id=None, actor="test", action="escrow.match_opened")
+    ledger_append(organization_id=None, actor="test", action="role.approved")
+    assert Task.objects.filter(kind=KIND, done_at__isnull=True).count() == 1  # one pending per chain
+    tasks_run_due()
+    (head,) = LedgerTreeHead.objects.filter(chain=CHAIN)
+    assert head.witnessed and head.size == 5
+    # Nothing new: the schedule skips the chain; after more events and the interval, it signs.
+    assert log.chains_to_witness() == []
+    _append(2)
+    assert log.chains_to_witness() == []  # the last head is younger than the interval
+    later = head.timestamp + 60 * 60
+    assert log.witness_due(now=later) == 1
+    assert LedgerTreeHead.objects.filter(chain=CHAIN).order_by("-size").first().size == 7  # type: ignore[union-attr]
