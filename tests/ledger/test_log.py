@@ -13,7 +13,8 @@ from chorus.crypto import merkle
 from chorus.custodian.witness import Witness, WitnessRefused
 from chorus.ledger import log
 from chorus.ledger.models import LedgerEvent, LedgerTreeHead
-from chorus.ledger.services import ledger_append
+from chorus.ledger.services import chain_for, ledger_append
+from tests.personas import Personas
 
 CHAIN = "platform"
 
@@ -155,3 +156,62 @@ def test_an_important_event_is_witnessed_by_the_next_worker_pass_and_the_rest_on
     later = head.timestamp + 60 * 60
     assert log.witness_due(now=later) == 1
     assert LedgerTreeHead.objects.filter(chain=CHAIN).order_by("-size").first().size == 7  # type: ignore[union-attr]
+
+
+def test_a_receipt_proves_the_access_to_a_survivors_record_offline(personas: Personas) -> None:
+    """The survivor downloads a receipt for an advocate's read of her record; its inclusion
+    proof and both signatures check out against the pinned keys alone."""
+    import base64
+    import json
+
+    from django.test import Client
+
+    from chorus.crypto import signing
+    from chorus.crypto.tree_head import TreeHead
+    from chorus.records.services import sharing
+    from tests.helpers import sign_in
+    from tests.records.factory import advocate_reader, survivor_record
+
+    built = survivor_record(personas)
+    sharing.grant_open(advocate_reader(personas), built.grant)
+    client = Client()
+    sign_in(client, personas.survivor)
+    page = client.get(f"/records/{built.record.pk}/access/").content.decode()
+    read = LedgerEvent.objects.filter(action="record.read").latest("seq")
+    url = f"/records/{built.record.pk}/access/{read.seq}/receipt/"
+    assert url in page
+    assert client.get(url).status_code == 409  # no witnessed head covers it yet
+    log.tree_head_sign(chain_for(personas.organization.pk))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    receipt = json.loads(response.content)
+    assert set(receipt["event"]) == {"seq", "created_at", "action", "prev_hash", "hash"}  # no actor, no refs
+    head = receipt["tree_head"]
+    tree = TreeHead(
+        origin=head["origin"],
+        size=head["size"],
+        root_hash=base64.b64decode(head["root_hash"]),
+        timestamp=head["timestamp"],
+    )
+    log_key, witness_key = log.pinned_keys()
+    assert log_key is not None and witness_key is not None
+    signing.verify(bytes.fromhex(log_key), tree.message(), bytes.fromhex(head["signature"]))
+    signing.verify(
+        bytes.fromhex(witness_key),
+        tree.cosignature_message(head["witness_timestamp"]),
+        bytes.fromhex(head["cosignature"]),
+    )
+    merkle.verify_inclusion(
+        log.leaf_for(receipt["event"]["hash"]),
+        receipt["leaf_index"],
+        tree.size,
+        [base64.b64decode(node) for node in receipt["inclusion_proof"]],
+        tree.root_hash,
+    )
+    # Another member cannot fetch it; the same event by its number on the log's own URL
+    # is refused too, since it does not name the survivor.
+    other = Client()
+    sign_in(other, personas.members["respondent"], totp_secret=personas.totp_secrets["respondent"])
+    assert other.get(url).status_code in (403, 404)
+    assert client.get(f"/ledger/log/receipt/{read.seq}/").status_code == 404

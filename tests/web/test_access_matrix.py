@@ -19,11 +19,15 @@ from chorus.accounts.services.invitations import invitation_create
 from chorus.accounts.services.power import role_propose
 from chorus.insights.services.actions import action_point_create
 from chorus.insights.services.stories import story_write
+from chorus.ledger.log import tree_head_sign
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import chain_for, ledger_append
+from chorus.records.services import sharing
 from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
-from tests.records.factory import survivor_owner, survivor_record
+from tests.records.factory import advocate_reader, survivor_owner, survivor_record
 
 MEMBERS = set(PERSONA_ROLES) | {"other_org"}
 EVERYONE = set(ALL_PERSONAS)
@@ -71,6 +75,24 @@ def _attachment(personas: Personas) -> dict[str, object]:
 def _grant(personas: Personas) -> dict[str, object]:
     built = survivor_record(personas)
     return {"record_id": built.record.pk, "grant_id": built.grant.pk}
+
+
+def _survivor_event(personas: Personas) -> dict[str, object]:
+    """An event the survivor acted in, covered by a witnessed tree head."""
+    event = ledger_append(
+        organization_id=personas.organization.pk, actor=personas.survivor.pseudonym, action="record.exported"
+    )
+    tree_head_sign(chain_for(personas.organization.pk))
+    return {"seq": event.seq}
+
+
+def _record_read(personas: Personas) -> dict[str, object]:
+    """An advocate's read of the survivor's shared record, covered by a witnessed tree head."""
+    built = survivor_record(personas)
+    sharing.grant_open(advocate_reader(personas), built.grant)
+    tree_head_sign(chain_for(personas.organization.pk))
+    seq = LedgerEvent.objects.filter(action="record.read").latest("seq").seq
+    return {"record_id": built.record.pk, "seq": seq}
 
 
 def _shared_attachment(personas: Personas) -> dict[str, object]:
@@ -156,6 +178,11 @@ MATRIX: dict[str, Entry] = {
     "invitation_revoke": Entry({"admin"}, kwargs=_invitation_id, method="post", ok_status=302),
     "ledger": Entry(MEMBERS),
     "ledger_events": Entry({"oversight"}),
+    # The transparency log: each member reaches their own organization's log; a receipt
+    # only for an event they acted in or are named in (the oversight body: any).
+    "ledger_log_head": Entry(MEMBERS),
+    "ledger_log_consistency": Entry(MEMBERS, extra={"from": "1", "to": "1"}),
+    "ledger_log_receipt": Entry({"survivor", "oversight"}, kwargs=_survivor_event),
     # Records: every member may keep records; only the owner reaches one.
     "records": Entry(MEMBERS),
     "record_new": Entry(MEMBERS, method="post", ok_status=302),
@@ -170,6 +197,7 @@ MATRIX: dict[str, Entry] = {
     "record_share": Entry(SURVIVOR, kwargs=_record),
     "grant_revoke": Entry(SURVIVOR, kwargs=_grant, method="post", ok_status=302),
     "record_access": Entry(SURVIVOR, kwargs=_record),
+    "record_access_receipt": Entry(SURVIVOR, kwargs=_record_read),
     "record_messages": Entry(SURVIVOR, kwargs=_record),
     "record_notices": Entry(SURVIVOR, kwargs=_record, method="post", ok_status=302),
     # Anonymous reporting: for visitors; members are sent home.
@@ -265,7 +293,7 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
     url = reverse(name, kwargs=entry.kwargs(personas))
     for persona in ALL_PERSONAS:
         client = _client_for(persona, personas)
-        response = client.post(url, entry.extra) if entry.method == "post" else client.get(url)
+        response = client.post(url, entry.extra) if entry.method == "post" else client.get(url, entry.extra)
         if entry.method == "post":
             assert client.get(url).status_code == 405, f"{name} must refuse GET"
         status = response.status_code

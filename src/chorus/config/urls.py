@@ -40,6 +40,7 @@ urlpatterns = [
     path("ledger/events/", ledger_views.ledger_events, name="ledger_events"),
     path("ledger/log/head/", ledger_views.ledger_log_head, name="ledger_log_head"),
     path("ledger/log/consistency/", ledger_views.ledger_log_consistency, name="ledger_log_consistency"),
+    path("ledger/log/receipt/<int:seq>/", ledger_views.ledger_log_receipt, name="ledger_log_receipt"),
     path("", include("chorus.records.urls")),
     path("", include("chorus.escrow.urls")),
     path("", include("chorus.cases.urls")),

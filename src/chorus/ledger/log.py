@@ -263,6 +263,38 @@ def head_as_dict(row: LedgerTreeHead) -> dict[str, object]:
     }
 
 
+def receipt(event: LedgerEvent) -> dict[str, object] | None:
+    """A receipt a member keeps for an event: its public fields and hashes (no actor, no
+    references), the newest witnessed head that covers it, and the inclusion proof of its
+    leaf in that head's tree. Anyone holding the pinned keys can check it offline
+    (``chorus.ledger.standalone``) and show later that the event was in the log. None while
+    no witnessed head covers the event yet (the next one is at most
+    ``CHORUS_LEDGER_WITNESS_MINUTES`` away)."""
+    head = (
+        LedgerTreeHead.objects.filter(chain=event.chain, size__gte=event.seq)
+        .exclude(cosignature="")
+        .order_by("-size", "-timestamp")
+        .first()
+    )
+    if head is None:
+        return None
+    return {
+        "kind": "chorus-ledger-receipt/v1",
+        "event": {
+            "seq": event.seq,
+            "created_at": event.created_at.isoformat(),
+            "action": event.action,
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        },
+        "leaf_index": event.seq - 1,
+        "inclusion_proof": [
+            base64.b64encode(node).decode("ascii") for node in inclusion(event.chain, event.seq, head.size)
+        ],
+        "tree_head": head_as_dict(head),
+    }
+
+
 def chains_to_witness(*, now: float | None = None) -> list[str]:
     """Chains whose newest event no witnessed head covers yet, and whose last head (witnessed
     or not) is older than ``CHORUS_LEDGER_WITNESS_MINUTES``."""

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import base64
+import json
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import member_required, require_role, signed_in_member
+from chorus.accounts.models import Member
 from chorus.ledger import log
 from chorus.ledger.models import LedgerEvent, LedgerHead
 from chorus.ledger.services import chain_for, published_checkpoint
@@ -89,3 +91,33 @@ def ledger_log_consistency(request: HttpRequest) -> HttpResponse:
     except log.LogProblem as problem:
         return _json({"error": str(problem)}, status=404)
     return _json({"from": old_size, "to": new_size, "proof": _b64(proof)})
+
+
+def receipt_response(event: LedgerEvent) -> HttpResponse:
+    """The receipt of ``event`` as a download, or a page saying when it will be ready.
+    The caller has checked that the event concerns the person asking."""
+    body = log.receipt(event)
+    if body is None:
+        return _json(
+            {"error": "No countersigned tree head covers this event yet. Try again within the hour."}, status=409
+        )
+    response = _json(body)
+    response["Content-Disposition"] = f'attachment; filename="chorus-receipt-{event.seq}.json"'
+    return response
+
+
+def _concerns(member: Member, event: LedgerEvent) -> bool:
+    """The member acted in it or is named in it; the oversight body may have any receipt."""
+    if member.has_role("oversight") or event.actor == member.pseudonym:
+        return True
+    return member.pseudonym in json.dumps(event.refs)
+
+
+@require_GET
+@member_required
+def ledger_log_receipt(request: HttpRequest, seq: int) -> HttpResponse:
+    member = signed_in_member(request)
+    event = LedgerEvent.objects.filter(chain=chain_for(member.organization_id), seq=seq).first()
+    if event is None or not _concerns(member, event):
+        raise Http404
+    return receipt_response(event)

@@ -24,6 +24,11 @@ urlpatterns = [
     path("records/<uuid:record_id>/share/", sharing.record_share, name="record_share"),
     path("records/<uuid:record_id>/shares/<uuid:grant_id>/stop/", sharing.grant_revoke, name="grant_revoke"),
     path("records/<uuid:record_id>/access/", sharing.record_access, name="record_access"),
+    path(
+        "records/<uuid:record_id>/access/<int:seq>/receipt/",
+        sharing.record_access_receipt,
+        name="record_access_receipt",
+    ),
     path("records/<uuid:record_id>/messages/", sharing.record_messages, name="record_messages"),
     path("records/<uuid:record_id>/messages/notices/", sharing.record_notices, name="record_notices"),
     path("report/<slug:slug>/", anonymous.report_start, name="report_start"),

@@ -244,6 +244,18 @@ class Access:
     who: str
     roles: str
     what: str
+    seq: int  # the ledger event, for its receipt
+
+
+def access_event(owner: Owner, record: Record, seq: int) -> LedgerEvent | None:
+    """One access to the owner's record, by its ledger sequence number (for a receipt)."""
+    return (
+        LedgerEvent.objects.filter(
+            chain=chain_for(owner.organization.pk), seq=seq, refs__record=str(record.pk), action__in=list(_ACCESS_WORDS)
+        )
+        .exclude(actor=OWNER_ACTOR)
+        .first()
+    )
 
 
 def access_history(owner: Owner, record: Record) -> list[Access]:
@@ -263,5 +275,7 @@ def access_history(owner: Owner, record: Record) -> list[Access]:
         person = people.get(event.actor)
         who = person.display_name if person else _("A former member")
         roles = ", ".join(sorted(str(ROLE_LABELS[code]) for code in person.role_codes)) if person else ""
-        history.append(Access(when=event.created_at, who=who, roles=roles, what=str(_ACCESS_WORDS[event.action])))
+        history.append(
+            Access(when=event.created_at, who=who, roles=roles, what=str(_ACCESS_WORDS[event.action]), seq=event.seq)
+        )
     return history

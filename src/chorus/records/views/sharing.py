@@ -6,12 +6,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.models import Member
+from chorus.ledger.views import receipt_response
 from chorus.records.access import Owner, record_for_owner
 from chorus.records.fields import PART_NAMES
 from chorus.records.forms import MessageForm, ShareForm
@@ -21,6 +22,17 @@ from chorus.records.views.records import owner_required
 from chorus.web.posting import message_posted
 
 TEAM = "team"
+
+
+@require_GET
+@owner_required
+def record_access_receipt(request: HttpRequest, owner: Owner, record_id: UUID, seq: int) -> HttpResponse:
+    """A receipt (with its inclusion proof) for one access to the owner's record."""
+    record = record_for_owner(owner, record_id)
+    event = sharing.access_event(owner, record, seq)
+    if event is None:
+        raise Http404
+    return receipt_response(event)
 
 
 @require_http_methods(["GET", "POST"])
