@@ -41,7 +41,8 @@ class Entry:
     # What an allowed persona gets: 200, or a redirect for pages that only act.
     ok_status: int = 200
     denied_anonymous: str = "sign_in"  # "sign_in" (redirect) or a status
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # posted
+    query: dict[str, str] = field(default_factory=dict)  # in a GET's query string
 
 
 def _invitation_token(personas: Personas) -> dict[str, object]:
@@ -181,7 +182,7 @@ MATRIX: dict[str, Entry] = {
     # The transparency log: each member reaches their own organization's log; a receipt
     # only for an event they acted in or are named in (the oversight body: any).
     "ledger_log_head": Entry(MEMBERS),
-    "ledger_log_consistency": Entry(MEMBERS, extra={"from": "1", "to": "1"}),
+    "ledger_log_consistency": Entry(MEMBERS, query={"from": "1", "to": "1"}),
     "ledger_log_receipt": Entry({"survivor", "oversight"}, kwargs=_survivor_event),
     # Records: every member may keep records; only the owner reaches one.
     "records": Entry(MEMBERS),
@@ -293,7 +294,7 @@ def test_each_url_admits_exactly_its_personas(name: str, personas: Personas) -> 
     url = reverse(name, kwargs=entry.kwargs(personas))
     for persona in ALL_PERSONAS:
         client = _client_for(persona, personas)
-        response = client.post(url, entry.extra) if entry.method == "post" else client.get(url, entry.extra)
+        response = client.post(url, entry.extra) if entry.method == "post" else client.get(url, entry.query)
         if entry.method == "post":
             assert client.get(url).status_code == 405, f"{name} must refuse GET"
         status = response.status_code
