@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from chorus.accounts.errors import DisplayNameRefused
-from chorus.accounts.models import MemberRole
+from chorus.accounts.models import Member, MemberRole
 from chorus.accounts.services.invitations import invitation_accept, invitation_create
 from chorus.accounts.services.members import member_create
 from chorus.accounts.services.power import (
@@ -18,6 +18,7 @@ from chorus.accounts.services.power import (
     role_propose,
     roles_remove,
 )
+from chorus.cases.forms import SelfCaseForm
 from chorus.records.access import Reader
 from chorus.records.models import TeamKeyHolder
 from chorus.records.services import sharing
@@ -64,7 +65,7 @@ def test_a_role_written_straight_into_the_database_opens_nothing(personas: Perso
     assert not TeamKeyHolder.objects.filter(member=intruder).exists()
     with pytest.raises(AccessRefused):
         sharing.grant_open(Reader(member=intruder, vault_key=intruder_key), built.grant)
-    assert "No approval of this role is recorded in the ledger" in _page(personas, "survivor")
+    assert "Chorus did not grant this role" in _page(personas, "survivor")
 
     # The same person, proposed and approved, is given the key on the next advocate visit.
     MemberRole.objects.filter(member=intruder).delete()
@@ -72,7 +73,7 @@ def test_a_role_written_straight_into_the_database_opens_nothing(personas: Perso
     role_approve(proposal=proposal, approver=personas.advocate)
     assert team_key_distribute(advocate_reader(personas)) == 1
     assert sharing.grant_open(Reader(member=intruder, vault_key=intruder_key), built.grant).versions
-    assert "No approval of this role is recorded" not in _page(personas, "survivor")
+    assert "Chorus did not grant this role" not in _page(personas, "survivor")
 
 
 def test_a_removed_role_written_back_opens_nothing(personas: Personas) -> None:
@@ -146,3 +147,121 @@ def test_a_name_of_invisible_characters_only_is_refused(personas: Personas) -> N
             roles=set(),
             actor="test",
         )
+
+
+# A role row written, or put back, straight into the database -----------------------------
+
+
+def _written_role(member: Member, role: str) -> None:
+    """A row as a database writer would insert it: no service, so no seal and no event."""
+    MemberRole.objects.bulk_create([MemberRole(member=member, role=role, approval="second_person", seal="0" * 64)])
+
+
+def test_a_written_role_row_is_no_role_anywhere(personas: Personas) -> None:
+    intruder, _ = add_member(personas.organization, "intruder", set())
+    for role in ("advocate", "oversight", "facilitator"):
+        _written_role(intruder, role)
+    intruder.refresh_roles()
+    assert intruder.role_codes == set()
+    organization = personas.organization
+    assert intruder not in sharing.grantees_for(organization)
+    for role in ("advocate", "oversight", "facilitator"):
+        assert not Member.objects.holding(organization, role).filter(pk=intruder.pk).exists()
+    form = SelfCaseForm(personas.survivor)
+    assert intruder not in form.fields["facilitator"].queryset  # type: ignore[attr-defined]
+
+
+def test_a_sealed_row_the_ledger_does_not_back_is_no_role_either(personas: Personas) -> None:
+    """Even with the server's key (rows made by the code, no event): a power role counts only
+    as the ledger shows it given."""
+    intruder, _ = add_member(personas.organization, "insider", set())
+    MemberRole.objects.create(member=intruder, role="advocate", approval="second_person")
+    intruder.refresh_roles()
+    assert intruder.role_codes == {"advocate"}  # the row is sealed...
+    assert intruder not in sharing.grantees_for(personas.organization)  # ...but not backed
+
+
+def test_a_removed_advocate_put_back_is_a_former_holder_and_the_key_rotates(personas: Personas) -> None:
+    built = survivor_record(personas)
+    helper, helper_key = add_member(personas.organization, "helper", set())
+    role_approve(
+        proposal=role_propose(member=helper, role="advocate", proposer=personas.admin), approver=personas.advocate
+    )
+    team_key_distribute(advocate_reader(personas))
+    old_key = TeamKeyHolder.objects.get(member=helper).team_key_id
+    row = MemberRole.objects.get(member=helper, role="advocate")
+    roles_remove(member=helper, roles={"advocate"}, actor=personas.admin)
+    MemberRole.objects.bulk_create([row])  # the exact old row, seal and all, put back
+    team_key_distribute(advocate_reader(personas))
+    current = TeamKeyHolder.objects.filter(team_key__retired_at__isnull=True).values_list("team_key_id", flat=True)
+    assert old_key not in set(current)
+    assert not TeamKeyHolder.objects.filter(member=helper, team_key__retired_at__isnull=True).exists()
+    assert helper not in sharing.grantees_for(personas.organization)
+    with pytest.raises(AccessRefused):
+        sharing.grant_open(Reader(member=helper, vault_key=helper_key), built.grant)
+
+
+def test_an_event_of_an_unexpected_shape_breaks_nothing(personas: Personas) -> None:
+    from chorus.ledger.services import ledger_append
+
+    for refs in (
+        {"member": personas.advocate.pseudonym, "role": ["advocate"]},
+        {"member": personas.advocate.pseudonym, "roles": 7},
+        {"member": [personas.advocate.pseudonym], "roles": "advocate"},
+        {"member": personas.advocate.pseudonym, "roles": {"advocate": 1}},
+    ):
+        for action in ("role.approved", "member.created", "role.removed"):
+            ledger_append(organization_id=personas.organization.pk, actor="x", action=action, refs=refs)
+    assert personas.advocate in sharing.grantees_for(personas.organization)
+    assert "Advocate" in _page(personas, "survivor")
+    assert team_key_distribute(advocate_reader(personas)) == 0
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u3164", "\u115f", "\uffa0", "\u2800", "\u034f", "\ufe0f", "\U000e0100", "\u17b4", "\u00ad"]
+)
+def test_blank_characters_do_not_make_a_new_name(personas: Personas, invisible: str) -> None:
+    with pytest.raises(DisplayNameRefused, match="already uses the name"):
+        member_create(
+            organization=personas.organization,
+            email="blank@riverside.example",
+            display_name=f"Advocate{invisible}",
+            password=PASSWORD,
+            roles=set(),
+            actor="test",
+        )
+    with pytest.raises(DisplayNameRefused, match="Enter a name others can read"):
+        member_create(
+            organization=personas.organization,
+            email="blank@riverside.example",
+            display_name=invisible * 3,
+            password=PASSWORD,
+            roles=set(),
+            actor="test",
+        )
+
+
+def test_a_name_that_normalizes_to_something_huge_is_refused(personas: Personas) -> None:
+    with pytest.raises(DisplayNameRefused, match="too long"):
+        member_create(
+            organization=personas.organization,
+            email="long@riverside.example",
+            display_name="\ufdfa" * 20,
+            password=PASSWORD,
+            roles=set(),
+            actor="test",
+        )
+
+
+def test_administrators_cannot_withdraw_the_operators_invitations(personas: Personas) -> None:
+    from chorus.accounts.services.invitations import invitation_by_operator
+
+    invitation, _ = invitation_by_operator(
+        organization=personas.organization, email="seat@riverside.example", roles={"oversight"}
+    )
+    client = Client()
+    sign_in(client, personas.admin, totp_secret=personas.totp_secrets["admin"])
+    response = client.post(f"/organization/invitations/{invitation.pk}/revoke/", follow=True)
+    assert "only they can withdraw or replace it" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None

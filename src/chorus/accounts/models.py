@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import uuid
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -36,7 +40,8 @@ class Organization(models.Model):
     # and the region assumed for phone numbers written without a country code.
     escrow_threshold = models.PositiveSmallIntegerField(default=2)
     phone_region = models.CharField(max_length=2, blank=True, default="")
-    # When someone first held the oversight role here. Until then (a new organization),
+    # When someone first held the oversight role here (or the operator created the
+    # organization with an oversight member invited). Until then (a new organization),
     # administrators approve each other's proposals; from then on only the declared approvers
     # do, even if the last oversight member leaves: administrators never take that back.
     oversight_since = models.DateTimeField(null=True, blank=True)
@@ -55,6 +60,27 @@ class Organization(models.Model):
 class MemberManager(BaseUserManager["Member"]):
     def in_organization(self, organization: Organization) -> models.QuerySet[Member]:
         return self.filter(organization=organization)
+
+    def holding(self, organization: Organization | object, role: str) -> models.QuerySet[Member]:
+        """Active members of the organization who hold ``role``: by a sealed row and, for a
+        power role, as the ledger shows it given and not taken back since
+        (``accounts.services.power.ledger_backed``). Every list of people something is
+        sealed to, or chosen from, starts here."""
+        from chorus.accounts.roles import POWER_ROLES
+        from chorus.accounts.services.power import ledger_backed
+
+        organization_id: Any = getattr(organization, "pk", organization)
+        rows = [
+            row
+            for row in MemberRole.objects.filter(
+                member__organization_id=organization_id, member__is_active=True, role=role
+            ).select_related("member")
+            if row.seal_valid
+        ]
+        if role in POWER_ROLES:
+            backed = ledger_backed(organization_id, [row.member for row in rows])
+            rows = [row for row in rows if role in backed[row.member_id]]
+        return self.filter(pk__in=[row.member_id for row in rows], is_active=True)
 
 
 class Member(AbstractBaseUser):
@@ -104,9 +130,14 @@ class Member(AbstractBaseUser):
 
     @property
     def role_codes(self) -> set[str]:
+        """The roles this member holds: rows whose seal verifies (see ``MemberRole``)."""
         cached: set[str] | None = getattr(self, "_role_codes", None)
         if cached is None:
-            cached = set(self.roles.values_list("role", flat=True))
+            cached = {
+                row.role
+                for row in self.roles.only("member_id", "role", "approval", "granted_at", "seal")
+                if row.seal_valid
+            }
             self._role_codes = cached
         return cached
 
@@ -129,8 +160,20 @@ class Member(AbstractBaseUser):
         self.__dict__.pop("_role_codes", None)
 
 
+def role_seal(member_id: object, role: str, approval: str, granted_at: datetime) -> str:
+    """A MAC over a role row under a key derived from the server's secret key (a file, never
+    in the database): whoever can write to the database but does not hold the key cannot
+    make a row Chorus counts as a role."""
+    key = hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=b"chorus-roles").digest()
+    message = f"v1|{member_id}|{role}|{approval}|{granted_at.astimezone(UTC).isoformat()}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
 class MemberRole(models.Model):
-    """A role held. A power role exists only once a second person approved it (RoleProposal)."""
+    """A role held. A power role exists only once a second person approved it (RoleProposal).
+
+    Only rows whose ``seal`` verifies count (``Member.role_codes``, ``Member.objects.holding``):
+    rows are written by the services, which seal them."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=20, choices=ROLE_CHOICES)
@@ -138,12 +181,28 @@ class MemberRole(models.Model):
     proposed_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     approved_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     approval = models.CharField(max_length=16, choices=CONFIRMATIONS, default="founding")
+    seal = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["member", "role"], name="member_role_unique"),
             models.CheckConstraint(condition=models.Q(role__in=ROLE_CODES), name="member_role_known"),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.seal = role_seal(self.member_id, self.role, self.approval, self.granted_at)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def sealed(cls, **fields: Any) -> MemberRole:
+        """An unsaved row with its seal, for ``bulk_create``."""
+        row = cls(**fields)
+        row.seal = role_seal(row.member_id, row.role, row.approval, row.granted_at)
+        return row
+
+    @property
+    def seal_valid(self) -> bool:
+        return hmac.compare_digest(self.seal, role_seal(self.member_id, self.role, self.approval, self.granted_at))
 
 
 PROPOSAL_OUTCOMES = [

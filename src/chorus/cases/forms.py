@@ -43,7 +43,7 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "member":
         members = Member.objects.filter(organization=case.organization, is_active=True).exclude(pk=actor.member.pk)
         if spec.filter:
-            members = members.filter(roles__role=spec.filter)
+            members = members.filter(pk__in=Member.objects.holding(case.organization, spec.filter))
         return _Choice(members.order_by("display_name"), label_of=lambda m: m.display_name, **common)
     if kind == "party":
         parties = case.parties.filter(
@@ -121,7 +121,7 @@ class SelfCaseForm(forms.Form):
         field = self.fields["facilitator"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (narrowing for the type checker)
         field.queryset = (
-            Member.objects.filter(organization=member.organization, is_active=True, roles__role="facilitator")
+            Member.objects.holding(member.organization, "facilitator")
             .exclude(pk=member.pk)
             .order_by("display_name")
         )

@@ -143,6 +143,13 @@ def invitation_accept(*, token: str, display_name: str, password: str) -> tuple[
 
 
 def invitation_revoke(*, invitation: Invitation, actor: Member) -> None:
+    if invitation.by_operator:
+        # The first administrators and oversight members are the operator's act: an
+        # administrator withdrawing the oversight member's invitation would leave them
+        # approving in oversight's place.
+        raise InvitationUnusable(
+            _("The deployment's operator sent this invitation; only they can withdraw or replace it.")
+        )
     with transaction.atomic():
         revoked = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
             revoked_at=timezone.now()

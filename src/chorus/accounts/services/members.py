@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from chorus.accounts import keyring
 from chorus.accounts.errors import DisplayNameRefused
 from chorus.accounts.models import Member, MemberRole, Organization
-from chorus.accounts.names import name_clean, name_key
+from chorus.accounts.names import MAX_KEY, name_clean, name_key
 from chorus.accounts.roles import BY_CODE, POWER_ROLES, ROLE_CODES, separation_conflict
 from chorus.ledger.services import ledger_append
 
@@ -31,6 +31,8 @@ def display_name_available(organization: Organization, display_name: str) -> str
     key = name_key(cleaned)
     if not key:
         raise DisplayNameRefused(_("Enter a name others can read."))
+    if len(key) > MAX_KEY:
+        raise DisplayNameRefused(_("That name is too long. Choose a shorter one."))
     if Member.objects.filter(organization=organization, display_name_key=key).exists():
         raise DisplayNameRefused(
             _(
@@ -78,7 +80,7 @@ def member_create(
         )
         recovery_code, vault_key = keyring.keyring_create(member, password)
         MemberRole.objects.bulk_create(
-            MemberRole(member=member, role=role, approval="founding" if BY_CODE[role].is_power else "direct")
+            MemberRole.sealed(member=member, role=role, approval="founding" if BY_CODE[role].is_power else "direct")
             for role in sorted(roles)
         )
         if "oversight" in roles and organization.oversight_since is None:

@@ -86,7 +86,11 @@ def organization_found(*, name: str, slug: str, admins: list[str], oversight: li
         raise OperatorRefused(f"{', '.join(taken)} already has a Chorus account. Nothing was changed.")
     with transaction.atomic():
         organization = organization_create(name=name, slug=slug)
-        Organization.objects.filter(pk=organization.pk).update(escrow_threshold=threshold)
+        # Created with an oversight member: administrators never approve in oversight's place,
+        # even before the oversight member has accepted.
+        Organization.objects.filter(pk=organization.pk).update(
+            escrow_threshold=threshold, oversight_since=timezone.now()
+        )
         organization.escrow_threshold = threshold
         founded = Founded(organization=organization)
         for email, role in wanted:

@@ -327,26 +327,30 @@ def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[ob
         .values_list("action", "refs")
     )
     for action, refs in events:
-        roles = backed[by_pseudonym[refs["member"]]]
+        pseudonym = refs.get("member") if isinstance(refs, dict) else None
+        if not isinstance(pseudonym, str) or pseudonym not in by_pseudonym:
+            continue
+        roles = backed[by_pseudonym[pseudonym]]
         if action in ("role.approved", "role.seated"):
-            roles.add(refs.get("role", ""))
+            roles |= _role_names(refs.get("role"), single=True)
         elif action == "member.created":
-            roles.update(refs.get("roles", ()))
+            roles |= _role_names(refs.get("roles"))
         elif action == "member.roles_changed":  # before two-person approval began
-            roles.update(refs.get("added", ()))
-            roles.difference_update(refs.get("removed", ()))
+            roles |= _role_names(refs.get("added"))
+            roles -= _role_names(refs.get("removed"))
         else:
-            roles.difference_update(refs.get("roles", ()))
+            roles -= _role_names(refs.get("roles"))
     return {pk: roles & set(POWER_ROLES) for pk, roles in backed.items()}
 
 
-def backed_holders(organization_id: object, role: str, members: Iterable[Member]) -> list[Member]:
-    """Those of ``members`` whose ``role`` the ledger backs (see ``ledger_backed``)."""
-    members = list(members)
-    if role not in POWER_ROLES:
-        return members
-    backed = ledger_backed(organization_id, members)
-    return [member for member in members if role in backed[member.pk]]
+def _role_names(value: object, *, single: bool = False) -> set[str]:
+    """Role codes named by an event's reference, whatever was written there: an event of
+    an unexpected shape (written straight into the database) names none."""
+    if single:
+        return {value} if isinstance(value, str) else set()
+    if isinstance(value, list):
+        return {item for item in value if isinstance(item, str)}
+    return set()
 
 
 @dataclass
@@ -354,7 +358,7 @@ class Holding:
     """One power role held, as "Who holds power" shows it."""
 
     row: MemberRole
-    backed: bool  # the ledger shows it was given (see ``ledger_backed``)
+    backed: bool  # the row's seal verifies and the ledger shows it was given (see ``ledger_backed``)
     clash: str  # a role held with it that separation of duties forbids (held from before), or ""
 
     @property
@@ -378,7 +382,8 @@ def power_holders(organization: Organization) -> dict[str, list[Holding]]:
         roles_of.setdefault(row.member_id, set()).add(row.role)
     for row in rows:
         clash = separation_conflict(roles_of[row.member_id] - {row.role}, row.role) or ""
-        held[row.role].append(Holding(row=row, backed=row.role in backed[row.member_id], clash=clash))
+        holding = Holding(row=row, backed=row.role in backed[row.member_id] and row.seal_valid, clash=clash)
+        held[row.role].append(holding)
     return held
 
 

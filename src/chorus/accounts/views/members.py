@@ -64,8 +64,12 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
 @member_required
 def invitation_revoke_view(request: HttpRequest, invitation_id: UUID) -> HttpResponse:
     admin, invitation = get_invitation_for_admin(request, invitation_id)
-    invitation_revoke(invitation=invitation, actor=admin)
-    messages.success(request, _("The invitation was withdrawn; its link no longer works."))
+    try:
+        invitation_revoke(invitation=invitation, actor=admin)
+    except AccountError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The invitation was withdrawn; its link no longer works."))
     return redirect("members")
 
 

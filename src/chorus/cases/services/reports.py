@@ -41,7 +41,7 @@ def process_report(member: Member, *, text: str, case_reference: str = "") -> Pr
         body = _("About case %(case)s:") % {"case": case.pk} + f"\n\n{body}"
     readers = [
         reader
-        for reader in Member.objects.filter(organization=member.organization, is_active=True, roles__role="oversight")
+        for reader in Member.objects.holding(member.organization, "oversight")
         .exclude(keys=None)
         .select_related("keys")
         if case_keys.member_tag(reader) not in acted and reader.pk != member.pk

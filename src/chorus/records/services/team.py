@@ -28,7 +28,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, Organization
-from chorus.accounts.services.power import backed_holders
 from chorus.crypto.errors import CryptoError, DecryptionError
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -50,7 +49,10 @@ class AccessRefused(Exception):
 
 
 def team_members(organization: Organization, role: str) -> QuerySet[Member]:
-    return Member.objects.filter(organization=organization, is_active=True, roles__role=role, keys__isnull=False)
+    """Who holds the role now, as ``Member.objects.holding`` counts it (a sealed row the
+    ledger backs): a row written or put back straight into the database is not a member of
+    the team, so nothing is sealed to it and a holder whose role was taken is a former one."""
+    return Member.objects.holding(organization, role).filter(keys__isnull=False)
 
 
 def advocates_of(organization: Organization) -> QuerySet[Member]:
@@ -87,9 +89,7 @@ def team_key_ensure(organization: Organization, role: str = ADVOCATE, *, actor: 
     current = team_key_of(organization, role)
     if current is not None and not _former_holders(current).exists():
         return current
-    # Only holders the ledger shows were given the role: a role row written straight into
-    # the database gets nothing sealed to it.
-    holders = backed_holders(organization.pk, role, team_members(organization, role).select_related("keys"))
+    holders = list(team_members(organization, role).select_related("keys"))
     if not holders:
         return None  # never the key of former members only: the caller says there is nobody
     pair = keys.new_key_pair()
@@ -263,9 +263,7 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
     if team_key is None:
         return 0
     _hand_over_retired(reader, role)
-    missing = backed_holders(
-        organization.pk, role, team_members(organization, role).exclude(team_key_holdings__team_key=team_key)
-    )
+    missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
     if not missing:
         return 0
     try:
