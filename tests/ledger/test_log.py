@@ -215,3 +215,58 @@ def test_a_receipt_proves_the_access_to_a_survivors_record_offline(personas: Per
     sign_in(other, personas.members["respondent"], totp_secret=personas.totp_secrets["respondent"])
     assert other.get(url).status_code in (403, 404)
     assert client.get(f"/ledger/log/receipt/{read.seq}/").status_code == 404
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_verify_compares_every_stored_node_with_the_events() -> None:
+    from django.db import connection
+
+    from chorus.ledger.services import ledger_verify
+
+    _append(12)
+    assert ledger_verify(CHAIN).ok
+    with connection.cursor() as cursor:  # one interior node, on no path a root or head uses
+        cursor.execute(
+            "UPDATE ledger_ledgernode SET hash = %s WHERE chain = %s AND position = %s", [b"\0" * 32, CHAIN, 1]
+        )
+    assert "stored Merkle tree" in str(ledger_verify(CHAIN).problem)
+
+
+@pytest.mark.usefixtures("tamperable_ledger")
+def test_a_new_host_name_does_not_hide_what_the_witness_countersigned() -> None:
+    """The deployment's address changes (so its logs' origins do) and the history is then
+    rewritten: the witness's record under the old name still catches it, by the log key."""
+    from django.db import connection
+    from django.test import override_settings
+
+    from chorus.ledger.services import ledger_verify_all
+
+    with override_settings(CHORUS_BASE_URL="https://old.example.org"):
+        _append(5)
+        assert log.tree_head_sign(CHAIN).row.witnessed  # type: ignore[union-attr]
+    with override_settings(CHORUS_BASE_URL="https://new.example.org"):
+        with connection.cursor() as cursor:
+            for table in ("ledger_ledgerevent", "ledger_ledgerhead", "ledger_ledgernode", "ledger_ledgertreehead"):
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        _append(7)
+        (result,) = ledger_verify_all([CHAIN])
+        assert "differ from what the witness countersigned" in str(result.problem)
+
+
+@pytest.mark.django_db
+def test_a_witness_that_cannot_be_consulted_makes_the_check_incomplete() -> None:
+    from django.test import override_settings
+
+    from chorus.escrow import holders
+    from chorus.ledger.services import ledger_verify_all
+
+    _append(2)
+    holders.custodian.cache_clear()
+    try:
+        with override_settings(CHORUS_CUSTODIAN_URL="http://127.0.0.1:9", CHORUS_WITNESS_PUBLIC_KEY="ab" * 32):
+            results = ledger_verify_all([CHAIN])
+    finally:
+        holders.custodian.cache_clear()
+    assert results[0].chain == "witness"
+    assert "could not be consulted" in str(results[0].problem)
+    assert results[1].ok

@@ -81,10 +81,10 @@ class Witness:
         row = self._connection().execute("SELECT size, root FROM heads WHERE origin = ?", (origin,)).fetchone()
         return (int(row[0]), bytes(row[1])) if row else None
 
-    def heads(self) -> dict[str, tuple[int, bytes]]:
-        """Every log this witness countersigned: origin → (size, root) of its last head."""
-        rows = self._connection().execute("SELECT origin, size, root FROM heads ORDER BY origin").fetchall()
-        return {str(origin): (int(size), bytes(root)) for origin, size, root in rows}
+    def heads(self) -> dict[str, tuple[int, bytes, bytes]]:
+        """Every log this witness countersigned: origin → (size, root, log key) of its last head."""
+        rows = self._connection().execute("SELECT origin, size, root, log_key FROM heads ORDER BY origin").fetchall()
+        return {str(origin): (int(size), bytes(root), bytes(key)) for origin, size, root, key in rows}
 
     def cosign(
         self,

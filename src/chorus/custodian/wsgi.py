@@ -7,7 +7,7 @@
                            "old_size": n, "proof": [b64...]}
                           → {"witness_key": hex, "timestamp": t, "cosignature": hex}
                           or 409 {"error", "size"}: the last size this witness countersigned
-    GET  /v1/witness/heads {"heads": [{"origin", "size", "root"}...]}  (public: what it countersigned last, per log)
+    GET  /v1/witness/heads {"heads": [{"origin", "size", "root", "log_key"}...]}  (public: what it countersigned last, per log)
     GET  /healthz       "ok"
 
 ``/v1/evaluate`` and ``/v1/witness`` need ``Authorization: Bearer <token>`` when a token is configured:
@@ -105,7 +105,8 @@ def make_app(
 
     def _witness_heads(witness: Witness, _environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         heads = [
-            {"origin": origin, "size": size, "root": b64(root)} for origin, (size, root) in witness.heads().items()
+            {"origin": origin, "size": size, "root": b64(root), "log_key": key.hex()}
+            for origin, (size, root, key) in witness.heads().items()
         ]
         return _reply(start_response, "200 OK", {"heads": heads})
 

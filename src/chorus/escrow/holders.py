@@ -66,8 +66,8 @@ class CustodianClient(Protocol):
         CustodianUnavailable."""
         ...
 
-    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
-        """What the witness countersigned last, per log origin (public)."""
+    def witness_heads(self) -> dict[str, tuple[int, bytes, bytes]]:
+        """What the witness countersigned last, per log origin: (size, root, log key) (public)."""
         ...
 
 
@@ -98,7 +98,7 @@ class LocalCustodian:
     ) -> Cosignature:
         return self._witness.cosign(head, log_key=log_key, signature=signature, old_size=old_size, proof=proof)
 
-    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
+    def witness_heads(self) -> dict[str, tuple[int, bytes, bytes]]:
         return self._witness.heads()
 
     def public_key(self) -> bytes:
@@ -145,11 +145,11 @@ class RemoteCustodian:
             raise CustodianUnavailable("the witness's answer is not understood") from error
         return cosignature
 
-    def witness_heads(self) -> dict[str, tuple[int, bytes]]:
+    def witness_heads(self) -> dict[str, tuple[int, bytes, bytes]]:
         answer = self._call("/v1/witness/heads")
         try:
             return {
-                str(head["origin"]): (int(head["size"]), unb64(head["root"]))
+                str(head["origin"]): (int(head["size"]), unb64(head["root"]), bytes.fromhex(head["log_key"]))
                 for head in answer["heads"]  # type: ignore[attr-defined]
             }
         except (KeyError, TypeError, ValueError, MalformedInput) as error:

@@ -106,7 +106,7 @@ def verify_against_kept_head(data: object, *, log_key: str | None, witness_key: 
         problem = f"the kept tree head is for another deployment's log ({head.tree.origin})"
     if problem is None:
         # Checked like the witness's own record of the chain: a head it countersigned.
-        problem = ledger_verify(chain, witness={head.tree.origin: (head.tree.size, head.tree.root_hash)}).problem
+        problem = ledger_verify(chain, witness={chain: [(head.tree.size, head.tree.root_hash)]}).problem
     return chain, problem
 
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from chorus.crypto import merkle, signing
 from chorus.crypto.errors import BadSignature
 from chorus.ledger.keys import checkpoint_seed, trusted_public_key
-from chorus.ledger.log import IMPORTANT, leaf_for, origin_for, pinned_keys, tree_extend, tree_head_problem
-from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerTreeHead
+from chorus.ledger.log import IMPORTANT, leaf_for, pinned_keys, tree_extend, tree_head_problem
+from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerNode, LedgerTreeHead
 
 GENESIS_HASH = "0" * 64
 PLATFORM_CHAIN = "platform"
@@ -125,8 +125,34 @@ class _Walk:
     hashes: dict[int, str] = field(default_factory=dict)  # only at checkpointed events
     roots: dict[int, bytes] = field(default_factory=dict)  # only at sizes something vouches for
     frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
+    nodes: int = 0  # the perfect subtrees the events complete, and their multiset hash
+    node_digest: int = 0
     problem: str | None = None
     bad_seq: int | None = None
+
+
+_MOD = 2**256
+
+
+def _node_term(position: int, value: bytes | memoryview) -> int:
+    """One stored node's share of a multiset hash (the sum, mod 2**256, of each node's
+    SHA-256): every stored node is compared with the events in one pass, in any order."""
+    return int.from_bytes(hashlib.sha256(position.to_bytes(8, "big") + bytes(value)).digest(), "big")
+
+
+def _nodes_problem(chain: str, walk: _Walk) -> str | None:
+    count, digest = 0, 0
+    for position, value in (
+        LedgerNode.objects.filter(chain=chain).values_list("position", "hash").iterator(chunk_size=5000)
+    ):
+        count += 1
+        digest = (digest + _node_term(position, value)) % _MOD
+    if (count, digest) != (walk.nodes, walk.node_digest):
+        return (
+            f"the stored Merkle tree ({count} nodes) does not match the events ({walk.nodes} nodes): proofs "
+            "served to members' browsers would not verify"
+        )
+    return None
 
 
 def _walk(chain: str, wanted: set[int], sizes: set[int]) -> _Walk:
@@ -145,45 +171,58 @@ def _walk(chain: str, wanted: set[int], sizes: set[int]) -> _Walk:
             return walk
         if event.seq in wanted:
             walk.hashes[event.seq] = event.hash
-        walk.frontier.append(leaf_for(event.hash))
+        for node in walk.frontier.append(leaf_for(event.hash)):
+            walk.nodes += 1
+            walk.node_digest = (
+                walk.node_digest + _node_term(merkle.position(node.level, node.index), node.hash)
+            ) % _MOD
         if event.seq in sizes:
             walk.roots[event.seq] = walk.frontier.root()
         walk.count, walk.head_hash = event.seq, event.hash
     return walk
 
 
-def ledger_verify(chain: str, *, witness: Mapping[str, tuple[int, bytes]] | None = None) -> VerifyResult:
+def ledger_verify(chain: str, *, witness: Mapping[str, list[tuple[int, bytes]]] | None = None) -> VerifyResult:
     """Walk the chain from its start; name the first event that does not fit.
 
     Besides each event's hash and link, the walk rebuilds the chain's Merkle tree and checks
     it against every stored tree head (signed by the pinned log key, countersigned by the
     pinned witness key) and against what the witness itself says it countersigned last
-    (``witness``: origin → (size, root), from ``witness_view()``), which no database
+    (``witness``: chain → [(size, root)], from ``witness_view()``), which no database
     change can reach: a chain truncated, rewritten or re-signed below a witnessed size is
     caught even when every stored checkpoint and tree head was removed with it.
     """
     checkpoints = list(LedgerCheckpoint.objects.filter(chain=chain))
     tree_heads = list(LedgerTreeHead.objects.filter(chain=chain))
-    witnessed = (witness or {}).get(origin_for(chain))
-    sizes = {row.size for row in tree_heads} | ({witnessed[0]} if witnessed else set())
+    witnessed = list((witness or {}).get(chain, []))
+    sizes = {row.size for row in tree_heads} | {size for size, _ in witnessed}
     walk = _walk(chain, {checkpoint.seq for checkpoint in checkpoints}, sizes)
     if walk.problem is None:
         walk.problem, walk.bad_seq = _after_walk(chain, walk, witnessed, checkpoints, tree_heads)
     return VerifyResult(chain, walk.count, walk.head_hash, walk.problem, walk.bad_seq)
 
 
+Found = tuple[str | None, int | None]  # a problem and the event it concerns, or (None, None)
+
+
 def _after_walk(
     chain: str,
     walk: _Walk,
-    witnessed: tuple[int, bytes] | None,
+    witnessed: list[tuple[int, bytes]],
     checkpoints: list[LedgerCheckpoint],
     tree_heads: list[LedgerTreeHead],
-) -> tuple[str | None, int | None]:
+) -> Found:
     """The first problem the complete walk shows against what vouches for the chain."""
-    if witnessed is not None:
-        problem = _witness_problem(witnessed, walk.count, walk.roots)
+    for seen in witnessed:
+        problem = _witness_problem(seen, walk.count, walk.roots)
         if problem:
-            return problem, min(witnessed[0], walk.count + 1)
+            return problem, min(seen[0], walk.count + 1)
+    found = _stored_problem(chain, walk)
+    return found if found[0] else _signed_problem(walk, checkpoints, tree_heads)
+
+
+def _stored_problem(chain: str, walk: _Walk) -> Found:
+    """The head row and the stored tree against the events."""
     head = LedgerHead.objects.filter(chain=chain).first()
     if head is not None and (head.seq != walk.count or head.hash != walk.head_hash):
         return (
@@ -192,12 +231,20 @@ def _after_walk(
         )
     if head is not None and bytes(head.frontier) != b"".join(walk.frontier.hashes):
         return "the stored Merkle tree does not match the events (its right edge differs)", walk.count
+    problem = _nodes_problem(chain, walk)
+    return (problem, walk.count) if problem else (None, None)
+
+
+def _signed_problem(walk: _Walk, checkpoints: list[LedgerCheckpoint], tree_heads: list[LedgerTreeHead]) -> Found:
+    """Checkpoints and tree heads stored with the chain, under the pinned keys."""
     trusted = trusted_public_key()
     for checkpoint in checkpoints:
         problem = checkpoint_problem(checkpoint, walk.hashes.get(checkpoint.seq), trusted_key=trusted)
         if problem:
             return problem, checkpoint.seq
     witness_key = pinned_keys()[1] if tree_heads else None
+    if witness_key is None and any(row.cosignature for row in tree_heads):
+        return "no pinned witness key to check the countersignatures with: set CHORUS_WITNESS_PUBLIC_KEY", None
     for row in tree_heads:
         problem = _tree_head_mismatch(row, walk.roots, trusted, witness_key)
         if problem:
@@ -232,32 +279,45 @@ def _tree_head_mismatch(
     return None
 
 
-def witness_view() -> dict[str, tuple[int, bytes]]:
-    """What the witness countersigned last, per origin of this deployment (its own answer,
-    never the database's). Empty, with a warning in the log, if it cannot be reached."""
+class WitnessUnknown(Exception):
+    """The witness could not be consulted, so a verification would be incomplete."""
+
+
+def witness_view() -> dict[str, list[tuple[int, bytes]]]:
+    """What the witness countersigned last for each chain of this deployment — its own
+    answer, never the database's: chain → [(size, root)], over every log signed with this
+    deployment's pinned key (whatever host name the deployment had then)."""
     from chorus.escrow.holders import CustodianUnavailable, custodian
 
+    log_key = trusted_public_key()
     try:
         heads = custodian().witness_heads()
-    except CustodianUnavailable:
-        return {}
-    prefix = origin_for("")
-    return {origin: head for origin, head in heads.items() if origin.startswith(prefix)}
+    except CustodianUnavailable as error:
+        raise WitnessUnknown(f"the witness could not be consulted ({error})") from error
+    view: dict[str, list[tuple[int, bytes]]] = {}
+    for origin, (size, root, key) in heads.items():
+        if log_key is not None and key.hex() == log_key and "/" in origin:
+            view.setdefault(origin.split("/", 1)[1], []).append((size, root))
+    return view
 
 
 def ledger_verify_all(chains: list[str] | None = None) -> list[VerifyResult]:
     """``ledger_verify`` of the given chains, or of every chain that should exist: those
     stored, those the witness countersigned, and one per organization (made with it), so a
-    chain deleted whole, with its head, checkpoints and tree heads, is noticed."""
+    chain deleted whole, with its head, checkpoints and tree heads, is noticed. A witness
+    that cannot be consulted is a result of its own: the check was not complete."""
     from chorus.accounts.models import Organization
 
-    witness = witness_view()
+    results = []
+    try:
+        witness = witness_view()
+    except WitnessUnknown as unknown:
+        witness = {}
+        results.append(VerifyResult("witness", 0, "", f"{unknown}: the chains were checked without it", None))
     organizations = {chain_for(pk) for pk in Organization.objects.values_list("pk", flat=True)}
     if chains is None:
-        prefix = origin_for("")
         found = set(LedgerHead.objects.values_list("chain", flat=True)) | organizations
-        chains = sorted(found | {origin.removeprefix(prefix) for origin in witness})
-    results = []
+        chains = sorted(found | set(witness))
     for chain in chains:
         result = ledger_verify(chain, witness=witness)
         if result.ok and result.events == 0 and chain in organizations:
