@@ -130,11 +130,20 @@ def test_a_receipt_is_checked_alone_and_a_forged_one_refused(tmp_path: Path) -> 
     path.write_text(json.dumps(receipt))
     code, output = _run(path, log_key, witness_key)
     assert code == 0, output
-    assert "event 3 (hash " in output and "is in the log's tree of 5 events" in output
+    assert "event 3 ('test.step' at " in output and "is in the log's tree of 5 events" in output
+    # Its action changed: the event's own hash no longer matches it.
+    path.write_text(json.dumps({**receipt, "event": {**receipt["event"], "action": "case.decide"}}))  # type: ignore[dict-item]
+    code, output = _run(path, log_key, witness_key)
+    assert code == 1 and "event 3 was changed" in output
+    # Another event's hash put in, without the fields: not the leaf the proof is for.
+    fields = receipt["event"]
+    assert isinstance(fields, dict)
+    bare = {key: value for key, value in fields.items() if key not in ("actor", "refs", "payload_hash")}
     other = LedgerEvent.objects.get(chain=CHAIN, seq=4)
-    path.write_text(json.dumps({**receipt, "event": {**receipt["event"], "hash": other.hash}}))  # type: ignore[dict-item]
+    path.write_text(json.dumps({**receipt, "event": {**bare, "hash": other.hash}}))
     code, output = _run(path, log_key, witness_key)
     assert code == 1 and "event 3 is not in the countersigned tree of 5 events" in output
+    path.write_text(json.dumps(receipt))
     code, output = _run(path, "00" * 32, witness_key)
     assert code == 1 and "is signed by a key that is not this deployment's" in output
     assert _run(path, log_key, witness_key, kept)[0] == 2  # --head is for exports

@@ -264,8 +264,9 @@ def head_as_dict(row: LedgerTreeHead) -> dict[str, object]:
 
 
 def receipt(event: LedgerEvent) -> dict[str, object] | None:
-    """A receipt a member keeps for an event: its public fields and hashes (no actor, no
-    references), the newest witnessed head that covers it, and the inclusion proof of its
+    """A receipt a member keeps for an event: the event as hashed (so its action, time, actor
+    pseudonym and references are covered by its hash — the caller gives receipts only to
+    those the event concerns), the newest witnessed head that covers it, and the inclusion proof of its
     leaf in that head's tree. Anyone holding the pinned keys can check it offline
     (``chorus.ledger.standalone``) and show later that the event was in the log. None while
     no witnessed head covers the event yet (the next one is at most
@@ -284,6 +285,9 @@ def receipt(event: LedgerEvent) -> dict[str, object] | None:
             "seq": event.seq,
             "created_at": event.created_at.isoformat(),
             "action": event.action,
+            "actor": event.actor,
+            "refs": event.refs,
+            "payload_hash": event.payload_hash,
             "prev_hash": event.prev_hash,
             "hash": event.hash,
         },

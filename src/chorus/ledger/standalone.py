@@ -324,9 +324,12 @@ def _check_kept(
 
 def check_receipt(data: dict[str, Any], *, log_key: bytes, witness_key: bytes) -> str:
     """The summary of a receipt whose event is in its witnessed head's tree; Broken if not.
-    The receipt's action and time are shown to its holder but covered by nothing it holds:
-    what it proves is that an event with this hash is leaf ``seq - 1`` of the log."""
-    event = _event(data.get("event"), "the receipt's event", with_refs=False)
+    Where the receipt carries the event's actor and references (receipts Chorus gives do),
+    its hash is recomputed, so its action and time are covered too; otherwise what it proves
+    is only that an event with this hash is leaf ``seq - 1`` of the log."""
+    raw = data.get("event")
+    with_refs = isinstance(raw, dict) and "refs" in raw
+    event = _event(raw, "the receipt's event", with_refs=with_refs)
     index = _field(data, "leaf_index", int, "the receipt")
     try:
         proof = [base64.b64decode(node, validate=True) for node in _field(data, "inclusion_proof", list, "the receipt")]
@@ -343,14 +346,18 @@ def check_receipt(data: dict[str, Any], *, log_key: bytes, witness_key: bytes) -
     )
     if problem:
         raise Broken(problem)
+    chain = head.tree.origin.split("/", 1)[-1]
+    if with_refs and event_hash(chain, event) != event.hash:
+        raise Broken(f"the receipt's event {event.seq} was changed: its fields do not give its hash")
     try:
         leaf = merkle.leaf_hash(bytes.fromhex(event.hash))
         merkle.verify_inclusion(leaf, index, size, proof, head.tree.root_hash)
     except merkle.MerkleProofError as error:
         raise Broken(f"event {event.seq} is not in the countersigned tree of {size} events: {error}") from None
+    covered = f"'{event.action}' at {event.created_at}, " if with_refs else ""
     return (
-        f"{head.tree.origin}: event {event.seq} (hash {event.hash}) is in the log's tree of {size} events, "
-        "signed by the log and countersigned by the witness"
+        f"{head.tree.origin}: event {event.seq} ({covered}hash {event.hash}) is in the log's tree of {size} "
+        "events, signed by the log and countersigned by the witness"
     )
 
 
