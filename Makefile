@@ -43,6 +43,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed-run $(CATALOGS)
 setup: $(VENV)/.installed-run $(CATALOGS)
 setup-dev: $(VENV)/.installed-dev
 
+# Emailed links point where this server listens, unless CHORUS_BASE_URL says otherwise.
+run: export CHORUS_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/chorus migrate --no-input -v0
 	$(BIN)/chorus demo
