@@ -1,9 +1,9 @@
 // The ledger's Merkle tree checks in the browser: RFC 9162 §2.1 hashes, inclusion and
-// consistency proof verification, and the tree head message, the same bytes and the
-// same refusals as chorus.crypto.merkle and chorus.crypto.tree_head (checked under Node
-// by tests/crypto/test_merkle_browser.py). Hashes are Uint8Arrays of 32 bytes; sizes and
-// indexes are Numbers, whole and below 2**53, so shifts are done by division (the bit
-// operators of JavaScript stop at 32 bits).
+// consistency proof verification, and the tree head and cosignature messages, the same
+// bytes and the same refusals as chorus.crypto.merkle and chorus.crypto.tree_head (checked
+// under Node by tests/crypto/test_merkle_browser.py and tests/ledger/test_log_check_node.py).
+// Hashes are Uint8Arrays of 32 bytes; sizes and indexes are Numbers, whole and below
+// 2**53, so shifts are done by division (the bit operators of JavaScript stop at 32 bits).
 
 import { sha256 } from "@noble/hashes/sha2.js";
 
@@ -11,6 +11,7 @@ const HASH_SIZE = 32;
 const LEAF = Uint8Array.of(0);
 const NODE = Uint8Array.of(1);
 const HEADER = "chorus-tree-head/v1";
+const COSIGNATURE_HEADER = "cosignature/v1";
 const ORIGIN = /^[\x21-\x2a\x2c-\x7e]{1,255}$/;
 
 export const EMPTY_ROOT = sha256(new Uint8Array(0));
@@ -181,16 +182,33 @@ export function checkpointBody({ origin, size, rootHash }) {
   return new TextEncoder().encode(`${origin}\n${size}\n${base64(rootHash)}\n`);
 }
 
+function joined(header, body) {
+  const start = new TextEncoder().encode(header);
+  const message = new Uint8Array(start.length + body.length);
+  message.set(start);
+  message.set(body, start.length);
+  return message;
+}
+
 /**
  * What the log's key signs for a tree head: "chorus-tree-head/v1\ntime <seconds>\n"
  * then the checkpoint body (chorus/crypto/tree_head.py describes the format).
  */
 export function treeHeadMessage({ origin, size, rootHash, timestamp }) {
   checkTreeHead({ origin, size, rootHash, timestamp });
-  const body = checkpointBody({ origin, size, rootHash });
-  const header = new TextEncoder().encode(`${HEADER}\ntime ${timestamp}\n`);
-  const message = new Uint8Array(header.length + body.length);
-  message.set(header);
-  message.set(body, header.length);
-  return message;
+  return joined(`${HEADER}\ntime ${timestamp}\n`, checkpointBody({ origin, size, rootHash }));
+}
+
+/**
+ * What the witness's key signs for a tree head (C2SP tlog-cosignature/v1):
+ * "cosignature/v1\ntime <the witness's seconds>\n" then the checkpoint body. The log's own
+ * time is not part of it, but the head must be a valid one, as TreeHead.cosignature_message
+ * requires.
+ */
+export function cosignatureMessage({ origin, size, rootHash, timestamp }, witnessTimestamp) {
+  checkTreeHead({ origin, size, rootHash, timestamp });
+  if (!Number.isSafeInteger(witnessTimestamp) || witnessTimestamp < 0) {
+    throw new TypeError("a timestamp is a whole number from 0 to 2**53 - 1");
+  }
+  return joined(`${COSIGNATURE_HEADER}\ntime ${witnessTimestamp}\n`, checkpointBody({ origin, size, rootHash }));
 }
