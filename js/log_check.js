@@ -3,7 +3,9 @@
 // its first visit and the last countersigned tree head it accepted, and on a later visit
 // accepts the newest head only if
 //
-// * the deployment still pins the same log key and witness key;
+// * the deployment still pins the same log key and witness key, and the log still has the
+//   same name (origin): a new name would be a log the witness never saw, which it
+//   countersigns without any proof, so a history rewritten under a new name is refused;
 // * the head is signed by that log key and countersigned by that witness key (the keys
 //   the head names are only compared with the pinned ones, never trusted);
 // * it is at least as large as the kept one, and a consistency proof from the server shows
@@ -157,6 +159,13 @@ export async function checkLog({ fetchJson, storage, now = Date.now }) {
   if (pinned && (pinned.logKey !== pins.logKey || pinned.witnessKey !== pins.witnessKey)) {
     return result({ origin, problem: "the keys this deployment pins are not the ones this browser saw on its first visit" });
   }
+  if (pinned && typeof pinned.origin === "string" && pinned.origin !== origin) {
+    return result({
+      origin,
+      problem: `the ledger is now offered under another name (${origin}) than the one this browser saw first (${pinned.origin})`,
+    });
+  }
+  pins.origin = origin;
   const kept = read(storage, headKey(origin));
   let head = null;
   try {

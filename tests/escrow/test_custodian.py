@@ -287,3 +287,14 @@ def test_the_separate_custodian_witnesses_tree_heads_and_refuses_a_rewrite(custo
             assert "differ from what the witness countersigned" in str(result.problem)
     finally:
         holders.custodian.cache_clear()
+
+
+def test_the_witness_heads_need_the_token(custodian_process: Running) -> None:
+    """They show how active each organization's log is: only the platform may ask."""
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(custodian_process.url + "/v1/witness/heads", timeout=10)
+    assert refused.value.code == 401
+    request = urllib.request.Request(custodian_process.url + "/v1/witness/heads")
+    request.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"heads": []}

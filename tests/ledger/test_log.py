@@ -270,3 +270,80 @@ def test_a_witness_that_cannot_be_consulted_makes_the_check_incomplete() -> None
     assert results[0].chain == "witness"
     assert "could not be consulted" in str(results[0].problem)
     assert results[1].ok
+
+
+def test_the_witness_binds_a_log_key_to_one_host(tmp_path: Path) -> None:
+    """A rewritten history under a new name (same stolen key, another host spelling) is a
+    log the witness never saw: refused, as is another key for a known host, a head from the
+    far future, and, once hosts are pinned, any other host."""
+    from chorus.crypto import signing
+    from chorus.crypto.tree_head import TreeHead
+
+    seed, other = bytes(32), bytes(range(32))
+    leaves = [merkle.leaf_hash(bytes([n])) for n in range(8)]
+
+    def cosign(witness: Witness, origin: str, size: int, key: bytes = seed, stamp: int = 100) -> None:
+        tree = TreeHead(origin=origin, size=size, root_hash=merkle.root(leaves[:size]), timestamp=stamp)
+        witness.cosign(
+            tree,
+            log_key=signing.public_key_for(key),
+            signature=signing.sign(key, tree.message()),
+            old_size=0,
+            proof=[],
+            now=1000,
+        )
+
+    witness = Witness(key_file=tmp_path / "w.key", state_file=tmp_path / "w.sqlite3")
+    cosign(witness, "chorus.example.org/org:7", 8)
+    cosign(witness, "chorus.example.org/org:8", 2)  # a new organization on the same host: fine
+    for origin in ("chorus.example.org./org:7", "chorus.example.org:443/org:7", "evil/org:7"):
+        with pytest.raises(WitnessRefused, match="signs another host's logs"):
+            cosign(witness, origin, 3)
+    with pytest.raises(WitnessRefused, match="another key signs this host's logs"):
+        cosign(witness, "chorus.example.org/org:9", 3, key=other)
+    with pytest.raises(WitnessRefused, match="ahead of the witness's clock"):
+        cosign(witness, "chorus.example.org/org:10", 3, stamp=2**53 - 1)
+    pinned = Witness(
+        key_file=tmp_path / "p.key",
+        state_file=tmp_path / "p.sqlite3",
+        log_keys={"chorus.example.org/": signing.public_key_for(seed)},
+    )
+    cosign(pinned, "chorus.example.org/org:1", 3)
+    with pytest.raises(WitnessRefused, match="only the logs it was configured for"):
+        cosign(pinned, "squatter.example/org:1", 3, key=other)
+
+
+def test_log_urls_refuse_sizes_that_are_not_plain_digits(personas: Personas) -> None:
+    from django.test import Client
+
+    from tests.helpers import sign_in
+
+    client = Client()
+    sign_in(client, personas.survivor)
+    for query in ("from=%C2%B2&to=1", "from=1&to=%D9%A1", "from=-1&to=1", "from=1&to=" + "9" * 17):
+        assert client.get(f"/ledger/log/consistency/?{query}").status_code == 404
+
+
+def test_a_receipt_is_given_only_to_whom_a_reference_names_not_to_a_name_in_free_text(personas: Personas) -> None:
+    from django.test import Client
+
+    from tests.helpers import sign_in
+
+    chain = chain_for(personas.organization.pk)
+    mention = ledger_append(
+        organization_id=personas.organization.pk,
+        actor="someone",
+        action="grant.created",
+        refs={"purpose": f"about {personas.survivor.pseudonym}"},
+    )
+    named = ledger_append(
+        organization_id=personas.organization.pk,
+        actor="someone",
+        action="membership.confirmed",
+        refs={"members": [personas.survivor.pseudonym]},
+    )
+    log.tree_head_sign(chain)
+    client = Client()
+    sign_in(client, personas.survivor)
+    assert client.get(f"/ledger/log/receipt/{mention.seq}/").status_code == 404
+    assert client.get(f"/ledger/log/receipt/{named.seq}/").status_code == 200

@@ -207,6 +207,7 @@ class Browser:
     """What a browser that used the server's own checks would decide, visit after visit."""
 
     pins: tuple[str, str] | None = None
+    origin: str | None = None  # the log's name is pinned with the keys: a new name is a new, unwitnessed log
     kept: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def visit(self, visit: dict[str, Any]) -> dict[str, bool]:
@@ -219,7 +220,7 @@ class Browser:
         if None in pins:
             return "unavailable"
         kept = self.kept.get(origin)
-        if self.pins not in (None, pins) or (head is None and kept is not None):
+        if self.pins not in (None, pins) or self.origin not in (None, origin) or (head is None and kept is not None):
             return "failed"
         if head is not None:
             verdict = self._head(head, origin, pins)
@@ -228,7 +229,7 @@ class Browser:
             if verdict != "ok":
                 return verdict
             self.kept[origin] = head
-        self.pins = pins
+        self.pins, self.origin = pins, origin
         return "ok"
 
     @staticmethod

@@ -71,7 +71,7 @@ def test_it_runs_as_a_module_without_django(tmp_path: Path) -> None:
     (shadow / "__init__.py").write_text("raise ImportError('the standalone check imported Django')\n")
     command = [sys.executable, "-m", "chorus.ledger.standalone", str(export), "--log-key", log_key]
     result = subprocess.run(
-        [*command, "--witness-key", witness_key, "--head", str(kept)],
+        [*command, "--witness-key", witness_key, "--head", str(kept), "--origin", log.origin_for(CHAIN)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -147,3 +147,48 @@ def test_a_receipt_is_checked_alone_and_a_forged_one_refused(tmp_path: Path) -> 
     code, output = _run(path, "00" * 32, witness_key)
     assert code == 1 and "is signed by a key that is not this deployment's" in output
     assert _run(path, log_key, witness_key, kept)[0] == 2  # --head is for exports
+
+
+@pytest.mark.django_db
+def test_a_receipt_or_export_for_another_log_name_is_refused(tmp_path: Path) -> None:
+    """Whoever holds the ledger key could sign a head under another log name; the person
+    checking names the log they mean (from their Ledger page), and nothing else passes."""
+    log_key, witness_key, _ = _ledger(tmp_path)
+    receipt = log.receipt(LedgerEvent.objects.get(chain=CHAIN, seq=2))
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(receipt))
+    out, err = StringIO(), StringIO()
+    assert (
+        standalone.run(
+            path, log_key=log_key, witness_key=witness_key, origin="elsewhere.example/platform", stdout=out, stderr=err
+        )
+        == 1
+    )
+    assert "for another log" in err.getvalue()
+    assert (
+        standalone.run(
+            path, log_key=log_key, witness_key=witness_key, origin=log.origin_for(CHAIN), stdout=out, stderr=err
+        )
+        == 0
+    )
+    export = _export(tmp_path)
+    assert (
+        standalone.run(export, log_key=log_key, witness_key=witness_key, origin="x/platform", stdout=out, stderr=err)
+        == 1
+    )
+
+
+@pytest.mark.django_db
+def test_what_the_summary_does_not_vouch_for_is_said(tmp_path: Path) -> None:
+    for number in range(3):
+        ledger_append(organization_id=None, actor="m_someone", action="test.step", refs={"n": number})
+    log_key, witness_key = log.pinned_keys()
+    assert log_key is not None and witness_key is not None
+    code, output = _run(_export(tmp_path), log_key, witness_key)
+    assert code == 0
+    assert "WARNING: no head in it is countersigned by the witness" in output
+    assert "event hashes were not recomputed" in output
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    code, output = _run(deep, log_key, witness_key)
+    assert code == 2 and "nested too deeply" in output

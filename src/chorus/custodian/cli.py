@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         "--log-key",
         action="append",
         default=[],
-        metavar="ORIGIN=HEX",
-        help="pin a log's signing key (otherwise the key of the first head seen for a log is kept)",
+        metavar="PREFIX=HEX",
+        help="pin the key that signs the logs under PREFIX (a host followed by /, e.g. chorus.example.org/, or a "
+        "whole origin); once any is set, other logs are refused. Otherwise a host's first key is kept",
     )
     run.add_argument("--per-requester-per-hour", type=int, default=30)
     run.add_argument("--total-per-hour", type=int, default=2000)

@@ -7,10 +7,10 @@
                            "old_size": n, "proof": [b64...]}
                           → {"witness_key": hex, "timestamp": t, "cosignature": hex}
                           or 409 {"error", "size"}: the last size this witness countersigned
-    GET  /v1/witness/heads {"heads": [{"origin", "size", "root", "log_key"}...]}  (public: what it countersigned last, per log)
+    GET  /v1/witness/heads {"heads": [{"origin", "size", "root", "log_key"}...]}  (what it countersigned last, per log)
     GET  /healthz       "ok"
 
-``/v1/evaluate`` and ``/v1/witness`` need ``Authorization: Bearer <token>`` when a token is configured:
+``/v1/evaluate``, ``/v1/witness`` and ``/v1/witness/heads`` need ``Authorization: Bearer <token>`` when a token is configured:
 only the platform may ask, and it names the (pseudonymous) member it asks for so the
 custodian can limit each one. Elements are standard base64 of their 32-byte encodings.
 """
@@ -103,7 +103,10 @@ def make_app(
     def _witness_key(witness: Witness, _environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         return _reply(start_response, "200 OK", {"public_key": witness.public_key.hex()})
 
-    def _witness_heads(witness: Witness, _environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def _witness_heads(witness: Witness, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # Behind the token: the sizes of every organization's log show how active each one is.
+        if not authorized(environ):
+            return _reply(start_response, "401 Unauthorized", {"error": "a valid bearer token is needed"})
         heads = [
             {"origin": origin, "size": size, "root": b64(root), "log_key": key.hex()}
             for origin, (size, root, key) in witness.heads().items()

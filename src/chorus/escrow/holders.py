@@ -161,8 +161,8 @@ class RemoteCustodian:
         if body is not None:
             data = json.dumps(body).encode()
             request.add_header("Content-Type", "application/json")
-            if self._token:
-                request.add_header("Authorization", f"Bearer {self._token}")
+        if self._token:
+            request.add_header("Authorization", f"Bearer {self._token}")
         try:
             with urllib.request.urlopen(request, data=data, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
                 answer = json.loads(response.read())

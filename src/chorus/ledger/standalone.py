@@ -292,6 +292,13 @@ def check(export: Export, *, log_key: bytes, witness_key: bytes, kept: SignedHea
         summary += f" (events {witnessed + 1} to {count} are not covered by a countersigned head yet)"
     if kept is not None:
         summary += _check_kept(kept, roots, count, origin, export.chain, log_key=log_key, witness_key=witness_key)
+    elif witnessed == 0:
+        summary += (
+            "; WARNING: no head in it is countersigned by the witness and no kept head was given, so this "
+            "shows only that the file agrees with itself (whoever holds the ledger key could have written it)"
+        )
+    if not export.with_refs:
+        summary += "; event hashes were not recomputed (no references in the export): actions and times are not covered"
     return summary
 
 
@@ -373,6 +380,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--witness-key", required=True, help="the witness's (custodian's) key (hex), likewise")
     parser.add_argument(
+        "--origin",
+        required=True,
+        help="the log's name, as your organization's Ledger page shows it (e.g. chorus.example.org/org:<id>): "
+        "a head under any other name proves nothing about your organization's log",
+    )
+    parser.add_argument(
         "--head",
         type=Path,
         help="a witnessed tree head you kept (JSON: the head, or /ledger/log/head/'s answer); the export must extend it",
@@ -394,6 +407,22 @@ def _load(path: Path, what: str) -> object:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise Unusable(f"cannot read {what} {path}: {error}") from None
+    except RecursionError:
+        raise Unusable(f"cannot read {what} {path}: it is nested too deeply to be a Chorus file") from None
+
+
+def _origin_problem(data: object, origin: str) -> str | None:
+    """Every head a receipt or an export carries must be for the log the person named."""
+    heads: list[object] = []
+    if isinstance(data, dict):
+        heads = [data.get("tree_head")] if data.get("kind") == RECEIPT_KIND else list(data.get("tree_heads") or [])
+        if data.get("kind") != RECEIPT_KIND and data.get("origin") not in (None, origin):
+            return f"the export is of another log ({data.get('origin')}), not {origin}"
+    for head in heads:
+        named = head.get("origin") if isinstance(head, dict) else None
+        if named != origin:
+            return f"a tree head in the file is for another log ({named}), not {origin}"
+    return None
 
 
 def run(
@@ -402,15 +431,20 @@ def run(
     log_key: str,
     witness_key: str,
     head_path: Path | None = None,
+    origin: str | None = None,
     stdout: _Writer | None = None,
     stderr: _Writer | None = None,
 ) -> int:
-    """Check one export; the exit status (0 intact, 1 broken, 2 unusable input)."""
+    """Check one export; the exit status (0 intact, 1 broken, 2 unusable input). With
+    ``origin`` (the command line requires it), every head must be for that log."""
     stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
     chain = "?"
     try:
         log_key_bytes, witness_key_bytes = _key(log_key, "--log-key"), _key(witness_key, "--witness-key")
         data = _load(export_path, "the export")
+        problem = _origin_problem(data, origin) if origin is not None else None
+        if problem:
+            raise Broken(problem)
         if isinstance(data, dict) and data.get("kind") == RECEIPT_KIND:
             if head_path is not None:
                 raise Unusable("--head is for exports; a receipt carries its own witnessed head")
@@ -439,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
-    return run(args.export, log_key=args.log_key, witness_key=args.witness_key, head_path=args.head)
+    return run(args.export, log_key=args.log_key, witness_key=args.witness_key, head_path=args.head, origin=args.origin)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import base64
-import json
+import re
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -73,9 +73,12 @@ def ledger_log_head(request: HttpRequest) -> HttpResponse:
     )
 
 
+_SIZE = re.compile(r"[0-9]{1,16}")
+
+
 def _size(request: HttpRequest, name: str) -> int:
     raw = request.GET.get(name, "")
-    if not raw.isdigit() or len(raw) > 16:
+    if not _SIZE.fullmatch(raw):  # ASCII digits only ("²" is a digit to str.isdigit)
         raise Http404
     return int(raw)
 
@@ -107,10 +110,14 @@ def receipt_response(event: LedgerEvent) -> HttpResponse:
 
 
 def _concerns(member: Member, event: LedgerEvent) -> bool:
-    """The member acted in it or is named in it; the oversight body may have any receipt."""
+    """The member acted in it or is named in it (as the whole value of a reference, or an
+    item of a list of them: never inside free text); the oversight body may have any receipt."""
     if member.has_role("oversight") or event.actor == member.pseudonym:
         return True
-    return member.pseudonym in json.dumps(event.refs)
+    refs = event.refs if isinstance(event.refs, dict) else {}
+    return any(
+        value == member.pseudonym or (isinstance(value, list) and member.pseudonym in value) for value in refs.values()
+    )
 
 
 @require_GET

@@ -73,6 +73,7 @@ class Command(BaseCommand):
                 log_key=options["log_key"],
                 witness_key=options["witness_key"],
                 head_path=options.get("head"),
+                origin=options["origin"],
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
