@@ -20,12 +20,15 @@ def ledger(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     chain = chain_for(member.organization_id)
     head = LedgerHead.objects.filter(chain=chain).first()
+    log_key, witness_key = log.pinned_keys()
     return render(
         request,
         "ledger/ledger.html",
         {
             "chain": chain,
             "head": head,
+            "log_key": log_key,
+            "witness_key": witness_key,
             **published_checkpoint(chain),
             "can_see_events": member.has_role("oversight"),
         },
