@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+from pathlib import Path
+from typing import Any
 
 import pyotp
 from django.core import mail
@@ -41,3 +45,19 @@ def open_vault(client: Client, member: Member, vault_key: bytes) -> None:
     vault.vault_open(request, str(member.pk), vault_key)
     request.session.save()
     client.cookies[settings.CHORUS_VAULT_COOKIE_NAME] = request.chorus_vault_cookie  # type: ignore[attr-defined]
+
+
+def run_node(script: str, command: str, request: dict[str, Any]) -> Any:
+    """Run one of js/'s Node entry points (``js/<script>``) on ``request`` (JSON in, JSON out)."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        ["node", str(root / "js" / script), command],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -4,9 +4,7 @@ chorus.crypto.merkle, over random trees of up to 2,000 leaves, in one Node run."
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,22 +14,13 @@ from chorus.crypto.merkle import EMPTY_ROOT
 from chorus.crypto.tree_head import LARGEST, TreeHead
 from tests.crypto import merkle_reference as rfc
 from tests.crypto.test_merkle import LEAF_HASHES, ROOTS, STORED, _refusal, _tampered
+from tests.helpers import run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _node(command: str, request: dict[str, Any]) -> Any:
-    result = subprocess.run(
-        ["node", str(ROOT / "js" / "run_merkle.js"), command],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_node("run_merkle.js", command, request)
 
 
 def _hex(values: list[bytes]) -> list[str]:

@@ -67,6 +67,25 @@ def test_triggers_refuse_update_and_delete(statement: str) -> None:
     assert LedgerEvent.objects.filter(action="test.step").count() == 2
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        ("UPDATE ledger_ledgernode SET hash = hash", "the ledger tree is append-only"),
+        ("DELETE FROM ledger_ledgernode", "the ledger tree is append-only"),
+        ("UPDATE ledger_ledgertreehead SET cosignature = ''", "a signed tree head is never changed"),
+        ("DELETE FROM ledger_ledgertreehead", "a signed tree head is never changed"),
+    ],
+)
+def test_the_tree_and_its_heads_refuse_update_and_delete(statement: str, refusal: str) -> None:
+    from chorus.ledger.log import tree_head_sign
+
+    _append(3)
+    tree_head_sign(CHAIN)
+    with pytest.raises(DatabaseError, match=refusal), transaction.atomic():
+        _raw(statement)
+
+
 @pytest.mark.usefixtures("tamperable_ledger")
 @pytest.mark.parametrize(
     ("tamper", "bad_seq"),

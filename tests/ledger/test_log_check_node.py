@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import random
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from chorus.crypto.tree_head import LARGEST, TreeHead
 from chorus.ledger import log
 from chorus.ledger.models import LedgerTreeHead
 from tests.crypto.test_merkle import ROOTS, STORED, _tampered
+from tests.helpers import run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "chorus.example.org/org:7"
@@ -34,17 +33,7 @@ OTHER_WITNESS_KEY = signing.public_key_for(OTHER_WITNESS_SEED).hex()
 
 
 def _node(command: str, request: dict[str, Any]) -> Any:
-    result = subprocess.run(
-        ["node", str(ROOT / "js" / "run_log_check.js"), command],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return run_node("run_log_check.js", command, request)
 
 
 # ---- the cosignature message and Ed25519 ----------------------------------------------

@@ -9,6 +9,9 @@ whoever can bypass triggers (the database owner).
 from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations import RunPython
+from django.db.migrations.state import StateApps
 
 TABLE = "ledger_ledgerevent"
 MESSAGE = "the ledger is append-only"
@@ -63,3 +66,20 @@ def remove(connection: BaseDatabaseWrapper) -> None:
         for table in _existing(connection):
             for statement in drop_statements(connection.vendor, table):
                 cursor.execute(statement)
+
+
+def migration_operation(*tables: str) -> RunPython:
+    """The migration step that makes ``tables`` refuse UPDATE and DELETE (and, reversed,
+    lets them change again)."""
+
+    def install_tables(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        for table in tables:
+            for statement in create_statements(schema_editor.connection.vendor, table):
+                schema_editor.execute(statement)
+
+    def remove_tables(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        for table in tables:
+            for statement in drop_statements(schema_editor.connection.vendor, table):
+                schema_editor.execute(statement)
+
+    return RunPython(install_tables, remove_tables)

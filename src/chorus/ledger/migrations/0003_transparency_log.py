@@ -32,18 +32,6 @@ def build_trees(apps: Any, schema_editor: Any) -> None:
         LedgerHead.objects.filter(chain=head.chain).update(frontier=b"".join(frontier.hashes))
 
 
-def install(apps: Any, schema_editor: Any) -> None:
-    for table in NEW_TABLES:
-        for statement in triggers.create_statements(schema_editor.connection.vendor, table):
-            schema_editor.execute(statement)
-
-
-def remove(apps: Any, schema_editor: Any) -> None:
-    for table in NEW_TABLES:
-        for statement in triggers.drop_statements(schema_editor.connection.vendor, table):
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0002_append_only_triggers"),
@@ -90,5 +78,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(build_trees, migrations.RunPython.noop),
-        migrations.RunPython(install, remove),
+        triggers.migration_operation(*NEW_TABLES),
     ]
