@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
+from chorus.accounts.services.lifecycle import member_suspend
 from chorus.accounts.services.power import role_propose
 from chorus.insights.services.actions import action_point_create
 from chorus.insights.services.stories import story_write
@@ -26,7 +27,7 @@ from chorus.records.services import sharing
 from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
-from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas
+from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas, add_member
 from tests.records.factory import advocate_reader, survivor_owner, survivor_record
 
 MEMBERS = set(PERSONA_ROLES) | {"other_org"}
@@ -58,6 +59,20 @@ def _invitation_id(personas: Personas) -> dict[str, object]:
 def _proposal(personas: Personas) -> dict[str, object]:
     """The panel role proposed for the survivor by the admin: the oversight body approves it."""
     return {"proposal_id": role_propose(member=personas.survivor, role="panel", proposer=personas.admin).pk}
+
+
+def _suspended(personas: Personas) -> dict[str, object]:
+    """A member without power roles, suspended by the admin (at once)."""
+    member, _ = add_member(personas.organization, "former", set())
+    member_suspend(member=member, reason="left", actor=personas.admin)
+    return {"member_id": member.pk}
+
+
+def _membership_change(personas: Personas) -> dict[str, object]:
+    """The admin proposes suspending a second advocate: an advocate or the oversight body
+    approves it (the admin, its proposer, may only withdraw it)."""
+    member, _ = add_member(personas.organization, "advocate2", {"advocate"})
+    return {"change_id": member_suspend(member=member, reason="sanction", actor=personas.admin).pk}
 
 
 def _reset_token(personas: Personas) -> dict[str, object]:
@@ -169,12 +184,20 @@ MATRIX: dict[str, Entry] = {
     "members": Entry({"admin", "other_org"}),
     "member_roles": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}, method="post", ok_status=302),
     "invitation_new": Entry({"admin", "other_org"}),
+    "member_suspend": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}),
+    "member_reinstate": Entry({"admin"}, kwargs=_suspended),
     # Who holds power is public to members; a proposal is decided by those who may approve
     # its role (the oversight body for the panel) or withdrawn by its proposer (the admin,
     # whose own approval the service then refuses with a message).
     "power": Entry(MEMBERS),
     "role_proposal_approve": Entry({"oversight", "admin"}, kwargs=_proposal, method="post", ok_status=302),
     "role_proposal_decline": Entry({"oversight", "admin"}, kwargs=_proposal, method="post", ok_status=302),
+    "membership_change_approve": Entry(
+        {"advocate", "oversight", "admin"}, kwargs=_membership_change, method="post", ok_status=302
+    ),
+    "membership_change_decline": Entry(
+        {"advocate", "oversight", "admin"}, kwargs=_membership_change, method="post", ok_status=302
+    ),
     "memberships": Entry({"admin", "oversight", "other_org"}),
     "invitation_revoke": Entry({"admin"}, kwargs=_invitation_id, method="post", ok_status=302),
     "ledger": Entry(MEMBERS),

@@ -11,8 +11,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
-from chorus.accounts.models import Invitation, Member, RoleProposal
+from chorus.accounts.models import Invitation, Member, MembershipChange, RoleProposal
 from chorus.accounts.roles import CONFIRMS_MEMBERSHIP
+from chorus.accounts.services.lifecycle import may_decide
 from chorus.accounts.services.power import approving_roles
 
 
@@ -87,3 +88,20 @@ def require_membership_confirmer(request: HttpRequest) -> Member:
     if not member.role_codes & CONFIRMS_MEMBERSHIP:
         raise PermissionDenied
     return member
+
+
+def get_membership_change_for_decider(request: HttpRequest, change_id: UUID) -> tuple[Member, MembershipChange]:
+    """(member, change) when the member may decide on a pending suspension or reinstatement
+    (see ``lifecycle.may_decide``) or proposed it; 404 for another organization's, 403 for
+    anyone else. The service still refuses the particular cases."""
+    member = signed_in_member(request)
+    change = (
+        MembershipChange.objects.filter(pk=change_id, organization_id=member.organization_id)
+        .select_related("member", "proposed_by")
+        .first()
+    )
+    if change is None:
+        raise Http404
+    if not may_decide(change, member):
+        raise PermissionDenied
+    return member, change

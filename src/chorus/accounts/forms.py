@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.roles import ROLE_CHOICES, ROLE_LABELS, separation_conflict
+from chorus.accounts.services.lifecycle import case_reference_refusal
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -144,3 +145,36 @@ class ConfirmMembersForm(forms.Form):
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.MultipleChoiceField, self.fields["members"]).choices = choices
+
+
+class MembershipChangeForm(forms.Form):
+    """Why an administrator suspends or reinstates someone: a reason from a fixed list and,
+    optionally, a case reference. There is deliberately no box to describe what happened."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    case_reference = forms.CharField(
+        label=_("Case reference"),
+        required=False,
+        max_length=64,
+        help_text=_(
+            "An identifier such as C-2026-014, if this carries out a decision in a case. "
+            "Do not write anything about what happened."
+        ),
+        error_messages={"max_length": _("A case reference is at most 64 characters.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, reasons: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["reason"]).choices = reasons
+
+    def clean_case_reference(self) -> str:
+        value: str = self.cleaned_data["case_reference"].strip()
+        refusal = case_reference_refusal(value)
+        if refusal is not None:
+            raise ValidationError(refusal)
+        return value

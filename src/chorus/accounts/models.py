@@ -345,3 +345,90 @@ class PasswordReset(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True)
+
+
+MEMBERSHIP_CHANGE_KINDS = [
+    ("suspend", _("suspend")),
+    ("reinstate", _("reinstate")),
+]
+
+# Why an administrator suspends or reinstates someone: a short fixed list, so the database
+# (and the ledger, which names only the code) never holds an account of what happened.
+SUSPENSION_REASONS = [
+    ("sanction", _("Carrying out a decided sanction")),
+    ("left", _("Left the organization")),
+    ("compromised", _("The account may be compromised")),
+    ("other", _("Other")),
+]
+REINSTATEMENT_REASONS = [
+    ("sanction_ended", _("The sanction has ended or was overturned")),
+    ("returned", _("Came back to the organization")),
+    ("secured", _("The account is secure again")),
+    ("other", _("Other")),
+]
+MEMBERSHIP_CHANGE_REASONS = list(dict(SUSPENSION_REASONS + REINSTATEMENT_REASONS).items())
+
+MEMBERSHIP_CHANGE_OUTCOMES = [
+    *PROPOSAL_OUTCOMES,
+    ("immediate", _("took effect at once")),
+]
+
+
+class MembershipChangeQuerySet(models.QuerySet["MembershipChange"]):
+    def pending(self) -> MembershipChangeQuerySet:
+        return self.filter(outcome="", expires_at__gt=timezone.now())
+
+
+class MembershipChange(models.Model):
+    """An administrator suspends or reinstates a member (``accounts/services/lifecycle.py``).
+    For someone who holds no power role it takes effect at once (outcome "immediate"); for
+    a power holder it waits until a second person who may approve their roles approves it.
+
+    Only a reason code and an optional case reference (an identifier, never an account of
+    what happened) are stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="membership_changes")
+    kind = models.CharField(max_length=10, choices=MEMBERSHIP_CHANGE_KINDS)
+    reason = models.CharField(max_length=16, choices=MEMBERSHIP_CHANGE_REASONS)
+    case_reference = models.CharField(max_length=64, blank=True, default="")
+    proposed_by = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=MEMBERSHIP_CHANGE_OUTCOMES, blank=True, default="")
+    decided_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["suspend", "reinstate"]), name="membership_change_kind"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=[code for code, _label in MEMBERSHIP_CHANGE_REASONS]),
+                name="membership_change_reason_known",
+            ),
+            # At most one open change per member.
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(outcome=""), name="membership_change_one_open"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("proposed_by")) | ~models.Q(outcome="approved"),
+                name="membership_change_not_approved_by_proposer",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("member")) | ~models.Q(outcome="approved"),
+                name="membership_change_not_approved_by_member",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(member=models.F("proposed_by")), name="membership_change_not_of_oneself"
+            ),
+        ]
+
+    @property
+    def expired(self) -> bool:
+        return self.outcome == "" and self.expires_at <= timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from chorus.accounts.views import account, invitations, members, power, signin
+from chorus.accounts.views import account, invitations, lifecycle, members, power, signin
 from chorus.ledger import views as ledger_views
 from chorus.web import views as web_views
 
@@ -22,12 +22,24 @@ urlpatterns = [
     path("account/recovery-code/", account.account_recovery_code, name="account_recovery_code"),
     path("organization/members/", members.members, name="members"),
     path("organization/members/<uuid:member_id>/roles/", members.member_roles, name="member_roles"),
+    path("organization/members/<uuid:member_id>/suspend/", lifecycle.member_suspend_view, name="member_suspend"),
+    path("organization/members/<uuid:member_id>/reinstate/", lifecycle.member_reinstate_view, name="member_reinstate"),
     path("organization/power/", power.power, name="power"),
     path(
         "organization/power/<uuid:proposal_id>/approve/", power.role_proposal_approve, name="role_proposal_approve"
     ),
     path(
         "organization/power/<uuid:proposal_id>/decline/", power.role_proposal_decline, name="role_proposal_decline"
+    ),
+    path(
+        "organization/power/changes/<uuid:change_id>/approve/",
+        lifecycle.membership_change_approve_view,
+        name="membership_change_approve",
+    ),
+    path(
+        "organization/power/changes/<uuid:change_id>/decline/",
+        lifecycle.membership_change_decline_view,
+        name="membership_change_decline",
     ),
     path("organization/memberships/", power.memberships, name="memberships"),
     path("organization/invitations/new/", members.invitation_new, name="invitation_new"),

@@ -70,11 +70,16 @@ def _count_failure(member: Member | None, email: str, ip: str, step: str) -> Non
 def sign_in_password(*, email: str, password: str, ip: str) -> PasswordAccepted:
     email = email.strip().lower()
     _check_not_locked(email, ip)
-    member = Member.objects.select_related("organization").filter(email=email, is_active=True).first()
+    member = Member.objects.select_related("organization").filter(email=email).first()
     wrapping = keyring.password_wrapping_key(member, password)
     if member is None or wrapping is None:
         _count_failure(member, email, ip, "password")
         raise SignInRefused(_("That email address and password do not match. Please check both and try again."))
+    if not member.is_active:
+        # Said only to whoever knows the password, so it tells nobody else that the address
+        # has an account; still counted, so it is no way around the lockout.
+        _count_failure(member, email, ip, "suspended")
+        raise SignInRefused(_("Your account is suspended. Ask your organization's administrator or oversight body."))
     return PasswordAccepted(
         member=member,
         vault_key=keyring.vault_from_password_key(member, wrapping),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from chorus.accounts.access import get_invitation_for_admin, get_member_for_admin, member_required, require_admin
 from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import InviteForm, RolesForm
-from chorus.accounts.models import Invitation, Member
+from chorus.accounts.models import Invitation, Member, MembershipChange
 from chorus.accounts.roles import ROLE_LABELS, ROLES
 from chorus.accounts.services.invitations import invitation_create, invitation_revoke
 from chorus.accounts.services.power import member_set_roles, proposals_visible_to
@@ -25,12 +25,23 @@ def members(request: HttpRequest) -> HttpResponse:
     pending: dict[UUID, set[str]] = {}
     for proposal in proposals_visible_to(admin):
         pending.setdefault(proposal.member_id, set()).add(proposal.role)
+    # A suspension or reinstatement waiting for a second person, by member.
+    changing = {
+        change.member_id: change
+        for change in MembershipChange.objects.pending().filter(organization=admin.organization)
+    }
     return render(
         request,
         "accounts/members.html",
         {
             "people": [
-                (person, {role.role for role in person.roles.all()}, pending.get(person.pk, set())) for person in people
+                (
+                    person,
+                    {role.role for role in person.roles.all()},
+                    pending.get(person.pk, set()),
+                    changing.get(person.pk),
+                )
+                for person in people
             ],
             "roles": ROLES,
             "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],

@@ -19,6 +19,7 @@ from chorus.accounts.access import (
 )
 from chorus.accounts.forms import ConfirmMembersForm
 from chorus.accounts.roles import BY_CODE, POWER_ROLES
+from chorus.accounts.services.lifecycle import change_refusal, membership_changes_visible_to
 from chorus.accounts.services.power import (
     PowerRefused,
     approval_refusal,
@@ -61,6 +62,9 @@ def power(request: HttpRequest) -> HttpResponse:
                 for code in POWER_ROLES
             ],
             "proposals": proposals,
+            "changes": [
+                (change, change_refusal(change, member) is None) for change in membership_changes_visible_to(member)
+            ],
             "oversight_gone": organization.oversight_since is not None and "oversight" not in present,
         },
     )

@@ -1,0 +1,303 @@
+"""Suspending and reinstating members.
+
+An administrator suspends or reinstates someone, giving a reason from a short fixed list
+and, optionally, a case reference (an identifier, never an account of what happened: a
+database dump or the ledger shows only the reason code). The rules:
+
+* suspending someone who holds no power role takes effect at once (so a compromised
+  account can be stopped by one person, as a role can always be removed by one);
+* suspending or reinstating someone who holds a power role waits for a second person, as a
+  role proposal does (``accounts/services/power.py``): never the proposer nor the member,
+  and someone who, for every power role the member holds, holds a role that approves it.
+  Otherwise one administrator could silence every other holder of power, or bring back
+  one who was suspended for abusing it;
+* nobody suspends themselves, nor the organization's last active administrator;
+* a suspended member's account is inactive: the session backend no longer loads it, so
+  their open sessions end at their next request (their session rows are deleted too),
+  sign-in says the account is suspended, and their roles count for nothing
+  (``Member.objects.holding``; the team keys rotate away from them). Their records stay.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.accounts.models import (
+    REINSTATEMENT_REASONS,
+    SUSPENSION_REASONS,
+    Member,
+    MemberRole,
+    MembershipChange,
+)
+from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
+from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
+from chorus.ledger.services import ledger_append
+
+REASONS = {
+    "suspend": {code for code, _label in SUSPENSION_REASONS},
+    "reinstate": {code for code, _label in REINSTATEMENT_REASONS},
+}
+# An identifier such as "C-2026-014": no spaces, so no sentence about what happened fits.
+CASE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}")
+
+
+def case_reference_refusal(value: str) -> str | None:
+    if value and not CASE_REFERENCE.fullmatch(value):
+        return _(
+            "A case reference is an identifier such as C-2026-014: letters, digits and . _ : / # - only, "
+            "no spaces, at most 64 characters. Write nothing about what happened here."
+        )
+    return None
+
+
+def power_held(member: Member) -> set[str]:
+    return member.role_codes & set(POWER_ROLES)
+
+
+def member_suspend(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
+    """Suspends at once someone who holds no power role; otherwise proposes it. The returned
+    change's ``outcome`` says which ("immediate", or "" while it waits)."""
+    return _change(member=member, kind="suspend", reason=reason, case_reference=case_reference, actor=actor)
+
+
+def member_reinstate(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
+    """Reinstates at once someone who holds no power role; otherwise proposes it."""
+    return _change(member=member, kind="reinstate", reason=reason, case_reference=case_reference, actor=actor)
+
+
+def _change(*, member: Member, kind: str, reason: str, case_reference: str, actor: Member) -> MembershipChange:
+    if reason not in REASONS[kind]:
+        raise ValueError(f"unknown reason: {reason!r}")
+    case_reference = case_reference.strip()
+    refusal = case_reference_refusal(case_reference)
+    if refusal is not None:
+        raise PowerRefused(refusal)
+    if actor.organization_id != member.organization_id:
+        raise PowerRefused(_("That person is not part of your organization."))
+    if not actor.is_active or not actor.has_role("admin"):
+        raise PowerRefused(_("Only an administrator of this organization suspends or reinstates its members."))
+    if actor.pk == member.pk:
+        raise PowerRefused(_("Nobody suspends or reinstates themselves. Another administrator must do it."))
+    name = {"name": member.display_name}
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        _refuse_state(locked, kind)
+        now = timezone.now()
+        MembershipChange.objects.filter(member=member, outcome="", expires_at__lte=now).update(outcome="expired")
+        if MembershipChange.objects.filter(member=member, outcome="").exists():
+            raise PowerRefused(
+                _(
+                    "A change for %(name)s is already waiting for a second person on the “Who holds power” page. "
+                    "Nothing was changed."
+                )
+                % name
+            )
+        needs_second_person = bool(power_held(locked))
+        if kind == "suspend":
+            _refuse_last_administrator(member)
+        change = MembershipChange.objects.create(
+            organization_id=member.organization_id,
+            member=member,
+            kind=kind,
+            reason=reason,
+            case_reference=case_reference,
+            proposed_by=actor,
+            proposed_at=now,
+            expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS) if needs_second_person else now,
+            outcome="" if needs_second_person else "immediate",
+            decided_at=None if needs_second_person else now,
+        )
+        if needs_second_person:
+            ledger_append(
+                organization_id=member.organization_id,
+                actor=actor.pseudonym,
+                action="member.suspension_proposed" if kind == "suspend" else "member.reinstatement_proposed",
+                refs={"change": str(change.pk), "member": member.pseudonym, "reason": reason},
+            )
+        else:
+            _take_effect(change, actor=actor)
+    if not needs_second_person:
+        member.is_active = kind == "reinstate"
+    return change
+
+
+def _refuse_state(member: Member, kind: str) -> None:
+    name = {"name": member.display_name}
+    if kind == "suspend" and not member.is_active:
+        raise PowerRefused(_("%(name)s is already suspended. Nothing was changed.") % name)
+    if kind == "reinstate" and member.is_active:
+        raise PowerRefused(_("%(name)s is not suspended. Nothing was changed.") % name)
+
+
+def _refuse_last_administrator(member: Member) -> None:
+    """Locked, as in ``roles_remove``, so two administrators suspending each other at once
+    cannot both succeed."""
+    admins = set(
+        MemberRole.objects.select_for_update()
+        .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
+        .values_list("member_id", flat=True)
+    )
+    if member.pk in admins and not set(Member.objects.holding(member.organization_id, "admin")) - {member}:
+        raise PowerRefused(
+            _(
+                "%(name)s is the organization's last active administrator, and an organization needs one. "
+                "Nothing was changed."
+            )
+            % {"name": member.display_name}
+        )
+
+
+def _take_effect(change: MembershipChange, *, actor: Member) -> None:
+    """Within the caller's transaction: the account is (in)active, and it is ledgered."""
+    suspending = change.kind == "suspend"
+    Member.objects.filter(pk=change.member_id).update(is_active=not suspending)
+    refs: dict[str, object] = {"change": str(change.pk), "member": change.member.pseudonym, "reason": change.reason}
+    if change.outcome == "approved":
+        refs["proposed_by"] = change.proposed_by.pseudonym
+    ledger_append(
+        organization_id=change.organization_id,
+        actor=actor.pseudonym,
+        action="member.suspended" if suspending else "member.reinstated",
+        refs=refs,
+    )
+    if suspending:
+        sessions_end(change.member_id)
+
+
+def sessions_end(member_id: object) -> int:
+    """Deletes the member's session rows (with the sealed vault keys in them). The backend
+    already refuses an inactive member at their next request; this also ends a session
+    nobody returns to. Sessions are looked up by decoding the live ones: few, since they
+    end after CHORUS_SESSION_IDLE_MINUTES."""
+    wanted = str(member_id)
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id", "")) == wanted
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def change_refusal(change: MembershipChange, approver: Member) -> str | None:
+    """Why ``approver`` may not approve ``change`` now, or None."""
+    if approver.organization_id != change.organization_id:
+        return _("That change is not part of your organization.")
+    if change.outcome or change.expired:
+        return (
+            _("This change has expired. An administrator can propose it again.")
+            if change.expired
+            else _("This change is no longer waiting for a decision.")
+        )
+    if not approver.is_active:
+        return _("Your account is suspended, so you cannot decide this change.")
+    if approver.pk in (change.member_id, change.proposed_by_id):
+        return (
+            _("Nobody approves a change to their own membership. Another person must approve it.")
+            if approver.pk == change.member_id
+            else _("You proposed this change, so a different person must approve it.")
+        )
+    return _roles_refusal(change, approver)
+
+
+def _roles_refusal(change: MembershipChange, approver: Member) -> str | None:
+    """For each power role the member holds, the approver holds a role that approves it."""
+    held = power_held(change.member)
+    if not held and not approver.has_role("admin"):
+        # The member no longer holds power: an administrator could now do it alone.
+        return _("Only an administrator decides this change now.")
+    present = roles_present(approver.organization)
+    for role in sorted(held):
+        needed = approving_roles(approver.organization, role, present)
+        if not approver.role_codes & needed:
+            return _("%(name)s holds the %(role)s role, so this change needs someone who holds: %(roles)s.") % {
+                "name": change.member.display_name,
+                "role": ROLE_LABELS[role],
+                "roles": ", ".join(str(ROLE_LABELS[code]) for code in sorted(needed)),
+            }
+    return None
+
+
+def may_decide(change: MembershipChange, member: Member) -> bool:
+    """The proposer (who may withdraw it) or someone whose roles approve each power role the
+    member holds; the service refuses the particular cases (their own membership)."""
+    if change.proposed_by_id == member.pk:
+        return True
+    if change.member_id == member.pk:
+        return False
+    held = power_held(change.member)
+    if not held:
+        return member.has_role("admin")
+    present = roles_present(member.organization)
+    return all(member.role_codes & approving_roles(member.organization, role, present) for role in held)
+
+
+def membership_change_approve(*, change: MembershipChange, approver: Member) -> MembershipChange:
+    with transaction.atomic():
+        change = (
+            MembershipChange.objects.select_for_update()
+            .select_related("member", "proposed_by", "organization")
+            .get(pk=change.pk)
+        )
+        refusal = change_refusal(change, approver)
+        if refusal is not None:
+            raise PowerRefused(refusal)
+        member = Member.objects.select_for_update().get(pk=change.member_id)
+        _refuse_state(member, change.kind)
+        if change.kind == "suspend":
+            _refuse_last_administrator(member)
+        now = timezone.now()
+        MembershipChange.objects.filter(pk=change.pk).update(outcome="approved", decided_by=approver, decided_at=now)
+        change.outcome, change.decided_by, change.decided_at = "approved", approver, now
+        _take_effect(change, actor=approver)
+    return change
+
+
+def membership_change_decline(*, change: MembershipChange, actor: Member) -> MembershipChange:
+    """Someone who may approve it declines it, or its proposer withdraws it."""
+    with transaction.atomic():
+        change = MembershipChange.objects.select_for_update().select_related("member").get(pk=change.pk)
+        if change.outcome or change.expired:
+            raise PowerRefused(_("This change is no longer waiting for a decision."))
+        withdrawing = actor.pk == change.proposed_by_id
+        if not withdrawing and change_refusal(change, actor) is not None:
+            raise PowerRefused(_("Only someone who may approve this change, or who proposed it, can decline it."))
+        outcome = "withdrawn" if withdrawing else "declined"
+        now = timezone.now()
+        MembershipChange.objects.filter(pk=change.pk).update(outcome=outcome, decided_by=actor, decided_at=now)
+        change.outcome, change.decided_by, change.decided_at = outcome, actor, now
+        ledger_append(
+            organization_id=change.organization_id,
+            actor=actor.pseudonym,
+            action="member.change_declined",
+            refs={
+                "change": str(change.pk),
+                "member": change.member.pseudonym,
+                "kind": change.kind,
+                "reason": change.reason,
+                "outcome": outcome,
+            },
+        )
+    return change
+
+
+def membership_changes_visible_to(member: Member) -> list[MembershipChange]:
+    """Pending changes this member may decide on or made."""
+    pending = (
+        MembershipChange.objects.pending()
+        .filter(organization_id=member.organization_id)
+        .select_related("member", "proposed_by")
+    )
+    return [change for change in pending if may_decide(change, member)]
+
+
+def pending_change_of(member: Member) -> QuerySet[MembershipChange]:
+    return MembershipChange.objects.pending().filter(member=member)

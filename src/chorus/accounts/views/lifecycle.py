@@ -1,0 +1,132 @@
+"""Suspending and reinstating members: the administrator's form, and the second person's
+decision on "Who holds power"."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from chorus.accounts.access import get_member_for_admin, get_membership_change_for_decider, member_required
+from chorus.accounts.forms import MembershipChangeForm
+from chorus.accounts.models import REINSTATEMENT_REASONS, SUSPENSION_REASONS
+from chorus.accounts.services.lifecycle import (
+    member_reinstate,
+    member_suspend,
+    membership_change_approve,
+    membership_change_decline,
+    power_held,
+)
+from chorus.accounts.services.power import PowerRefused
+
+
+def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpResponse:
+    admin, person = get_member_for_admin(request, member_id)
+    # A stale link or a typed address: the members page offers only the action that fits.
+    if person.pk == admin.pk:
+        messages.info(request, _("Nobody suspends or reinstates themselves. Another administrator must do it."))
+        return redirect("members")
+    if person.is_active != (kind == "suspend"):
+        stale = _("%(name)s is already suspended.") if kind == "suspend" else _("%(name)s is not suspended.")
+        messages.info(request, stale % {"name": person.display_name})
+        return redirect("members")
+    reasons = SUSPENSION_REASONS if kind == "suspend" else REINSTATEMENT_REASONS
+    form = MembershipChangeForm(request.POST if request.method == "POST" else None, reasons=reasons)
+    if request.method == "POST" and form.is_valid():
+        act = member_suspend if kind == "suspend" else member_reinstate
+        try:
+            change = act(
+                member=person,
+                reason=form.cleaned_data["reason"],
+                case_reference=form.cleaned_data["case_reference"],
+                actor=admin,
+            )
+        except PowerRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _done(kind, waiting=change.outcome == "") % {"name": person.display_name})
+            return redirect("members")
+    return render(
+        request,
+        "accounts/member_change.html",
+        {"form": form, "person": person, "kind": kind, "power_held": bool(power_held(person))},
+        status=400 if form.errors else 200,
+    )
+
+
+def _done(kind: str, *, waiting: bool) -> str:
+    if waiting:
+        return (
+            _(
+                "You proposed to suspend %(name)s. They hold a role with power, so a second person who may approve "
+                "it must confirm on the “Who holds power” page; until then %(name)s can still sign in."
+            )
+            if kind == "suspend"
+            else _(
+                "You proposed to reinstate %(name)s. They hold a role with power, so a second person who may approve "
+                "it must confirm on the “Who holds power” page; until then they cannot sign in."
+            )
+        )
+    return (
+        _(
+            "%(name)s is suspended: they are signed out and cannot sign in. Their records are kept. "
+            "You can reinstate them from this page."
+        )
+        if kind == "suspend"
+        else _("%(name)s is reinstated and can sign in again.")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def member_suspend_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
+    return _change_page(request, member_id, kind="suspend")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def member_reinstate_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
+    return _change_page(request, member_id, kind="reinstate")
+
+
+def _decide(request: HttpRequest, change_id: UUID, *, approve: bool) -> HttpResponse:
+    member, change = get_membership_change_for_decider(request, change_id)
+    try:
+        if approve:
+            change = membership_change_approve(change=change, approver=member)
+        else:
+            change = membership_change_decline(change=change, actor=member)
+    except PowerRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("power")
+    name = {"name": change.member.display_name}
+    if not approve:
+        done = (
+            _("The proposal to suspend %(name)s was closed; nothing was changed.")
+            if change.kind == "suspend"
+            else _("The proposal to reinstate %(name)s was closed; they stay suspended.")
+        )
+    elif change.kind == "suspend":
+        done = _(
+            "%(name)s is suspended: they are signed out and cannot sign in. The ledger records that you approved it."
+        )
+    else:
+        done = _("%(name)s is reinstated and can sign in again. The ledger records that you approved it.")
+    messages.success(request, done % name)
+    return redirect("power")
+
+
+@require_POST
+@member_required
+def membership_change_approve_view(request: HttpRequest, change_id: UUID) -> HttpResponse:
+    return _decide(request, change_id, approve=True)
+
+
+@require_POST
+@member_required
+def membership_change_decline_view(request: HttpRequest, change_id: UUID) -> HttpResponse:
+    return _decide(request, change_id, approve=False)
