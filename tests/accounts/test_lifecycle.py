@@ -1,5 +1,6 @@
-"""Suspending and reinstating members: at once for someone without power, by two people
-for someone with it; refusals; sessions end; sign-in says the account is suspended."""
+"""Suspending and reinstating members: always by two people (for someone with power, a
+second person who may approve their roles); refusals; sessions end; sign-in says the
+account is suspended."""
 
 from __future__ import annotations
 
@@ -44,25 +45,44 @@ def _signed_in(personas: Personas, persona: str) -> Client:
     return client
 
 
+def _suspended(personas: Personas, member: Member, reason: str = "other") -> None:
+    """Suspended by the administrator and the oversight body."""
+    change = member_suspend(member=member, reason=reason, actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
+
+
 # The service ------------------------------------------------------------------------------
 
 
-def test_suspending_someone_without_power_takes_effect_at_once(personas: Personas) -> None:
+def test_nobody_suspends_a_member_alone_not_even_one_without_power(personas: Personas) -> None:
+    """One administrator alone would cut a survivor off from her own records and cases:
+    another administrator or the oversight body confirms."""
     built = survivor_record(personas)
     change = member_suspend(
         member=personas.survivor, reason="sanction", case_reference="C-2026-014", actor=personas.admin
     )
-    assert change.outcome == "immediate"
+    assert change.outcome == "" and _fresh(personas.survivor).is_active
+    for who, refusal in [
+        (personas.admin, "You proposed this change"),
+        (personas.survivor, "Nobody approves a change to their own membership"),
+        (personas.advocate, "Another administrator or the oversight body"),
+    ]:
+        with pytest.raises(PowerRefused, match=refusal):
+            membership_change_approve(change=change, approver=who)
+    membership_change_approve(change=change, approver=personas.oversight)
     assert not _fresh(personas.survivor).is_active
     assert Record.objects.filter(pk=built.record.pk).exists()  # their records stay
     (event,) = _events("member.suspended")
-    assert event.actor == personas.admin.pseudonym
+    assert event.actor == personas.oversight.pseudonym
     # Only pseudonyms and the reason code: never the case reference, never a name.
-    assert set(event.refs) == {"change", "member", "reason"}
+    assert set(event.refs) == {"change", "member", "reason", "proposed_by"}
     assert (event.refs["member"], event.refs["reason"]) == (personas.survivor.pseudonym, "sanction")
     assert "C-2026-014" not in str(event.refs)
 
-    member_reinstate(member=personas.survivor, reason="sanction_ended", actor=personas.admin)
+    back = member_reinstate(member=_fresh(personas.survivor), reason="sanction_ended", actor=personas.admin)
+    assert not _fresh(personas.survivor).is_active  # undoing a sanction takes two as well
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    membership_change_approve(change=back, approver=second_admin)
     assert _fresh(personas.survivor).is_active
     assert _events("member.reinstated")[0].refs["reason"] == "sanction_ended"
 
@@ -133,6 +153,19 @@ def test_the_approver_must_approve_every_power_role_the_member_holds(personas: P
     assert not _fresh(both).is_active
 
 
+def test_removing_the_role_first_does_not_get_around_the_second_person(personas: Personas) -> None:
+    """The administrator removes the oversight member's role (at once, by design), then
+    proposes to suspend them: they still count as holding it, and only oversight approves."""
+    from chorus.accounts.services.power import roles_remove
+
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.admin)
+    change = member_suspend(member=_fresh(personas.oversight), reason="other", actor=personas.admin)
+    with pytest.raises(PowerRefused, match="holds the Oversight role"):
+        membership_change_approve(change=change, approver=second_admin)
+    assert _fresh(personas.oversight).is_active
+
+
 def test_another_advocate_may_approve_suspending_an_advocate(personas: Personas) -> None:
     second, _ = add_member(personas.organization, "second", {"advocate"})
     change = member_suspend(member=second, reason="left", actor=personas.admin)
@@ -179,6 +212,12 @@ def test_refusals(personas: Personas) -> None:
             lambda: member_suspend(member=survivor, reason="other", case_reference="C" * 65, actor=admin),
             "A case reference is an identifier",
         ),
+        (
+            lambda: member_suspend(
+                member=survivor, reason="other", case_reference="raped-by-J.Smith/xmas/2026#2", actor=admin
+            ),
+            "A case reference is an identifier",
+        ),
     ]
     for attempt, refusal in cases:
         with pytest.raises(PowerRefused, match=refusal):
@@ -186,10 +225,10 @@ def test_refusals(personas: Personas) -> None:
     with pytest.raises(ValueError, match="unknown reason"):
         member_suspend(member=survivor, reason="secured", actor=admin)  # a reinstatement reason
     assert _fresh(survivor).is_active
-    member_suspend(member=survivor, reason="other", actor=admin)
+    assert not MembershipChange.objects.exists()
+    _suspended(personas, survivor)
     with pytest.raises(PowerRefused, match="already suspended"):
         member_suspend(member=_fresh(survivor), reason="other", actor=admin)
-    assert not MembershipChange.objects.exclude(outcome="immediate").exists()
     assert len(_events("member.suspended")) == 1
 
 
@@ -220,7 +259,7 @@ def test_a_suspended_members_open_session_ends_at_their_next_request(personas: P
     client = Client()
     sign_in(client, personas.survivor)
     assert client.get(reverse("records")).status_code == 200
-    member_suspend(member=personas.survivor, reason="compromised", actor=personas.admin)
+    _suspended(personas, personas.survivor, "compromised")
     response = client.get(reverse("records"))
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
     # Their session row, with the sealed vault key in it, is gone too.
@@ -228,7 +267,7 @@ def test_a_suspended_members_open_session_ends_at_their_next_request(personas: P
 
 
 def test_sign_in_says_the_account_is_suspended_and_works_again_once_reinstated(personas: Personas) -> None:
-    member_suspend(member=personas.survivor, reason="left", actor=personas.admin)
+    _suspended(personas, personas.survivor, "left")
     client = Client()
     response = client.post("/sign-in/", {"email": personas.survivor.email, "password": PASSWORD})
     assert response.status_code == 200
@@ -240,7 +279,8 @@ def test_sign_in_says_the_account_is_suspended_and_works_again_once_reinstated(p
     assert "suspended" not in response.content.decode()
     assert "do not match" in response.content.decode()
 
-    member_reinstate(member=_fresh(personas.survivor), reason="returned", actor=personas.admin)
+    back = member_reinstate(member=_fresh(personas.survivor), reason="returned", actor=personas.admin)
+    membership_change_approve(change=back, approver=personas.oversight)
     sign_in(Client(), personas.survivor)
 
 
@@ -255,10 +295,17 @@ def test_it_suspends_from_the_members_page(personas: Personas) -> None:
     assert reverse("member_suspend", args=[personas.admin.pk]) not in page  # not themselves
     form = client.get(suspend_url).content.decode()
     assert 'class="danger"' in form and 'value="sanction"' in form
-    response = client.post(suspend_url, {"reason": "sanction", "case_reference": "C-7"}, follow=True)
+    response = client.post(suspend_url, {"reason": "sanction", "case_reference": "C-2026-7"}, follow=True)
+    assert "A second person must confirm it" in response.content.decode()
+    assert "suspension waiting for approval" in response.content.decode()
+    assert _fresh(personas.survivor).is_active
+    change = MembershipChange.objects.get(member=personas.survivor)
+    oversight = _signed_in(personas, "oversight")
+    response = oversight.post(reverse("membership_change_approve", args=[change.pk]), follow=True)
     assert "is suspended: they are signed out and cannot sign in" in response.content.decode()
-    assert reverse("member_reinstate", args=[personas.survivor.pk]) in response.content.decode()
     assert not _fresh(personas.survivor).is_active
+    page = client.get(reverse("members")).content.decode()
+    assert reverse("member_reinstate", args=[personas.survivor.pk]) in page
 
 
 def test_it_shows_an_error_summary_and_keeps_what_was_typed(personas: Personas) -> None:
@@ -277,7 +324,7 @@ def test_it_lists_a_pending_change_for_those_who_may_decide_it(personas: Persona
     admin = _signed_in(personas, "admin")
     url = reverse("member_suspend", args=[personas.advocate.pk])
     response = admin.post(url, {"reason": "compromised"}, follow=True)
-    assert "a second person who may approve it must confirm" in response.content.decode()
+    assert "A second person must confirm it" in response.content.decode()
     change = MembershipChange.objects.get(member=personas.advocate)
     approve = reverse("membership_change_approve", args=[change.pk])
     oversight = _signed_in(personas, "oversight")

@@ -92,7 +92,8 @@ def _post(url: str, body: object, token: str | None = TOKEN) -> tuple[int, dict[
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        with error:
+            return error.code, json.loads(error.read())
 
 
 def _blinded() -> str:
@@ -293,7 +294,8 @@ def test_the_witness_heads_need_the_token(custodian_process: Running) -> None:
     """They show how active each organization's log is: only the platform may ask."""
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(custodian_process.url + "/v1/witness/heads", timeout=10)
-    assert refused.value.code == 401
+    with refused.value as error:
+        assert error.code == 401
     request = urllib.request.Request(custodian_process.url + "/v1/witness/heads")
     request.add_header("Authorization", f"Bearer {TOKEN}")
     with urllib.request.urlopen(request, timeout=10) as response:

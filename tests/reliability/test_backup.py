@@ -131,7 +131,11 @@ def fresh(tmp_path: Path) -> Iterator[Callable[..., Restored]]:
 
 
 @pytest.mark.usefixtures("ledger_flushable")
-def test_a_restored_copy_opens_matches_and_verifies(tmp_path: Path, fresh: Callable[..., Restored]) -> None:
+def test_a_restored_copy_opens_matches_and_verifies(
+    tmp_path: Path, fresh: Callable[..., Restored], settings: Any
+) -> None:
+    # An attachments folder of this deployment's own (the run's shared one holds other tests' files).
+    settings.CHORUS_ATTACHMENTS_DIR = tmp_path / "attachments-live"
     personas = make_personas()
     built = survivor_record(personas)
     _, attachment = writing.attachment_open(built.owner, built.record, built.attachment_id)
@@ -325,3 +329,17 @@ def test_a_damaged_or_foreign_archive_changes_nothing_and_an_older_one_is_migrat
     )
     assert target.chorus("migrate", "--check").returncode == 0
     assert (target.folder / ATTACHMENT).read_bytes() == (old.folder / ATTACHMENT).read_bytes()
+
+
+def test_only_what_storage_writes_and_only_plain_members_are_taken() -> None:
+    """A key file beside the attachments (a misconfigured folder) is never archived, and a
+    sparse or linked member, which a few archived bytes could expand or redirect, is refused."""
+    from chorus.backup import archive
+
+    assert archive.attachment_name_ok("ab" * 16 + ".sealed")
+    for stray in ("secret-key", "escrow-oprf.key", "AB" * 16 + ".sealed", "../" + "ab" * 16 + ".sealed", ".x"):
+        assert not archive.attachment_name_ok(stray), stray
+    plain, sparse, link = tarfile.TarInfo("a"), tarfile.TarInfo("b"), tarfile.TarInfo("c")
+    sparse.type, link.type = tarfile.GNUTYPE_SPARSE, tarfile.SYMTYPE
+    assert archive._plain(plain)
+    assert not archive._plain(sparse) and not archive._plain(link)

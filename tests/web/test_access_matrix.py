@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
-from chorus.accounts.services.lifecycle import member_suspend
+from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
 from chorus.accounts.services.power import role_propose
 from chorus.insights.services.actions import action_point_create
 from chorus.insights.services.stories import story_write
@@ -62,9 +62,10 @@ def _proposal(personas: Personas) -> dict[str, object]:
 
 
 def _suspended(personas: Personas) -> dict[str, object]:
-    """A member without power roles, suspended by the admin (at once)."""
+    """A member without power roles, suspended by the admin and the oversight body."""
     member, _ = add_member(personas.organization, "former", set())
-    member_suspend(member=member, reason="left", actor=personas.admin)
+    change = member_suspend(member=member, reason="left", actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
     return {"member_id": member.pk}
 
 

@@ -368,10 +368,7 @@ REINSTATEMENT_REASONS = [
 ]
 MEMBERSHIP_CHANGE_REASONS = list(dict(SUSPENSION_REASONS + REINSTATEMENT_REASONS).items())
 
-MEMBERSHIP_CHANGE_OUTCOMES = [
-    *PROPOSAL_OUTCOMES,
-    ("immediate", _("took effect at once")),
-]
+MEMBERSHIP_CHANGE_OUTCOMES = PROPOSAL_OUTCOMES
 
 
 class MembershipChangeQuerySet(models.QuerySet["MembershipChange"]):
@@ -380,9 +377,8 @@ class MembershipChangeQuerySet(models.QuerySet["MembershipChange"]):
 
 
 class MembershipChange(models.Model):
-    """An administrator suspends or reinstates a member (``accounts/services/lifecycle.py``).
-    For someone who holds no power role it takes effect at once (outcome "immediate"); for
-    a power holder it waits until a second person who may approve their roles approves it.
+    """An administrator proposes to suspend or reinstate a member; it takes effect when a
+    second person approves it (``accounts/services/lifecycle.py`` says who may).
 
     Only a reason code and an optional case reference (an identifier, never an account of
     what happened) are stored."""

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from chorus.backup.errors import BackupError, DamagedArchive
 
@@ -37,8 +37,10 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 ATTACHMENTS = "attachments/"
-# One path component, not hidden: nothing in an archive can name a place outside the folder.
-_ATTACHMENT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+# Exactly the names storage writes (records/storage.py: "<attachment id as 32 hex>.sealed"):
+# one path component, so nothing can name a place outside the folder, and no other file of a
+# misconfigured folder (a key file beside the attachments) is ever taken into an archive.
+_ATTACHMENT_NAME = re.compile(r"[0-9a-f]{32}\.sealed")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MANIFEST_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
@@ -172,7 +174,7 @@ def manifest_read(archive: Path) -> Manifest:
                 raise DamagedArchive(
                     "it has no manifest.json: it is not a Chorus backup, or it was cut short or damaged"
                 ) from None
-            if not info.isreg() or info.size > _MANIFEST_LIMIT:
+            if not _plain(info) or info.size > _MANIFEST_LIMIT:
                 raise DamagedArchive("its manifest.json is not a plain file of reasonable size")
             extracted = tar.extractfile(info)
             raw = extracted.read() if extracted else b""
@@ -181,11 +183,23 @@ def manifest_read(archive: Path) -> Manifest:
     return _manifest_parse(raw)
 
 
-def _manifest_parse(raw: bytes) -> Manifest:
+def _plain(info: tarfile.TarInfo) -> bool:
+    """A regular member stored whole: not a link, a device, or a sparse file (which a few
+    bytes of archive would expand into any size on disk)."""
+    return info.type in (tarfile.REGTYPE, tarfile.AREGTYPE) and not info.issparse()
+
+
+def _json(raw: bytes) -> Any:
     try:
-        data = json.loads(raw)
+        return json.loads(raw)
     except ValueError as error:
         raise DamagedArchive(f"its manifest.json is not valid JSON ({error})") from error
+    except RecursionError:
+        raise DamagedArchive("its manifest.json is nested too deeply to be a Chorus manifest") from None
+
+
+def _manifest_parse(raw: bytes) -> Manifest:
+    data = _json(raw)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DamagedArchive("its manifest.json is not a Chorus backup manifest")
     version = data.get("format_version")
@@ -247,6 +261,7 @@ def archive_extract(archive: Path, manifest: Manifest, into: Path) -> None:
     expected = {member.path: member for member in manifest.members}
     seen: set[str] = set()
     manifests = 0
+    room = archive.stat().st_size  # an uncompressed tar holds every byte it unpacks
     try:
         with tarfile.open(archive, mode="r:") as tar:
             for info in _members(tar):
@@ -258,8 +273,11 @@ def archive_extract(archive: Path, manifest: Manifest, into: Path) -> None:
                     raise DamagedArchive(f"it holds {info.name!r}, which its manifest does not list")
                 if info.name in seen:
                     raise DamagedArchive(f"it holds {info.name!r} twice")
-                if not info.isreg():
+                if not _plain(info):
                     raise DamagedArchive(f"its member {info.name!r} is not a plain file")
+                room -= info.size
+                if room < 0:
+                    raise DamagedArchive("its members add up to more than the archive holds")
                 if info.size != member.size:
                     raise DamagedArchive(
                         f"its member {info.name!r} is {info.size} bytes; the manifest says {member.size}"

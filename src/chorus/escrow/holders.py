@@ -167,13 +167,8 @@ class RemoteCustodian:
             with urllib.request.urlopen(request, data=data, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
                 answer = json.loads(response.read())
         except urllib.error.HTTPError as error:
-            if error.code == 409 and path == "/v1/witness":
-                _witness_refused(error)
-            if error.code == 429:
-                raise RateLimited(
-                    _("The custodian has reached its limit for this account this hour."),
-                    int(error.headers.get("Retry-After") or 3600),
-                ) from error
+            with error:  # its connection is closed, whatever is raised next
+                _refused(error, path)
             raise CustodianUnavailable(f"the custodian refused the request ({error.code})") from error
         except (OSError, ValueError) as error:
             raise CustodianUnavailable("the custodian did not answer") from error
@@ -206,6 +201,18 @@ class RemoteCustodian:
         if len(evaluated) != len(blinded):
             raise CustodianUnavailable("the custodian answered for a different number of elements")
         return evaluated, proof
+
+
+def _refused(error: urllib.error.HTTPError, path: str) -> None:
+    """Raise what an HTTP error from the custodian means; the caller raises
+    CustodianUnavailable for anything else."""
+    if error.code == 409 and path == "/v1/witness":
+        _witness_refused(error)
+    if error.code == 429:
+        raise RateLimited(
+            _("The custodian has reached its limit for this account this hour."),
+            int(error.headers.get("Retry-After") or 3600),
+        ) from error
 
 
 def _witness_refused(error: urllib.error.HTTPError) -> None:

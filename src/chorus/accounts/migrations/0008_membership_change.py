@@ -46,7 +46,6 @@ class Migration(migrations.Migration):
                             ("declined", "declined"),
                             ("withdrawn", "withdrawn"),
                             ("expired", "expired"),
-                            ("immediate", "took effect at once"),
                         ],
                         default="",
                         max_length=10,

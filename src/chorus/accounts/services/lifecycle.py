@@ -4,13 +4,14 @@ An administrator suspends or reinstates someone, giving a reason from a short fi
 and, optionally, a case reference (an identifier, never an account of what happened: a
 database dump or the ledger shows only the reason code). The rules:
 
-* suspending someone who holds no power role takes effect at once (so a compromised
-  account can be stopped by one person, as a role can always be removed by one);
-* suspending or reinstating someone who holds a power role waits for a second person, as a
-  role proposal does (``accounts/services/power.py``): never the proposer nor the member,
-  and someone who, for every power role the member holds, holds a role that approves it.
-  Otherwise one administrator could silence every other holder of power, or bring back
-  one who was suspended for abusing it;
+* every suspension and reinstatement waits for a second person, as a role proposal does
+  (``accounts/services/power.py``): never the proposer nor the member. For someone who
+  holds no power role, another administrator or the oversight body; for someone who holds
+  (or held in the last ``CHORUS_ROLE_PROPOSAL_TTL_HOURS``, so removing the role first does
+  not get around it) a power role, someone who, for every such role, holds a role that
+  approves it. Otherwise one administrator could cut a survivor, a complainant or a
+  respondent off from their own records and cases, undo a sanction, silence every other
+  holder of power, or bring back one who was suspended for abusing it;
 * nobody suspends themselves, nor the organization's last active administrator;
 * a suspended member's account is inactive: the session backend no longer loads it, so
   their open sessions end at their next request (their session rows are deleted too),
@@ -39,37 +40,54 @@ from chorus.accounts.models import (
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
 from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
-from chorus.ledger.services import ledger_append
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import chain_for, ledger_append
 
 REASONS = {
     "suspend": {code for code, _label in SUSPENSION_REASONS},
     "reinstate": {code for code, _label in REINSTATEMENT_REASONS},
 }
-# An identifier such as "C-2026-014": no spaces, so no sentence about what happened fits.
-CASE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}")
+# An identifier such as "C-2026-014": up to five letters, a year, a number. No words fit,
+# so nothing about what happened, nor a name, can be written here.
+CASE_REFERENCE = re.compile(r"[A-Za-z]{1,5}-[0-9]{4}-[0-9]{1,6}")
+# Who approves a change for someone without power (besides never the proposer or the member).
+_APPROVERS_WITHOUT_POWER = {"admin", "oversight"}
 
 
 def case_reference_refusal(value: str) -> str | None:
     if value and not CASE_REFERENCE.fullmatch(value):
         return _(
-            "A case reference is an identifier such as C-2026-014: letters, digits and . _ : / # - only, "
-            "no spaces, at most 64 characters. Write nothing about what happened here."
+            "A case reference is an identifier such as C-2026-014: up to five letters, the year and a number. "
+            "Write nothing about what happened here."
         )
     return None
 
 
 def power_held(member: Member) -> set[str]:
-    return member.role_codes & set(POWER_ROLES)
+    """The power roles the member holds, and those removed from them in the last
+    ``CHORUS_ROLE_PROPOSAL_TTL_HOURS`` (as the ledger shows)."""
+    held = member.role_codes & set(POWER_ROLES)
+    since = timezone.now() - timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS)
+    removed = LedgerEvent.objects.filter(
+        chain=chain_for(member.organization_id),
+        action="role.removed",
+        refs__member=member.pseudonym,
+        created_at__gte=since,
+    ).values_list("refs", flat=True)
+    for refs in removed:
+        roles = refs.get("roles") if isinstance(refs, dict) else None
+        if isinstance(roles, list):
+            held |= {role for role in roles if isinstance(role, str)} & set(POWER_ROLES)
+    return held
 
 
 def member_suspend(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
-    """Suspends at once someone who holds no power role; otherwise proposes it. The returned
-    change's ``outcome`` says which ("immediate", or "" while it waits)."""
+    """Proposes suspending ``member``: a second person approves it (``membership_change_approve``)."""
     return _change(member=member, kind="suspend", reason=reason, case_reference=case_reference, actor=actor)
 
 
 def member_reinstate(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
-    """Reinstates at once someone who holds no power role; otherwise proposes it."""
+    """Proposes reinstating ``member``: a second person approves it."""
     return _change(member=member, kind="reinstate", reason=reason, case_reference=case_reference, actor=actor)
 
 
@@ -100,7 +118,6 @@ def _change(*, member: Member, kind: str, reason: str, case_reference: str, acto
                 )
                 % name
             )
-        needs_second_person = bool(power_held(locked))
         if kind == "suspend":
             _refuse_last_administrator(member)
         change = MembershipChange.objects.create(
@@ -111,21 +128,16 @@ def _change(*, member: Member, kind: str, reason: str, case_reference: str, acto
             case_reference=case_reference,
             proposed_by=actor,
             proposed_at=now,
-            expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS) if needs_second_person else now,
-            outcome="" if needs_second_person else "immediate",
-            decided_at=None if needs_second_person else now,
+            expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS),
+            outcome="",
+            decided_at=None,
         )
-        if needs_second_person:
-            ledger_append(
-                organization_id=member.organization_id,
-                actor=actor.pseudonym,
-                action="member.suspension_proposed" if kind == "suspend" else "member.reinstatement_proposed",
-                refs={"change": str(change.pk), "member": member.pseudonym, "reason": reason},
-            )
-        else:
-            _take_effect(change, actor=actor)
-    if not needs_second_person:
-        member.is_active = kind == "reinstate"
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor.pseudonym,
+            action="member.suspension_proposed" if kind == "suspend" else "member.reinstatement_proposed",
+            refs={"change": str(change.pk), "member": member.pseudonym, "reason": reason},
+        )
     return change
 
 
@@ -211,9 +223,8 @@ def change_refusal(change: MembershipChange, approver: Member) -> str | None:
 def _roles_refusal(change: MembershipChange, approver: Member) -> str | None:
     """For each power role the member holds, the approver holds a role that approves it."""
     held = power_held(change.member)
-    if not held and not approver.has_role("admin"):
-        # The member no longer holds power: an administrator could now do it alone.
-        return _("Only an administrator decides this change now.")
+    if not held and not approver.role_codes & _APPROVERS_WITHOUT_POWER:
+        return _("Another administrator or the oversight body decides this change.")
     present = roles_present(approver.organization)
     for role in sorted(held):
         needed = approving_roles(approver.organization, role, present)
@@ -235,7 +246,7 @@ def may_decide(change: MembershipChange, member: Member) -> bool:
         return False
     held = power_held(change.member)
     if not held:
-        return member.has_role("admin")
+        return bool(member.role_codes & _APPROVERS_WITHOUT_POWER)
     present = roles_present(member.organization)
     return all(member.role_codes & approving_roles(member.organization, role, present) for role in held)
 

@@ -195,9 +195,15 @@ def approving_roles(organization: Organization, role: str, present: set[str] | N
     declared = set(approver_roles(role))
     if declared & (roles_present(organization) if present is None else present):
         return declared
-    if organization.oversight_since is None:
+    if organization.oversight_since is None and not _had_oversight(organization):
         return {"admin"}
     return declared
+
+
+def _had_oversight(organization: Organization) -> bool:
+    """Read afresh: an Organization loaded before its first oversight member must not let
+    administrators approve in oversight's place."""
+    return Organization.objects.filter(pk=organization.pk, oversight_since__isnull=False).exists()
 
 
 def approval_refusal(proposal: RoleProposal, approver: Member) -> str | None:

@@ -39,7 +39,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
     if request.method == "POST" and form.is_valid():
         act = member_suspend if kind == "suspend" else member_reinstate
         try:
-            change = act(
+            act(
                 member=person,
                 reason=form.cleaned_data["reason"],
                 case_reference=form.cleaned_data["case_reference"],
@@ -48,7 +48,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
         except PowerRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, _done(kind, waiting=change.outcome == "") % {"name": person.display_name})
+            messages.success(request, _done(kind) % {"name": person.display_name})
             return redirect("members")
     return render(
         request,
@@ -58,26 +58,17 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
     )
 
 
-def _done(kind: str, *, waiting: bool) -> str:
-    if waiting:
-        return (
-            _(
-                "You proposed to suspend %(name)s. They hold a role with power, so a second person who may approve "
-                "it must confirm on the “Who holds power” page; until then %(name)s can still sign in."
-            )
-            if kind == "suspend"
-            else _(
-                "You proposed to reinstate %(name)s. They hold a role with power, so a second person who may approve "
-                "it must confirm on the “Who holds power” page; until then they cannot sign in."
-            )
-        )
+def _done(kind: str) -> str:
     return (
         _(
-            "%(name)s is suspended: they are signed out and cannot sign in. Their records are kept. "
-            "You can reinstate them from this page."
+            "You proposed to suspend %(name)s. A second person must confirm it on the “Who holds power” page; "
+            "until then %(name)s can still sign in."
         )
         if kind == "suspend"
-        else _("%(name)s is reinstated and can sign in again.")
+        else _(
+            "You proposed to reinstate %(name)s. A second person must confirm it on the “Who holds power” page; "
+            "until then they cannot sign in."
+        )
     )
 
 
