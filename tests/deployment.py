@@ -196,6 +196,10 @@ class Deployment:
                 "CHORUS_CUSTODIAN_URL": custodian_url,
                 "CHORUS_CUSTODIAN_TOKEN": token_file.read_text().strip(),
                 "CHORUS_CUSTODIAN_PUBLIC_KEY": self.run("custodian", "public-key", "--key-file", str(key_file)).strip(),
+                # The witness key beside it (the custodian's default), pinned as the README says.
+                "CHORUS_WITNESS_PUBLIC_KEY": self.run(
+                    "custodian", "witness-key", "--witness-key-file", str(key_file.with_name("witness.key"))
+                ).strip(),
             }
         )
         self.run("migrate", "--no-input", "-v0")
