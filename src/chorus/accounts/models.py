@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -164,7 +163,9 @@ def role_seal(member_id: object, role: str, approval: str, granted_at: datetime)
     """A MAC over a role row under a key derived from the server's secret key (a file, never
     in the database): whoever can write to the database but does not hold the key cannot
     make a row Chorus counts as a role."""
-    key = hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32, person=b"chorus-roles").digest()
+    from chorus.accounts.keyring import server_key  # keyring imports these models
+
+    key = server_key(b"chorus-roles")
     message = f"v1|{member_id}|{role}|{approval}|{granted_at.astimezone(UTC).isoformat()}"
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
