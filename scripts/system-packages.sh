@@ -2,12 +2,13 @@
 # Installs the Debian packages Chorus needs and the machine lacks.
 #   run:  libsodium (used through the system library for ristretto255), DejaVu fonts (PDF export),
 #         gettext (compiles the translations)
-#   test: also PostgreSQL (throwaway test clusters) and Chromium (browser journeys)
+#   test: also PostgreSQL (throwaway test clusters), Chromium (browser journeys) and nginx (the
+#         shipped proxy configuration, tested in front of two app servers)
 #   node: Node.js and npm, only where the machine has none (they bundle the browser module)
 set -euo pipefail
 want=(libsodium23 fonts-dejavu-core gettext)
 if [[ "${1:-run}" == "test" ]]; then
-  want+=(postgresql chromium)
+  want+=(postgresql chromium nginx systemd)
 elif [[ "${1:-run}" == "node" ]]; then
   want=(nodejs npm)
 fi

@@ -235,6 +235,27 @@ class Deployment:
             time.sleep(0.05)
         raise RuntimeError(f"gunicorn is not ready:\n{self._log('gunicorn').read_text(errors='replace')}")
 
+    def add_app_server(self, name: str, *, workers: int = 1) -> str:
+        """Another gunicorn on its own port, sharing this deployment's database, key files and
+        attachments folder (as a second machine behind the proxy would); returns its address."""
+        port = free_port()
+        env = {**self.env, "CHORUS_BIND": f"127.0.0.1:{port}", "CHORUS_WORKERS": str(workers)}
+        with self._log(name).open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "python:chorus.config.gunicorn"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder,
+            )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.processes[name].poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{self._log(name).read_text(errors='replace')}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/healthz/", timeout=2).status_code == 200:
+                    return url
+            time.sleep(0.05)
+        raise RuntimeError(f"{name} is not ready:\n{self._log(name).read_text(errors='replace')}")
+
     def worker_pids(self) -> list[int]:
         return children_of(self.processes["gunicorn"].pid)
 

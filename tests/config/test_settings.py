@@ -34,6 +34,7 @@ def test_every_setting_has_help_and_a_valid_default() -> None:
         ("CHORUS_ARGON2_ITERATIONS", "three"),
         ("CHORUS_BASE_URL", "chorus.example"),
         ("CHORUS_LOG_LEVEL", "LOUD"),
+        ("CHORUS_TRUSTED_PROXIES", "the proxy"),
     ],
 )
 def test_a_bad_value_names_the_setting(name: str, value: str) -> None:

@@ -8,6 +8,7 @@ as ``NAME_FILE`` pointing at a file that holds the value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -82,6 +83,10 @@ def _hex_key(raw: str) -> str:
     if value and (len(value) != 64 or any(char not in "0123456789abcdef" for char in value)):
         raise ValueError("expected an Ed25519 public key: 64 hexadecimal digits")
     return value
+
+
+def _networks(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part, strict=False) for part in _csv(raw))
 
 
 def _optional_url(raw: str) -> str:
@@ -331,6 +336,15 @@ SETTINGS: tuple[Setting, ...] = (
         "127.0.0.1:8000",
         "Where the production server (gunicorn, `gunicorn -c python:chorus.config.gunicorn`) listens: host:port "
         "or unix:/path. Put a TLS-terminating proxy in front of it.",
+    ),
+    Setting(
+        "CHORUS_TRUSTED_PROXIES",
+        "127.0.0.1,::1",
+        "Comma-separated addresses or networks of the proxies in front of Chorus. A request from one of them "
+        "is taken to come from the address its X-Forwarded-For header names last (the proxy must set it: "
+        "`proxy_set_header X-Forwarded-For $remote_addr`), for sign-in and anonymous-report limits; from "
+        "anywhere else the header is ignored. Empty trusts no proxy.",
+        _networks,
     ),
     Setting(
         "CHORUS_WORKERS",

@@ -28,6 +28,6 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
-# Headers from the proxy in front (X-Forwarded-Proto) are believed only from loopback.
-forwarded_allow_ips = "127.0.0.1,::1"
+# Headers from the proxy in front (X-Forwarded-Proto) are believed only from CHORUS_TRUSTED_PROXIES.
+forwarded_allow_ips = ",".join(str(network) for network in read("CHORUS_TRUSTED_PROXIES"))
 proc_name = "chorus"

@@ -182,9 +182,17 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = 63072000 if CHORUS_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = CHORUS_HTTPS
-SECURE_SSL_REDIRECT = False  # TLS ends at the proxy; HSTS keeps browsers on HTTPS.
+CHORUS_TRUSTED_PROXIES = read("CHORUS_TRUSTED_PROXIES")
 if CHORUS_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # TLS ends at the proxy, which redirects plain HTTP itself (deploy/nginx/chorus.conf); this
+    # catches a proxy that forwards plain HTTP anyway. The health check is asked on loopback.
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# `check --deploy`: Chorus's CSRF middleware is a subclass of Django's (chorus.E001 checks it is
+# installed instead); HSTS preload is a decision for the owner of the whole domain, and the
+# preload list takes registrable domains only, not the subdomain Chorus usually runs on.
+SILENCED_SYSTEM_CHECKS = ["security.W003", "security.W021"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import ipaddress
 import time
 
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -20,8 +22,31 @@ _PENDING_SECONDS = 300
 BACKEND = "chorus.accounts.backends.MemberBackend"
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.CHORUS_TRUSTED_PROXIES)
+
+
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The address a request came from, for per-address limits. Behind a trusted proxy that
+    is the last address its X-Forwarded-For names that is not itself a trusted proxy (the
+    entries before it are whatever the client sent, so never believed); from anyone else
+    the header is ignored."""
+    peer = str(request.META.get("REMOTE_ADDR") or "unknown")
+    if not _trusted(peer):
+        return peer
+    for entry in reversed(str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")):
+        candidate = entry.strip()
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            return peer  # a malformed hop: nothing before it can be attributed
+        if not _trusted(candidate):
+            return candidate
+    return peer
 
 
 def _next_url(request: HttpRequest) -> str:
