@@ -10,6 +10,7 @@ on the same PostgreSQL server) and a fresh attachment folder, with the same key 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -30,7 +31,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from chorus.backup import archive as backup_archive
 from chorus.backup.database import postgres_tool
+from chorus.backup.services import archive_key
 from chorus.escrow.models import Match, Tag
 from chorus.records.services import writing
 from tests.cases.factory import opened, people
@@ -235,15 +238,38 @@ def _rebuilt(archive: Path, out: Path, change: Callable[[str, bytes], list[tuple
                 copy.addfile(member, io.BytesIO(data))
 
 
-def _manifest(change: Callable[[dict[str, Any]], None]) -> Callable[[str, bytes], list[tuple[str, bytes]]]:
+def _signed(manifest: dict[str, Any], key: bytes | None = None) -> bytes:
+    """``manifest`` with its MAC made again, as the deployment that holds the secret key (or,
+    given ``key``, another one) would make it."""
+    body = {name: value for name, value in manifest.items() if name != "mac"}
+    return json.dumps({**body, "mac": backup_archive.manifest_mac(key or archive_key(), body)}).encode()
+
+
+def _manifest(
+    change: Callable[[dict[str, Any]], None], *, key: bytes | None = None, sign: bool = True
+) -> Callable[[str, bytes], list[tuple[str, bytes]]]:
     def rewrite(member: str, data: bytes) -> list[tuple[str, bytes]]:
         if member != "manifest.json":
             return [(member, data)]
         manifest = json.loads(data)
         change(manifest)
-        return [(member, json.dumps(manifest).encode())]
+        return [(member, _signed(manifest, key) if sign else json.dumps(manifest).encode())]
 
     return rewrite
+
+
+def _swapped_attachment(member: str, data: bytes) -> list[tuple[str, bytes]]:
+    """Someone who can write where archives are kept, without the secret key, puts another
+    file in and makes the manifest agree with it: size and checksum."""
+    if member == ATTACHMENT:
+        return [(member, b"planted" * 40)]
+    if member == "manifest.json":
+        manifest = json.loads(data)
+        for listed in manifest["members"]:
+            if listed["path"] == ATTACHMENT:
+                listed.update(size=280, sha256=hashlib.sha256(b"planted" * 40).hexdigest())
+        return [(member, json.dumps(manifest).encode())]
+    return [(member, data)]
 
 
 def _other_vendor(member: str, data: bytes) -> list[tuple[str, bytes]]:
@@ -255,7 +281,7 @@ def _other_vendor(member: str, data: bytes) -> list[tuple[str, bytes]]:
         manifest["database_vendor"] = "postgresql" if manifest["database_vendor"] == "sqlite" else "sqlite"
         for listed in manifest["members"]:
             listed["path"] = other.get(listed["path"], listed["path"])
-        return [(member, json.dumps(manifest).encode())]
+        return [(member, _signed(manifest))]
     return [(member, data)]
 
 
@@ -278,8 +304,20 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], object], str]] = {
     "cut short": (lambda archive, out: out.write_bytes(archive.read_bytes()[:2048]), "damaged"),
     "not a tar file": (lambda archive, out: out.write_bytes(b"chorus backup\n" * 100), "not a readable tar file"),
     "an unknown format version": (
-        lambda archive, out: _rebuilt(archive, out, _manifest(lambda m: m.update(format_version=2))),
-        "backup format version 2, which this Chorus does not know",
+        lambda archive, out: _rebuilt(archive, out, _manifest(lambda m: m.update(format_version=3))),
+        "backup format version 3, which this Chorus does not know",
+    ),
+    "an attachment and its manifest entry changed together": (
+        lambda archive, out: _rebuilt(archive, out, _swapped_attachment),
+        "its manifest is not authenticated by this deployment's secret key",
+    ),
+    "its manifest rewritten with no MAC": (
+        lambda archive, out: _rebuilt(archive, out, _manifest(lambda m: m.pop("mac"), sign=False)),
+        "its manifest is not authenticated by this deployment's secret key",
+    ),
+    "made by a deployment with another secret key": (
+        lambda archive, out: _rebuilt(archive, out, _manifest(lambda m: None, key=b"k" * 32)),
+        "made by a Chorus with another CHORUS_SECRET_KEY",
     ),
     "from the other kind of database": (
         lambda archive, out: _rebuilt(archive, out, _other_vendor),

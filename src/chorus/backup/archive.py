@@ -12,12 +12,18 @@ it found, anything a damaged or altered archive could differ in: a tar that cann
 an unknown format version, a member missing, unlisted, repeated, not a plain file, or of
 another size or SHA-256. Key files are never members (``services.key_files``).
 
+The manifest is authenticated: an HMAC-SHA256, under a key only a deployment holding the
+archive's secret key can derive, over the manifest's canonical JSON. Since the manifest holds
+every other member's hash, nobody who can write where archives are kept can change any of it
+(the SQL a restore runs included) without the secret key, which is never in an archive.
+
 Knows nothing of Django.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -33,7 +39,7 @@ from typing import IO, Any
 from chorus.backup.errors import BackupError, DamagedArchive
 
 FORMAT = "chorus-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries its MAC
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 ATTACHMENTS = "attachments/"
@@ -74,19 +80,23 @@ class Manifest:
     def attachment_count(self) -> int:
         return sum(1 for member in self.members if member.path.startswith(ATTACHMENTS))
 
-    def as_json(self) -> bytes:
+    def as_json(self, key: bytes) -> bytes:
         fields = asdict(self)
-        return json.dumps(
-            {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                **{name: fields[name] for name in ("chorus_version", "database_vendor", "created_at", "migrations")},
-                "members": fields["members"],
-                "keys_not_included": fields["keys_not_included"],
-            },
-            indent=2,
-            sort_keys=False,
-        ).encode()
+        body = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            **{name: fields[name] for name in ("chorus_version", "database_vendor", "created_at", "migrations")},
+            "members": fields["members"],
+            "keys_not_included": fields["keys_not_included"],
+        }
+        return json.dumps({**body, "mac": manifest_mac(key, body)}, indent=2, sort_keys=False).encode()
+
+
+def manifest_mac(key: bytes, body: dict[str, Any]) -> str:
+    """The MAC of a manifest's fields (all but ``mac``), over their canonical JSON: what is
+    checked is exactly what was parsed, however the file itself is laid out."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 class _Hashing:
@@ -121,8 +131,8 @@ class ArchiveWriter:
             self._tar.addfile(info, hashing)  # tarfile only calls read()
         self.members.append(Member(path=name, size=hashing.size, sha256=hashing.digest.hexdigest()))
 
-    def finish(self, manifest: Manifest) -> None:
-        data = manifest.as_json()
+    def finish(self, manifest: Manifest, key: bytes) -> None:
+        data = manifest.as_json(key)
         info = tarfile.TarInfo(MANIFEST)
         info.size = len(data)
         info.mode = 0o600
@@ -162,8 +172,9 @@ def archive_write(out: Path) -> Iterator[ArchiveWriter]:
         partial.unlink(missing_ok=True)
 
 
-def manifest_read(archive: Path) -> Manifest:
-    """The archive's manifest, checked for form; ``archive_extract`` checks the members."""
+def manifest_read(archive: Path, key: bytes) -> Manifest:
+    """The archive's manifest, checked for form and against its MAC under ``key``;
+    ``archive_extract`` checks the members."""
     if not archive.is_file():
         raise DamagedArchive(f"{archive} is not a file")
     try:
@@ -180,7 +191,7 @@ def manifest_read(archive: Path) -> Manifest:
             raw = extracted.read() if extracted else b""
     except (tarfile.TarError, OSError, EOFError) as error:
         raise DamagedArchive(f"it is not a readable tar file ({error})") from error
-    return _manifest_parse(raw)
+    return _manifest_parse(raw, key)
 
 
 def _plain(info: tarfile.TarInfo) -> bool:
@@ -198,7 +209,7 @@ def _json(raw: bytes) -> Any:
         raise DamagedArchive("its manifest.json is nested too deeply to be a Chorus manifest") from None
 
 
-def _manifest_parse(raw: bytes) -> Manifest:
+def _manifest_parse(raw: bytes, key: bytes) -> Manifest:
     data = _json(raw)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DamagedArchive("its manifest.json is not a Chorus backup manifest")
@@ -207,6 +218,13 @@ def _manifest_parse(raw: bytes) -> Manifest:
         raise DamagedArchive(
             f"it is in backup format version {version!r}, which this Chorus does not know "
             f"(it reads version {FORMAT_VERSION}); restore it with the Chorus that made it"
+        )
+    mac = data.pop("mac", None)
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, manifest_mac(key, data)):
+        raise DamagedArchive(
+            "its manifest is not authenticated by this deployment's secret key: the archive was made by a "
+            "Chorus with another CHORUS_SECRET_KEY, or changed since it was made. Restore it with the secret "
+            "key of the deployment that made it"
         )
     vendor = data.get("database_vendor")
     if vendor not in DATABASE_MEMBERS:

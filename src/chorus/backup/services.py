@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
+from chorus.accounts import keyring
 from chorus.backup import archive, database
 from chorus.backup.errors import BackupError, RestoredNotMigrated, RestoreRefused
 from chorus.config.keyfiles import private_dir
@@ -146,10 +147,16 @@ def _write(out: Path, vendor: str) -> tuple[archive.Manifest, list[str]]:
                 members=tuple(writer.members),
                 keys_not_included=tuple(f"{key.what}: {key.where}" for key in key_files()),
             )
-            writer.finish(manifest)
+            writer.finish(manifest, archive_key())
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return manifest, not_included
+
+
+def archive_key() -> bytes:
+    """The key that authenticates this deployment's archives, derived from its secret key
+    (never in an archive): an archive restores only where that secret key is."""
+    return keyring.server_key(b"chorus-backup")
 
 
 def _chorus_version() -> str:
@@ -169,7 +176,7 @@ def backup_restore(*, archive_path: Path) -> RestoreReport:
     """Check ``archive_path`` and the target completely, then restore: the attachments moved
     into place, then the database in one step; if the database fails, the attachments are
     removed again. Afterwards ``migrate`` runs if the archive is from an older Chorus."""
-    manifest = archive.manifest_read(archive_path)
+    manifest = archive.manifest_read(archive_path, archive_key())
     here = database.vendor()
     if manifest.database_vendor != here:
         made_with = database.NAMES[manifest.database_vendor]
