@@ -316,6 +316,9 @@ SPECS: tuple[Spec, ...] = (
 
 @dataclass(frozen=True)
 class Insight:
+    """A published table with its labels: ``rows`` and ``columns`` name the published rows
+    and columns, which are the table's own unless some had to be combined (see ``note``)."""
+
     spec: Spec
     published: Published
     rows: list[str]
@@ -327,15 +330,49 @@ class Insight:
             return str(_("withheld"))
         return self.published.label(row, column)
 
+    @property
+    def header(self) -> list[str]:
+        """The columns the page draws before the totals column (none when all were combined)."""
+        return [] if self.published.columns_collapsed else self.columns
+
     def grid(self) -> list[tuple[str, list[str]]]:
-        """(row label, shown figures with the row total last), the totals row last."""
+        """(row label, shown figures with the row total last), the totals row last.
+
+        A dimension combined into one group is left out: its single row or column would only
+        repeat the totals.
+        """
         labels = [*self.rows, str(_("Total"))]
         width = len(self.columns) + 1
-        return [(label, [self.figure(r, c) for c in range(width)]) for r, label in enumerate(labels)]
+        columns = [width - 1] if self.published.columns_collapsed else list(range(width))
+        rows = [len(labels) - 1] if self.published.rows_collapsed else list(range(len(labels)))
+        return [(labels[r], [self.figure(r, c) for c in columns]) for r in rows]
+
+    @property
+    def note(self) -> str:
+        """Why the table is coarser than its categories, in a sentence ("" when it is not)."""
+        threshold = self.published.threshold
+        if self.published.total_only:
+            return _(
+                "Only the total is shown: any split of it, by category or by period, would let someone "
+                "work out a count under %(threshold)s."
+            ) % {"threshold": threshold}
+        if self.published.merged:
+            return _(
+                "Some categories are combined (joined by “+”): shown one by one, they would let someone "
+                "work out a count under %(threshold)s."
+            ) % {"threshold": threshold}
+        return ""
 
     @property
     def empty(self) -> bool:
         return not self.rows or not self.columns or self.published.values[-1][-1] == 0
+
+
+def _group_labels(names: list[str], groups: tuple[tuple[int, ...], ...]) -> list[str]:
+    """A published row or column's label: its own name, its names joined by "+", or "All"."""
+    if len(groups) == 1 and len(names) > 1:
+        return [str(_("All"))]
+    return [" + ".join(names[index] for index in group) for group in groups]
 
 
 def noise_key() -> bytes:
@@ -343,7 +380,8 @@ def noise_key() -> bytes:
 
 
 def insights(organization: Organization, *, as_of: datetime | None = None) -> list[Insight]:
-    """Every table, published (small counts hidden, complements withheld, noise if set)."""
+    """Every table, published (small counts hidden, complements withheld, categories combined
+    where that is not enough, noise if set)."""
     as_of = as_of or snapshot()
     epsilon = settings.CHORUS_INSIGHTS_EPSILON or None
     result = []
@@ -359,5 +397,7 @@ def insights(organization: Organization, *, as_of: datetime | None = None) -> li
             counts=tuple(tuple(row) for row in counts),
         )
         published = publish(table, threshold=settings.CHORUS_INSIGHTS_THRESHOLD, epsilon=epsilon, key=noise_key())
+        if rows and columns:
+            rows, columns = _group_labels(rows, published.row_groups), _group_labels(columns, published.column_groups)
         result.append(Insight(spec=spec, published=published, rows=rows, columns=columns))
     return result

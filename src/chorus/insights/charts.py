@@ -19,13 +19,21 @@ INK = "#1b1b1b"
 
 
 def chart_bars(insight: Insight) -> list[tuple[str, int | None, str]]:
-    """(label, figure or None when hidden, what the page shows) for each bar of the chart."""
+    """(label, figure or None when hidden, what the page shows) for each bar of the chart.
+
+    None at all when the categories the chart compares had to be combined into one: a
+    single bar would only repeat the total the table shows.
+    """
     published = insight.published
     if insight.spec.chart == "rows":
+        if published.rows_collapsed:
+            return []
         return [
             (label, published.shown(r, -1), insight.figure(r, len(insight.columns)))
             for r, label in enumerate(insight.rows)
         ]
+    if published.columns_collapsed:
+        return []
     return [
         (label, published.shown(len(insight.rows), c), insight.figure(len(insight.rows), c))
         for c, label in enumerate(insight.columns)
@@ -77,7 +85,9 @@ def bar_chart(insight: Insight, *, font: str = "DejaVu Sans, Verdana, sans-serif
 
 
 def bar_chart_html(insight: Insight) -> SafeString:
-    """For templates: every text in the drawing went through ``escape`` above."""
+    """For templates: every text in the drawing went through ``escape`` above ("" for no chart)."""
+    if not chart_bars(insight):
+        return mark_safe("")
     return mark_safe(bar_chart(insight))  # noqa: S308 (labels and figures are escaped when drawn)
 
 

@@ -1,24 +1,40 @@
 """Publishing a table of counts so that nobody can work out a small one.
 
 Pure Python, no Django. A table is published with its row totals, column totals and grand
-total. Every count from 1 to ``threshold - 1`` is shown as "<threshold" (primary
-suppression). That alone is not enough: a row total minus the shown cells gives the hidden
-one back. So more entries are withheld (complementary suppression) until an adversary who
-knows everything the page shows — every shown number, that each "<5" lies between 1 and 4,
-that each withheld entry is at least 5 (a withheld entry is never a small one and never
-zero), and that rows and columns add up — still cannot pin any small entry to one value.
+total. Every count from 1 to ``threshold - 1`` — an inner cell or a total — is shown as
+"<threshold" (primary suppression). That alone is not enough: a row total minus the shown
+cells gives the hidden one back. So more entries are withheld (complementary suppression)
+until an adversary who knows everything the page shows — every shown number, that each
+"<5" lies between 1 and 4, that each "withheld" entry is at least 5, and that rows and
+columns add up — still cannot pin any small entry to one value.
+
+Every label means what the page says it means: "<5" is always 1 to 4, "withheld" is
+always at least 5 (only an entry of at least the threshold is ever withheld, never a zero
+or a small count), and a shown figure is the figure.
 
 That adversary is not a heuristic: :func:`determined` asks, for each small entry and each
 value it could take, whether some table consistent with the page has that value. A table
 of counts with its margins is a circulation in a bipartite graph (rows → columns → totals),
 so "is there a consistent table" is a feasible-circulation problem, answered exactly by a
-maximum flow. Complements are added greedily (the smallest count sharing a row or column
-with an exposed entry) and the audit is re-run until nothing is exposed.
+maximum flow. Complements are added greedily (an inner cell before a total, the smallest
+first, sharing a row or column with an exposed entry; never the grand total) and the audit
+is re-run until nothing is exposed.
+
+Some tables cannot be protected by withholding: four "<5" cells in a column whose total
+is "<5" are each 1, whatever else is hidden. Such a table is published coarser instead:
+the line (row or column) with the smallest total is merged with its smaller neighbour, and
+again, until the merged table can be protected — at the end only the grand total is left,
+which is always safe (it is either shown, or "<T", which leaves T - 1 ≥ 2 values). The
+page says which categories were merged and why.
+
+:func:`publish` ends with the audit: it raises :class:`DisclosureError` rather than return
+a table in which :func:`determined` finds anything, or a label that is not true.
 
 Optional Laplace noise (:func:`noisy`) is added to the inner cells before suppression; the
 totals are the sums of the noisy cells, so the published table stays consistent. The noise
 is drawn deterministically from a key and the true count, so reloading a page gives the
-same figures and averaging many looks learns nothing new.
+same figures and averaging many looks learns nothing new. With noise, the labels describe
+the noisy figures, as the page says.
 """
 
 from __future__ import annotations
@@ -27,17 +43,27 @@ import hashlib
 import hmac
 import math
 from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 THRESHOLD = 5
+# The smallest threshold for which "<T" leaves an entry at least two values (1 .. T-1).
+MIN_THRESHOLD = 3
 _UNBOUNDED = 10**12
+
+Groups = tuple[tuple[int, ...], ...]
 
 
 class Mark(Enum):
     SHOWN = "shown"
     SMALL = "small"  # 1 .. threshold-1, shown as "<threshold"
     WITHHELD = "withheld"  # complementary suppression: at least the threshold
+
+
+class DisclosureError(RuntimeError):
+    """The table about to be published would let a small count be worked out, or would
+    carry a label that is not true. Raised instead of returning it."""
 
 
 @dataclass(frozen=True)
@@ -52,23 +78,54 @@ class Table:
     def __post_init__(self) -> None:
         if len(self.counts) != len(self.rows) or any(len(row) != len(self.columns) for row in self.counts):
             raise ValueError("counts do not match the labels")
+        if not self.rows or not self.columns:
+            raise ValueError("a table needs at least one row and one column")
         if any(count < 0 for row in self.counts for count in row):
             raise ValueError("counts cannot be negative")
 
 
 @dataclass(frozen=True)
 class Published:
-    """A table as the page shows it: the grid includes the totals (last row and column)."""
+    """A table as the page shows it: the grid includes the totals (last row and column).
+
+    ``row_groups`` and ``column_groups`` say which of the table's rows and columns each
+    published row and column stands for: one each, unless the table had to be merged into
+    coarser categories to be protected.
+    """
 
     table: Table
     values: tuple[tuple[int, ...], ...]  # the (possibly noisy) figures, totals included
     marks: tuple[tuple[Mark, ...], ...]
     threshold: int
     noisy: bool
+    row_groups: Groups
+    column_groups: Groups
 
     @property
-    def withheld_entirely(self) -> bool:
-        return all(mark is not Mark.SHOWN for row in self.marks for mark in row)
+    def rows_merged(self) -> bool:
+        return len(self.row_groups) < len(self.table.rows)
+
+    @property
+    def columns_merged(self) -> bool:
+        return len(self.column_groups) < len(self.table.columns)
+
+    @property
+    def merged(self) -> bool:
+        return self.rows_merged or self.columns_merged
+
+    @property
+    def rows_collapsed(self) -> bool:
+        """Every row merged into one: only the totals row says anything."""
+        return self.rows_merged and len(self.row_groups) == 1
+
+    @property
+    def columns_collapsed(self) -> bool:
+        return self.columns_merged and len(self.column_groups) == 1
+
+    @property
+    def total_only(self) -> bool:
+        """Only the grand total could be published."""
+        return self.merged and len(self.row_groups) == 1 and len(self.column_groups) == 1
 
     def label(self, row: int, column: int) -> str:
         mark = self.marks[row][column]
@@ -83,7 +140,7 @@ class Published:
         return self.values[row][column] if self.marks[row][column] is Mark.SHOWN else None
 
 
-def with_margins(counts: tuple[tuple[int, ...], ...] | list[list[int]]) -> list[list[int]]:
+def with_margins(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     grid = [[*row, sum(row)] for row in counts]
     width = len(grid[0]) if grid else 1
     grid.append([sum(row[c] for row in grid) for c in range(width)])
@@ -91,23 +148,63 @@ def with_margins(counts: tuple[tuple[int, ...], ...] | list[list[int]]) -> list[
 
 
 def publish(table: Table, *, threshold: int = THRESHOLD, epsilon: float | None = None, key: bytes = b"") -> Published:
-    """The table with small entries hidden and enough others withheld to keep them hidden."""
+    """The table with small entries hidden and enough others withheld to keep them hidden,
+    merged into coarser categories when no withholding can; audited before it is returned."""
+    if threshold < MIN_THRESHOLD:
+        raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
     counts = noisy(table, epsilon=epsilon, key=key) if epsilon else [list(row) for row in table.counts]
-    values = with_margins(counts) if counts else [[0]]
-    marks = [[Mark.SMALL if 0 < value < threshold else Mark.SHOWN for value in row] for row in values]
-    while exposed := determined(values, marks, threshold):
-        complement = _complement_for(exposed[0], values, marks)
-        if complement is None:  # nothing left to withhold: withhold the whole table
-            marks = [[Mark.WITHHELD if mark is Mark.SHOWN else mark for mark in row] for row in marks]
+    for row_groups, column_groups in coarsenings(counts):
+        values = with_margins(merge(counts, row_groups, column_groups))
+        marks = suppress(values, threshold)
+        if marks is not None:
             break
-        marks[complement[0]][complement[1]] = Mark.WITHHELD
+    else:  # unreachable: the grand total alone is always protected
+        raise DisclosureError(f"table {table.key!r}: not even the grand total can be published")
+    audit(values, marks, threshold, key=table.key)
     return Published(
         table=table,
         values=tuple(tuple(row) for row in values),
         marks=tuple(tuple(row) for row in marks),
         threshold=threshold,
         noisy=bool(epsilon),
+        row_groups=row_groups,
+        column_groups=column_groups,
     )
+
+
+def audit(values: list[list[int]], marks: list[list[Mark]], threshold: int, *, key: str = "") -> None:
+    """Refuse (``DisclosureError``) a page with an untrue label or a small entry it pins."""
+    for r, row in enumerate(values):
+        for c, value in enumerate(row):
+            mark = marks[r][c]
+            low, high = _bounds(value, mark, threshold)
+            if not low <= value <= high or (mark is Mark.SHOWN and 0 < value < threshold):
+                raise DisclosureError(f"table {key!r}: the label of entry {(r, c)} is not true")
+    if exposed := determined(values, marks, threshold):
+        raise DisclosureError(f"table {key!r}: the page pins the small entries {exposed}")
+
+
+def primary(values: list[list[int]], threshold: int) -> list[list[Mark]]:
+    return [[Mark.SMALL if 0 < value < threshold else Mark.SHOWN for value in row] for row in values]
+
+
+def suppress(values: list[list[int]], threshold: int) -> list[list[Mark]] | None:
+    """Small entries marked and complements withheld until none is pinned; None when even
+    withholding every entry that may be withheld leaves one pinned."""
+    marks = primary(values, threshold)
+    # Withholding only ever loosens what the adversary knows (an exact figure becomes "at
+    # least T"), so if withholding everything allowed does not help, nothing will.
+    most = [[Mark.WITHHELD if mark is Mark.SHOWN and value > 0 else mark for value, mark in zip(row, line, strict=True)]
+            for row, line in zip(values, marks, strict=True)]  # fmt: skip
+    most[-1][-1] = marks[-1][-1]  # the grand total is never withheld
+    if determined(values, most, threshold):
+        return None
+    while exposed := determined(values, marks, threshold):
+        complement = _complement_for(exposed[0], values, marks)
+        if complement is None:  # cannot happen after the check above; kept as a guard
+            return None
+        marks[complement[0]][complement[1]] = Mark.WITHHELD
+    return marks
 
 
 def _complement_for(
@@ -115,19 +212,21 @@ def _complement_for(
 ) -> tuple[int, int] | None:
     """The least informative shown entry sharing a row or column with ``position``.
 
-    Zeros are never withheld: a withheld zero would tell the adversary nothing they could
-    not rule out (a withheld entry is known to be at least the threshold), so it protects
-    nothing. Inner cells are preferred to totals; if the lines are exhausted, any entry.
+    Only a shown figure of at least the threshold is withheld — never a zero, which a
+    "withheld" label would misdescribe. Inner cells come before totals, and the grand total
+    never: it is what a reader compares across tables and pages (the transparency report
+    shows the number of cases), so one table withholding it while another shows it would
+    give it back. If the lines are exhausted, any entry.
     """
     row, column = position
     height, width = len(values), len(values[0])
     last_row, last_column = height - 1, width - 1
 
-    def candidates(cells: list[tuple[int, int]]) -> list[tuple[int, bool, int, int]]:
+    def candidates(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
         return [
-            (values[r][c], r == last_row or c == last_column, r, c)
+            ((r == last_row) + (c == last_column), values[r][c], r, c)
             for r, c in cells
-            if marks[r][c] is Mark.SHOWN and values[r][c] > 0
+            if marks[r][c] is Mark.SHOWN and values[r][c] > 0 and (r, c) != (last_row, last_column)
         ]
 
     in_lines = [(row, c) for c in range(width)] + [(r, column) for r in range(height)]
@@ -138,6 +237,48 @@ def _complement_for(
     return r, c
 
 
+# --- coarser tables ----------------------------------------------------------------------
+
+
+def merge(counts: Sequence[Sequence[int]], row_groups: Groups, column_groups: Groups) -> list[list[int]]:
+    """The table whose rows and columns are the sums over each group."""
+    return [[sum(counts[r][c] for r in rows for c in columns) for columns in column_groups] for rows in row_groups]
+
+
+def coarsenings(counts: Sequence[Sequence[int]]) -> Iterator[tuple[Groups, Groups]]:
+    """The table itself, then ever coarser ones down to the grand total alone.
+
+    Each step merges the line (row or column) with the smallest non-zero total into its
+    neighbour with the smaller total: small lines are where small counts pile up, and
+    neighbours keep an ordered category (quarters, years) a range.
+    """
+    row_groups: Groups = tuple((r,) for r in range(len(counts)))
+    column_groups: Groups = tuple((c,) for c in range(len(counts[0])))
+    yield row_groups, column_groups
+    while len(row_groups) > 1 or len(column_groups) > 1:
+        merged = merge(counts, row_groups, column_groups)
+        row_totals = [sum(row) for row in merged]
+        column_totals = [sum(column) for column in zip(*merged, strict=True)]
+        lines = [
+            (total == 0, total, dimension, index)
+            for dimension, totals in enumerate((row_totals, column_totals))
+            if len(totals) > 1
+            for index, total in enumerate(totals)
+        ]
+        _, _, dimension, index = min(lines)
+        totals = (row_totals, column_totals)[dimension]
+        neighbours = [n for n in (index - 1, index + 1) if 0 <= n < len(totals)]
+        other = min(neighbours, key=lambda n: (totals[n], -n))
+        first, second = sorted((index, other))
+        groups = (row_groups, column_groups)[dimension]
+        joined = (*groups[:first], groups[first] + groups[second], *groups[second + 1 :])
+        if dimension == 0:
+            row_groups = joined
+        else:
+            column_groups = joined
+        yield row_groups, column_groups
+
+
 # --- the adversary -----------------------------------------------------------------------
 
 
@@ -146,9 +287,19 @@ def determined(values: list[list[int]], marks: list[list[Mark]], threshold: int)
     exposed = []
     for r, row in enumerate(marks):
         for c, mark in enumerate(row):
-            if mark is Mark.SMALL and len(possible_values(values, marks, threshold, (r, c))) <= 1:
+            if mark is Mark.SMALL and not _two_values(values, marks, threshold, (r, c)):
                 exposed.append((r, c))
     return exposed
+
+
+def _two_values(values: list[list[int]], marks: list[list[Mark]], threshold: int, position: tuple[int, int]) -> bool:
+    found = 0
+    for value in range(1, threshold):
+        if _consistent(values, marks, threshold, fixed=(position, value)):
+            found += 1
+            if found == 2:
+                return True
+    return False
 
 
 def possible_values(

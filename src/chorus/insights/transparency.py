@@ -8,6 +8,13 @@ is different: it is about those who hold power over the process, not about anyon
 reported, so it is exact and up to date. It counts real attempts: each person once per
 deciding step and case, and only on cases of this organization (the ledger may hold older
 events about case ids that never existed; they are not counted).
+
+These figures need no complementary suppression: each is a single count, shown exactly
+when it is 0 or at least the threshold and as "<5" (1 to 4) otherwise, and what links them
+is only "at most" (no more cases ended than were opened, no more reversed than appealed),
+which never pins a "<5": all of them equal to 1, or all equal to 2, fits. "Cases opened"
+is also the grand total of three insights tables, which is why those tables never
+withhold their grand total (``disclosure._complement_for``).
 """
 
 from __future__ import annotations
@@ -36,8 +43,12 @@ class Figure:
     threshold: int
 
     @property
+    def small(self) -> bool:
+        return 0 < self.count < self.threshold
+
+    @property
     def shown(self) -> str:
-        return f"<{self.threshold}" if 0 < self.count < self.threshold else str(self.count)
+        return f"<{self.threshold}" if self.small else str(self.count)
 
 
 @dataclass(frozen=True)
