@@ -356,6 +356,13 @@ def test_a_damaged_or_foreign_archive_changes_nothing_and_an_older_one_is_migrat
         assert message in refused.stderr and "Nothing was changed" in refused.stderr, (label, refused.stderr)
         assert target.tables() == [] and not (target.folder / "attachments").exists(), label
 
+    # The secret key that made an archive is lost: the operator may restore it anyway, saying so.
+    foreign = tmp_path / "made by a deployment with another secret key.tar"
+    lost = fresh("lost")
+    restored = lost.chorus("restore", "--secret-key-lost", str(foreign))
+    assert restored.returncode == 0, restored.stderr
+    assert "authentication was NOT checked" in restored.stdout and lost.tables() != []
+
     # Someone ran ``chorus migrate`` on the new database first: its tables are empty, and newer
     # than the archive's, so they go before the archive's come in.
     target.run("migrate", "-v0")

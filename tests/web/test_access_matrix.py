@@ -257,6 +257,7 @@ MATRIX: dict[str, Entry] = {
     "cases": Entry(MEMBERS),
     "case_new": Entry(MEMBERS, method="post", ok_status=400),
     "case_self": Entry(MEMBERS),
+    "case_deadlines": Entry({"admin", "other_org"}),
     "process_report_new": Entry(MEMBERS),
     "case_join": Entry(MEMBERS, kwargs=lambda p: {"token": "x" * 43}),
     "case_detail": Entry(IN_CASE, kwargs=_case),

@@ -172,9 +172,10 @@ def archive_write(out: Path) -> Iterator[ArchiveWriter]:
         partial.unlink(missing_ok=True)
 
 
-def manifest_read(archive: Path, key: bytes) -> Manifest:
-    """The archive's manifest, checked for form and against its MAC under ``key``;
-    ``archive_extract`` checks the members."""
+def manifest_read(archive: Path, key: bytes | None) -> Manifest:
+    """The archive's manifest, checked for form and against its MAC under ``key`` (None only
+    when the operator says the secret key that made it is lost); ``archive_extract`` checks
+    the members."""
     if not archive.is_file():
         raise DamagedArchive(f"{archive} is not a file")
     try:
@@ -209,7 +210,7 @@ def _json(raw: bytes) -> Any:
         raise DamagedArchive("its manifest.json is nested too deeply to be a Chorus manifest") from None
 
 
-def _manifest_parse(raw: bytes, key: bytes) -> Manifest:
+def _manifest_parse(raw: bytes, key: bytes | None) -> Manifest:
     data = _json(raw)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DamagedArchive("its manifest.json is not a Chorus backup manifest")
@@ -220,11 +221,11 @@ def _manifest_parse(raw: bytes, key: bytes) -> Manifest:
             f"(it reads version {FORMAT_VERSION}); restore it with the Chorus that made it"
         )
     mac = data.pop("mac", None)
-    if not isinstance(mac, str) or not hmac.compare_digest(mac, manifest_mac(key, data)):
+    if key is not None and (not isinstance(mac, str) or not hmac.compare_digest(mac, manifest_mac(key, data))):
         raise DamagedArchive(
             "its manifest is not authenticated by this deployment's secret key: the archive was made by a "
             "Chorus with another CHORUS_SECRET_KEY, or changed since it was made. Restore it with the secret "
-            "key of the deployment that made it"
+            "key of the deployment that made it (if that key is lost, see chorus restore --secret-key-lost)"
         )
     vendor = data.get("database_vendor")
     if vendor not in DATABASE_MEMBERS:

@@ -172,11 +172,13 @@ class RestoreReport:
     migrated: list[str]  # "app: from → to", empty when the archive was at this Chorus's state
 
 
-def backup_restore(*, archive_path: Path) -> RestoreReport:
+def backup_restore(*, archive_path: Path, secret_key_lost: bool = False) -> RestoreReport:
     """Check ``archive_path`` and the target completely, then restore: the attachments moved
     into place, then the database in one step; if the database fails, the attachments are
-    removed again. Afterwards ``migrate`` runs if the archive is from an older Chorus."""
-    manifest = archive.manifest_read(archive_path, archive_key())
+    removed again. Afterwards ``migrate`` runs if the archive is from an older Chorus.
+    ``secret_key_lost``: the manifest's MAC is not checked (nothing can check it without the
+    secret key that made it); every checksum still is."""
+    manifest = archive.manifest_read(archive_path, None if secret_key_lost else archive_key())
     here = database.vendor()
     if manifest.database_vendor != here:
         made_with = database.NAMES[manifest.database_vendor]

@@ -5,27 +5,60 @@ every rule lives in the services."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Member
-from chorus.cases.machine import Action, Field
+from chorus.cases.machine import CONSENT_STEPS, SERIOUS, STATE_LABELS, Action, Field, Pathway
+from chorus.cases.models import Consent
 from chorus.cases.services.core import MAX_TEXT, CaseActor
+from chorus.cases.services.stages import MAX_TARGET_DAYS
 from chorus.records.access import Owner
 from chorus.records.models import Record
 from chorus.records.services.writing import records_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class _Choice(forms.ModelChoiceField):
     def __init__(self, *args: Any, label_of: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, empty_label=_("Choose one"), **kwargs)
         self.label_of = label_of
 
     def label_from_instance(self, obj: Any) -> str:
         return str(self.label_of(obj))
+
+
+# What the page says instead of an empty list, when a step has nothing to choose from.
+NOTHING_TO_CHOOSE: dict[tuple[str, str], StrOrPromise] = {
+    ("member", "investigator"): _("No member of the organization holds the investigator role yet."),
+    ("member", "panel"): _("No other member of the organization holds the panel role."),
+    ("member", "appeal_panel"): _("No other member of the organization holds the appeal panel role."),
+    ("member", "facilitator"): _("No member of the organization holds the facilitator role yet."),
+    ("member", ""): _("There is no other member to choose."),
+    ("party", "supporter"): _("No supporter you invited has joined yet."),
+    ("party", "panel appeal_panel"): _("No panel member is seated."),
+    ("party", "facilitator complainant owner"): _("There is no one in the case to verify it yet."),
+    ("measure", "requested"): _("No measure is waiting for a decision."),
+    ("measure", "agreed"): _("No agreed measure is waiting to be done."),
+    ("measure", "done"): _("No measure is waiting for a review."),
+    ("measure", "agreed done"): _("No agreed measure to challenge."),
+    ("milestone", "open"): _("No milestone is waiting to be reported."),
+    ("milestone", "reported"): _("No milestone is waiting to be verified."),
+    ("allegation", ""): _("There is no allegation in the case yet."),
+    ("item", ""): _("There is nothing written in the case that you can show yet."),
+    ("consent", ""): _("You have given every consent this case asks for."),
+}
+
+
+def _consent_steps(actor: CaseActor) -> list[tuple[str, StrOrPromise]]:
+    """The consents this person has not given yet (a given one is not asked for again)."""
+    given = set(Consent.objects.filter(party__in=actor.parties).values_list("step", flat=True))
+    return [(step, label) for step, label in CONSENT_STEPS if step not in given]
 
 
 def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 (one return per field kind, read top to bottom)
@@ -35,7 +68,8 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT, **common)
     if kind == "choice":
-        return forms.ChoiceField(choices=spec.choices, widget=forms.RadioSelect, **common)
+        choices = _consent_steps(actor) if spec.choices is CONSENT_STEPS else spec.choices
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == "email":
@@ -64,7 +98,9 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "item":
         items = case.items.filter(compartment__in=list(actor.opened()), body_sealed__isnull=False)
         return _Choice(
-            items, label_of=lambda i: f"{i.kind.replace('_', ' ')} · {i.created_at:%Y-%m-%d %H:%M}", **common
+            items,
+            label_of=lambda i: f"{i.kind.replace('_', ' ')} · {formats.date_format(timezone.localtime(i.created_at), 'DATETIME_FORMAT')}",
+            **common,
         )
     if kind == "record":
         owner = Owner(organization=actor.member.organization, vault_key=actor.vault_key, member=actor.member)
@@ -73,8 +109,38 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     raise ValueError(kind)
 
 
+def _empty(field: forms.Field) -> bool:
+    if isinstance(field, forms.ModelChoiceField):
+        return field.queryset is not None and not field.queryset.exists()
+    if isinstance(field, forms.ChoiceField):
+        return not list(field.choices)  # type: ignore[arg-type]
+    return False
+
+
+def _fields(actor: CaseActor, action: Action) -> tuple[dict[str, forms.Field], StrOrPromise | None]:
+    """The action's form fields, and why it cannot be offered when a choice it needs is
+    empty. An optional choice with nothing in it is left out rather than shown empty."""
+    fields: dict[str, forms.Field] = {}
+    for spec in action.fields:
+        field = _form_field(actor, spec)
+        if _empty(field):
+            if not spec.required:
+                continue
+            kind = "consent" if spec.choices is CONSENT_STEPS else spec.kind
+            return fields, NOTHING_TO_CHOOSE.get((kind, spec.filter), NOTHING_TO_CHOOSE.get((kind, ""), ""))
+        fields[spec.name] = field
+    if action.name in SERIOUS:
+        fields["confirm"] = forms.BooleanField(label=str(SERIOUS[action.name]), required=True)
+    return fields, None
+
+
+def nothing_to_choose(actor: CaseActor, action: Action) -> StrOrPromise | None:
+    """Why the step is not offered now although it is this person's to take, or None."""
+    return _fields(actor, action)[1]
+
+
 def action_form(actor: CaseActor, action: Action, data: Any = None) -> forms.Form:
-    fields = {spec.name: _form_field(actor, spec) for spec in action.fields}
+    fields, _empty_choice = _fields(actor, action)
     form_class = type(f"{action.name}_form", (forms.Form,), fields)
     return form_class(data, prefix=action.name)  # type: ignore[no-any-return]
 
@@ -82,6 +148,7 @@ def action_form(actor: CaseActor, action: Action, data: Any = None) -> forms.For
 def cleaned(form: forms.Form) -> dict[str, Any]:
     """The form's values as the services take them: dates become the end of that day."""
     values = dict(form.cleaned_data)
+    values.pop("confirm", None)  # checked by the form: the services take the step itself
     for name, value in values.items():
         if hasattr(value, "isoformat") and not isinstance(value, datetime):
             values[name] = timezone.make_aware(datetime.combine(value, time(23, 59)))
@@ -136,3 +203,39 @@ class ProcessReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=MAX_TEXT,
     )
+
+
+class StageTargetsForm(forms.Form):
+    """One number of days per pathway and stage; empty means no target for that stage."""
+
+    def __init__(self, targets: dict[tuple[str, str], int | None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for (pathway, state), days in targets.items():
+            self.fields[f"{pathway}__{state}"] = forms.IntegerField(
+                label=str(STATE_LABELS[state]),
+                required=False,
+                min_value=1,
+                max_value=MAX_TARGET_DAYS,
+                initial=days,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "days"}),
+                error_messages={
+                    "min_value": _("Enter a number of days from 1 to %(max)d, or leave it empty for no target.")
+                    % {"max": MAX_TARGET_DAYS},
+                    "max_value": _("Enter a number of days from 1 to %(max)d, or leave it empty for no target.")
+                    % {"max": MAX_TARGET_DAYS},
+                    "invalid": _("Enter a whole number of days, like 7, or leave it empty for no target."),
+                },
+            )
+
+    def targets(self) -> dict[tuple[str, str], int | None]:
+        found: dict[tuple[str, str], int | None] = {}
+        for name, days in self.cleaned_data.items():
+            pathway, _sep, state = name.partition("__")
+            found[(pathway, state)] = days
+        return found
+
+    def by_pathway(self) -> list[tuple[str, list[forms.BoundField]]]:
+        grouped: dict[str, list[forms.BoundField]] = {}
+        for name in self.fields:
+            grouped.setdefault(name.partition("__")[0], []).append(self[name])
+        return [(str(Pathway(pathway).label), fields) for pathway, fields in grouped.items()]

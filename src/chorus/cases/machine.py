@@ -206,7 +206,7 @@ ACTIONS: tuple[Action, ...] = (
         _("Withdraw"),
         "complainant",
         OPEN,
-        Field("text", "text", _("Anything you want to say (optional)"), required=False),
+        Field("text", "text", _("Anything you want to say"), required=False),
         while_paused=True,
         # Who withdrawing ends the case for, and why: ``common.withdraw``.
         help=_(
@@ -544,3 +544,116 @@ ACTIONS: tuple[Action, ...] = (
 BY_NAME = {action.name: action for action in ACTIONS}
 # Steps the respondent consents to as well as every complainant.
 BOTH_CONSENT = ("restorative", "agreement")
+
+# ---- how the case page tells the story ----------------------------------------------
+
+# The stages a pathway passes through, in order, as its step indicator shows them. Stages in
+# OPTIONAL appear only in a case that reached them (an appeal, sanctions to monitor).
+STEPS: dict[str, tuple[str, ...]] = {
+    "intake": ("intake",),
+    "support": ("support", "closed"),
+    "restorative": ("suitability", "preparation", "dialogue", "plan", "review", "closed"),
+    "formal": (
+        "filed",
+        "notice",
+        "investigation",
+        "report",
+        "deliberation",
+        "appeal_window",
+        "appeal",
+        "final",
+        "monitoring",
+        "closed",
+    ),
+    "self": ("plan", "review", "closed"),
+}
+OPTIONAL_STEPS = frozenset({"appeal", "monitoring"})
+
+# Default target days per pathway and stage, counted from when the case entered the stage.
+# The EU Whistleblowing Directive (2019/1937, art. 9) asks for an acknowledgement within 7
+# days and feedback within 3 months: the first stage of every pathway has 7 days, and the
+# stages up to the decision (formal) or the signed plan (restorative) share the 3 months
+# (7 + 14 + 42 + 7 + 20 = 90; 7 + 42 + 41 = 90). An appeal window has its own deadline;
+# support, plans and monitoring run as long as they need. An organization changes these on
+# the deadlines page (``StageTarget``).
+TARGET_DAYS: dict[tuple[str, str], int | None] = {
+    ("intake", "intake"): 7,
+    ("support", "support"): 7,
+    ("restorative", "suitability"): 7,
+    ("restorative", "preparation"): 42,
+    ("restorative", "dialogue"): 41,
+    ("restorative", "review"): 30,
+    ("formal", "filed"): 7,
+    ("formal", "notice"): 14,
+    ("formal", "investigation"): 42,
+    ("formal", "report"): 7,
+    ("formal", "deliberation"): 20,
+    ("formal", "appeal"): 30,
+    ("formal", "final"): 14,
+}
+# Every (pathway, stage) a target can be set for: the open stages that do not run on a
+# clock of their own.
+TARGETABLE: tuple[tuple[str, str], ...] = tuple(
+    (pathway, state)
+    for pathway in ("intake", "support", "restorative", "formal")
+    for state in PATHWAY_STATES[pathway]
+    if state not in ENDED and state not in ("appeal_window", "plan", "monitoring")
+)
+
+# Steps that cannot be taken back: a warning button and an "I understand" box the server checks.
+SERIOUS: dict[str, str | Promise] = {
+    "withdraw": _("I understand that withdrawing ends my part in this case."),
+    "decide": _("I understand that the decision cannot be changed, except on appeal."),
+    "appeal_decide": _("I understand that the appeal decision is final."),
+    "vote": _("I understand that my vote cannot be changed."),
+    "appeal_vote": _("I understand that my vote cannot be changed."),
+    "interim": _("I understand that this measure restricts the respondent until it expires."),
+    "sanction": _("I understand that this sanction or remedy is recorded for good."),
+    "close": _("I understand that a closed case cannot be reopened."),
+    "complete": _("I understand that a closed case cannot be reopened."),
+    "appeal": _("I understand that an appeal, once filed, is heard even if I later withdraw."),
+}
+
+# The usual next step in each stage, most likely first: the first one this person may take
+# is offered at the top of the page; everything else waits under "Other steps".
+USUAL_NEXT: dict[str, tuple[str, ...]] = {
+    "intake": ("choose_pathway",),
+    "support": ("measure_decide", "measure_done", "measure_review", "measure_request"),
+    "suitability": ("consent", "invite", "facilitator", "safety", "suitability"),
+    "preparation": ("consent", "prepare", "dialogue"),
+    "dialogue": ("consent", "agreement", "plan"),
+    "plan": ("milestone_report", "milestone_verify", "milestone", "breach_response", "review"),
+    "review": ("needs_met", "complete"),
+    "filed": ("allegation", "consent", "notice", "panel"),
+    "notice": ("respond", "investigator", "panel"),
+    "investigation": ("report", "panel"),
+    "report": ("declare", "panel", "deliberate"),
+    "deliberation": ("declare", "rule", "vote", "decide"),
+    "appeal_window": (),
+    "appeal": ("declare", "appeal_panel", "rule", "appeal_vote", "appeal_decide"),
+    "final": ("sanction", "close"),
+    "monitoring": ("measure_done", "close"),
+}
+# Steps that come before any other whenever they are offered: a panel member's declaration.
+FIRST_DUTIES = ("declare",)
+# The plainly named groups the other steps are kept under, in page order.
+STEP_GROUPS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (
+    ("write", _("Write to the case"), (
+        "need", "evidence", "allegation", "respond", "report", "safety", "prepare", "agreement", "checkin",
+        "breach", "breach_response", "milestone", "milestone_report", "milestone_verify", "needs_met",
+    )),
+    ("consent", _("Consent"), ("consent",)),
+    ("measures", _("Measures"), (
+        "measure_request", "measure_decide", "measure_done", "measure_review", "measure_challenge", "interim",
+        "sanction",
+    )),
+    ("people", _("People in the case"), (
+        "invite", "notice", "facilitator", "investigator", "panel", "appeal_panel", "declare", "challenge", "rule",
+        "supporter", "share",
+    )),
+    ("process", _("Move the process on"), (
+        "suitability", "dialogue", "plan", "review", "complete", "deliberate", "vote", "decide", "appeal",
+        "appeal_vote", "appeal_decide", "close",
+    )),
+    ("case", _("Pause, change the pathway or withdraw"), ("pause", "resume", "choose_pathway", "withdraw", "hold")),
+)  # fmt: skip

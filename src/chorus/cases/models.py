@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
-from chorus.cases.machine import PATHWAY_STATES, Pathway, Role
+from chorus.cases.machine import PATHWAY_STATES, STATE_LABELS, Pathway, Role
 
 
 def _valid_state() -> Q:
@@ -33,6 +33,9 @@ def _valid_state() -> Q:
 class Case(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    # A short reference people can say and write ("C-2026-0042"): per organization and year,
+    # in the order cases were opened, never reused (``stages.reference_next``).
+    reference = models.CharField(max_length=20, null=True, blank=True)
     pathway = models.CharField(max_length=12, choices=Pathway.choices, default=Pathway.INTAKE)
     state = models.CharField(max_length=16, default="intake")
     paused = models.BooleanField(default=False)
@@ -62,6 +65,55 @@ class Case(models.Model):
                 condition=Q(paused=False, paused_at__isnull=True) | Q(paused=True, paused_at__isnull=False),
                 name="case_paused_since",
             ),
+            models.UniqueConstraint(fields=["organization", "reference"], name="case_reference_once"),
+        ]
+
+
+class CaseCounter(models.Model):
+    """The last case reference number given in one organization in one year."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="case_counter_once")]
+
+
+class StagePeriod(models.Model):
+    """One stay of a case in one stage: when it entered and left. What the case page's step
+    indicator and timeline, the stage deadlines and the time-in-stage insights read."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="periods")
+    pathway = models.CharField(max_length=12)
+    state = models.CharField(max_length=16)
+    entered_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the overdue reminder was sent
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(left_at__isnull=True), name="stage_period_one_open_per_case"
+            ),
+        ]
+
+
+class StageTarget(models.Model):
+    """How many days the organization aims to keep a case in one stage of one pathway. A row
+    exists only where the organization changed the default (``machine.TARGET_DAYS``);
+    ``days`` null means no target for that stage."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    pathway = models.CharField(max_length=12)
+    state = models.CharField(max_length=16)
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "pathway", "state"], name="stage_target_once"),
+            models.CheckConstraint(condition=Q(days__isnull=True) | Q(days__gte=1), name="stage_target_positive"),
         ]
 
 
@@ -278,6 +330,10 @@ class Reminder(models.Model):
         kind, _colon, number = self.about.partition(":")
         if kind == "measure":
             return gettext("Measure %(number)s is past its due date.") % {"number": number}
+        if kind == "stage":
+            return gettext("The stage “%(stage)s” has gone past the organization's target time.") % {
+                "stage": STATE_LABELS.get(number, number)
+            }
         return gettext("Milestone %(number)s is past its due date.") % {"number": number}
 
 

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chorus.accounts.access import member_required, require_role
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
-from chorus.cases.machine import BY_NAME, STATE_LABELS, Pathway, Role
+from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
 from chorus.cases.models import Case
-from chorus.cases.services import act, core, formal, reminders, reports
+from chorus.cases.services import act, core, formal, reminders, reports, stages, story
 from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
@@ -37,6 +37,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         {
             "cases": [(case, STATE_LABELS[case.state], Pathway(case.pathway).label) for case in rows],
             "form": case_forms.CaseOpenForm(),
+            "is_admin": member.has_role("admin"),
         },
     )
 
@@ -86,14 +87,24 @@ def _page(
         items = core.items_for(actor)
     except AccessRefused as refused:
         return refused_page(request, str(refused))
-    actions = [
-        (action, bound.get(action.name) or case_forms.action_form(actor, action)) for action in act.available(actor)
-    ]
+    offered, unavailable = [], []
+    for action in act.available(actor):
+        why = case_forms.nothing_to_choose(actor, action)
+        if why is None:
+            offered.append(action)
+        elif action.name not in bound:
+            unavailable.append((action, why))
+    primary, groups = story.plan_steps(actor, offered, unavailable)
+
+    def form_for(action: Action) -> Form:
+        return bound.get(action.name) or case_forms.action_form(actor, action)
+
     # A refused step that is not (or no longer) offered here has no form on the page to
     # carry its reason: say it at the top instead of dropping it.
-    offered = {action.name for action, _form in actions}
-    refusals = [error for name, form in bound.items() if name not in offered for error in form.non_field_errors()]
+    names = {action.name for action in offered}
+    refusals = [error for name, form in bound.items() if name not in names for error in form.non_field_errors()]
     findings = formal.findings(case)
+    parties = list(case.parties.filter(joined_at__isnull=False).order_by("added_at"))
     return render(
         request,
         "cases/case.html",
@@ -103,10 +114,19 @@ def _page(
             "roles": sorted(actor.roles),
             "state": STATE_LABELS[case.state],
             "pathway": Pathway(case.pathway).label,
-            "items": items,
-            "actions": actions,
+            "steps": story.steps(case),
+            "waiting": story.waiting_text(case),
+            "mine": bool(set(story.waiting_on(case)) & actor.roles),
+            "deadline": stages.next_deadline(case),
+            "timeline": story.timeline(case, items),
+            "primary": (primary, form_for(primary)) if primary else None,
+            "groups": [
+                (group, [(action, form_for(action)) for action in group.actions], any(a.name in bound for a in group.actions))
+                for group in groups
+            ],
+            "serious": SERIOUS,
             "refusals": refusals,
-            "parties": case.parties.filter(joined_at__isnull=False).order_by("added_at"),
+            "parties": parties,
             "pending": case.parties.filter(joined_at__isnull=True),
             "measures": case.measures.select_related("owner"),
             "milestones": case.milestones.select_related("verifier"),
@@ -209,3 +229,25 @@ def process_reports(request: HttpRequest) -> HttpResponse:
     member = require_role(request, "oversight")
     _member, key = member_and_vault(request)
     return render(request, "cases/process_reports.html", {"reports": reports.process_reports_for(member, key)})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def case_deadlines(request: HttpRequest) -> HttpResponse:
+    """The organization's target time for each stage of each pathway (administrators)."""
+    admin = require_role(request, "admin")
+    form = case_forms.StageTargetsForm(stages.targets_for(admin.organization), request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = stages.targets_set(organization=admin.organization, actor=admin, targets=form.targets())
+            except stages.TargetError as refused:
+                form.add_error(None, str(refused))
+            else:
+                if changed:
+                    messages.success(request, _("The targets are saved. Open cases are measured against them from now on."))
+                else:
+                    messages.success(request, _("Nothing changed."))
+                return redirect("case_deadlines")
+        return render(request, "cases/deadlines.html", {"form": form}, status=400)
+    return render(request, "cases/deadlines.html", {"form": form})

@@ -47,7 +47,7 @@ REFUSED_ATTEMPTS_LIMITED = gettext_lazy(
 STEP_NAMES = dict(CONSENT_STEPS)
 
 
-def _refusal(actor: CaseActor, action: Action) -> str | None:
+def _refusal(actor: CaseActor, action: Action) -> str | None:  # noqa: PLR0911 (one reason per check, in order)
     case = actor.case
     if not actor.roles & action.by:
         return _("This step is not yours to take in this case.")
@@ -59,6 +59,8 @@ def _refusal(actor: CaseActor, action: Action) -> str | None:
         return str(dict(action.refused_in).get(case.state, _("This step does not belong to the case's current stage.")))
     if case.paused and not action.while_paused:
         return _("The case is paused. Nothing moves until the survivor resumes it.")
+    if action.name == "resume" and not case.paused:
+        return _("The case is not paused.")
     return None
 
 

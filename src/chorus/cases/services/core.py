@@ -24,6 +24,7 @@ from chorus.accounts.models import Member, Organization
 from chorus.cases import keys as case_keys
 from chorus.cases.machine import APPOINTED, COMPARTMENTS, DECIDERS, FIRST_STATE, READS, TEAM, Role
 from chorus.cases.models import Case, Item, ItemShare, Party
+from chorus.cases.services import stages
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -234,11 +235,13 @@ def case_open(member: Member, vault_key: bytes, *, summary: str, pathway: str = 
     team_key = _team_key(member.organization)
     opened = case_keys.new_keys()
     with transaction.atomic():
-        case = Case.objects.create(
-            organization=member.organization,
-            pathway=pathway,
-            state=FIRST_STATE.get(pathway, "intake"),
-            keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(COMPARTMENTS)),
+        case = stages.case_create(
+            Case(
+                organization=member.organization,
+                pathway=pathway,
+                state=FIRST_STATE.get(pathway, "intake"),
+                keys_for_team=case_keys.seal_to(team_key.public_key, opened, list(COMPARTMENTS)),
+            )
         )
         party = party_add(case, member, Role.COMPLAINANT, "Complainant 1", bundle_keys=opened)
         actor = CaseActor(member=member, vault_key=vault_key, case=case, parties=[party], team=False, _keys=opened)
@@ -257,7 +260,9 @@ def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, tex
         raise CaseError(_("Choose a facilitator other than yourself."))
     opened = case_keys.new_keys()
     with transaction.atomic():
-        case = Case.objects.create(organization=member.organization, pathway="self", state="plan", keys_for_team=b"")
+        case = stages.case_create(
+            Case(organization=member.organization, pathway="self", state="plan", keys_for_team=b"")
+        )
         party = party_add(case, member, Role.SELF, _("Member taking accountability"), bundle_keys=opened)
         party_add(
             case,
@@ -301,7 +306,7 @@ def group_case_join(owner: Owner, me: GroupMember) -> Case:
             case.keys_for_group = case_keys.seal_under(
                 group_key, opened, list(READS[Role.COMPLAINANT]), "case-group", case.pk
             )
-            case.save()
+            stages.case_create(case)
             log(None, case, "opened", pathway=case.pathway, source="group")
         else:
             opened = case_keys.open_under(group_key, case.keys_for_group or b"", "case-group", case.pk)
@@ -423,6 +428,7 @@ def move(actor: CaseActor | None, case: Case, to: str, **refs: object) -> None:
     if not updated:
         raise CaseError(_("Someone else moved this case on a moment ago. Please look again."))
     case.state = to
+    stages.stage_enter(case)
     log(actor, case, "moved", frm=frm, to=to, **refs)
 
 
@@ -433,6 +439,7 @@ def repath(actor: CaseActor | None, case: Case, pathway: str, **refs: object) ->
     to = FIRST_STATE.get(pathway, "intake")
     Case.objects.filter(pk=case.pk).update(pathway=pathway, state=to)
     case.pathway, case.state = pathway, to
+    stages.stage_enter(case)
     log(actor, case, "pathway_chosen", frm=frm, to=pathway, **refs)
 
 

@@ -1,14 +1,18 @@
-"""Overdue steps raise reminders: a row the owing party sees in the app, and an email
+"""Overdue steps (a measure, a milestone, a stage past the organization's target) raise reminders: a row the owing party sees in the app, and an email
 that says only that something in a case needs them. The scan is a periodic job of the
 task queue; a reminder exists once per step, so scanning again sends nothing twice."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from chorus.cases.machine import ENDED, Role
-from chorus.cases.models import Case, Measure, Milestone, Party, Reminder
+from chorus.cases.machine import ENDED, TEAM, Role
+from chorus.cases.models import Case, Measure, Milestone, Party, Reminder, StagePeriod
+from chorus.cases.services import stages, story
 from chorus.cases.services.core import log, party_member
 from chorus.records.services.team import advocates_of
 from chorus.web import tasks
@@ -54,6 +58,33 @@ def reminders_scan() -> int:
             if _remind(who, f"milestone:{milestone.number}"):
                 raised += 1
                 log(None, case, "reminder", about=f"milestone:{milestone.number}")
+    return raised + _overdue_stages(live, now)
+
+
+def _overdue_stages(live: QuerySet[Case], now: datetime) -> int:
+    """A stage past the organization's target: the parties the case waits on are reminded
+    (and the advocates, by email, when it waits on them), once per stay in the stage."""
+    raised = 0
+    targets: dict[object, dict[tuple[str, str], int | None]] = {}
+    periods = StagePeriod.objects.filter(case__in=live, left_at__isnull=True, reminded_at__isnull=True)
+    for period in periods.select_related("case", "case__organization"):
+        case = period.case
+        org_targets = targets.setdefault(case.organization_id, stages.targets_for(case.organization))
+        due = stages.stage_due(case, period, org_targets)
+        if due is None or due >= now:
+            continue
+        about = f"stage:{period.state}"
+        with transaction.atomic():
+            if not StagePeriod.objects.filter(pk=period.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue  # another worker took it
+            Reminder.objects.filter(party__case=case, about=about).delete()  # an earlier stay in this stage
+            for party in story.waiting_parties(case):
+                _remind(party, about)
+            if TEAM in story.waiting_on(case):
+                for address in advocates_of(case.organization).values_list("email", flat=True):
+                    tasks.mail_later("cases/email/reminder", address, {})
+            log(None, case, "reminder", about=about)
+            raised += 1
     return raised
 
 

@@ -15,6 +15,7 @@ from chorus.accounts.models import Member
 from chorus.cases import keys as case_keys
 from chorus.cases.models import Case, ProcessReport, ProcessReportCopy
 from chorus.cases.services.core import CaseError, clean_text
+from chorus.cases.services.stages import case_by_reference
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.web import tasks
@@ -30,15 +31,17 @@ def process_report(member: Member, *, text: str, case_reference: str = "") -> Pr
     body = clean_text(text)
     case = None
     if case_reference.strip():
-        try:
-            case = Case.objects.filter(pk=UUID(case_reference.strip()), organization=member.organization).first()
-        except ValueError:
-            case = None
+        case = case_by_reference(member.organization, case_reference)
+        if case is None:
+            try:
+                case = Case.objects.filter(pk=UUID(case_reference.strip()), organization=member.organization).first()
+            except ValueError:
+                case = None
         if case is None:
             raise CaseError(_("That case reference was not found. Leave it empty, or copy it from the case page."))
     acted = _acted_in(case)
     if case is not None:
-        body = _("About case %(case)s:") % {"case": case.pk} + f"\n\n{body}"
+        body = _("About case %(case)s:") % {"case": case.reference or case.pk} + f"\n\n{body}"
     readers = [
         reader
         for reader in Member.objects.holding(member.organization, "oversight")

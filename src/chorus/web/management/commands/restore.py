@@ -28,11 +28,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("archive", type=Path, help="The archive written by chorus backup.")
+        parser.add_argument(
+            "--secret-key-lost",
+            action="store_true",
+            help=(
+                "The secret key of the deployment that made the archive is lost: restore without checking "
+                "the archive's authentication (its checksums are still checked). Only for an archive you "
+                "kept where no one else could change it. Two-factor secrets and roles in it will not work."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["archive"]
         try:
-            report = backup_restore(archive_path=path)
+            report = backup_restore(archive_path=path, secret_key_lost=options["secret_key_lost"])
         except RestoredNotMigrated as half:
             raise CommandError(f"{path}: {half}.") from None
         except DamagedArchive as damaged:
@@ -40,6 +49,13 @@ class Command(BaseCommand):
         except BackupError as refused:
             raise CommandError(f"{path} was not restored: {refused}. Nothing was changed.") from None
         manifest = report.manifest
+        if options["secret_key_lost"]:
+            self.stdout.write(
+                "The archive's authentication was NOT checked (--secret-key-lost). Survivors' records open with "
+                "their own passwords; two-factor secrets and every role do not work under a new secret key: members "
+                "enrol their second factor again, and roles are given again (chorus organization seat, then the "
+                "two-person rule)."
+            )
         self.stdout.write(
             f"Restored {path}, made {manifest.created_at} by Chorus {manifest.chorus_version}: the "
             f"{NAMES[manifest.database_vendor]} database and {manifest.attachment_count} encrypted attachment "

@@ -1,0 +1,378 @@
+"""The case page as a story: where the case is in its pathway (the step indicator), who it
+waits on, what happened (a timeline of the case's own events merged with what this person
+may read), and the steps this person can take now, the usual next one first.
+
+Nothing here reveals more than the page did before: the events come from what every
+party already saw on it (the people in the case, the stage, the measures and milestones
+tables, the findings), now dated and in order; written items come from ``items_for``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chorus.cases.machine import (
+    BOTH_CONSENT,
+    ENDED,
+    FIRST_DUTIES,
+    OPTIONAL_STEPS,
+    SERIOUS,
+    STATE_LABELS,
+    STEP_GROUPS,
+    STEPS,
+    TEAM,
+    USUAL_NEXT,
+    Action,
+    Pathway,
+    Role,
+)
+from chorus.cases.models import Appeal, Case, ConflictChallenge, Consent, Decision, Measure, Party, Vote
+from chorus.cases.services.core import CaseActor, ItemView, complainants, respondent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+# ---- the step indicator ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepView:
+    state: str
+    label: str | Promise
+    status: str  # "done", "current" or "upcoming"
+
+
+def steps(case: Case) -> list[StepView]:
+    """The pathway's stages in order, each done, current or upcoming. A withdrawn case shows
+    the stages it went through and then "Withdrawn"; an appeal or monitoring stage shows
+    only in a case that reached it."""
+    visited = list(case.periods.filter(pathway=case.pathway).values_list("state", flat=True))
+    order = [
+        state
+        for state in STEPS.get(case.pathway, (case.state,))
+        if state not in OPTIONAL_STEPS or state in visited or state == case.state
+    ]
+    if case.state == "withdrawn":
+        reached = [state for state in order if state in visited and state not in ENDED]
+        return [StepView(state, STATE_LABELS[state], "done") for state in reached] + [
+            StepView("withdrawn", STATE_LABELS["withdrawn"], "current")
+        ]
+    if case.state not in order:
+        order.append(case.state)
+    current = order.index(case.state)
+    views = []
+    for index, state in enumerate(order):
+        status = "done" if index < current else "current" if index == current else "upcoming"
+        if state == "closed" and case.state == "closed":
+            status = "done"
+        views.append(StepView(state, STATE_LABELS[state], status))
+    return views
+
+
+# ---- who the case waits on -------------------------------------------------------
+
+WAITING_LABELS: dict[str, StrOrPromise] = {
+    TEAM: gettext_lazy("the advocates"),
+    Role.COMPLAINANT: gettext_lazy("the survivor"),
+    Role.RESPONDENT: gettext_lazy("the respondent"),
+    Role.FACILITATOR: gettext_lazy("the facilitator"),
+    Role.INVESTIGATOR: gettext_lazy("the investigator"),
+    Role.PANEL: gettext_lazy("the panel"),
+    Role.APPEAL_PANEL: gettext_lazy("the appeal panel"),
+    Role.OWNER: gettext_lazy("whoever carries out a measure"),
+    Role.SELF: gettext_lazy("the member taking accountability"),
+}
+# The consent a stage's next step needs (``machine.ACTIONS``' ``consent``).
+GATES = {"filed": "contact", "suitability": "contact", "preparation": "dialogue", "dialogue": "agreement"}
+
+
+def _consent_missing(case: Case, step: str) -> list[Party]:
+    needed = complainants(case)
+    if step in BOTH_CONSENT and (other := respondent(case)) is not None:
+        needed.append(other)
+    given = set(Consent.objects.filter(case=case, step=step).values_list("party_id", flat=True))
+    return [party for party in needed if party.pk not in given]
+
+
+def _seated(case: Case, role: str) -> int:
+    return case.parties.filter(role=role, joined_at__isnull=False, recused_at__isnull=True).count()
+
+
+def waiting_on(case: Case) -> tuple[str, ...]:  # noqa: PLR0911, PLR0912 (one answer per stage, read top to bottom)
+    """The roles the case waits on now (``machine.Role`` values, or ``TEAM`` for the
+    advocates); empty when it waits on no one (ended, or an appeal window running out).
+
+    Also the hook for notices: "a step in the case needs this person" is a party whose role
+    is in here."""
+    state = case.state
+    if state in ENDED or case.destroyed_at is not None:
+        return ()
+    if case.paused:
+        return (Role.COMPLAINANT,)
+    gate = GATES.get(state)
+    missing = {party.role for party in _consent_missing(case, gate)} if gate else set()
+    if state == "intake":
+        return (Role.COMPLAINANT, TEAM)
+    if state == "support":
+        if case.measures.filter(status=Measure.Status.REQUESTED).exists():
+            return (TEAM,)
+        return (Role.OWNER,) if case.measures.filter(status=Measure.Status.AGREED).exists() else ()
+    if state == "filed":
+        if not case.allegations.exists() or Role.COMPLAINANT in missing:
+            return (Role.COMPLAINANT,)
+        return (TEAM,)
+    if state == "suitability":
+        if respondent(case) is None:
+            return (Role.COMPLAINANT,) if Role.COMPLAINANT in missing else (TEAM,)
+        if not _seated(case, Role.FACILITATOR):
+            return (TEAM,)
+        return tuple(sorted({Role.FACILITATOR, *missing}))
+    if state in ("preparation", "dialogue"):
+        return tuple(sorted({Role.FACILITATOR, *missing}))
+    if state == "plan":
+        if case.milestones.filter(verified_at__isnull=True, reported_at__isnull=True).exists():
+            return (Role.SELF,) if case.pathway == Pathway.SELF else (Role.RESPONDENT,)
+        return (Role.FACILITATOR,)
+    if state == "review":
+        return (Role.FACILITATOR,) if case.pathway == Pathway.SELF else (Role.COMPLAINANT, Role.FACILITATOR)
+    if state == "notice":
+        answered = case.items.filter(kind="response").exists()
+        return (TEAM,) if answered else (TEAM, Role.RESPONDENT)
+    if state == "investigation":
+        return (Role.INVESTIGATOR,)
+    if state == "report":
+        if case.parties.filter(role=Role.PANEL, declared_at__isnull=True, recused_at__isnull=True).exists():
+            return (TEAM, Role.PANEL)
+        return (TEAM,)
+    if state == "deliberation":
+        return (Role.PANEL,)
+    if state == "appeal":
+        return (TEAM,) if _seated(case, Role.APPEAL_PANEL) < settings.CHORUS_PANEL_SIZE else (Role.APPEAL_PANEL,)
+    if state in ("final", "monitoring"):
+        return (TEAM,)
+    return ()
+
+
+def waiting_parties(case: Case) -> list[Party]:
+    """The joined parties the case waits on (not a complainant who withdrew): for notices."""
+    roles = [role for role in waiting_on(case) if role != TEAM]
+    return list(case.parties.filter(role__in=roles, joined_at__isnull=False, withdrawn_at__isnull=True))
+
+
+def waiting_text(case: Case) -> str:
+    labels = [str(WAITING_LABELS[role]) for role in waiting_on(case) if role in WAITING_LABELS]
+    return _(" and ").join(labels)
+
+
+# ---- the timeline ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    title: str
+    text: str = ""
+    author: str = ""
+    kind: str = "event"  # "event" (from the case's own rows) or "item" (something written)
+    about: str = ""
+
+
+ITEM_TITLES: dict[str, StrOrPromise] = {
+    "summary": gettext_lazy("What the case is about"),
+    "need": gettext_lazy("What is needed"),
+    "evidence": gettext_lazy("Evidence"),
+    "allegation": gettext_lazy("Allegation"),
+    "notice": gettext_lazy("Written notice"),
+    "invitation": gettext_lazy("Invitation"),
+    "response": gettext_lazy("Response"),
+    "report": gettext_lazy("Investigation report"),
+    "reasons": gettext_lazy("Written reasons"),
+    "appeal": gettext_lazy("Appeal"),
+    "plan": gettext_lazy("Accountability plan"),
+    "agreement": gettext_lazy("What was agreed"),
+    "preparation": gettext_lazy("Preparation notes"),
+    "safety": gettext_lazy("Safety assessment"),
+    "suitability": gettext_lazy("Suitability"),
+    "checkin": gettext_lazy("Check-in"),
+    "breach": gettext_lazy("Breach of the plan"),
+    "withdrawal": gettext_lazy("Withdrawal"),
+}
+
+
+def _stage_events(case: Case) -> list[Entry]:
+    entries = []
+    previous = None
+    for period in case.periods.all():
+        label = STATE_LABELS.get(period.state, period.state)
+        if previous is None:
+            title = _("The case was opened: %(pathway)s, %(stage)s") % {
+                "pathway": Pathway(period.pathway).label,
+                "stage": label,
+            }
+        elif previous.pathway != period.pathway:
+            title = _("The pathway changed to: %(pathway)s") % {"pathway": Pathway(period.pathway).label}
+        else:
+            title = _("Stage: %(stage)s") % {"stage": label}
+        entries.append(Entry(period.entered_at, title))
+        previous = period
+    return entries
+
+
+def _party_events(case: Case) -> list[Entry]:
+    entries = []
+    opened = case.periods.values_list("entered_at", flat=True).first()
+    for party in case.parties.filter(joined_at__isnull=False):
+        assert party.joined_at is not None  # noqa: S101 (narrowing for the type checker)
+        if opened is None or party.joined_at > opened:
+            entries.append(Entry(party.joined_at, _("%(who)s joined the case") % {"who": party.label}))
+        if party.declared_at and not party.conflict:
+            entries.append(Entry(party.declared_at, _("%(who)s declared no conflict") % {"who": party.label}))
+        if party.recused_at:
+            entries.append(Entry(party.recused_at, _("%(who)s stepped aside") % {"who": party.label}))
+        if party.withdrawn_at:
+            entries.append(Entry(party.withdrawn_at, _("%(who)s withdrew") % {"who": party.label}))
+    return entries
+
+
+def _decision_events(case: Case) -> list[Entry]:
+    entries = []
+    by_stage: dict[str, list[Decision]] = {}
+    for decision in case.decisions.select_related("allegation").order_by("allegation__number"):
+        by_stage.setdefault(decision.stage, []).append(decision)
+    for stage, decisions in by_stage.items():
+        findings = "; ".join(
+            _("allegation %(number)d: %(finding)s")
+            % {"number": d.allegation.number, "finding": _("upheld") if d.upheld else _("not upheld")}
+            for d in decisions
+        )
+        title = _("The appeal panel decided") if stage == "appeal" else _("The panel decided")
+        entries.append(Entry(min(d.decided_at for d in decisions), title, findings))
+    appeal = Appeal.objects.filter(case=case).first()
+    if appeal is not None:
+        entries.append(Entry(appeal.filed_at, _("An appeal was filed")))
+    return entries
+
+
+def _measure_events(case: Case) -> list[Entry]:
+    entries: list[Entry] = []
+    for measure in case.measures.all():
+        name = _("%(kind)s %(number)d") % {"kind": measure.get_kind_display(), "number": measure.number}
+        stamps = (
+            (measure.requested_at if measure.kind == Measure.Kind.SUPPORTIVE else None, _("%(what)s was asked for")),
+            (measure.decided_at if measure.status != Measure.Status.DECLINED else None, _("%(what)s was agreed")),
+            (measure.decided_at if measure.status == Measure.Status.DECLINED else None, _("%(what)s was declined")),
+            (measure.done_at, _("%(what)s was done")),
+            (measure.reviewed_at, _("%(what)s was reviewed")),
+        )
+        entries.extend(Entry(at, said % {"what": name}) for at, said in stamps if at is not None)
+    for milestone in case.milestones.all():
+        name = _("Milestone %(number)d") % {"number": milestone.number}
+        if milestone.reported_at:
+            entries.append(Entry(milestone.reported_at, _("%(what)s was reported done") % {"what": name}))
+        if milestone.verified_at:
+            entries.append(Entry(milestone.verified_at, _("%(what)s was verified") % {"what": name}))
+    return entries
+
+
+def timeline(case: Case, items: list[ItemView]) -> list[Entry]:
+    """What happened, newest last: the case's own events and the items this person may read."""
+    entries = [*_stage_events(case), *_party_events(case), *_decision_events(case), *_measure_events(case)]
+    entries.extend(
+        Entry(
+            item.at,
+            str(ITEM_TITLES.get(item.kind, item.kind.replace("_", " ").capitalize())),
+            item.text,
+            item.author,
+            "item",
+            item.about,
+        )
+        for item in items
+    )
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind == "item"))
+
+
+# ---- the steps this person can take ----------------------------------------------
+
+
+@dataclass
+class StepGroup:
+    key: str
+    label: str | Promise
+    actions: list[Action] = field(default_factory=list)
+    unavailable: list[tuple[Action, StrOrPromise]] = field(default_factory=list)
+
+
+def _worth_taking(actor: CaseActor, name: str) -> bool:  # noqa: PLR0911, PLR0912 (one answer per step, read top to bottom)
+    """Whether a step the machine offers is the natural next one in this case right now."""
+    case = actor.case
+    kinds = set(case.items.values_list("kind", flat=True))
+    if name == "allegation":
+        return not case.allegations.exists()
+    if name == "consent":
+        gate = GATES.get(case.state)
+        if case.state == "suitability" and respondent(case) is not None:
+            gate = "restorative"
+        return gate is not None and any(party in actor.parties for party in _consent_missing(case, gate))
+    if name in ("notice", "invite"):
+        return respondent(case) is None
+    if name in ("facilitator", "investigator"):
+        return not _seated(case, name)
+    if name == "safety":
+        return "safety" not in kinds
+    if name == "suitability":
+        return "safety" in kinds
+    if name == "prepare":
+        return set(case.items.filter(kind="preparation").values_list("compartment", flat=True)) != {
+            "support",
+            "respondent",
+        }
+    if name == "agreement":
+        return "agreement" not in kinds
+    if name in ("panel", "appeal_panel"):
+        role = Role.PANEL if name == "panel" else Role.APPEAL_PANEL
+        return _seated(case, role) < int(settings.CHORUS_PANEL_SIZE)
+    if name == "respond":
+        return not case.items.filter(kind="response", author__in=actor.parties).exists()
+    if name in ("vote", "appeal_vote"):
+        stage = "panel" if name == "vote" else "appeal"
+        voted = Vote.objects.filter(case=case, stage=stage, party__in=actor.parties).count()
+        return voted < case.allegations.count()
+    if name == "rule":
+        return ConflictChallenge.objects.filter(case=case, ruled_at__isnull=True).exists()
+    if name == "milestone":
+        return not case.milestones.exists()
+    if name == "review":
+        return case.milestones.exists() and not case.milestones.filter(verified_at__isnull=True).exists()
+    return True
+
+
+def plan_steps(
+    actor: CaseActor, offered: list[Action], unavailable: list[tuple[Action, StrOrPromise]]
+) -> tuple[Action | None, list[StepGroup]]:
+    """The usual next step (or None), and every other offered step in its named group."""
+    names = {action.name: action for action in offered}
+    primary = None
+    for name in (*FIRST_DUTIES, *USUAL_NEXT.get(actor.case.state, ())):
+        if name in names and _worth_taking(actor, name):
+            primary = names[name]
+            break
+    groups = []
+    for key, label, members in STEP_GROUPS:
+        group = StepGroup(key, label)
+        group.actions = [names[name] for name in members if name in names and names[name] is not primary]
+        group.unavailable = [(action, why) for action, why in unavailable if action.name in members]
+        if group.actions or group.unavailable:
+            groups.append(group)
+    return primary, groups
+
+
+def serious(action: Action) -> bool:
+    return action.name in SERIOUS
