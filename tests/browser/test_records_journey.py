@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from chorus.ledger.services import ledger_verify
+from chorus.records.models import Record
 from tests.leak import leaks
 from tests.personas import PASSWORD, Personas, make_personas
 from tests.records import samples
@@ -65,10 +66,15 @@ def test_a_member_writes_attaches_shares_sees_the_read_and_revokes(
     _sign_in(survivor, base, personas.survivor.email)
 
     survivor.get_by_role("link", name="Your records", exact=True).first.click()
-    survivor.get_by_role("button", name="Write a new record").click()
+    survivor.get_by_role("link", name="Write a new record").click()
+    # Opening the page keeps nothing: no record exists until there are words to keep.
+    expect(survivor.get_by_role("heading", level=1)).to_have_text("A new record")
+    assert survivor.url.endswith("/records/new/") and not Record.objects.exists()
     survivor.get_by_label("What happened (optional)", exact=True).fill(WHAT)
-    # The page keeps a draft by itself while the survivor pauses.
+    # The page keeps a draft by itself while the survivor pauses; the first one makes the record.
     expect(survivor.locator("#draft-status")).to_contain_text("Draft kept at", timeout=10000)
+    record = Record.objects.get()
+    assert survivor.url.endswith(f"/records/{record.pk}/")
     survivor.reload()
     expect(survivor.get_by_role("status").first).to_contain_text("We kept what you were typing")
     expect(survivor.get_by_label("What happened (optional)", exact=True)).to_have_value(WHAT)

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from chorus.ledger.models import LedgerEvent
 from chorus.records.models import Record
 from chorus.records.services import sharing, writing
 from tests.helpers import open_vault
@@ -28,22 +29,81 @@ def _client(personas: Personas, persona: str = "survivor") -> Client:
     return client
 
 
-def _new_record(client: Client) -> str:
-    response = client.post("/records/new/")
+def _new_record(client: Client, words: str = "The first few words.") -> str:
+    response = client.post("/records/new/", {"what": words})
     assert response.status_code == 302
     return str(response["Location"])
 
 
+def _new_page_token(client: Client) -> str:
+    page = client.get("/records/new/").content.decode()
+    token = re.search(r'name="record" value="([^"]+)"', page)
+    assert token, page
+    return token.group(1)
+
+
+def test_opening_a_new_record_keeps_nothing_until_there_is_something_to_keep(personas: Personas) -> None:
+    client = _client(personas)
+    response = client.get("/records/new/")
+    assert response.status_code == 200 and b"data-quick-exit" in response.content
+    assert "A new record" in response.content.decode()
+    assert Record.objects.count() == 0
+    # "Save" on the empty page says so, and still creates nothing.
+    response = client.post("/records/new/", {"record": _new_page_token(client), "title": "  "})
+    assert response.status_code == 200
+    assert "There is nothing to save yet" in response.content.decode()
+    # A file that is refused, with no words, is not something to keep either.
+    upload = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + bytes(100), content_type="image/jpeg")
+    response = client.post("/records/new/", {"attachment": upload})
+    assert response.status_code == 200 and "none of these" in response.content.decode()
+    assert Record.objects.count() == 0
+    assert not LedgerEvent.objects.filter(action="record.created").exists()
+    assert "Untitled record" not in client.get("/records/").content.decode()
+    assert "You have no records yet" in client.get("/records/").content.decode()
+
+
+def test_the_first_words_kept_by_autosave_create_the_record_and_save_finds_it(personas: Personas) -> None:
+    client = _client(personas)
+    token = _new_page_token(client)
+    empty = client.post("/records/new/draft/", {"record": token, "what": ""})
+    assert empty.status_code == 200 and empty.json() == {"saved": False}
+    assert Record.objects.count() == 0
+    first = client.post("/records/new/draft/", {"record": token, "what": "half a thought"}).json()
+    record = Record.objects.get()
+    assert first["saved"] is True
+    assert first["record_url"] == f"/records/{record.pk}/" and first["draft_url"] == f"/records/{record.pk}/draft/"
+    # A second draft and "Save" from the same page (racing or late) write into the same record.
+    assert client.post("/records/new/draft/", {"record": token, "what": "half a thought, more"}).json()["saved"]
+    saved = client.post("/records/new/", {"record": token, "what": "A whole thought."})
+    assert saved.status_code == 302 and saved["Location"] == first["record_url"]
+    assert Record.objects.count() == 1
+    contents = writing.record_contents(survivor_owner(personas), record)
+    assert [version.number for version in contents.versions] == [1] and contents.draft is None
+    assert contents.latest == {"what": "A whole thought."}
+
+
+def test_a_new_record_page_of_someone_else_never_writes_into_their_record(personas: Personas) -> None:
+    survivor = _client(personas)
+    token = _new_page_token(survivor)
+    survivor.post("/records/new/draft/", {"record": token, "what": "mine"})
+    theirs = Record.objects.get()
+    other = _client(personas, "advocate")
+    response = other.post("/records/new/", {"record": token, "what": "someone else's words"})
+    assert response.status_code == 302 and response["Location"] != f"/records/{theirs.pk}/"
+    assert writing.record_contents(survivor_owner(personas), theirs).versions == []
+    assert Record.objects.count() == 2
+
+
 def test_a_refused_file_never_costs_the_text(personas: Personas) -> None:
     client = _client(personas)
-    url = _new_record(client)
     upload = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + bytes(100), content_type="image/jpeg")
-    response = client.post(url, {"what": "Words I do not want to type twice.", "attachment": upload})
+    response = client.post("/records/new/", {"what": "Words I do not want to type twice.", "attachment": upload})
     assert response.status_code == 200
     page = response.content.decode()
     assert "none of these" in page and "Your text was kept." in page
     assert "Words I do not want to type twice." in page
     record = Record.objects.get()
+    assert f'action="/records/{record.pk}/"' in page  # the next "Save" goes to the record just made
     assert writing.record_contents(survivor_owner(personas), record).latest == {
         "what": "Words I do not want to type twice."
     }
@@ -59,13 +119,21 @@ def test_an_upload_over_the_limit_is_stopped_in_memory_and_the_text_kept(persona
     assert writing.record_contents(survivor_owner(personas), Record.objects.get()).latest == {"what": "Still here."}
 
 
-def test_a_good_photo_is_attached_and_the_page_says_what_was_removed(personas: Personas) -> None:
+def test_a_good_photo_is_attached_to_a_new_record_and_the_page_says_what_was_removed(personas: Personas) -> None:
     client = _client(personas)
-    url = _new_record(client)
     upload = SimpleUploadedFile("IMG_1.jpg", samples.jpeg_with_gps(), content_type="image/jpeg")
-    response = client.post(url, {"what": "See the photo.", "attachment": upload}, follow=True)
+    response = client.post("/records/new/", {"what": "See the photo.", "attachment": upload}, follow=True)
     page = response.content.decode()
     assert "is attached" in page and "(GPS)" in page and "Saved as version 1" in page
+
+
+def test_a_file_alone_is_enough_to_start_a_record(personas: Personas) -> None:
+    client = _client(personas)
+    upload = SimpleUploadedFile("IMG_1.jpg", samples.jpeg_with_gps(), content_type="image/jpeg")
+    response = client.post("/records/new/", {"attachment": upload}, follow=True)
+    assert "is attached" in response.content.decode()
+    contents = writing.record_contents(survivor_owner(personas), Record.objects.get())
+    assert contents.versions == [] and [file.name for file in contents.attachments] == ["IMG_1.jpg"]
 
 
 def test_the_draft_endpoint_keeps_text_and_refuses_what_is_too_long(personas: Personas) -> None:
@@ -75,6 +143,7 @@ def test_the_draft_endpoint_keeps_text_and_refuses_what_is_too_long(personas: Pe
     assert response.status_code == 200 and response.json()["saved"] is True
     assert "half a thought" in client.get(url).content.decode()
     assert client.post(url + "draft/", {"what": "x" * 60_000}).status_code == 400
+    assert client.post("/records/new/draft/", {"what": "x" * 60_000}).status_code == 400
 
 
 def test_an_unknown_export_format_is_not_found(personas: Personas) -> None:

@@ -44,7 +44,7 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
     with Deployment(database_url_of_tests(), tmp_path, workers=2, env=shared_settings()) as deployment:
         survivor = Visitor(deployment.url)
         survivor.sign_in("survivor@riverside.example", PASSWORD)
-        record = survivor.post("/records/new/", {}).headers["Location"]
+        record = survivor.post("/records/new/", {"title": "Started"}).headers["Location"]
         assert survivor.post(f"{record}draft/", {"what": STORY}).status_code == 200
         saved = survivor.post(record, {"what": STORY, "when": WHEN}, files={"attachment": ("note.txt", NOTE)})
         assert saved.status_code == 302

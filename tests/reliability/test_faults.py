@@ -121,7 +121,7 @@ def test_killing_app_processes_mid_save_loses_no_text_and_leaves_no_partial_vers
     deployment: Deployment, people: Personas
 ) -> None:
     survivor = _visitor(deployment, "survivor@riverside.example")
-    created = survivor.post("/records/new/", {})
+    created = survivor.post("/records/new/", {"title": "Started"})
     record_path = created.headers["Location"]
     record_id = record_path.strip("/").rsplit("/", 1)[1]
     typed: list[str] = []
@@ -238,7 +238,7 @@ def test_a_database_restart_fails_requests_cleanly_and_they_succeed_after(
     if "CHORUS_TEST_PGDATA" not in os.environ:
         pytest.skip("needs the throwaway cluster of scripts/with-postgres.sh")
     survivor = _visitor(deployment, "survivor@riverside.example")
-    record_path = survivor.post("/records/new/", {}).headers["Location"]
+    record_path = survivor.post("/records/new/", {"title": "Started"}).headers["Location"]
     statuses: Counter[str] = Counter()
     unclear: list[str] = []
     stop = threading.Event()

@@ -210,7 +210,8 @@ MATRIX: dict[str, Entry] = {
     "ledger_log_receipt": Entry({"survivor", "oversight"}, kwargs=_survivor_event),
     # Records: every member may keep records; only the owner reaches one.
     "records": Entry(MEMBERS),
-    "record_new": Entry(MEMBERS, method="post", ok_status=302),
+    "record_new": Entry(MEMBERS),
+    "record_new_draft": Entry(MEMBERS, method="post"),
     "record_edit": Entry(SURVIVOR, kwargs=_record),
     "record_draft": Entry(SURVIVOR, kwargs=_record, method="post"),
     "record_history": Entry(SURVIVOR, kwargs=_record),

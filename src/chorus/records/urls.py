@@ -5,6 +5,7 @@ from chorus.records.views import anonymous, inbox, records, sharing
 urlpatterns = [
     path("records/", records.records, name="records"),
     path("records/new/", records.record_new, name="record_new"),
+    path("records/new/draft/", records.record_new_draft, name="record_new_draft"),
     path("records/<uuid:record_id>/", records.record_edit, name="record_edit"),
     path("records/<uuid:record_id>/draft/", records.record_draft, name="record_draft"),
     path("records/<uuid:record_id>/history/", records.record_history, name="record_history"),

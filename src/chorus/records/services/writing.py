@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,13 +88,36 @@ def record_key(owner: Owner, record: Record) -> bytes:
     return keys.unwrap(owner.vault_key, record.key_for_owner, "record-key", record.pk)
 
 
-def record_create(owner: Owner) -> Record:
+def record_create(owner: Owner, *, record_id: UUID | None = None) -> Record:
     record = Record(organization=owner.organization, owner_tag=owner.tag, anonymous=owner.anonymous)
+    if record_id is not None:
+        record.pk = record_id
     record.key_for_owner = keys.wrap(owner.vault_key, keys.new_key(), "record-key", record.pk)
     with transaction.atomic():
-        record.save()
+        record.save(force_insert=True)
         _log(owner, "record.created", record)
     return record
+
+
+def record_begin(owner: Owner, record_id: UUID) -> Record:
+    """The record a new-record page writes into, created by whichever of its requests
+    (the first kept draft, or "Save") comes first: the page holds the id from the start,
+    so a draft and a save racing each other make one record, never two."""
+    for _attempt in range(2):
+        existing = Record.objects.filter(pk=record_id).first()
+        if existing is not None:
+            if existing.organization_id != owner.organization.pk or bytes(existing.owner_tag) != owner.tag:
+                raise RecordError(_("This page can no longer save. Please open “Write a new record” again."))
+            return existing
+        try:
+            return record_create(owner, record_id=record_id)
+        except IntegrityError:  # the page's other request created it a moment ago
+            continue
+    raise RecordError(_("This page can no longer save. Please open “Write a new record” again."))
+
+
+def has_content(values: Mapping[str, object]) -> bool:
+    return bool(clean_parts(values))
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -56,11 +59,86 @@ def records(request: HttpRequest, owner: Owner) -> HttpResponse:
     return render(request, "records/records.html", {"records": writing.records_of(owner), "owner": owner})
 
 
-@require_POST
+def _new_record_token(owner: Owner) -> str:
+    """The id a new-record page will create its record under, signed for this owner only."""
+    return signing.dumps(str(uuid4()), salt=f"chorus.records.new:{owner.tag.hex()}")
+
+
+def _new_record_id(owner: Owner, token: str | None) -> UUID:
+    try:
+        return UUID(signing.loads(token or "", salt=f"chorus.records.new:{owner.tag.hex()}"))
+    except (signing.BadSignature, ValueError, TypeError):
+        return uuid4()  # a page from before a key change: it still saves, as a record of its own
+
+
+def _owned(owner: Owner, record_id: UUID) -> Record | None:
+    return Record.objects.filter(pk=record_id, organization=owner.organization, owner_tag=owner.tag).first()
+
+
+@require_http_methods(["GET", "POST"])
 @owner_required
 def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
-    record = writing.record_create(owner)
-    return redirect("record_edit", record_id=record.pk)
+    """An empty editor: no record exists until there is something to keep (the first
+    draft with words in it, or "Save" with words or a file)."""
+    if request.method == "POST":
+        record_id = _new_record_id(owner, request.POST.get("record"))
+        record = _owned(owner, record_id)
+        if record is not None:  # the page's autosave created it: this is an ordinary save
+            return record_edit(request, record_id=record.pk)
+        form = RecordForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data.get("attachment")
+            too_large = getattr(request, "chorus_upload_too_large", False)
+            if not writing.has_content(form.parts()) and upload is None and not too_large:
+                form.add_error(None, _("There is nothing to save yet. Write something or attach a file, then save."))
+            else:
+                try:
+                    with transaction.atomic():
+                        record = writing.record_begin(owner, record_id)
+                        file_error = _save(request, owner, record, form)
+                        if file_error is not None and not writing.has_content(form.parts()):
+                            # Only a refused file: nothing to keep, so no record either.
+                            transaction.set_rollback(True)
+                except RecordError as refused:
+                    form.add_error(None, str(refused))
+                else:
+                    if file_error is None:
+                        return redirect("record_edit", record_id=record.pk)
+                    if writing.has_content(form.parts()):
+                        return _editor(request, owner, record, form, file_error=file_error)
+                    form.add_error("attachment", file_error)
+        token = request.POST.get("record") or _new_record_token(owner)
+    else:
+        form = RecordForm()
+        token = _new_record_token(owner)
+    return render(request, "records/edit.html", {"form": form, "new_record_token": token})
+
+
+@require_POST
+@owner_required
+def record_new_draft(request: HttpRequest, owner: Owner) -> HttpResponse:
+    """Autosave from a new-record page: the first draft with words in it creates the
+    record; the answer tells the page where the record now lives."""
+    form = RecordForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"saved": False, "error": _("Some part is too long to keep.")}, status=400)
+    record_id = _new_record_id(owner, request.POST.get("record"))
+    record = _owned(owner, record_id)
+    if record is None and not writing.has_content(form.parts()):
+        return JsonResponse({"saved": False})
+    try:
+        record = record or writing.record_begin(owner, record_id)
+    except RecordError as refused:
+        return JsonResponse({"saved": False, "error": str(refused)}, status=400)
+    saved_at = writing.draft_save(owner, record, form.parts())
+    return JsonResponse(
+        {
+            "saved": True,
+            "saved_at": saved_at.isoformat(),
+            "record_url": reverse("record_edit", args=[record.pk]),
+            "draft_url": reverse("record_draft", args=[record.pk]),
+        }
+    )
 
 
 def _save(request: HttpRequest, owner: Owner, record: Record, form: RecordForm) -> str | None:
@@ -98,10 +176,13 @@ def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResp
             file_error = _save(request, owner, record, form)
             if file_error is None:
                 return redirect("record_edit", record_id=record.pk)
-        contents = writing.record_contents(owner, record)
     else:
-        contents = writing.record_contents(owner, record)
-        form = RecordForm(initial=contents.working)
+        form = RecordForm(initial=writing.record_contents(owner, record).working)
+    return _editor(request, owner, record, form, file_error=file_error)
+
+
+def _editor(request: HttpRequest, owner: Owner, record: Record, form: RecordForm, *, file_error: str | None) -> HttpResponse:
+    contents = writing.record_contents(owner, record)
     return render(
         request,
         "records/edit.html",

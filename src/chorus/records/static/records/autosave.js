@@ -32,9 +32,20 @@
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (body) {
+      if (!body.saved) {  // a new record with nothing in it yet: nothing kept, nothing to say
+        if (status) { status.textContent = ""; }
+        return;
+      }
       var when = new Date(body.saved_at);
       say("kept", when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }));
       form.setAttribute("data-draft-saved", body.saved_at);
+      if (body.record_url) {
+        // The first words of a new record created it: from now on this page is that record's.
+        url = body.draft_url;
+        form.setAttribute("data-draft-url", url);
+        form.setAttribute("action", body.record_url);
+        if (window.history && window.history.replaceState) { window.history.replaceState(null, "", body.record_url); }
+      }
     }).catch(function () {
       dirty = true;
       say("failed");
