@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "chorus.escrow",
     "chorus.cases",
     "chorus.insights",
+    "chorus.notices",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "chorus.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chorus.web.middleware.NoStoreMiddleware",
+    "chorus.web.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "chorus.config.urls"

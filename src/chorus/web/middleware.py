@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -31,3 +32,20 @@ class NoStoreMiddleware:
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class MethodNotAllowedMiddleware:
+    """A 405 is a Chorus page like any other error: the quick exit, a plain sentence, a way
+    home. Views refuse a method with Django's bare ``HttpResponseNotAllowed`` (someone
+    typed or bookmarked the address of a form's action); the Allow header is kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or not response.has_header("Allow"):
+            return response  # already explained (e.g. an API's JSON answer)
+        page = render(request, "web/method_not_allowed.html", status=405)
+        page["Allow"] = response["Allow"]
+        return page
