@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "chorus.escrow",
     "chorus.cases",
     "chorus.insights",
-    "chorus.notices",
 ]
 
 MIDDLEWARE = [
