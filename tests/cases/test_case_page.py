@@ -1,0 +1,259 @@
+"""The case page tells the story: the step indicator, the summary, the timeline, and only
+the steps this person can take now, the usual next one first and serious ones confirmed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from chorus.cases.machine import ACTIONS, SERIOUS, STEP_GROUPS
+from chorus.cases.models import Case, StagePeriod
+from chorus.cases.services import stages
+from tests.cases.factory import PANELS, formal_decided, opened, people
+from tests.escrow.factory import client_for
+from tests.personas import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(personas: Personas, name: str, case: Case) -> str:
+    client = client_for(personas.members[name], personas.vault_keys[name])
+    response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _section(page: str, element_id: str) -> str:
+    """The element with ``element_id``, to its matching closing tag."""
+    found = re.search(rf'<(\w+)[^>]*\bid="{element_id}"', page)
+    assert found, element_id
+    tag, depth = found.group(1), 0
+    for match in re.finditer(rf"<(/?){tag}\b[^>]*>", page[found.start() :]):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return page[found.start() : found.start() + match.end()]
+    raise AssertionError(element_id)
+
+
+def test_every_step_belongs_to_one_named_group() -> None:
+    grouped = [name for _key, _label, names in STEP_GROUPS for name in names]
+    assert sorted(grouped) == sorted(action.name for action in ACTIONS)
+
+
+def test_it_shows_the_formal_pathway_as_steps_with_the_current_one_marked(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    page = _page(personas, "survivor", case)
+    steps = _section(page, "steps")
+    items = re.findall(
+        r"<li class=\"(\w+)\"( aria-current=\"step\")?>(.*?)<span class=\"step-status\">(.*?)</span>", steps, re.S
+    )
+    assert [(cls, label.strip(), status) for cls, _aria, label, status in items][:2] == [
+        ("current", "Filed", "now"),
+        ("upcoming", "Notice given", "to come"),
+    ]
+    assert steps.count('aria-current="step"') == 1
+    assert "Under appeal" not in steps  # the appeal branch shows only in a case that reached it
+
+
+def test_a_decided_case_marks_the_earlier_stages_done_and_the_timeline_tells_what_happened(
+    personas: Personas,
+) -> None:
+    crowd = people(personas, *PANELS)
+    case = formal_decided(crowd)
+    page = _page(personas, "survivor", case)
+    steps = _section(page, "steps")
+    assert steps.count(">done<") == 5 and "Decided; appeal window open" in steps
+    timeline = _section(page, "timeline")
+    for said in (
+        "The case was opened: Formal process, Filed",
+        "Stage: Notice given",
+        "Respondent joined the case",
+        "declared no conflict",
+        "The panel decided",
+        "allegation 1: upheld",
+        "He touched me at the staff party.",  # a written item the survivor may read
+    ):
+        assert said in timeline, said
+    assert timeline.index("Stage: Notice given") < timeline.index("The panel decided")
+    # The respondent reads the same events but not the survivor's support compartment.
+    respondent = _section(_page(personas, "respondent", case), "timeline")
+    assert "The panel decided" in respondent and "I want it to stop." not in respondent
+
+
+def test_the_summary_says_who_is_in_it_who_it_waits_on_and_the_next_deadline(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    page = _page(personas, "survivor", case)
+    summary = _section(page, "summary")
+    assert case.reference and case.reference in summary and "Complainant 1" in summary
+    assert "You" in _section(page, "waiting")  # the survivor adds an allegation first
+    deadline = _section(page, "deadline")
+    assert "Target for this stage (Filed)" in deadline and "overdue" not in deadline
+    StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
+    assert "overdue" in _section(_page(personas, "survivor", case), "deadline")
+    assert "The advocates" not in _section(_page(personas, "advocate", case), "waiting")
+
+
+def test_the_usual_next_step_comes_first_and_the_rest_wait_under_disclosures(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    page = _page(personas, "survivor", case)
+    next_step = _section(page, "next-step")
+    assert 'id="act-allegation"' in next_step and 'class="primary"' in next_step
+    assert page.count('class="primary"') == 1
+    assert '<details class="step-group" id="group-case">' in page
+    assert "The next step is yours: Add an allegation." in page
+    assert "Nothing you can read yet" not in page
+    crowd.act("survivor", case, "allegation", text="He shouted at me.")
+    assert 'id="act-consent"' in _section(_page(personas, "survivor", case), "next-step")
+    crowd.act("survivor", case, "consent", step="contact")
+    page = _page(personas, "survivor", case)
+    assert 'id="next-step"' not in page and "The case is waiting on the advocates." in page
+    assert 'id="act-notice"' in _section(_page(personas, "advocate", case), "next-step")
+
+
+def test_pause_and_resume_are_offered_one_at_a_time(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "support")
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="act-pause"' in page and 'id="act-resume"' not in page
+    assert client.post(f"/cases/{case.pk}/act/resume/", {}).status_code == 400
+    assert client.post(f"/cases/{case.pk}/act/pause/", {}).status_code == 302
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="act-resume"' in page and 'id="act-pause"' not in page
+
+
+def test_withdrawing_is_a_warning_button_and_refused_without_the_confirmation(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "support")
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    withdraw = _section(page, "act-withdraw")
+    assert 'class="danger"' in withdraw and str(SERIOUS["withdraw"]) in withdraw
+    assert "Anything you want to say" in withdraw and "(optional) (optional)" not in page
+    response = client.post(f"/cases/{case.pk}/act/withdraw/", {"withdraw-text": "I need to stop."})
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert 'id="group-case" open' in response.content.decode()  # the refused step stays in view
+    case.refresh_from_db()
+    assert case.state == "support"
+    response = client.post(f"/cases/{case.pk}/act/withdraw/", {"withdraw-confirm": "on"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "withdrawn"
+    steps = _section(client.get(f"/cases/{case.pk}/").content.decode(), "steps")
+    assert "Withdrawn" in steps and "Closed" not in steps
+
+
+def test_a_step_with_nothing_to_choose_is_left_out_with_a_sentence(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "support")
+    page = _page(personas, "advocate", case)
+    assert 'id="act-measure_decide"' not in page
+    assert "No measure is waiting for a decision." in _section(page, "unavailable-measure_decide")
+    assert "---------" not in page
+    crowd.act("survivor", case, "measure_request", kind="room", text="A desk elsewhere.")
+    page = _page(personas, "advocate", case)
+    assert 'id="act-measure_decide"' in _section(page, "next-step")
+
+
+def test_a_given_consent_is_not_asked_for_again(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "consent", step="contact")
+    consent = _section(_page(personas, "survivor", case), "act-consent")
+    assert "Contact the respondent" not in consent and "Sign the accountability plan" in consent
+
+
+def test_references_count_per_organization_and_year_in_opening_order(personas: Personas) -> None:
+    crowd = people(personas)
+    first, second = opened(crowd), opened(crowd, "formal")
+    year = timezone.localtime(first.opened_at).year
+    assert (first.reference, second.reference) == (f"C-{year}-0001", f"C-{year}-0002")
+    assert stages.reference_next(personas.other_org.organization, year) == f"C-{year}-0001"
+    assert stages.reference_next(personas.organization, year + 1) == f"C-{year + 1}-0001"
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    listing = client.get("/cases/").content.decode()
+    assert first.reference in listing and second.reference in listing
+
+
+def test_the_migration_numbers_existing_cases_and_rebuilds_their_stages_from_the_ledger(personas: Personas) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    crowd = people(personas)
+    older, newer = opened(crowd, "restorative"), opened(crowd)
+    crowd.act("survivor", newer, "choose_pathway", pathway="formal")
+    Case.objects.filter(pk=older.pk).update(opened_at=older.opened_at - timedelta(days=1))
+    Case.objects.update(reference=None)
+    StagePeriod.objects.all().delete()
+    from chorus.cases.models import CaseCounter
+
+    CaseCounter.objects.all().delete()
+    import_module("chorus.cases.migrations.0004_case_references_stages_targets").backfill(apps, None)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    year = timezone.localtime(newer.opened_at).year
+    assert older.reference.endswith("-0001") and newer.reference == f"C-{year}-0002"
+    assert [(p.pathway, p.state, p.left_at is None) for p in newer.periods.all()] == [
+        ("intake", "intake", False),
+        ("formal", "filed", True),
+    ]
+    assert opened(crowd).reference == f"C-{year}-0003"
+
+
+def test_only_an_administrator_sets_the_deadlines_and_bad_numbers_are_refused(personas: Personas) -> None:
+    from chorus.ledger.models import LedgerEvent
+
+    client = client_for(personas.admin, personas.vault_keys["admin"])
+    page = client.get("/cases/deadlines/").content.decode()
+    assert 'name="formal__filed"' in page and 'value="7"' in page
+    response = client.post("/cases/deadlines/", {"formal__filed": "0", "formal__notice": "soon"})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="error-summary"' in page
+    assert 'href="#id_formal__filed"' in page and "Enter a whole number of days" in page
+    data = {
+        f"{pathway}__{state}": days or ""
+        for (pathway, state), days in stages.targets_for(personas.organization).items()
+    }
+    data.update({"formal__filed": "5", "support__support": ""})
+    assert client.post("/cases/deadlines/", data).status_code == 302
+    targets = stages.targets_for(personas.organization)
+    assert targets[("formal", "filed")] == 5 and targets[("support", "support")] is None
+    event = LedgerEvent.objects.get(action="case.targets_changed")
+    assert event.refs["targets"] == {"formal.filed": 5, "support.support": None}
+    assert stages.targets_for(personas.other_org.organization)[("formal", "filed")] == 7
+    advocate = client_for(personas.advocate, personas.vault_keys["advocate"])
+    assert advocate.get("/cases/deadlines/").status_code == 403
+
+
+def test_a_stage_past_its_target_reminds_whoever_it_waits_on_once(personas: Personas, mailoutbox: list) -> None:
+    from chorus.cases.models import Reminder
+    from chorus.cases.services.reminders import reminders_scan
+    from chorus.web.tasks import tasks_run_due
+
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    assert reminders_scan() == 0
+    StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
+    assert reminders_scan() == 1
+    assert reminders_scan() == 0
+    reminder = Reminder.objects.get()
+    assert reminder.party.role == "complainant" and reminder.about == "stage:filed"
+    tasks_run_due()
+    assert {m.to[0] for m in mailoutbox} == {personas.survivor.email}
+    assert "Filed" not in mailoutbox[0].body and str(case.reference) not in mailoutbox[0].body
+    page = _page(personas, "survivor", case)
+    assert (
+        "has gone past the organization&#x27;s target time" in page
+        or "has gone past the organization's target time" in page
+    )
+    crowd.act("survivor", case, "allegation", text="He shouted.")
+    crowd.act("survivor", case, "consent", step="contact")
+    crowd.act("advocate", case, "notice", email=personas.respondent.email, text="Notice.")
+    assert Reminder.objects.get().settled_at is not None  # the stage was left
