@@ -197,7 +197,7 @@ def test_a_pending_change_expires(personas: Personas) -> None:
 def test_refusals(personas: Personas) -> None:
     admin, survivor = personas.admin, personas.survivor
     cases: list[tuple[Callable[[], object], str]] = [
-        (lambda: member_suspend(member=admin, reason="other", actor=admin), "Nobody suspends or reinstates themselves"),
+        (lambda: member_suspend(member=admin, reason="other", actor=admin), "Nobody suspends, reinstates or removes themselves"),
         (
             lambda: member_suspend(member=personas.other_org, reason="other", actor=admin),
             "not part of your organization",

@@ -187,6 +187,12 @@ MATRIX: dict[str, Entry] = {
     "invitation_new": Entry({"admin", "other_org"}),
     "member_suspend": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}),
     "member_reinstate": Entry({"admin"}, kwargs=_suspended),
+    "member_remove": Entry({"admin"}, kwargs=lambda p: {"member_id": p.survivor.pk}),
+    "member_offboard": Entry({"admin"}, kwargs=lambda p: {"member_id": p.advocate.pk}),
+    # Deleting one's own account: every member, for themselves; the page after it only for
+    # the browser that just did it (everyone else is sent home).
+    "account_delete": Entry(MEMBERS),
+    "account_deleted": Entry(set(), denied_anonymous="302"),
     # Who holds power is public to members; a proposal is decided by those who may approve
     # its role (the oversight body for the panel) or withdrawn by its proposer (the admin,
     # whose own approval the service then refuses with a message).

@@ -178,3 +178,26 @@ class MembershipChangeForm(forms.Form):
         if refusal is not None:
             raise ValidationError(refusal)
         return value
+
+
+class AccountDeleteForm(forms.Form):
+    """The member's password again (and their second factor's code, if they have one)
+    before their account and what they own are destroyed."""
+
+    password = _password(_("Your password"), "current-password")
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=64,
+        required=False,
+        help_text=_("Six digits, or one of your backup codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"}),
+    )
+
+    def __init__(self, *args: Any, two_factor: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].error_messages["required"] = _("Type your password to confirm.")
+        if two_factor:
+            self.fields["code"].required = True
+            self.fields["code"].error_messages["required"] = _("Type the code your authenticator app shows now.")
+        else:
+            del self.fields["code"]

@@ -95,6 +95,12 @@ class Member(AbstractBaseUser):
     display_name_key = models.CharField(max_length=400, editable=False)
     pseudonym = models.CharField(max_length=32, unique=True, default=_pseudonym, editable=False)
     is_active = models.BooleanField(default=True)
+    # Removed from the organization (expelled, or their membership ended) by two people
+    # (``accounts/services/lifecycle.py``): inactive, with no roles; what they own stays theirs.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # The member deleted their own account (``accounts/services/deletion.py``): what they
+    # owned is destroyed, and this row keeps only the pseudonym the ledger names.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     language = models.CharField(
         max_length=8, blank=True, default="", help_text="Chosen language code; empty follows the browser."
@@ -351,6 +357,7 @@ class PasswordReset(models.Model):
 MEMBERSHIP_CHANGE_KINDS = [
     ("suspend", _("suspend")),
     ("reinstate", _("reinstate")),
+    ("remove", _("remove")),
 ]
 
 # Why an administrator suspends or reinstates someone: a short fixed list, so the database
@@ -367,6 +374,11 @@ REINSTATEMENT_REASONS = [
     ("secured", _("The account is secure again")),
     ("other", _("Other")),
 ]
+REMOVAL_REASONS = [
+    ("sanction", _("Carrying out a decided sanction")),
+    ("left", _("Left the organization")),
+    ("other", _("Other")),
+]
 MEMBERSHIP_CHANGE_REASONS = list(dict(SUSPENSION_REASONS + REINSTATEMENT_REASONS).items())
 
 MEMBERSHIP_CHANGE_OUTCOMES = PROPOSAL_OUTCOMES
@@ -378,7 +390,7 @@ class MembershipChangeQuerySet(models.QuerySet["MembershipChange"]):
 
 
 class MembershipChange(models.Model):
-    """An administrator proposes to suspend or reinstate a member; it takes effect when a
+    """An administrator proposes to suspend, reinstate or remove a member; it takes effect when a
     second person approves it (``accounts/services/lifecycle.py`` says who may).
 
     Only a reason code and an optional case reference (an identifier, never an account of
@@ -390,6 +402,11 @@ class MembershipChange(models.Model):
     kind = models.CharField(max_length=10, choices=MEMBERSHIP_CHANGE_KINDS)
     reason = models.CharField(max_length=16, choices=MEMBERSHIP_CHANGE_REASONS)
     case_reference = models.CharField(max_length=64, blank=True, default="")
+    # The case's measure (a sanction or an interim measure) this change carries out, when it
+    # was proposed from the case: the case shows that it was done, and by whom.
+    measure = models.ForeignKey(
+        "cases.Measure", null=True, blank=True, on_delete=models.SET_NULL, related_name="membership_changes"
+    )
     proposed_by = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -403,7 +420,7 @@ class MembershipChange(models.Model):
         ordering = ["proposed_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["suspend", "reinstate"]), name="membership_change_kind"
+                condition=models.Q(kind__in=["suspend", "reinstate", "remove"]), name="membership_change_kind"
             ),
             models.CheckConstraint(
                 condition=models.Q(reason__in=[code for code, _label in MEMBERSHIP_CHANGE_REASONS]),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from chorus.accounts.views import account, invitations, lifecycle, members, power, signin
+from chorus.accounts.views import account, invitations, leaving, lifecycle, members, power, signin
 from chorus.ledger import views as ledger_views
 from chorus.web import views as web_views
 
@@ -20,10 +20,14 @@ urlpatterns = [
     path("account/two-factor/", account.account_two_factor, name="account_two_factor"),
     path("account/two-factor/backup-codes/", account.account_backup_codes, name="account_backup_codes"),
     path("account/recovery-code/", account.account_recovery_code, name="account_recovery_code"),
+    path("account/delete/", leaving.account_delete_view, name="account_delete"),
+    path("account/deleted/", leaving.account_deleted_view, name="account_deleted"),
     path("organization/members/", members.members, name="members"),
     path("organization/members/<uuid:member_id>/roles/", members.member_roles, name="member_roles"),
     path("organization/members/<uuid:member_id>/suspend/", lifecycle.member_suspend_view, name="member_suspend"),
     path("organization/members/<uuid:member_id>/reinstate/", lifecycle.member_reinstate_view, name="member_reinstate"),
+    path("organization/members/<uuid:member_id>/remove/", lifecycle.member_remove_view, name="member_remove"),
+    path("organization/members/<uuid:member_id>/offboard/", leaving.member_offboard_view, name="member_offboard"),
     path("organization/power/", power.power, name="power"),
     path(
         "organization/power/<uuid:proposal_id>/approve/", power.role_proposal_approve, name="role_proposal_approve"

@@ -72,7 +72,7 @@ def invitation_for_token(token: str) -> Invitation:
     invitation = None
     if tokens.plausible(token):
         invitation = (
-            Invitation.objects.select_related("organization").filter(token_hash=tokens.token_hash(token)).first()
+            Invitation.objects.select_related("organization", "invited_by").filter(token_hash=tokens.token_hash(token)).first()
         )
     if invitation is None:
         raise InvitationUnusable(
@@ -84,7 +84,10 @@ def invitation_for_token(token: str) -> Invitation:
                 "This invitation has already been used. If that was you, sign in instead; if it was not, tell your organization's administrator."
             )
         )
-    if invitation.revoked_at is not None:
+    inviter = invitation.invited_by
+    # Withdrawn when the inviter was suspended or removed (``lifecycle.invitations_withdraw``);
+    # also refused here, so an invitation sent by someone who cannot sign in never brings anyone in.
+    if invitation.revoked_at is not None or (inviter is not None and not inviter.is_active):
         raise InvitationUnusable(
             _("This invitation was withdrawn. Ask your organization's administrator for a new one.")
         )

@@ -1,4 +1,4 @@
-"""Suspending and reinstating members.
+"""Suspending, reinstating and removing members.
 
 An administrator suspends or reinstates someone, giving a reason from a short fixed list
 and, optionally, a case reference (an identifier, never an account of what happened: a
@@ -16,13 +16,26 @@ database dump or the ledger shows only the reason code). The rules:
 * a suspended member's account is inactive: the session backend no longer loads it, so
   their open sessions end at their next request (their session rows are deleted too),
   sign-in says the account is suspended, and their roles count for nothing
-  (``Member.objects.holding``; the team keys rotate away from them). Their records stay.
+  (``Member.objects.holding``; the team keys rotate away from them). Their records stay;
+  the invitations they sent that are not yet accepted are withdrawn;
+* a removed (expelled) member is also inactive for good (until two people reinstate them,
+  e.g. after an appeal), and loses every role at once, so the team keys rotate away from
+  them. What they own (records, escrow entries, stories) is never destroyed by the
+  organization: it stays sealed under their own vault key, which nobody else holds
+  (docs/members.md says why);
+* nobody suspends or removes the organization's last active administrator, nor its only
+  active oversight member (that would leave nobody to verify the ledger or approve what
+  only oversight approves): a second one is seated first;
+* a change proposed from a case's measure (a decided sanction) names it, so the case shows
+  that it was carried out, and by whom (``sanction_carried_out``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -33,20 +46,35 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     REINSTATEMENT_REASONS,
+    REMOVAL_REASONS,
     SUSPENSION_REASONS,
+    Invitation,
     Member,
     MemberRole,
     MembershipChange,
+    Organization,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
 from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
 
+if TYPE_CHECKING:
+    from chorus.cases.models import Measure
+
 REASONS = {
     "suspend": {code for code, _label in SUSPENSION_REASONS},
     "reinstate": {code for code, _label in REINSTATEMENT_REASONS},
+    "remove": {code for code, _label in REMOVAL_REASONS},
 }
+_PROPOSED = {
+    "suspend": "member.suspension_proposed",
+    "reinstate": "member.reinstatement_proposed",
+    "remove": "member.removal_proposed",
+}
+_DONE = {"suspend": "member.suspended", "reinstate": "member.reinstated", "remove": "member.removed"}
+# The measures of a case a membership change may carry out.
+_CARRIED_OUT_MEASURES = {"sanction", "interim"}
 # An identifier such as "C-2026-014": up to five letters, a year, a number. No words fit,
 # so nothing about what happened, nor a name, can be written here.
 CASE_REFERENCE = re.compile(r"[A-Za-z]{1,5}-[0-9]{4}-[0-9]{1,6}")
@@ -81,9 +109,13 @@ def power_held(member: Member) -> set[str]:
     return held
 
 
-def member_suspend(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
+def member_suspend(
+    *, member: Member, reason: str, case_reference: str = "", actor: Member, measure: Measure | None = None
+) -> MembershipChange:
     """Proposes suspending ``member``: a second person approves it (``membership_change_approve``)."""
-    return _change(member=member, kind="suspend", reason=reason, case_reference=case_reference, actor=actor)
+    return _change(
+        member=member, kind="suspend", reason=reason, case_reference=case_reference, actor=actor, measure=measure
+    )
 
 
 def member_reinstate(*, member: Member, reason: str, case_reference: str = "", actor: Member) -> MembershipChange:
@@ -91,9 +123,35 @@ def member_reinstate(*, member: Member, reason: str, case_reference: str = "", a
     return _change(member=member, kind="reinstate", reason=reason, case_reference=case_reference, actor=actor)
 
 
-def _change(*, member: Member, kind: str, reason: str, case_reference: str, actor: Member) -> MembershipChange:
+def member_remove(
+    *, member: Member, reason: str, case_reference: str = "", actor: Member, measure: Measure | None = None
+) -> MembershipChange:
+    """Proposes removing (expelling) ``member``: a second person approves it, as a suspension."""
+    return _change(
+        member=member, kind="remove", reason=reason, case_reference=case_reference, actor=actor, measure=measure
+    )
+
+
+def _measure_refusal(measure: Measure, member: Member, kind: str) -> str | None:
+    if measure.case.organization_id != member.organization_id:
+        return _("That case is not part of your organization.")
+    if kind == "reinstate" or measure.kind not in _CARRIED_OUT_MEASURES:
+        return _("Only a sanction or an interim measure decided in a case is carried out here.")
+    if measure.status not in ("agreed", "done"):
+        return _("That measure has not been decided, so there is nothing to carry out yet.")
+    return None
+
+
+def _change(
+    *, member: Member, kind: str, reason: str, case_reference: str, actor: Member, measure: Measure | None = None
+) -> MembershipChange:
     if reason not in REASONS[kind]:
         raise ValueError(f"unknown reason: {reason!r}")
+    if measure is not None:
+        measure_refusal = _measure_refusal(measure, member, kind)
+        if measure_refusal is not None:
+            raise PowerRefused(measure_refusal)
+        case_reference = case_reference or measure.case.reference or ""
     case_reference = case_reference.strip()
     refusal = case_reference_refusal(case_reference)
     if refusal is not None:
@@ -101,9 +159,11 @@ def _change(*, member: Member, kind: str, reason: str, case_reference: str, acto
     if actor.organization_id != member.organization_id:
         raise PowerRefused(_("That person is not part of your organization."))
     if not actor.is_active or not actor.has_role("admin"):
-        raise PowerRefused(_("Only an administrator of this organization suspends or reinstates its members."))
+        raise PowerRefused(
+            _("Only an administrator of this organization suspends, reinstates or removes its members.")
+        )
     if actor.pk == member.pk:
-        raise PowerRefused(_("Nobody suspends or reinstates themselves. Another administrator must do it."))
+        raise PowerRefused(_("Nobody suspends, reinstates or removes themselves. Another administrator must do it."))
     name = {"name": member.display_name}
     with transaction.atomic():
         locked = Member.objects.select_for_update().get(pk=member.pk)
@@ -118,14 +178,16 @@ def _change(*, member: Member, kind: str, reason: str, case_reference: str, acto
                 )
                 % name
             )
-        if kind == "suspend":
+        if kind != "reinstate":
             _refuse_last_administrator(member)
+            _refuse_only_oversight(member)
         change = MembershipChange.objects.create(
             organization_id=member.organization_id,
             member=member,
             kind=kind,
             reason=reason,
             case_reference=case_reference,
+            measure=measure,
             proposed_by=actor,
             proposed_at=now,
             expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS),
@@ -135,14 +197,27 @@ def _change(*, member: Member, kind: str, reason: str, case_reference: str, acto
         ledger_append(
             organization_id=member.organization_id,
             actor=actor.pseudonym,
-            action="member.suspension_proposed" if kind == "suspend" else "member.reinstatement_proposed",
-            refs={"change": str(change.pk), "member": member.pseudonym, "reason": reason},
+            action=_PROPOSED[kind],
+            refs=_refs(change),
         )
     return change
 
 
+def _refs(change: MembershipChange) -> dict[str, object]:
+    """Pseudonyms, the reason code and, when it carries out a case's measure, its id: never
+    the case reference, never a name."""
+    refs: dict[str, object] = {"change": str(change.pk), "member": change.member.pseudonym, "reason": change.reason}
+    if change.measure_id is not None:
+        refs["measure"] = str(change.measure_id)
+    return refs
+
+
 def _refuse_state(member: Member, kind: str) -> None:
     name = {"name": member.display_name}
+    if member.deleted_at is not None:
+        raise PowerRefused(_("%(name)s deleted their account. Nothing was changed.") % name)
+    if kind == "remove" and member.removed_at is not None:
+        raise PowerRefused(_("%(name)s has already been removed. Nothing was changed.") % name)
     if kind == "suspend" and not member.is_active:
         raise PowerRefused(_("%(name)s is already suspended. Nothing was changed.") % name)
     if kind == "reinstate" and member.is_active:
@@ -167,21 +242,93 @@ def _refuse_last_administrator(member: Member) -> None:
         )
 
 
+def _refuse_only_oversight(member: Member) -> None:
+    """The oversight body verifies the ledger, reads process reports and approves what only
+    it approves: suspending or removing its only active member leaves nobody to do that (and
+    administrators never take it back, ``Organization.oversight_since``)."""
+    if "oversight" not in member.role_codes:
+        return
+    holders = set(
+        MemberRole.objects.select_for_update()
+        .filter(member__organization_id=member.organization_id, member__is_active=True, role="oversight")
+        .values_list("member_id", flat=True)
+    )
+    if member.pk in holders and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
+        raise PowerRefused(
+            _(
+                "%(name)s is the organization's only active oversight member. Without one, nobody verifies the "
+                "ledger or approves what only the oversight body approves. Have a second oversight member approved "
+                "first, or ask the deployment's operator to seat one (chorus organization seat). Nothing was changed."
+            )
+            % {"name": member.display_name}
+        )
+
+
 def _take_effect(change: MembershipChange, *, actor: Member) -> None:
-    """Within the caller's transaction: the account is (in)active, and it is ledgered."""
-    suspending = change.kind == "suspend"
-    Member.objects.filter(pk=change.member_id).update(is_active=not suspending)
-    refs: dict[str, object] = {"change": str(change.pk), "member": change.member.pseudonym, "reason": change.reason}
+    """Within the caller's transaction: the account is (in)active (a removed member loses
+    every role too), what they set going stops, and it is ledgered."""
+    leaving = change.kind != "reinstate"
+    member = change.member
+    if change.kind == "remove":
+        _roles_take_all(member, actor=actor)
+    now = timezone.now()
+    removed_at = now if change.kind == "remove" else None if change.kind == "reinstate" else member.removed_at
+    Member.objects.filter(pk=change.member_id).update(is_active=not leaving, removed_at=removed_at)
+    refs = _refs(change)
     if change.outcome == "approved":
         refs["proposed_by"] = change.proposed_by.pseudonym
-    ledger_append(
-        organization_id=change.organization_id,
-        actor=actor.pseudonym,
-        action="member.suspended" if suspending else "member.reinstated",
-        refs=refs,
-    )
-    if suspending:
+    ledger_append(organization_id=change.organization_id, actor=actor.pseudonym, action=_DONE[change.kind], refs=refs)
+    if leaving:
+        invitations_withdraw(member, actor=actor.pseudonym)
         sessions_end(change.member_id)
+    if change.kind == "remove":
+        team_keys_rotate(member.organization, actor=actor.pseudonym)
+
+
+def _roles_take_all(member: Member, *, actor: Member | str) -> list[str]:
+    """Every role row goes at once (the last administrator and only oversight member were
+    refused before), ledgered as a removal, so their power stops counting for the proposal
+    period too (``power_held``)."""
+    removed = sorted(MemberRole.objects.filter(member=member).values_list("role", flat=True))
+    if removed:
+        MemberRole.objects.filter(member=member).delete()
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor if isinstance(actor, str) else actor.pseudonym,
+            action="role.removed",
+            refs={"member": member.pseudonym, "roles": removed},
+        )
+    member.refresh_roles()
+    return removed
+
+
+def team_keys_rotate(organization: Organization, *, actor: str) -> None:
+    """Retire each team key someone who no longer holds its role still holds, now rather
+    than at the team's next visit (``records.services.team``)."""
+    from chorus.records.services.team import ADVOCATE, COMMISSION, team_key_ensure
+
+    for role in (ADVOCATE, COMMISSION):
+        team_key_ensure(organization, role, actor=actor)
+
+
+def invitations_withdraw(member: Member, *, actor: str) -> int:
+    """The invitations ``member`` sent that nobody has accepted yet stop working: someone
+    who is suspended or removed no longer brings people in."""
+    now = timezone.now()
+    pending = list(
+        Invitation.objects.filter(
+            invited_by=member, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).values_list("pk", flat=True)
+    )
+    Invitation.objects.filter(pk__in=pending).update(revoked_at=now)
+    for invitation_id in pending:
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor,
+            action="invitation.revoked",
+            refs={"invitation": str(invitation_id), "because": "inviter_left"},
+        )
+    return len(pending)
 
 
 def sessions_end(member_id: object) -> int:
@@ -263,8 +410,9 @@ def membership_change_approve(*, change: MembershipChange, approver: Member) -> 
             raise PowerRefused(refusal)
         member = Member.objects.select_for_update().get(pk=change.member_id)
         _refuse_state(member, change.kind)
-        if change.kind == "suspend":
+        if change.kind != "reinstate":
             _refuse_last_administrator(member)
+            _refuse_only_oversight(member)
         now = timezone.now()
         MembershipChange.objects.filter(pk=change.pk).update(outcome="approved", decided_by=approver, decided_at=now)
         change.outcome, change.decided_by, change.decided_at = "approved", approver, now
@@ -312,3 +460,42 @@ def membership_changes_visible_to(member: Member) -> list[MembershipChange]:
 
 def pending_change_of(member: Member) -> QuerySet[MembershipChange]:
     return MembershipChange.objects.pending().filter(member=member)
+
+
+@dataclass(frozen=True)
+class CarriedOut:
+    """What a case page shows of the membership change that carries out one of its measures."""
+
+    change: MembershipChange
+    kind: str  # suspend, remove
+    outcome: str  # "" while it waits for a second person; approved, declined, withdrawn, expired
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome == "approved"
+
+
+def sanction_carried_out(measure: Measure) -> list[CarriedOut]:
+    """The membership changes proposed to carry out ``measure``, oldest first, with who
+    proposed and who decided each: for the case page ("carried out on …, by …")."""
+    rows = (
+        MembershipChange.objects.filter(measure=measure)
+        .select_related("proposed_by", "decided_by")
+        .order_by("proposed_at")
+    )
+    return [
+        CarriedOut(
+            change=change,
+            kind=change.kind,
+            outcome="expired" if change.expired else change.outcome,
+            proposed_by=change.proposed_by.display_name,
+            proposed_at=change.proposed_at,
+            decided_by=change.decided_by.display_name if change.decided_by else "",
+            decided_at=change.decided_at,
+        )
+        for change in rows
+    ]

@@ -79,6 +79,13 @@ def sign_in_password(*, email: str, password: str, ip: str) -> PasswordAccepted:
         # Said only to whoever knows the password, so it tells nobody else that the address
         # has an account; still counted, so it is no way around the lockout.
         _count_failure(member, email, ip, "suspended")
+        if member.removed_at is not None:
+            raise SignInRefused(
+                _(
+                    "Your membership of this organization has ended, so you cannot sign in. What you wrote here "
+                    "has not been destroyed. Ask your organization's administrator or oversight body."
+                )
+            )
         raise SignInRefused(_("Your account is suspended. Ask your organization's administrator or oversight body."))
     return PasswordAccepted(
         member=member,

@@ -1,4 +1,4 @@
-"""Suspending and reinstating members: the administrator's form, and the second person's
+"""Suspending, reinstating and removing members: the administrator's form, and the second person's
 decision on "Who holds power"."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts.access import get_member_for_admin, get_membership_change_for_decider, member_required
 from chorus.accounts.forms import MembershipChangeForm
-from chorus.accounts.models import REINSTATEMENT_REASONS, SUSPENSION_REASONS
+from chorus.accounts.models import REINSTATEMENT_REASONS, REMOVAL_REASONS, SUSPENSION_REASONS, Member
 from chorus.accounts.services.lifecycle import (
     member_reinstate,
+    member_remove,
     member_suspend,
     membership_change_approve,
     membership_change_decline,
@@ -28,18 +29,20 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
     admin, person = get_member_for_admin(request, member_id)
     # A stale link or a typed address: the members page offers only the action that fits.
     if person.pk == admin.pk:
-        messages.info(request, _("Nobody suspends or reinstates themselves. Another administrator must do it."))
+        messages.info(
+            request, _("Nobody suspends, reinstates or removes themselves. Another administrator must do it.")
+        )
         return redirect("members")
-    if person.is_active != (kind == "suspend"):
-        stale = _("%(name)s is already suspended.") if kind == "suspend" else _("%(name)s is not suspended.")
+    stale = _stale(person, kind)
+    if stale is not None:
         messages.info(request, stale % {"name": person.display_name})
         return redirect("members")
-    reasons = SUSPENSION_REASONS if kind == "suspend" else REINSTATEMENT_REASONS
+    reasons = {"suspend": SUSPENSION_REASONS, "reinstate": REINSTATEMENT_REASONS, "remove": REMOVAL_REASONS}[kind]
     form = MembershipChangeForm(request.POST if request.method == "POST" else None, reasons=reasons)
     if request.method == "POST" and form.is_valid():
-        act = member_suspend if kind == "suspend" else member_reinstate
+        act = {"suspend": member_suspend, "reinstate": member_reinstate, "remove": member_remove}[kind]
         try:
-            act(
+            act(  # type: ignore[operator]  # the three share these keyword arguments
                 member=person,
                 reason=form.cleaned_data["reason"],
                 case_reference=form.cleaned_data["case_reference"],
@@ -53,22 +56,44 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
     return render(
         request,
         "accounts/member_change.html",
-        {"form": form, "person": person, "kind": kind, "power_held": bool(power_held(person))},
+        {
+            "form": form,
+            "person": person,
+            "kind": kind,
+            "power_held": bool(power_held(person)),
+            "held_roles": bool(person.role_codes),
+        },
         status=400 if form.errors else 200,
     )
 
 
+def _stale(person: Member, kind: str) -> str | None:
+    """A stale link or a typed address: the members page offers only the actions that fit."""
+    if person.deleted_at is not None:
+        return _("%(name)s deleted their account.")
+    if kind == "suspend" and not person.is_active:
+        return _("%(name)s is already suspended.")
+    if kind == "reinstate" and person.is_active:
+        return _("%(name)s is not suspended.")
+    if kind == "remove" and person.removed_at is not None:
+        return _("%(name)s has already been removed.")
+    return None
+
+
 def _done(kind: str) -> str:
-    return (
-        _(
+    if kind == "suspend":
+        return _(
             "You proposed to suspend %(name)s. A second person must confirm it on the “Who holds power” page; "
             "until then %(name)s can still sign in."
         )
-        if kind == "suspend"
-        else _(
-            "You proposed to reinstate %(name)s. A second person must confirm it on the “Who holds power” page; "
-            "until then they cannot sign in."
+    if kind == "remove":
+        return _(
+            "You proposed to remove %(name)s. A second person must confirm it on the “Who holds power” page; "
+            "until then nothing changes for them."
         )
+    return _(
+        "You proposed to reinstate %(name)s. A second person must confirm it on the “Who holds power” page; "
+        "until then they cannot sign in."
     )
 
 
@@ -76,6 +101,12 @@ def _done(kind: str) -> str:
 @member_required
 def member_suspend_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
     return _change_page(request, member_id, kind="suspend")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def member_remove_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
+    return _change_page(request, member_id, kind="remove")
 
 
 @require_http_methods(["GET", "POST"])
@@ -96,10 +127,15 @@ def _decide(request: HttpRequest, change_id: UUID, *, approve: bool) -> HttpResp
         return redirect("power")
     name = {"name": change.member.display_name}
     if not approve:
-        done = (
-            _("The proposal to suspend %(name)s was closed; nothing was changed.")
-            if change.kind == "suspend"
-            else _("The proposal to reinstate %(name)s was closed; they stay suspended.")
+        done = {
+            "suspend": _("The proposal to suspend %(name)s was closed; nothing was changed."),
+            "remove": _("The proposal to remove %(name)s was closed; nothing was changed."),
+            "reinstate": _("The proposal to reinstate %(name)s was closed; they stay suspended."),
+        }[change.kind]
+    elif change.kind == "remove":
+        done = _(
+            "%(name)s is removed: they are signed out, cannot sign in, and hold no roles. What they own stays "
+            "theirs. The ledger records that you approved it."
         )
     elif change.kind == "suspend":
         done = _(

@@ -13,7 +13,7 @@ from chorus.accounts.access import get_invitation_for_admin, get_member_for_admi
 from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import InviteForm, RolesForm
 from chorus.accounts.models import Invitation, Member, MembershipChange
-from chorus.accounts.roles import ROLE_LABELS, ROLES
+from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS, ROLES
 from chorus.accounts.services.invitations import invitation_create, invitation_revoke
 from chorus.accounts.services.power import member_set_roles, proposals_visible_to
 
@@ -21,7 +21,12 @@ from chorus.accounts.services.power import member_set_roles, proposals_visible_t
 @member_required
 def members(request: HttpRequest) -> HttpResponse:
     admin = require_admin(request)
-    people = Member.objects.in_organization(admin.organization).order_by("display_name").prefetch_related("roles")
+    people = (
+        Member.objects.in_organization(admin.organization)
+        .filter(deleted_at__isnull=True)  # a deleted account is only a pseudonym in the ledger
+        .order_by("display_name")
+        .prefetch_related("roles")
+    )
     pending: dict[UUID, set[str]] = {}
     for proposal in proposals_visible_to(admin):
         pending.setdefault(proposal.member_id, set()).add(proposal.role)
@@ -44,6 +49,10 @@ def members(request: HttpRequest) -> HttpResponse:
                 for person in people
             ],
             "roles": ROLES,
+            # Those holding a power role can be offboarded (their roles removed, they stay).
+            "offboardable": {
+                person.pk for person in people if {role.role for role in person.roles.all()} & set(POWER_ROLES)
+            },
             "invitations": Invitation.objects.filter(organization=admin.organization, accepted_at__isnull=True)[:100],
             "form": InviteForm(),
         },

@@ -1,0 +1,308 @@
+"""Removing (expelling) a member: by two people, as a suspension; sessions end, roles go and
+the team keys rotate away from them, the invitations they sent stop working, what they own
+stays. Also: a suspended administrator's invitations stop working; the only oversight member
+is not suspended; a change carrying out a case's sanction names it, so the case shows it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from chorus.accounts.errors import InvitationUnusable, SignInRefused
+from chorus.accounts.models import Invitation, Member, MemberRole, MembershipChange, Organization
+from chorus.accounts.services.invitations import invitation_create, invitation_for_token
+from chorus.accounts.services.lifecycle import (
+    member_reinstate,
+    member_remove,
+    member_suspend,
+    membership_change_approve,
+    sanction_carried_out,
+)
+from chorus.accounts.services.power import PowerRefused, roles_remove
+from chorus.accounts.services.signin import sign_in_password
+from chorus.cases.models import Case, Measure
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import ledger_verify
+from chorus.records.models import Record, TeamKey
+from chorus.records.services.team import team_key_ensure, team_key_of
+from tests.helpers import open_vault
+from tests.personas import PASSWORD, Personas, add_member
+from tests.records.factory import survivor_record
+
+
+def _fresh(member: Member) -> Member:
+    return Member.objects.get(pk=member.pk)
+
+
+def _signed_in(member: Member, vault_key: bytes) -> Client:
+    client = Client()
+    client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
+    open_vault(client, member, vault_key)
+    return client
+
+
+def _removed(personas: Personas, member: Member, approver: Member | None = None) -> MembershipChange:
+    change = member_remove(member=member, reason="sanction", actor=personas.admin)
+    return membership_change_approve(change=change, approver=approver or personas.oversight)
+
+
+# The service ------------------------------------------------------------------------------
+
+
+def test_nobody_removes_a_member_alone(personas: Personas) -> None:
+    built = survivor_record(personas)
+    client = _signed_in(personas.survivor, personas.vault_keys["survivor"])
+    assert client.get("/records/").status_code == 200
+    change = member_remove(member=personas.survivor, reason="sanction", case_reference="C-2026-7", actor=personas.admin)
+    assert _fresh(personas.survivor).is_active and _fresh(personas.survivor).removed_at is None
+    for who, refusal in [
+        (personas.admin, "You proposed this change"),
+        (personas.survivor, "Nobody approves a change to their own membership"),
+        (personas.advocate, "Another administrator or the oversight body"),
+    ]:
+        with pytest.raises(PowerRefused, match=refusal):
+            membership_change_approve(change=change, approver=who)
+
+    membership_change_approve(change=change, approver=personas.oversight)
+    removed = _fresh(personas.survivor)
+    assert not removed.is_active and removed.removed_at is not None
+    # Their session ends at once; what they own is not destroyed by the organization.
+    assert client.get("/records/").status_code == 302
+    assert not any(s.get_decoded().get("_auth_user_id") == str(removed.pk) for s in Session.objects.all())
+    assert Record.objects.filter(pk=built.record.pk).exists()
+    (event,) = LedgerEvent.objects.filter(action="member.removed")
+    assert event.actor == personas.oversight.pseudonym
+    assert set(event.refs) == {"change", "member", "reason", "proposed_by"}
+    assert "C-2026-7" not in str(event.refs)
+    assert [e.action for e in LedgerEvent.objects.filter(action__startswith="member.r").order_by("seq")] == [
+        "member.removal_proposed",
+        "member.removed",
+    ]
+    with pytest.raises(SignInRefused, match="membership of this organization has ended"):
+        sign_in_password(email=removed.email, password=PASSWORD, ip="127.0.0.9")
+    with pytest.raises(PowerRefused, match="already been removed"):
+        member_remove(member=removed, reason="other", actor=personas.admin)
+    assert ledger_verify(f"org:{personas.organization.pk}").ok
+
+
+def test_removing_a_power_holder_takes_their_roles_and_rotates_the_team_key(personas: Personas) -> None:
+    second, _ = add_member(personas.organization, "second", {"advocate"})
+    first_key = team_key_ensure(personas.organization)
+    assert first_key is not None
+    assert set(first_key.holders.values_list("member_id", flat=True)) == {personas.advocate.pk, second.pk}
+
+    change = member_remove(member=second, reason="left", actor=personas.admin)
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    with pytest.raises(PowerRefused, match="holds the Advocate role"):
+        membership_change_approve(change=change, approver=second_admin)
+    membership_change_approve(change=change, approver=personas.advocate)
+
+    assert not MemberRole.objects.filter(member=second).exists()
+    assert LedgerEvent.objects.filter(action="role.removed", refs__member=second.pseudonym).exists()
+    current = team_key_of(personas.organization)
+    assert current is not None and current.pk != first_key.pk
+    assert TeamKey.objects.get(pk=first_key.pk).retired_at is not None
+    assert list(current.holders.values_list("member_id", flat=True)) == [personas.advocate.pk]
+    assert LedgerEvent.objects.filter(action="team_key.rotation_started").exists()
+
+
+def test_removing_the_role_first_does_not_get_around_the_second_person(personas: Personas) -> None:
+    second, _ = add_member(personas.organization, "second", {"advocate"})
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    roles_remove(member=second, roles={"advocate"}, actor=personas.admin)
+    change = member_remove(member=_fresh(second), reason="sanction", actor=personas.admin)
+    with pytest.raises(PowerRefused, match="holds the Advocate role"):
+        membership_change_approve(change=change, approver=second_admin)
+    assert _fresh(second).is_active
+
+
+def test_a_removed_member_is_reinstated_by_two_people_without_their_roles(personas: Personas) -> None:
+    second, _ = add_member(personas.organization, "second", {"advocate"})
+    _removed(personas, second)
+    back = member_reinstate(member=_fresh(second), reason="sanction_ended", actor=personas.admin)
+    assert not _fresh(second).is_active
+    membership_change_approve(change=back, approver=personas.oversight)
+    again = _fresh(second)
+    assert again.is_active and again.removed_at is None
+    assert again.role_codes == set()
+
+
+def test_a_suspended_member_may_still_be_removed(personas: Personas) -> None:
+    change = member_suspend(member=personas.survivor, reason="sanction", actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
+    _removed(personas, _fresh(personas.survivor))
+    assert _fresh(personas.survivor).removed_at is not None
+
+
+@pytest.mark.parametrize("kind", ["suspend", "remove"])
+def test_a_suspended_or_removed_administrators_invitations_stop_working(personas: Personas, kind: str) -> None:
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    sent, token = invitation_create(inviter=second_admin, email="newcomer@riverside.example", roles=set())
+    accepted, _token = invitation_create(inviter=second_admin, email="other@riverside.example", roles=set())
+    Invitation.objects.filter(pk=accepted.pk).update(accepted_at=timezone.now())
+    assert invitation_for_token(token).pk == sent.pk
+
+    act = member_suspend if kind == "suspend" else member_remove
+    change = act(member=second_admin, reason="other", actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
+
+    with pytest.raises(InvitationUnusable, match="withdrawn"):
+        invitation_for_token(token)
+    assert Invitation.objects.get(pk=sent.pk).revoked_at is not None
+    assert Invitation.objects.get(pk=accepted.pk).revoked_at is None  # used already: untouched
+    (event,) = LedgerEvent.objects.filter(action="invitation.revoked")
+    assert event.refs == {"invitation": str(sent.pk), "because": "inviter_left"}
+
+
+def test_an_invitation_from_someone_who_cannot_sign_in_is_refused_even_if_not_withdrawn(personas: Personas) -> None:
+    """Rows put straight into the database, or a suspension from before invitations were
+    withdrawn: an inactive inviter's invitation still brings nobody in."""
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    _sent, token = invitation_create(inviter=second_admin, email="newcomer@riverside.example", roles=set())
+    Member.objects.filter(pk=second_admin.pk).update(is_active=False)
+    with pytest.raises(InvitationUnusable, match="withdrawn"):
+        invitation_for_token(token)
+
+
+@pytest.mark.parametrize("act", [member_suspend, member_remove])
+def test_the_only_oversight_member_is_not_suspended_or_removed(personas: Personas, act: object) -> None:
+    with pytest.raises(PowerRefused, match="only active oversight member") as refused:
+        act(member=personas.oversight, reason="other", actor=personas.admin)  # type: ignore[operator]
+    assert "chorus organization seat" in str(refused.value)
+    assert not MembershipChange.objects.exists()
+    # With a second oversight member it may be proposed, and the second one approves it.
+    second, _ = add_member(personas.organization, "second oversight", {"oversight"})
+    change = act(member=personas.oversight, reason="other", actor=personas.admin)  # type: ignore[operator]
+    membership_change_approve(change=change, approver=second)
+    assert not _fresh(personas.oversight).is_active
+
+
+def test_the_last_administrator_is_not_removed(personas: Personas) -> None:
+    """Two administrators propose to remove each other: the second approval would leave none."""
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    first = member_remove(member=second_admin, reason="other", actor=personas.admin)
+    other = member_remove(member=personas.admin, reason="other", actor=second_admin)
+    membership_change_approve(change=first, approver=personas.oversight)
+    with pytest.raises(PowerRefused, match="last active administrator"):
+        membership_change_approve(change=other, approver=personas.oversight)
+    assert _fresh(personas.admin).is_active and personas.admin.has_role("admin")
+
+
+# A sanction decided in a case ---------------------------------------------------------------
+
+
+def _sanction(
+    personas: Personas, *, kind: str = "sanction", status: str = "agreed", organization: Organization | None = None
+) -> Measure:
+    case = Case.objects.create(organization=organization or personas.organization, pathway="formal", state="final")
+    return Measure.objects.create(
+        case=case,
+        number=1,
+        kind=kind,
+        status=status,
+        decided_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=30) if kind == "interim" else None,
+    )
+
+
+def test_a_change_carrying_out_a_sanction_shows_on_the_case_who_did_it(personas: Personas) -> None:
+    measure = _sanction(personas)
+    assert sanction_carried_out(measure) == []
+    change = member_remove(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
+    assert change.measure_id == measure.pk
+    (waiting,) = sanction_carried_out(measure)
+    assert (waiting.kind, waiting.outcome, waiting.done, waiting.proposed_by) == ("remove", "", False, "Admin")
+    proposed = LedgerEvent.objects.get(action="member.removal_proposed")
+    assert proposed.refs["measure"] == str(measure.pk)
+
+    membership_change_approve(change=change, approver=personas.oversight)
+    (done,) = sanction_carried_out(measure)
+    assert done.done and done.decided_by == "Oversight" and done.decided_at is not None
+    assert LedgerEvent.objects.get(action="member.removed").refs["measure"] == str(measure.pk)
+
+
+def test_a_lapsed_change_shows_as_expired_on_the_case(personas: Personas) -> None:
+    measure = _sanction(personas, kind="interim")
+    change = member_suspend(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
+    MembershipChange.objects.filter(pk=change.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert [row.outcome for row in sanction_carried_out(measure)] == ["expired"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "elsewhere", "refusal"),
+    [
+        ("supportive", "agreed", False, "Only a sanction or an interim measure"),
+        ("sanction", "requested", False, "has not been decided"),
+        ("sanction", "agreed", True, "not part of your organization"),
+    ],
+)
+def test_only_a_decided_sanction_of_ones_own_organization_is_carried_out(
+    personas: Personas, kind: str, status: str, elsewhere: bool, refusal: str
+) -> None:
+    measure = _sanction(
+        personas, kind=kind, status=status, organization=personas.other_organization if elsewhere else None
+    )
+    with pytest.raises(PowerRefused, match=refusal):
+        member_remove(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
+    assert not MembershipChange.objects.exists()
+
+
+# The pages ----------------------------------------------------------------------------------
+
+
+def test_it_proposes_a_removal_from_the_members_page(personas: Personas) -> None:
+    admin = _signed_in(personas.admin, personas.vault_keys["admin"])
+    members = admin.get(reverse("members")).content.decode()
+    assert reverse("member_remove", args=[personas.survivor.pk]) in members
+    assert reverse("member_offboard", args=[personas.advocate.pk]) in members
+    assert reverse("member_offboard", args=[personas.survivor.pk]) not in members  # holds no power
+
+    url = reverse("member_remove", args=[personas.survivor.pk])
+    page = admin.get(url).content.decode()
+    assert "What they own is not destroyed" in page and 'class="danger"' in page
+    refused = admin.post(url, {"reason": "", "case_reference": "he did it"})
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "There is a problem" in body and "Choose a reason." in body and "A case reference is an identifier" in body
+    response = admin.post(url, {"reason": "sanction", "case_reference": "C-2026-14"}, follow=True)
+    assert "You proposed to remove Survivor" in response.content.decode()
+    assert "removal waiting for approval" in response.content.decode()
+    assert MembershipChange.objects.get().kind == "remove"
+
+    oversight = _signed_in(personas.oversight, personas.vault_keys["oversight"])
+    power = oversight.get(reverse("power")).content.decode()
+    assert "Approve: remove Survivor" in power
+    change = MembershipChange.objects.get()
+    done = oversight.post(reverse("membership_change_approve", args=[change.pk]), follow=True)
+    assert "Survivor is removed" in done.content.decode()
+    after = admin.get(reverse("members")).content.decode()
+    assert ">removed</span>" in after
+    assert reverse("member_reinstate", args=[personas.survivor.pk]) in after
+    stale = admin.get(url, follow=True)
+    assert "Survivor has already been removed." in stale.content.decode()
+
+
+def test_it_refuses_removing_the_only_oversight_member_with_a_clear_message(personas: Personas) -> None:
+    admin = _signed_in(personas.admin, personas.vault_keys["admin"])
+    response = admin.post(reverse("member_remove", args=[personas.oversight.pk]), {"reason": "other"})
+    assert response.status_code == 400
+    assert "only active oversight member" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["survivor", "advocate", "oversight", "commission", "panel"])
+def test_it_denies_the_removal_page_to_anyone_but_an_administrator(personas: Personas, persona: str) -> None:
+    client = _signed_in(personas.members[persona], personas.vault_keys[persona])
+    url = reverse("member_remove", args=[personas.respondent.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "sanction"}).status_code == 403
+    assert not MembershipChange.objects.exists()
+
+
+def test_it_does_not_reach_another_organizations_member(personas: Personas) -> None:
+    client = _signed_in(personas.other_org, personas.vault_keys["other_org"])
+    assert client.get(reverse("member_remove", args=[personas.survivor.pk])).status_code == 404
