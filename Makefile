@@ -8,7 +8,7 @@ PORT ?= 8000
 BUNDLE := src/chorus/escrow/static/escrow/escrow.js
 LEDGER_BUNDLE := src/chorus/ledger/static/ledger/ledger.js
 
-.PHONY: run test setup setup-dev lint typecheck fuzz test-sqlite test-postgres bench clean
+.PHONY: run test setup setup-dev lint typecheck docs fuzz test-sqlite test-postgres bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "make: Python 3.11 is needed (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -55,6 +55,10 @@ run: setup
 
 lint: setup-dev
 	$(BIN)/ruff check src tests bench fuzz
+
+# docs/settings.md, generated from the declared settings (a test checks it is current).
+docs: setup
+	$(BIN)/python scripts/settings_table.py
 
 typecheck: setup-dev
 	$(BIN)/mypy

@@ -1,6 +1,6 @@
 """``python -m bench load``: the production deployment under a mixed load, on loopback.
 
-Starts what the README's "Running it for real" starts (the custodian service, gunicorn
+Starts what docs/operations.md starts (the custodian service, gunicorn
 with its workers, the task worker) on the PostgreSQL of ``DATABASE_URL``, signs up
 survivors (each with a record shared with the advocates and an open case) and
 advocates, then runs locust headless twice against the same deployment: the health

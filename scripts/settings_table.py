@@ -1,10 +1,9 @@
-"""Print the README's settings table from chorus.config.env (run: .venv/bin/python scripts/settings_table.py)."""
+"""Write docs/settings.md from chorus.config.env (`make docs`)."""
 
-from chorus.config.env import SETTINGS
+from pathlib import Path
 
-print("| setting | default | what it does |")
-print("|---|---|---|")
-for setting in SETTINGS:
-    default = f"`{setting.default}`" if setting.default else "(empty)"
-    secret = " May be given as `" + setting.name + "_FILE`." if setting.secret else ""
-    print(f"| `{setting.name}` | {default} | {setting.help}{secret} |")
+from chorus.config.env import reference_markdown
+
+target = Path(__file__).resolve().parents[1] / "docs" / "settings.md"
+target.write_text(reference_markdown())
+print(f"wrote {target}")

@@ -1,9 +1,9 @@
-"""Chorus as it is deployed (README, "Running it for real"), started on loopback:
+"""Chorus as it is deployed (docs/operations.md), started on loopback:
 the custodian as its own service, gunicorn with several workers, and the task worker.
 
 Used by the deployment tests (faults, database restarts, a leak dump) and by
 ``make bench``'s load benchmark. Every process is started from the installed ``chorus``
-and ``gunicorn`` commands with the production settings module, exactly as the README says.
+and ``gunicorn`` commands with the production settings module, exactly as docs/operations.md says.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ class Deployment:
                 "CHORUS_CUSTODIAN_URL": custodian_url,
                 "CHORUS_CUSTODIAN_TOKEN": token_file.read_text().strip(),
                 "CHORUS_CUSTODIAN_PUBLIC_KEY": self.run("custodian", "public-key", "--key-file", str(key_file)).strip(),
-                # The witness key beside it (the custodian's default), pinned as the README says.
+                # The witness key beside it (the custodian's default), pinned as docs/operations.md says.
                 "CHORUS_WITNESS_PUBLIC_KEY": self.run(
                     "custodian", "witness-key", "--witness-key-file", str(key_file.with_name("witness.key"))
                 ).strip(),

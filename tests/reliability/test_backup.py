@@ -1,4 +1,4 @@
-"""``chorus backup`` and ``chorus restore`` (README, "Backup and restore"), on SQLite and in the
+"""``chorus backup`` and ``chorus restore`` (docs/operations.md, "Backup and restore"), on SQLite and in the
 PostgreSQL pass.
 
 A deployment with records, an attachment, escrow entries (one waiting, two matched), a case

@@ -1,8 +1,8 @@
 """Every Chorus setting, declared once: name, default, help text and parser.
 
-The settings module reads the environment only through ``read``; the README's
-settings table is checked against ``SETTINGS`` by a test, so a setting cannot be
-added without being documented. A setting marked ``secret`` may instead be given
+The settings module reads the environment only through ``read``; docs/settings.md is
+generated from ``SETTINGS`` (``reference_markdown``; ``make docs`` writes it) and a test
+checks it is current, so a setting cannot be added without being documented. A setting marked ``secret`` may instead be given
 as ``NAME_FILE`` pointing at a file that holds the value.
 """
 
@@ -384,3 +384,22 @@ def read(name: str, environ: Mapping[str, str] | None = None) -> Any:
     except ValueError as error:
         shown = "" if setting.secret else f" (got {raw!r})"
         raise ImproperSetting(f"{name}: {error}{shown}") from error
+
+
+def reference_markdown() -> str:
+    """docs/settings.md: every setting, its default and what it does."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is read from the environment; a bad value stops Chorus at start with a message",
+        "naming the setting. Secrets may be given as `NAME_FILE` (a path to a file holding the value).",
+        "This page is generated from `src/chorus/config/env.py` by `make docs`; a test checks it is current.",
+        "",
+        "| setting | default | what it does |",
+        "|---|---|---|",
+    ]
+    for setting in SETTINGS:
+        default = f"`{setting.default}`" if setting.default else "(empty)"
+        secret = f" May be given as `{setting.name}_FILE`." if setting.secret else ""
+        lines.append(f"| `{setting.name}` | {default} | {setting.help}{secret} |")
+    return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """The custodian as a witness of the ledger's transparency logs.
 
-The custodian is run by a body independent of the organization's operator (see the
-README). Besides its escrow key share it keeps, per log (``origin``), the last tree head
+The custodian is run by a body independent of the organization's operator (see
+docs/deploy.md). Besides its escrow key share it keeps, per log (``origin``), the last tree head
 it countersigned, and countersigns a new head only if
 
 * the log's signature over it verifies under the log key it first saw for that origin
