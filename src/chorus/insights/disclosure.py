@@ -22,7 +22,7 @@ is re-run until nothing is exposed.
 
 Some tables cannot be protected by withholding: four "<5" cells in a column whose total
 is "<5" are each 1, whatever else is hidden. Such a table is published coarser instead:
-the line (row or column) with the smallest total is merged with its smaller neighbour, and
+the line (row or column) with the smallest total is merged with a neighbouring one, and
 again, until the merged table can be protected — at the end only the grand total is left,
 which is always safe (it is either shown, or "<T", which leaves T - 1 ≥ 2 values). The
 page says which categories were merged and why.
@@ -246,32 +246,39 @@ def merge(counts: Sequence[Sequence[int]], row_groups: Groups, column_groups: Gr
 
 
 def coarsenings(counts: Sequence[Sequence[int]]) -> Iterator[tuple[Groups, Groups]]:
-    """The table itself, then ever coarser ones down to the grand total alone.
+    """The table itself, then ever coarser ones, down to the grand total alone.
 
-    Each step merges the line (row or column) with the smallest non-zero total into its
-    neighbour with the smaller total: small lines are where small counts pile up, and
-    neighbours keep an ordered category (quarters, years) a range.
+    Each step takes the line (row or column) with the smallest non-zero total — small
+    lines are where small counts pile up — and merges it with the nearer-by-total of the
+    closest non-zero lines before and after it, together with the empty lines between
+    them: merging with an empty line would protect nothing, and merging a range keeps an
+    ordered category (quarters, years) a range.
     """
     row_groups: Groups = tuple((r,) for r in range(len(counts)))
     column_groups: Groups = tuple((c,) for c in range(len(counts[0])))
     yield row_groups, column_groups
     while len(row_groups) > 1 or len(column_groups) > 1:
         merged = merge(counts, row_groups, column_groups)
-        row_totals = [sum(row) for row in merged]
-        column_totals = [sum(column) for column in zip(*merged, strict=True)]
+        totals = ([sum(row) for row in merged], [sum(column) for column in zip(*merged, strict=True)])
         lines = [
-            (total == 0, total, dimension, index)
-            for dimension, totals in enumerate((row_totals, column_totals))
-            if len(totals) > 1
-            for index, total in enumerate(totals)
+            (total, dimension, index)
+            for dimension in (0, 1)
+            if sum(total > 0 for total in totals[dimension]) > 1
+            for index, total in enumerate(totals[dimension])
+            if total > 0
         ]
-        _, _, dimension, index = min(lines)
-        totals = (row_totals, column_totals)[dimension]
-        neighbours = [n for n in (index - 1, index + 1) if 0 <= n < len(totals)]
-        other = min(neighbours, key=lambda n: (totals[n], -n))
-        first, second = sorted((index, other))
+        if not lines:  # at most one non-zero cell, which protects itself; kept as a guard
+            everything = (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
+            yield everything
+            return
+        _, dimension, index = min(lines)
+        line_totals = totals[dimension]
+        before = [n for n in range(index) if line_totals[n] > 0][-1:]
+        after = [n for n in range(index + 1, len(line_totals)) if line_totals[n] > 0][:1]
+        other = min(before + after, key=lambda n: (line_totals[n], abs(n - index), -n))
+        first, last = sorted((index, other))
         groups = (row_groups, column_groups)[dimension]
-        joined = (*groups[:first], groups[first] + groups[second], *groups[second + 1 :])
+        joined = (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
         if dimension == 0:
             row_groups = joined
         else:

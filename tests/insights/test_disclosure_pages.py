@@ -1,0 +1,140 @@
+"""What the insights page, its PDF and the transparency report print when a table had to be
+published coarser, and the attack of ``test_disclosure`` run on the figures as printed, in
+each language the pages speak."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from chorus.accounts.models import Organization
+from chorus.insights.aggregates import SPECS, Insight, insights
+from chorus.insights.charts import bar_chart_html, chart_bars
+from chorus.insights.disclosure import Mark, Table, publish
+from chorus.insights.report import insights_pdf
+from tests.escrow.factory import client_for
+from tests.insights.factory import LAST_QUARTER, decided, past_cases, registered
+from tests.insights.test_disclosure import recovered
+from tests.personas import Personas
+
+pytestmark = pytest.mark.django_db
+
+EARLIER_QUARTER = LAST_QUARTER - timedelta(days=100)
+
+
+def _table(personas: Personas, key: str) -> Insight:
+    return next(insight for insight in insights(personas.organization) if insight.spec.key == key)
+
+
+def _coarse_data(personas: Personas) -> None:
+    org = personas.organization
+    # A period in which four kinds of experience were registered once each: a "<5" column
+    # of "<5" entries, each of which could only be 1. It is merged with the next period.
+    for category in ("verbal", "nonverbal", "online", "touching"):
+        registered(org, category, "2019", 1)
+        registered(org, category, "2024", 20)
+        registered(org, category, "2025", 20)
+    # One formal and one restorative case in each of two quarters: no split of the four
+    # cases keeps each count hidden, so only the total is shown.
+    for opened_at in (LAST_QUARTER, EARLIER_QUARTER):
+        past_cases(org, "formal", "final", 1, opened_at=opened_at)
+        past_cases(org, "restorative", "closed", 1, opened_at=opened_at)
+
+
+def test_a_column_of_small_counts_is_merged_with_the_next_period_and_the_table_says_why(personas: Personas) -> None:
+    _coarse_data(personas)
+    table = _table(personas, "registered")
+    assert table.columns == ["2019 + 2024", "2025"]
+    assert table.header == ["2019 + 2024", "2025"]
+    assert "Some categories are combined" in table.note and "under 5" in table.note
+    touching = table.rows.index("Unwanted touching")
+    assert table.figure(touching, 0) == "21" and table.figure(touching, 2) == "41"
+
+
+def test_two_pathways_no_split_of_which_protects_are_shown_together(personas: Personas) -> None:
+    _coarse_data(personas)
+    opened = _table(personas, "opened")
+    assert opened.rows == ["Not chosen yet", "Support only", "Restorative process + Formal process"]
+    assert opened.grid()[2:] == [
+        ("Restorative process + Formal process", ["<5", "<5", "<5"]),
+        ("Total", ["<5", "<5", "<5"]),
+    ]
+    assert opened.note.startswith("Some categories are combined")
+
+
+def test_a_table_no_split_protects_shows_only_its_total() -> None:
+    table = Table("t", ("Restorative", "Formal"), ("2025", "2026"), ((1, 0), (0, 1)))
+    published = publish(table, threshold=3)
+    insight = Insight(SPECS[1], published, rows=["All"], columns=["All"])
+    assert published.total_only
+    assert insight.grid() == [("Total", ["<3"])] and insight.header == []
+    assert insight.note.startswith("Only the total is shown: any split of it")
+    assert chart_bars(insight) == [] and bar_chart_html(insight) == ""
+    pdf = insights_pdf(Organization(name="Riverside"), [insight], as_of=LAST_QUARTER, threshold=3)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Only the total is shown" in text and "A count from 1 to 2 is shown as “<3”" in text
+
+
+def test_the_page_and_the_pdf_print_the_new_labels_and_sentences(personas: Personas) -> None:
+    _coarse_data(personas)
+    client = client_for(personas.admin, personas.vault_keys["admin"])
+    page = client.get("/insights/").content.decode()
+    assert "A count from 1 to 4 is shown as “&lt;5”" in page
+    assert "is 5 or more, hidden so that a small count cannot be worked out" in page
+    assert '<p class="notice" id="note-registered">Some categories are combined' in page
+    assert '<p class="notice" id="note-opened">Some categories are combined' in page
+    assert "2019 + 2024" in page and "Restorative process + Formal process" in page
+    response = client.get("/insights/report.pdf")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = " ".join(text.split())
+    assert "A count from 1 to 4 is shown as “<5”" in text
+    assert "Some categories are combined" in text
+    assert "2019 + 2024" in text
+
+
+@override_settings(CHORUS_INSIGHTS_EPSILON=1.0)
+def test_with_noise_the_page_says_the_labels_describe_the_published_figures(personas: Personas) -> None:
+    _coarse_data(personas)
+    client = client_for(personas.admin, personas.vault_keys["admin"])
+    page = client.get("/insights/").content.decode()
+    assert "Random noise is added" in page and "The labels describe the published figures." in page
+    for insight in insights(personas.organization):
+        assert insight.published.noisy
+        assert recovered(insight.published.values, insight.published.marks) == [], insight.spec.key
+
+
+def test_the_transparency_report_says_what_its_labels_mean(personas: Personas) -> None:
+    org = personas.organization
+    for index, case in enumerate(past_cases(org, "formal", "final", 6)):
+        decided(case, upheld=True, appeal=False if index < 2 else None)
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    page = client.get("/transparency/").content.decode()
+    assert "A figure from 1 to 4 is shown as “&lt;5”, so that it cannot point to anyone" in page
+    assert "<td>&lt;5</td>" in page  # two decisions appealed
+    assert "<td>0</td>" in page  # none reversed
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("threshold", [3, 5, 8])
+def test_the_printed_figures_give_no_small_count_back(personas: Personas, language: str, threshold: int) -> None:
+    """The attack reads the figures as the page prints them (``Insight.figure``), in the
+    reader's language: a number, "<T", or the word for "withheld"."""
+    _coarse_data(personas)
+    with override_settings(CHORUS_INSIGHTS_THRESHOLD=threshold), translation.override(language):
+        withheld, small = _("withheld"), f"<{threshold}"
+        for insight in insights(personas.organization):
+            height, width = len(insight.rows) + 1, len(insight.columns) + 1
+            printed = [[insight.figure(r, c) for c in range(width)] for r in range(height)]
+            marks = [
+                [Mark.SMALL if f == small else Mark.WITHHELD if f == withheld else Mark.SHOWN for f in row]
+                for row in printed
+            ]
+            figures = [[int(f) if mark is Mark.SHOWN else 0 for f, mark in zip(row, line, strict=True)]
+                       for row, line in zip(printed, marks, strict=True)]  # fmt: skip
+            assert recovered(figures, marks, threshold) == [], (insight.spec.key, printed)
