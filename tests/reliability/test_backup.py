@@ -35,6 +35,7 @@ from chorus.backup import archive as backup_archive
 from chorus.backup.database import postgres_tool
 from chorus.backup.services import archive_key
 from chorus.escrow.models import Match, Tag
+from chorus.records.models import RecordVersion
 from chorus.records.services import writing
 from tests.cases.factory import opened, people
 from tests.deployment import BIN, Deployment, Visitor, free_port, shared_settings
@@ -374,6 +375,29 @@ def test_a_damaged_or_foreign_archive_changes_nothing_and_an_older_one_is_migrat
     )
     assert target.chorus("migrate", "--check").returncode == 0
     assert (target.folder / ATTACHMENT).read_bytes() == (old.folder / ATTACHMENT).read_bytes()
+
+
+@pytest.mark.usefixtures("ledger_flushable")
+def test_a_sqlite_archive_keeps_nothing_of_a_destroyed_record(tmp_path: Path, settings: Any) -> None:
+    """SQLite's online backup copies free pages too; an archive made after a survivor destroyed
+    a record must not hold its sealed versions or wrapped key in one of them."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: pg_dump writes rows, not pages")
+    settings.CHORUS_ATTACHMENTS_DIR = tmp_path / "attachments-live"
+    personas = make_personas()
+    built = survivor_record(personas)
+    gone = [bytes(built.record.key_for_owner)]
+    gone += [bytes(version.ciphertext) for version in RecordVersion.objects.filter(record=built.record)]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone()[0] == 1  # Chorus's connections overwrite what they delete
+        cursor.execute("PRAGMA secure_delete=OFF")  # as a connection that did not would leave it
+    writing.record_destroy(built.owner, built.record)
+    archive = tmp_path / "chorus.tar"
+    call_command("backup", "--out", str(archive), stdout=io.StringIO())
+    with tarfile.open(archive) as tar:
+        database = tar.extractfile("database.sqlite3").read()  # type: ignore[union-attr]
+    assert [blob[:16].hex() for blob in gone if blob in database] == []
 
 
 def test_only_what_storage_writes_and_only_plain_members_are_taken() -> None:

@@ -155,6 +155,10 @@ def database_dump(dest: Path) -> None:
     private_file(dest)
     with closing(sqlite3.connect(dest)) as copy:
         connection.connection.backup(copy)
+        # The online backup copies pages, free ones included, and a free page may still hold
+        # a row deleted moments ago (a destroyed record's wrapped key). Rebuilding the private
+        # copy keeps only live rows.
+        copy.execute("VACUUM")
 
 
 def dump_check(dump: Path) -> None:

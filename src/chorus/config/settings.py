@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "chorus.escrow",
     "chorus.cases",
     "chorus.insights",
+    "chorus.notices",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: deleted rows are overwritten, not left in free space (Debian's SQLite
+        # does this by default; other builds do not).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     }
 
 AUTH_USER_MODEL = "accounts.Member"
