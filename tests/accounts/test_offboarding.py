@@ -1,0 +1,155 @@
+"""Offboarding someone who leaves a role with power: their roles go at once, the team keys
+rotate away from them, and what they were doing is listed so it can be handed over."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from chorus.accounts.errors import AccountError, InvitationUnusable, LastAdministrator
+from chorus.accounts.models import Member
+from chorus.accounts.services.invitations import invitation_create, invitation_for_token
+from chorus.accounts.services.offboarding import handover_of, member_offboard
+from chorus.accounts.services.power import PowerRefused
+from chorus.cases.keys import member_tag
+from chorus.cases.models import Case, Measure, Party
+from chorus.ledger.models import LedgerEvent
+from chorus.records.models import TeamKey
+from chorus.records.services import sharing, writing
+from chorus.records.services.team import team_key_ensure, team_key_of
+from tests.helpers import open_vault
+from tests.personas import Personas, add_member
+from tests.records.factory import survivor_owner
+
+
+def _fresh(member: Member) -> Member:
+    return Member.objects.get(pk=member.pk)
+
+
+def _signed_in(personas: Personas, persona: str) -> Client:
+    client = Client()
+    member = personas.members[persona]
+    client.force_login(member, backend="chorus.accounts.backends.MemberBackend")
+    open_vault(client, member, personas.vault_keys[persona])
+    return client
+
+
+def _seated(member: Member, role: str, *, closed: bool = False) -> Party:
+    case = Case.objects.create(
+        organization=member.organization,
+        pathway="restorative",
+        state="closed" if closed else "preparation",
+        closed_at=timezone.now() if closed else None,
+    )
+    return Party.objects.create(
+        case=case, role=role, label=role.title(), tag=member_tag(member), joined_at=timezone.now()
+    )
+
+
+def _shared_personally(personas: Personas, grantee: Member) -> None:
+    owner = survivor_owner(personas)
+    record = writing.record_create(owner)
+    version = writing.record_save(owner, record, {"title": "For you", "what": "Only for this advocate"})
+    assert version is not None
+    sharing.grant_create(
+        owner,
+        record,
+        grantee=grantee,
+        purpose="support",
+        versions=[version.number],
+        parts=["title"],
+        attachment_ids=[],
+        expires_at=None,
+    )
+
+
+def test_it_lists_what_must_be_handed_over(personas: Personas) -> None:
+    advocate = personas.advocate
+    _seated(advocate, "facilitator")
+    owning = _seated(advocate, "owner")
+    Measure.objects.create(case=owning.case, number=1, kind="supportive", status="agreed", owner=owning)
+    _seated(advocate, "facilitator", closed=True)  # a closed case needs nobody
+    _seated(advocate, "complainant")  # their own case is not an assignment
+    _shared_personally(personas, advocate)
+
+    handover = handover_of(advocate)
+    assert handover.roles == ["advocate"]
+    assert sorted(seat.seat for seat in handover.seats) == ["Carries out a measure", "Facilitator"]
+    assert handover.measures == 1
+    assert handover.personal_shares == 1
+
+
+def test_offboarding_removes_every_power_role_and_rotates_the_team_key(personas: Personas) -> None:
+    leaving, _ = add_member(personas.organization, "leaving", {"advocate", "facilitator"})
+    before = team_key_ensure(personas.organization)
+    assert before is not None and before.holders.filter(member=leaving).exists()
+
+    removed = member_offboard(member=leaving, actor=personas.admin)
+
+    assert removed == ["advocate", "facilitator"]
+    assert _fresh(leaving).role_codes == set()
+    assert _fresh(leaving).is_active  # they stay a member
+    assert TeamKey.objects.get(pk=before.pk).retired_at is not None
+    current = team_key_of(personas.organization)
+    assert current is not None and not current.holders.filter(member=leaving).exists()
+    (event,) = LedgerEvent.objects.filter(action="member.offboarded")
+    assert event.actor == personas.admin.pseudonym
+    assert event.refs == {"member": leaving.pseudonym, "roles": ["advocate", "facilitator"]}
+
+
+def test_an_offboarded_administrators_invitations_stop_working(personas: Personas) -> None:
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    _sent, token = invitation_create(inviter=second_admin, email="newcomer@riverside.example", roles=set())
+    member_offboard(member=second_admin, actor=personas.admin)
+    with pytest.raises(InvitationUnusable, match="withdrawn"):
+        invitation_for_token(token)
+
+
+@pytest.mark.parametrize(
+    ("persona", "actor", "error", "refusal"),
+    [
+        ("survivor", "admin", PowerRefused, "holds no role with power"),
+        ("advocate", "oversight", PowerRefused, "Only an administrator"),
+        ("advocate", "other_org", PowerRefused, "not part of your organization"),
+        ("admin", "admin", LastAdministrator, "at least one administrator"),
+    ],
+)
+def test_it_refuses(personas: Personas, persona: str, actor: str, error: type[AccountError], refusal: str) -> None:
+    with pytest.raises(error, match=refusal):
+        member_offboard(member=personas.members[persona], actor=personas.members[actor])
+    assert not LedgerEvent.objects.filter(action="member.offboarded").exists()
+
+
+def test_it_offboards_from_its_page(personas: Personas) -> None:
+    _seated(personas.advocate, "facilitator")
+    admin = _signed_in(personas, "admin")
+    url = reverse("member_offboard", args=[personas.advocate.pk])
+    page = admin.get(url).content.decode()
+    assert "Offboard Advocate" in page and 'class="danger"' in page
+    assert "Seats in open cases to hand over" in page and "Facilitator" in page
+
+    done = admin.post(url, follow=True)
+    body = done.content.decode()
+    assert "Advocate no longer holds: Advocate." in body
+    assert "Facilitator" in body  # the seat is still listed, to hand over
+    assert 'class="danger"' not in body  # nothing left to offboard
+    assert _fresh(personas.advocate).role_codes == set()
+
+
+def test_it_says_why_it_refuses_on_the_page(personas: Personas) -> None:
+    admin = _signed_in(personas, "admin")
+    response = admin.post(reverse("member_offboard", args=[personas.admin.pk]))
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert "at least one administrator" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["survivor", "advocate", "oversight", "commission", "panel"])
+def test_it_denies_everyone_but_an_administrator(personas: Personas, persona: str) -> None:
+    client = _signed_in(personas, persona)
+    url = reverse("member_offboard", args=[personas.facilitator.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert _fresh(personas.facilitator).role_codes == {"facilitator"}
