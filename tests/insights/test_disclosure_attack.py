@@ -165,6 +165,17 @@ def test_publish_refuses_a_label_that_is_not_true(monkeypatch: pytest.MonkeyPatc
         _published([[0, 10], [10, 10]], 5)
 
 
+def test_publish_refuses_to_withhold_the_grand_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    def withhold_the_grand_total(values: list[list[int]], threshold: int) -> list[list[Mark]]:
+        marks = disclosure.primary(values, threshold)
+        marks[-1][-1] = Mark.WITHHELD
+        return marks
+
+    monkeypatch.setattr(disclosure, "suppress", withhold_the_grand_total)
+    with pytest.raises(DisclosureError, match="grand total"):
+        _published([[10, 10], [10, 10]], 5)
+
+
 def test_a_threshold_under_three_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 3"):
         _published([[1, 2]], 2)

@@ -173,13 +173,16 @@ def publish(table: Table, *, threshold: int = THRESHOLD, epsilon: float | None =
 
 
 def audit(values: list[list[int]], marks: list[list[Mark]], threshold: int, *, key: str = "") -> None:
-    """Refuse (``DisclosureError``) a page with an untrue label or a small entry it pins."""
+    """Refuse (``DisclosureError``) a page with an untrue label, a withheld grand total, or a
+    small entry it pins."""
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             mark = marks[r][c]
             low, high = _bounds(value, mark, threshold)
             if not low <= value <= high or (mark is Mark.SHOWN and 0 < value < threshold):
                 raise DisclosureError(f"table {key!r}: the label of entry {(r, c)} is not true")
+    if marks[-1][-1] is Mark.WITHHELD:  # other tables and the transparency report show it
+        raise DisclosureError(f"table {key!r}: the grand total is withheld")
     if exposed := determined(values, marks, threshold):
         raise DisclosureError(f"table {key!r}: the page pins the small entries {exposed}")
 
