@@ -9,10 +9,15 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from chorus.accounts.models import Organization
+from chorus.accounts import vault
+from chorus.accounts.models import Member, Organization
 from chorus.accounts.services.members import member_set_language
 from chorus.web.outage import database_unavailable
 from chorus.web.redirects import on_site
+from chorus.web.workspace import workspace_for
+
+# The organization roles whose holders are given cases to work on (their home page lists them).
+ASSIGNABLE_ROLES = frozenset({"facilitator", "investigator", "panel", "appeal_panel"})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -22,7 +27,13 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return render(request, "web/dashboard.html")
+        member = request.user
+        assert isinstance(member, Member)  # noqa: S101 (the only authenticated user model)
+        context = {
+            "space": workspace_for(member, vault.vault_key(request)),
+            "is_assignable": bool(member.role_codes & ASSIGNABLE_ROLES),
+        }
+        return render(request, "web/dashboard.html", context)
     return render(request, "web/welcome.html", {"organizations": Organization.objects.order_by("name")})
 
 
