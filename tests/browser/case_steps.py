@@ -20,6 +20,31 @@ from tests.personas import Personas, add_member, enrol_two_factor
 DUE = (timezone.now() + timedelta(days=30)).date().isoformat()
 
 
+def _fill(
+    section: Any,
+    fill: dict[str, str] | None,
+    select: dict[str, str] | None,
+    check: tuple[str, ...],
+) -> None:
+    for label, value in (fill or {}).items():
+        section.get_by_label(label).fill(value)
+    for label, option in (select or {}).items():
+        section.get_by_label(label).select_option(label=option)
+    for label in check:
+        section.get_by_label(label, exact=True).check()
+    confirm = section.locator("input[name$='-confirm']")
+    if confirm.count():  # a serious step: "I understand…"
+        confirm.check()
+
+
+def _open_section(page: Any, action: str) -> Any:
+    """The step's form, opening the "Other steps" disclosure it waits under, if any."""
+    details = page.locator(f"details:has(#act-{action})")
+    if details.count() and not details.first.evaluate("element => element.open"):
+        details.first.locator("summary").click()
+    return page.locator(f"#act-{action}")
+
+
 def step(
     page: Any,
     case_url: str,
@@ -31,21 +56,39 @@ def step(
     said: str = "",
 ) -> None:
     page.goto(case_url)
-    section = page.locator(f"#act-{action}")
-    for label, value in (fill or {}).items():
-        section.get_by_label(label).fill(value)
-    for label, option in (select or {}).items():
-        section.get_by_label(label).select_option(label=option)
-    for label in check:
-        section.get_by_label(label, exact=True).check()
+    section = _open_section(page, action)
+    _fill(section, fill, select, check)
     section.get_by_role("button").click()
+    expect(page.locator(".notice-success")).to_contain_text(said or re.compile(".+"))
+
+
+def next_step(
+    page: Any,
+    case_url: str,
+    label: str,
+    *,
+    stage: str = "",
+    fill: dict[str, str] | None = None,
+    select: dict[str, str] | None = None,
+    check: tuple[str, ...] = (),
+    said: str = "",
+) -> None:
+    """Take the step the page offers first, as someone reading only the step indicator and
+    the prominent next step would: it must be ``label`` (and the stage ``stage``)."""
+    page.goto(case_url)
+    if stage:
+        expect(page.locator("#steps [aria-current=step]")).to_contain_text(stage)
+    box = page.locator("#next-step")
+    expect(box.get_by_role("heading", level=3)).to_have_text(label)
+    _fill(box, fill, select, check)
+    box.get_by_role("button", name=label).click()
     expect(page.locator(".notice-success")).to_contain_text(said or re.compile(".+"))
 
 
 def refused(page: Any, case_url: str, action: str, because: str, **what: Any) -> None:
     """The step is explained, not taken: the page says why on the form."""
     page.goto(case_url)
-    section = page.locator(f"#act-{action}")
+    section = _open_section(page, action)
     for label, value in what.get("fill", {}).items():
         section.get_by_label(label).fill(value)
     section.get_by_role("button").click()

@@ -1,7 +1,9 @@
 """Three cases in Chromium: support only, restorative, and formal with an appeal.
 
 Each person uses their own browser context and signs in through the real pages; every
-step is a form on the case page. The formal journey includes leadership trying to change
+step is a form on the case page. The restorative case to its signed plan and the formal case
+from filing to decision are taken only through the step each person is offered first
+(``next_step``), checked against the step indicator and the timeline. The formal journey includes leadership trying to change
 the decision, and ends with a search of everything stored for what was typed.
 """
 
@@ -17,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from chorus.cases.models import Case, Decision
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_verify
-from tests.browser.case_steps import DUE, case_url_of, invitation_path, refused, staff, step
+from tests.browser.case_steps import DUE, case_url_of, invitation_path, next_step, refused, staff, step
 from tests.browser.conftest import Mailbox
 from tests.browser.test_records_journey import _sign_in
 from tests.leak import leaks
@@ -95,36 +97,36 @@ def test_restorative_plan_with_three_milestones_confirmed_by_the_survivor(
         pages[n] for n in ("survivor", "advocate", "respondent", "facilitator")
     )
     url = _open_case(survivor, base, "I want him to understand and to stop.", "A restorative process")
-    refused(advocate, url, "invite", "needs consent first", fill={"Respondent's email address": personas.respondent.email,
-            "Invitation letter": "An invitation."})  # fmt: skip
-    step(
-        survivor, url, "consent", check=("Contact the respondent (a notice or an invitation to a restorative process)",)
-    )
-    step(advocate, url, "invite", fill={"Respondent's email address": personas.respondent.email,
-         "Invitation letter": "You are invited to a restorative process."}, said="invitation is sent")  # fmt: skip
+    contact = "Contact the respondent (a notice or an invitation to a restorative process)"
+    letter = {"Respondent's email address": personas.respondent.email, "Invitation letter": "You are invited."}
+    refused(advocate, url, "invite", "needs consent first", fill=letter)
+    # Up to the signed plan, everyone reads only the step indicator and takes the step offered first.
+    next_step(survivor, url, "Give your consent", stage="Checking suitability", check=(contact,))
+    next_step(advocate, url, "Invite the respondent to a restorative process", fill=letter, said="invitation is sent")
     _join(respondent, base, mailbox)
-    step(advocate, url, "facilitator", select={"Facilitator": "Facilitator"})
+    for page in (respondent, survivor):
+        next_step(page, url, "Give your consent", check=("Take part in a restorative process, voluntarily",))
+    next_step(advocate, url, "Appoint the facilitator", select={"Facilitator": "Facilitator"})
+    next_step(facilitator, url, "Record the safety assessment", fill={"Safety assessment": "No risk of retaliation."})
+    next_step(facilitator, url, "Decide suitability", check=("Suitable",), fill={"Reasons": "Both take part freely."},
+              said="Suitable")  # fmt: skip
+    next_step(facilitator, url, "Record a preparation meeting", stage="Preparation", check=("The survivor",),
+              fill={"Notes": "She wants an apology."})  # fmt: skip
+    next_step(facilitator, url, "Record a preparation meeting", check=("The respondent",),
+              fill={"Notes": "He is ready to listen."})  # fmt: skip
+    next_step(survivor, url, "Give your consent", check=("Meet in a facilitated dialogue",))
+    next_step(facilitator, url, "Move to the dialogue")
+    next_step(facilitator, url, "Record what was agreed", stage="Dialogue",
+              fill={"Agreements": "A written apology and a year of no contact."})  # fmt: skip
     for page in (survivor, respondent):
-        step(page, url, "consent", check=("Take part in a restorative process, voluntarily",))
-    step(facilitator, url, "safety", fill={"Safety assessment": "No risk of retaliation."})
-    step(
-        facilitator,
-        url,
-        "suitability",
-        check=("Suitable",),
-        fill={"Reasons": "Both take part freely."},
-        said="Suitable",
-    )
-    step(facilitator, url, "prepare", check=("The survivor",), fill={"Notes": "She wants an apology."})
-    step(facilitator, url, "prepare", check=("The respondent",), fill={"Notes": "He is ready to listen."})
-    step(survivor, url, "consent", check=("Meet in a facilitated dialogue",))
-    step(facilitator, url, "dialogue")
-    step(facilitator, url, "agreement", fill={"Agreements": "A written apology and a year of no contact."})
-    for page in (survivor, respondent):
-        step(page, url, "consent", check=("Sign the accountability plan",))
-    step(facilitator, url, "plan", fill={"Behaviours named": "Comments about her body.", "Impact acknowledged": "Fear at work.",
-         "Removal from opportunities to cause harm": "Off her shifts.", "Amends the survivor wants": "An apology."},
-         said="plan is signed")  # fmt: skip
+        next_step(page, url, "Give your consent", check=("Sign the accountability plan",))
+    next_step(facilitator, url, "Sign the accountability plan", fill={"Behaviours named": "Comments about her body.",
+              "Impact acknowledged": "Fear at work.", "Removal from opportunities to cause harm": "Off her shifts.",
+              "Amends the survivor wants": "An apology."}, said="plan is signed")  # fmt: skip
+    survivor.goto(url)
+    expect(survivor.locator("#steps [aria-current=step]")).to_contain_text("Accountability plan active")
+    expect(survivor.locator("#timeline")).to_contain_text("Stage: Accountability plan active")
+    expect(survivor.locator("#timeline")).to_contain_text("She wants an apology.")
     for milestone in ("Written apology", "Training course", "Three months without contact"):
         step(facilitator, url, "milestone", fill={"Step": milestone, "Due by": DUE},
              select={"Verified by": "Facilitator (Facilitator)"})  # fmt: skip
@@ -168,42 +170,46 @@ def test_formal_notice_response_recusal_decision_appeal_final(
     survivor, advocate, respondent = pages["survivor"], pages["advocate"], pages["respondent"]
     allegation = "He grabbed me in the stockroom on 3 March."
     url = _open_case(survivor, base, "I want a formal decision.", "A formal process with a panel")
-    step(survivor, url, "allegation", fill={"Allegation": allegation})
-    step(
-        survivor, url, "consent", check=("Contact the respondent (a notice or an invitation to a restorative process)",)
-    )
-    step(advocate, url, "notice", fill={"Respondent's email address": personas.respondent.email,
-         "Notice (the allegations, the process, their rights)": "Notice of one allegation; you may respond and appeal."},
-         said="notice is sent")  # fmt: skip
+    # From filing to decision, everyone reads only the step indicator, the timeline and the
+    # step the page offers first.
+    next_step(survivor, url, "Add an allegation", stage="Filed", fill={"Allegation": allegation})
+    next_step(survivor, url, "Give your consent",
+              check=("Contact the respondent (a notice or an invitation to a restorative process)",))  # fmt: skip
+    survivor.goto(url)
+    expect(survivor.locator("#what-next")).to_contain_text("waiting on the advocates")
+    next_step(advocate, url, "Send the written notice", fill={"Respondent's email address": personas.respondent.email,
+              "Notice (the allegations, the process, their rights)": "Notice of one allegation; you may respond and appeal."},
+              said="notice is sent")  # fmt: skip
     _join(respondent, base, mailbox)
     respondent.goto(url)
     expect(respondent.locator("#timeline")).to_contain_text(allegation)
     expect(respondent.locator("#timeline")).not_to_contain_text("I want a formal decision.")
-    step(respondent, url, "respond", fill={"Your response": "I deny it; I was not at work that day."})
-    step(advocate, url, "investigator", select={"Investigator": "Investigator"})
-    step(pages["investigator"], url, "report", fill={"Report": "The rota shows he was at work."})
-    for name in ("Panel", "Panel2", "Panel3"):
-        step(advocate, url, "panel", select={"Panel member": name}, said="declare any conflict")
+    next_step(respondent, url, "Respond", stage="Notice given",
+              fill={"Your response": "I deny it; I was not at work that day."})  # fmt: skip
+    next_step(advocate, url, "Appoint the investigator", select={"Investigator": "Investigator"})
+    next_step(pages["investigator"], url, "Submit the investigation report", stage="Investigation",
+              fill={"Report": "The rota shows he was at work."})  # fmt: skip
+    for name in ("Panel", "Panel2"):
+        next_step(advocate, url, "Appoint a panel member", stage="Report written", select={"Panel member": name},
+                  said="declare any conflict")  # fmt: skip
+    step(advocate, url, "panel", select={"Panel member": "Panel3"}, said="declare any conflict")
     # Before declaring, a panel member sees nothing of the file.
     pages["panel3"].goto(url)
     expect(pages["panel3"].get_by_text("Declare any conflict of interest first")).to_be_visible()
-    step(pages["panel3"], url, "declare", check=("I have a conflict and step aside",),
-         fill={"Explain (required when you have a conflict)": "I manage the respondent."}, said="stepped aside")  # fmt: skip
+    next_step(pages["panel3"], url, "Declare conflicts of interest", check=("I have a conflict and step aside",),
+              fill={"Explain (required when you have a conflict)": "I manage the respondent."}, said="stepped aside")  # fmt: skip
     for name in ("panel", "panel2"):
-        step(pages[name], url, "declare", check=("No conflict",), said="can now read")
+        next_step(pages[name], url, "Declare conflicts of interest", check=("No conflict",), said="can now read")
     expect(pages["panel"].locator("#parties")).to_contain_text("Panel3 (Panel member) — stepped aside")
-    step(advocate, url, "deliberate")
-    for name, finding in (("panel", "Upheld"), ("panel2", "Upheld")):
-        step(pages[name], url, "vote", select={"Allegation": "Allegation 1"}, check=(finding,),
-             fill={"Reasons": "The rota and the account agree."})  # fmt: skip
-    step(
-        pages["panel"],
-        url,
-        "decide",
-        fill={"Written reasons": "Upheld on the evidence of the rota."},
-        said="decision is recorded",
-    )
+    next_step(advocate, url, "Open deliberation")
+    for name in ("panel", "panel2"):
+        next_step(pages[name], url, "Vote on an allegation", stage="Panel deliberating",
+                  select={"Allegation": "Allegation 1"}, check=("Upheld",), fill={"Reasons": "The rota and the account agree."})  # fmt: skip
+    next_step(pages["panel"], url, "Record the panel's decision", fill={"Written reasons": "Upheld on the evidence of the rota."},
+              said="decision is recorded")  # fmt: skip
     survivor.goto(url)
+    expect(survivor.locator("#steps [aria-current=step]")).to_contain_text("Decided; appeal window open")
+    expect(survivor.locator("#timeline")).to_contain_text("The panel decided")
     expect(survivor.locator("#findings")).to_contain_text("Upheld")
 
     # Leadership tries to change the decision: there is no way, and the attempt is recorded.
@@ -222,12 +228,13 @@ def test_formal_notice_response_recusal_decision_appeal_final(
     step(respondent, url, "appeal", check=("A procedural irregularity",),
          fill={"Your appeal": "The panel never saw my timesheet."}, said="appeal is filed")  # fmt: skip
     for name in ("Appeal1", "Appeal2"):
-        step(advocate, url, "appeal_panel", select={"Appeal panel member": name})
+        next_step(advocate, url, "Appoint an appeal panel member", stage="Under appeal", select={"Appeal panel member": name})
     for name in ("appeal1", "appeal2"):
-        step(pages[name], url, "declare", check=("No conflict",))
-        step(pages[name], url, "appeal_vote", select={"Allegation": "Allegation 1"}, check=("Not upheld",),
-             fill={"Reasons": "The timesheet was never considered."})  # fmt: skip
-    step(pages["appeal1"], url, "appeal_decide", fill={"Written reasons": "Reversed for procedure."}, said="final")
+        next_step(pages[name], url, "Declare conflicts of interest", check=("No conflict",))
+        next_step(pages[name], url, "Vote on an allegation (appeal)", select={"Allegation": "Allegation 1"},
+                  check=("Not upheld",), fill={"Reasons": "The timesheet was never considered."})  # fmt: skip
+    next_step(pages["appeal1"], url, "Record the appeal decision", fill={"Written reasons": "Reversed for procedure."},
+              said="final")  # fmt: skip
     survivor.goto(url)
     expect(survivor.locator("#case-stage")).to_contain_text("Final")
     expect(survivor.locator("#findings tbody tr td")).to_have_text(["1", "Upheld", "Not upheld"])
