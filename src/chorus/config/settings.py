@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "chorus.cases",
     "chorus.insights",
     "chorus.notices",
+    "chorus.retention",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from chorus.cases.machine import ENDED
 from chorus.cases.models import Case, Item, ItemShare, Party
 from chorus.cases.services.core import log
+from chorus.retention.services.policy import organizations_on_hold
 from chorus.web import tasks
 
 
@@ -44,6 +45,7 @@ def retention_sweep(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     destroyed = 0
     ended = Case.objects.filter(state__in=ENDED, destroyed_at__isnull=True, legal_hold=False, closed_at__isnull=False)
+    ended = ended.exclude(organization_id__in=organizations_on_hold())  # the organization's legal hold
     for case in ended:
         due = retention_due(case)
         if due is not None and due <= now:

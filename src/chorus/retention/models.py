@@ -1,0 +1,96 @@
+"""How long an organization keeps what people wrote, and what the worker needs to apply it.
+
+Nothing here holds content: periods, a legal hold's reason (written by an administrator for
+members to read), when a record was last opened, and which notices were sent. The member to
+tell is sealed under the server key, as ``Record.notify_sealed`` is: a database dump alone
+does not say whose a record is.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from chorus.accounts.models import Organization
+from chorus.records.models import Record
+
+# The bounds an administrator may choose within (validated in the form, held by the database).
+BOUNDS: dict[str, tuple[int, int]] = {
+    "draft_months": (1, 240),
+    "record_months": (6, 240),
+    "anonymous_months": (6, 240),
+    "entry_days": (7, 3650),
+    "story_days": (7, 3650),
+    "notice_days": (14, 90),
+}
+
+
+class Policy(models.Model):
+    """One organization's periods. No row: the defaults (each field's default)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    draft_months = models.PositiveSmallIntegerField(default=6)
+    record_months = models.PositiveSmallIntegerField(default=24)
+    anonymous_months = models.PositiveSmallIntegerField(default=24)
+    entry_days = models.PositiveSmallIntegerField(default=30)
+    story_days = models.PositiveSmallIntegerField(default=30)
+    notice_days = models.PositiveSmallIntegerField(default=30)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.CharField(max_length=32, blank=True, help_text="The administrator's pseudonym.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{name}__gte": low, f"{name}__lte": high}), name=f"retention_{name}_bounds"
+            )
+            for name, (low, high) in BOUNDS.items()
+        ]
+
+
+class Hold(models.Model):
+    """A legal hold on an organization: while one is set, retention deletes nothing there."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    set_at = models.DateTimeField(default=timezone.now)
+    set_by = models.CharField(max_length=32)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=32, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-set_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=Q(lifted_at__isnull=True), name="retention_one_hold_at_a_time"
+            )
+        ]
+
+
+class Clock(models.Model):
+    """When a record was last opened by its owner, and whom to warn before it is deleted."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    notify_sealed = models.BinaryField(null=True, help_text="The owner's member id, under the server key.")
+
+
+class What(models.TextChoices):
+    RECORD = "record"
+    DRAFT = "draft"
+
+
+class Notice(models.Model):
+    """The last warning sent about one record (or its draft), and the date it announced."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    what = models.CharField(max_length=8, choices=What.choices)
+    sent_at = models.DateTimeField()
+    deletes_on = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "what"], name="retention_notice_once"),
+            models.CheckConstraint(condition=Q(deletes_on__gt=models.F("sent_at")), name="retention_notice_before"),
+        ]

@@ -1,0 +1,62 @@
+"""When a record was last touched, and so when retention would delete it.
+
+A record is touched when it is created, a version is saved, a draft is kept, a file is added,
+a message is written in its conversation, or its owner opens it (``record_opened``; an
+anonymous reporter opening their receipt opens every report under it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Max
+from django.utils import timezone
+
+from chorus.records import keys
+from chorus.records.access import Owner
+from chorus.records.models import Attachment, Message, Record, RecordDraft, RecordVersion
+from chorus.retention.models import Clock
+from chorus.retention.services.policy import periods_of, policy_for
+
+NOTICE_PURPOSE = "retention-notice"
+
+
+def record_opened(owner: Owner, record: Record, *, now: datetime | None = None) -> None:
+    """The owner opened the record: its clock starts again. For a member, remember (sealed
+    under the server key) whom to warn before it is deleted."""
+    moment = now or timezone.now()
+    defaults: dict[str, object] = {"opened_at": moment}
+    if owner.member is not None:
+        defaults["notify_sealed"] = keys.seal_for_server(str(owner.member.pk), NOTICE_PURPOSE, record.pk)
+    Clock.objects.update_or_create(record=record, defaults=defaults)
+
+
+def receipt_opened(owner: Owner, *, now: datetime | None = None) -> None:
+    """An anonymous reporter opened their receipt: every report under it is opened."""
+    for record in Record.objects.filter(organization=owner.organization, owner_tag=owner.tag):
+        record_opened(owner, record, now=now)
+
+
+def record_touched(record: Record) -> datetime:
+    """The newest of: created, last version, draft, file, message, opened by its owner."""
+    moments: list[datetime | None] = [
+        record.created_at,
+        RecordVersion.objects.filter(record=record).aggregate(at=Max("saved_at"))["at"],
+        RecordDraft.objects.filter(record=record).values_list("saved_at", flat=True).first(),
+        Attachment.objects.filter(record=record).aggregate(at=Max("added_at"))["at"],
+        Message.objects.filter(conversation__record=record).aggregate(at=Max("sent_at"))["at"],
+        Clock.objects.filter(record=record).values_list("opened_at", flat=True).first(),
+    ]
+    return max(moment for moment in moments if moment is not None)
+
+
+def draft_touched(record: Record, draft: RecordDraft) -> datetime:
+    """A draft is used when it is saved again or its record is opened (the editor restores it)."""
+    opened = Clock.objects.filter(record=record).values_list("opened_at", flat=True).first()
+    return max(draft.saved_at, opened) if opened else draft.saved_at
+
+
+def record_deletes_on(record: Record) -> datetime:
+    """When retention would delete this record if nobody touches it (for the owner's page)."""
+    periods = periods_of(policy_for(record.organization_id))
+    return record_touched(record) + (periods.anonymous if record.anonymous else periods.record)

@@ -1,0 +1,237 @@
+"""The periodic retention job: warn, then delete what the organization's periods say has
+expired, through each app's own destruction, and ledger every deletion.
+
+Safe to run in several workers at once: each item is re-read under a row lock in its own
+transaction and everything is decided again there, so an item is warned of and deleted
+once, and a record opened a moment earlier is kept. Nothing of a member's is deleted unless
+a notice announcing the date was sent at least the notice period before, after the last
+time it was touched and after the last legal hold was lifted; if Chorus cannot tell whom to
+warn, it keeps the record. A legal hold stops everything in its organization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from chorus.accounts.models import Member, Organization
+from chorus.escrow.models import Entry, Share
+from chorus.insights.models import Story
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import chain_for, ledger_append
+from chorus.records import keys
+from chorus.records.access import Owner
+from chorus.records.models import Record, RecordDraft
+from chorus.records.services.writing import record_destroy
+from chorus.retention.models import Clock, Notice, What
+from chorus.retention.services.clock import NOTICE_PURPOSE, draft_touched, record_touched
+from chorus.retention.services.policy import Periods, hold_last_lifted, organizations_on_hold, periods_of, policy_for
+from chorus.web import tasks
+
+ACTOR = "retention"
+
+
+@dataclass
+class Swept:
+    notices: int = 0
+    records: int = 0
+    drafts: int = 0
+    entries: int = 0
+    stories: int = 0
+
+    @property
+    def deleted(self) -> int:
+        return self.records + self.drafts + self.entries + self.stories
+
+
+@dataclass(frozen=True)
+class _Context:
+    organization: Organization
+    periods: Periods
+    lifted: datetime | None
+    now: datetime
+
+
+def _log(context: _Context, action: str, **refs: object) -> None:
+    ledger_append(
+        organization_id=context.organization.pk,
+        actor=ACTOR,
+        action=action,
+        refs={key: str(value) for key, value in refs.items()},
+    )
+
+
+def _member_to_warn(record: Record) -> Member | None:
+    """Whom a notice goes to: the member who last opened the record, else the one who asked
+    for message notices on it. Nobody (so nothing is deleted) for a member who left."""
+    sealed = Clock.objects.filter(record=record).values_list("notify_sealed", flat=True).first()
+    member_id = None
+    if sealed:
+        member_id = keys.open_for_server(sealed, NOTICE_PURPOSE, record.pk)
+    elif record.notify_sealed:
+        member_id = keys.open_for_server(record.notify_sealed, "notify", record.pk)
+    if member_id is None:
+        return None
+    return Member.objects.filter(
+        pk=member_id, organization_id=record.organization_id, is_active=True, deleted_at__isnull=True
+    ).first()
+
+
+def _warn(context: _Context, record: Record, what: str, deletes_on: datetime) -> bool:
+    member = _member_to_warn(record)
+    if member is None:
+        return False
+    Notice.objects.update_or_create(
+        record=record, what=what, defaults={"sent_at": context.now, "deletes_on": deletes_on}
+    )
+    # Content-free: no title, no words, not even which record (someone else may read the inbox).
+    tasks.mail_later("retention/email/notice", member.email, {"deletes_on": deletes_on.date().isoformat()})
+    _log(context, "retention.notice_sent", record=record.pk, what=what)
+    return True
+
+
+def _delete(context: _Context, record: Record, what: str) -> None:
+    record_id = record.pk  # a deleted row forgets its key
+    if what == What.DRAFT and (record.versions.exists() or record.attachments.exists()):
+        # The record keeps its saved versions; only the unused draft goes (as a save drops it).
+        RecordDraft.objects.filter(record=record).delete()
+        _log(context, "retention.draft_deleted", record=record_id)
+        return
+    # record_destroy only uses the owner's organization (to ledger); no key is needed to shred.
+    record_destroy(Owner(organization=context.organization, vault_key=b""), record)
+    _log(context, "retention.record_deleted" if what == What.RECORD else "retention.draft_deleted", record=record_id)
+
+
+def _record_step(context: _Context, record_id: UUID, what: str, swept: Swept) -> None:
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(pk=record_id).first()
+        if record is None:
+            return  # another worker, or its owner, deleted it a moment ago
+        if what == What.DRAFT:
+            draft = RecordDraft.objects.filter(record=record).first()
+            if draft is None:
+                return
+            due = draft_touched(record, draft) + context.periods.draft
+            touched = draft_touched(record, draft)
+        else:
+            touched = record_touched(record)
+            due = touched + (context.periods.anonymous if record.anonymous else context.periods.record)
+        if record.anonymous:
+            # No address: the date is shown on the page the receipt opens, from the same clock.
+            if context.now >= due:
+                _delete(context, record, what)
+                _count(swept, what)
+            return
+        notice = Notice.objects.filter(record=record, what=what).first()
+        valid = (
+            notice is not None
+            and notice.sent_at >= touched
+            and (context.lifted is None or notice.sent_at > context.lifted)
+            and notice.deletes_on >= due
+        )
+        if notice is not None and valid:
+            if context.now >= max(due, notice.deletes_on) and context.now - notice.sent_at >= context.periods.notice:
+                _delete(context, record, what)
+                _count(swept, what)
+            return
+        if context.now >= due - context.periods.notice and _warn(
+            context, record, what, max(due, context.now + context.periods.notice)
+        ):
+            swept.notices += 1
+
+
+def _count(swept: Swept, what: str) -> None:
+    if what == What.DRAFT:
+        swept.drafts += 1
+    else:
+        swept.records += 1
+
+
+def _entry_step(context: _Context, entry_id: UUID, swept: Swept) -> None:
+    """What stays of a withdrawn entry: the author's own copy, and the row itself unless a
+    match released one of its shares to the advocates (that share stays with them, as on
+    any withdrawal). The same removal as deleting an account does after ``entry_withdraw``."""
+    with transaction.atomic():
+        entry = Entry.objects.select_for_update().filter(pk=entry_id, withdrawn_at__isnull=False).first()
+        if entry is None or not bytes(entry.for_owner) or entry.withdrawn_at is None:
+            return
+        if context.now - entry.withdrawn_at < context.periods.entry:
+            return
+        remains = Entry.objects.filter(pk=entry_id)
+        if Share.objects.filter(entry_id=entry.pk).exists():
+            remains.update(for_owner=b"")
+        else:
+            remains.delete()
+        _log(context, "retention.entry_removed", entry=entry.pk)
+        swept.entries += 1
+
+
+def _taken_back_at(context: _Context, story: Story) -> datetime | None:
+    """When the story was taken back from the commission, if that is the last thing done to
+    it: the ledger is where a take-back is kept (``story.withdrawn``)."""
+    last = (
+        LedgerEvent.objects.filter(chain=chain_for(context.organization.pk), refs__story=str(story.pk))
+        .order_by("-seq")
+        .first()
+    )
+    return last.created_at if last is not None and last.action == "story.withdrawn" else None
+
+
+def _story_step(context: _Context, story_id: UUID, swept: Swept) -> None:
+    """Delete a story taken back and left so; the same deletion as ``story_delete`` (which
+    needs its author's key only to find it)."""
+    with transaction.atomic():
+        story = Story.objects.select_for_update().filter(pk=story_id, shown_at__isnull=True).first()
+        if story is None:
+            return
+        taken_back = _taken_back_at(context, story)
+        if taken_back is None or context.now - taken_back < context.periods.story:
+            return
+        story_id = story.pk
+        _log(context, "story.deleted", story=story_id)
+        story.delete()
+        _log(context, "retention.story_deleted", story=story_id)
+        swept.stories += 1
+
+
+def organization_sweep(organization: Organization, *, now: datetime, swept: Swept) -> None:
+    periods = periods_of(policy_for(organization))
+    context = _Context(organization=organization, periods=periods, lifted=hold_last_lifted(organization), now=now)
+    # The created/saved dates bound the last touch from below: only these can be due.
+    soonest = min(periods.record, periods.anonymous) - periods.notice
+    for record_id in Record.objects.filter(organization=organization, created_at__lte=now - soonest).values_list(
+        "pk", flat=True
+    ):
+        _record_step(context, record_id, What.RECORD, swept)
+    for record_id in RecordDraft.objects.filter(
+        record__organization=organization, saved_at__lte=now - (periods.draft - periods.notice)
+    ).values_list("record_id", flat=True):
+        _record_step(context, record_id, What.DRAFT, swept)
+    for entry_id in Entry.objects.filter(organization=organization, withdrawn_at__lte=now - periods.entry).values_list(
+        "pk", flat=True
+    ):
+        _entry_step(context, entry_id, swept)
+    for story_id in Story.objects.filter(organization=organization, shown_at__isnull=True).values_list("pk", flat=True):
+        _story_step(context, story_id, swept)
+
+
+def retention_sweep(*, now: datetime | None = None) -> Swept:
+    """Warn and delete what is due in every organization not on a legal hold."""
+    moment = now or timezone.now()
+    swept = Swept()
+    held = organizations_on_hold()
+    for organization in Organization.objects.exclude(pk__in=held):
+        organization_sweep(organization, now=moment, swept=swept)
+    return swept
+
+
+def deletes_on_label(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+tasks.periodic(retention_sweep)
