@@ -62,7 +62,8 @@ function wireForm(document, form, setup) {
   let busy = false;
   form.addEventListener("submit", async (event) => {
     const rows = identifierRows(form);
-    if (rows.every((row) => blank(setup.rules, row.input.value))) return; // nothing named: the server explains
+    // Identifier 1 is the one required: without it the form goes as it is, and the server explains.
+    if (blank(setup.rules, rows[0].input.value)) return;
     event.preventDefault();
     if (busy) return;
     busy = true;

@@ -100,7 +100,7 @@ def test_a_survivor_and_an_advocate_use_chorus_in_spanish(
     assert Member.objects.get(pk=personas.survivor.pk).language == "es"
 
     survivor.get_by_role("link", name="Tus registros", exact=True).first.click()
-    survivor.get_by_role("button", name="Escribir un registro nuevo").click()
+    survivor.get_by_role("link", name="Escribir un registro nuevo").click()
     survivor.get_by_label("Qué pasó (opcional)", exact=True).fill(WHAT_ES)
     expect(survivor.locator("#draft-status")).to_contain_text("Borrador guardado a las", timeout=10000)
     survivor.get_by_role("button", name="Guardar", exact=True).click()
@@ -243,9 +243,9 @@ def test_a_survivor_writes_shares_and_escrows_a_record_with_the_keyboard_only(
     tab_to(page, "No")  # "would you meet the others?" starts at its default answer, no
     page.keyboard.press("ArrowUp")
     expect(page.get_by_label("Yes, I would")).to_be_checked()
-    tab_to(page, "Put it in escrow")
+    tab_to(page, "Keep it sealed")
     enter(page)
-    expect(page.get_by_role("status").first).to_contain_text("Your entry is held in escrow")
+    expect(page.get_by_role("status").first).to_contain_text("Your entry is sealed")
     # Nothing on the page moves for someone who asked for reduced motion.
     moving = page.evaluate(
         """() => Array.from(document.querySelectorAll("*")).filter((e) => {

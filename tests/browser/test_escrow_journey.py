@@ -54,8 +54,8 @@ def _name(
     page.get_by_label("Yes, I would").check()
     if statement:
         page.get_by_label("A few words for the advocates").fill(statement)
-    page.get_by_role("button", name="Put it in escrow").click()
-    expect(page.get_by_role("status").first).to_contain_text("Your entry is held in escrow")
+    page.get_by_role("button", name="Keep it sealed").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your entry is sealed")
 
 
 def _request_bytes(request: Any) -> bytes:
@@ -132,7 +132,7 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     page.locator("#id_kind_0").select_option("phone")
     page.locator("#id_text_0").fill("020 7946")
     before = len(sent)
-    page.get_by_role("button", name="Put it in escrow").click()
+    page.get_by_role("button", name="Keep it sealed").click()
     expect(page.locator("[data-row-error]").first).to_contain_text("country code")
     expect(page.locator("#id_text_0")).to_have_value("020 7946")
     assert len(sent) == before

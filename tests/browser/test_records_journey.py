@@ -123,6 +123,10 @@ def test_a_member_writes_attaches_shares_sees_the_read_and_revokes(
     survivor.get_by_role("link", name="Messages").click()
     expect(survivor.locator(".thread")).to_contain_text(REPLY)
     survivor.get_by_role("link", name="Sharing").click()
+    survivor.get_by_role("link", name="Stop sharing").click()
+    # Asked once more, with the serious step styled as a warning.
+    expect(survivor.get_by_role("heading", level=1)).to_have_text("Stop sharing with the advocate team?")
+    expect(survivor.get_by_role("button", name="Stop sharing")).to_have_class("danger")
     survivor.get_by_role("button", name="Stop sharing").click()
     expect(survivor.locator("main")).to_contain_text("What was already read cannot be unread")
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats, timezone
 
-from chorus.escrow.models import Group, GroupMember, Match
+from chorus.escrow.models import Entry, Group, GroupMember, Match
+from chorus.escrow.services.entries import escrow_tag
+from chorus.escrow.services.groups import group_invite
+from chorus.escrow.services.matches import match_open
 from chorus.ledger.models import LedgerHead
 from chorus.ledger.services import chain_for
 from chorus.records.services.team import team_key_ensure
-from tests.escrow.factory import SAM, client_for, matched_group, member_owner
+from tests.escrow.factory import SAM, client_for, matched_group, member_owner, name
 from tests.personas import Personas
+from tests.records.factory import advocate_reader, survivor_owner
 
 
 def _submit(client: Client, text: str, kind: str = "email", **extra: str) -> object:
@@ -50,7 +56,7 @@ def test_the_answer_is_the_same_whether_or_not_the_entry_matched(personas: Perso
     first_page = first_page.replace(personas.survivor.display_name, "NAME")
     second_page = second_page.replace(robin.member.display_name, "NAME")  # type: ignore[union-attr]
     assert first_page == second_page
-    assert "Your entry is held in escrow" in second_page
+    assert "Your entry is sealed" in second_page
 
 
 def test_a_bad_identifier_keeps_everything_and_names_the_row(personas: Personas) -> None:
@@ -82,8 +88,85 @@ def test_withdraw_from_the_entry_page(personas: Personas) -> None:
     page = client.get(entry_url.group(1)).content.decode()
     assert "Your contact and your few words" in page
     assert "On the server, in memory, because JavaScript was off" in page
+    # One slip cannot withdraw: the entry page links to a question, and only its button withdraws.
+    assert "<form" not in page.split("<main", 1)[1].split("</main>")[0]
+    asked = client.get(entry_url.group(1) + "withdraw/")
+    assert asked.status_code == 200
+    question = asked.content.decode()
+    assert "<h1>Withdraw the entry you made on " in question and "cannot be restored" in question
+    assert '<button type="submit" class="danger">Withdraw this entry</button>' in question
+    assert f'href="{entry_url.group(1)}">Keep the entry and go back' in question
+    assert not Entry.objects.get().withdrawn_at
     response = client.post(entry_url.group(1) + "withdraw/", follow=True)
     assert "You withdrew this entry" in response.content.decode()
+    assert Entry.objects.get().withdrawn_at
+    # Asking again, once withdrawn, just shows the entry.
+    assert client.get(entry_url.group(1) + "withdraw/")["Location"] == entry_url.group(1)
+
+
+def _main_text(html: str) -> str:
+    """What a person reads in the page's main part: no tags, scripts or attributes."""
+    main = html.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"<script.*?</script>", "", main, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def test_identifier_rows_are_numbered_and_the_first_one_is_required(personas: Personas) -> None:
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    page = client.get(reverse("escrow_new")).content.decode()
+    labels = [re.sub(r"<[^>]+>", "", label).strip() for label in re.findall(r"<label for=\"id_(?:kind|text)_\d\">(.*?)</label>", page, flags=re.S)]
+    assert labels == [
+        "Kind of identifier 1",
+        "Identifier 1 (required)",
+        *[f"{kind} {number} (optional)" for number in (2, 3, 4) for kind in ("Kind of identifier", "Identifier")],
+    ]
+    # The page's script finds each row's kind, text and error place, as before.
+    assert page.count("data-row>") == 4 and page.count("data-row-error hidden") == 4
+    # Identifier 1 left empty (another row filled): a clear error on row 1, and nothing else lost.
+    response = client.post(
+        reverse("escrow_new"),
+        {"kind_0": "email", "text_0": "  ", "kind_1": "phone", "text_1": "+44 20 7946 0958", "tell_me": "yes",
+         "would_meet": "no", "release": "contact", "statement": "At the depot."},
+    )  # fmt: skip
+    assert response.status_code == 200 and not Entry.objects.exists()
+    html = response.content.decode()
+    assert re.search(r'id="id_text_0_error">Write at least identifier 1: an email address', html)
+    assert "+44 20 7946 0958" in html and "At the depot." in html
+
+
+def test_the_pages_speak_plainly_of_keeping_a_name_sealed(personas: Personas) -> None:
+    _match, group = matched_group(personas)
+    survivor = client_for(personas.survivor, personas.vault_keys["survivor"])
+    entry = Entry.objects.filter(owner_tag=escrow_tag(survivor_owner(personas))).get()
+    new_page = survivor.get(reverse("escrow_new")).content.decode()
+    assert "Keep it sealed" in new_page and "until someone else names them too" in new_page
+    for url in ("escrow", "escrow_new"):
+        assert "escrow" not in _main_text(survivor.get(reverse(url)).content.decode()).lower(), url
+    for url, args in (("escrow_entry", [entry.pk]), ("escrow_withdraw", [entry.pk]), ("escrow_group", [group.pk])):
+        assert "escrow" not in _main_text(survivor.get(reverse(url, args=args)).content.decode()).lower(), url
+    admin = client_for(personas.admin, personas.vault_keys["admin"])
+    assert "escrow" not in _main_text(admin.get(reverse("escrow_settings")).content.decode()).lower()
+
+
+def test_an_invitation_says_which_of_her_own_entries_it_is_about(personas: Personas) -> None:
+    survivor_owned = survivor_owner(personas)
+    name(survivor_owned, ("phone", "+44 20 7946 0958"))  # another entry of hers, not matched
+    theirs = name(survivor_owned, ("email", SAM), ("instagram", "@sam.lee.bay"))
+    robin = member_owner(personas, "robin")
+    name(robin, ("email", "  sam.lee@EXAMPLE.ORG"), statement="Robin's own words")
+    Entry.objects.filter(pk=theirs.pk).update(created_at=timezone.now() - timedelta(days=40))
+    reader = advocate_reader(personas)
+    group = group_invite(reader, match_open(reader, Match.objects.get()), {"Survivor A", "Survivor B"})
+    survivor = client_for(personas.survivor, personas.vault_keys["survivor"])
+    when = formats.date_format(timezone.localtime(timezone.now() - timedelta(days=40)), "DATE_FORMAT")
+    invitations = _main_text(survivor.get(reverse("escrow")).content.decode()).split(" Invitations ")[1]
+    invitations = invitations.split(" Your entries ")[0]  # her list of entries names all of them, rightly
+    for text in (invitations, _main_text(survivor.get(reverse("escrow_group", args=[group.pk])).content.decode())):
+        assert f"About the entry you made on {when}: {SAM}, @sam.lee.bay. See your entry" in text, text
+        # Only what she wrote: never the other person's spelling, words or name.
+        assert "EXAMPLE.ORG" not in text and "Robin" not in text and "7946" not in text
+    page = survivor.get(reverse("escrow_group", args=[group.pk])).content.decode()
+    assert f'href="/escrow/entries/{theirs.pk}/">See your entry' in page
 
 
 def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> None:

@@ -202,3 +202,49 @@ def test_creating_receipts_is_rate_limited_per_network(personas: Personas, setti
         assert RECEIPT.search(Client().post("/report/riverside/", {"understood": "yes"}).content.decode())
     assert "Too many attempts" in Client().post("/report/riverside/", {"understood": "yes"}).content.decode()
     assert Record.objects.filter(anonymous=True).count() == 2
+
+
+def test_removing_a_file_is_asked_once_more_and_only_the_button_removes_it(personas: Personas) -> None:
+    built = survivor_record(personas)
+    client = _client(personas)
+    edit = client.get(f"/records/{built.record.pk}/").content.decode()
+    remove_url = f"/records/{built.record.pk}/files/{built.attachment_id}/remove/"
+    assert f'href="{remove_url}"' in edit and 'action="' + remove_url not in edit  # a link, not a button
+    asked = client.get(remove_url)
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "<h1>Remove “coats.jpg” from this record?</h1>" in page and "cannot be brought back" in page
+    assert '<button type="submit" class="danger">Remove the file</button>' in page
+    assert f'href="/records/{built.record.pk}/">Keep it and go back to the record' in page
+    assert built.record.attachments.count() == 1  # asking changed nothing
+    response = client.post(remove_url, follow=True)
+    assert "The file was removed from your record." in response.content.decode()
+    assert built.record.attachments.count() == 0
+    assert client.get(remove_url).status_code == 404  # already gone: said plainly
+
+
+def test_stopping_a_share_is_asked_once_more_and_only_the_button_stops_it(personas: Personas) -> None:
+    built = survivor_record(personas)
+    client = _client(personas)
+    share_page = client.get(f"/records/{built.record.pk}/share/").content.decode()
+    stop_url = f"/records/{built.record.pk}/shares/{built.grant.pk}/stop/"
+    assert f'href="{stop_url}">Stop sharing</a>' in share_page
+    page = client.get(stop_url).content.decode()
+    assert "<h1>Stop sharing with the advocate team?</h1>" in page
+    assert '<button type="submit" class="danger">Stop sharing</button>' in page
+    built.grant.refresh_from_db()
+    assert built.grant.is_active()
+    client.post(stop_url)
+    built.grant.refresh_from_db()
+    assert not built.grant.is_active()
+    # Asking again once stopped just goes back to the sharing page.
+    assert client.get(stop_url)["Location"] == f"/records/{built.record.pk}/share/"
+
+
+def test_destroying_a_record_is_confirmed_and_styled_as_a_warning(personas: Personas) -> None:
+    built = survivor_record(personas)
+    client = _client(personas)
+    page = client.get(f"/records/{built.record.pk}/destroy/").content.decode()
+    assert '<button type="submit" class="danger">Destroy this record</button>' in page
+    client.post(f"/records/{built.record.pk}/destroy/", {})
+    assert Record.objects.filter(pk=built.record.pk).exists()

@@ -222,12 +222,12 @@ MATRIX: dict[str, Entry] = {
     "record_draft": Entry(SURVIVOR, kwargs=_record, method="post"),
     "record_history": Entry(SURVIVOR, kwargs=_record),
     "record_attachment": Entry(SURVIVOR, kwargs=_attachment),
-    "record_attachment_remove": Entry(SURVIVOR, kwargs=_attachment, method="post", ok_status=302),
+    "record_attachment_remove": Entry(SURVIVOR, kwargs=_attachment),  # GET asks; POST removes
     "record_register": Entry(SURVIVOR, kwargs=_record),
     "record_export": Entry(SURVIVOR, kwargs=lambda p: {**_record(p), "kind": "pdf"}),
     "record_destroy": Entry(SURVIVOR, kwargs=_record),
     "record_share": Entry(SURVIVOR, kwargs=_record),
-    "grant_revoke": Entry(SURVIVOR, kwargs=_grant, method="post", ok_status=302),
+    "grant_revoke": Entry(SURVIVOR, kwargs=_grant),  # GET asks; POST stops
     "record_access": Entry(SURVIVOR, kwargs=_record),
     "record_access_receipt": Entry(SURVIVOR, kwargs=_record_read),
     "record_messages": Entry(SURVIVOR, kwargs=_record),
@@ -249,7 +249,7 @@ MATRIX: dict[str, Entry] = {
     # understand (400); test_browser_submission covers real evaluations.
     "escrow_evaluate": Entry(MEMBERS, method="post", ok_status=400),
     "escrow_entry": Entry(SURVIVOR, kwargs=_entry),
-    "escrow_withdraw": Entry(SURVIVOR, kwargs=_entry, method="post", ok_status=302),
+    "escrow_withdraw": Entry(SURVIVOR, kwargs=_entry),  # GET asks; POST withdraws
     "escrow_group": Entry(SURVIVOR, kwargs=_group),
     "escrow_group_respond": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "escrow_group_choice": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 ROWS = 4  # identifier rows on the form; one entry may name up to this many
+FIRST_REQUIRED = _(
+    "Write at least identifier 1: an email address, a phone number, a member or staff number or a social media "
+    "handle of the person."
+)
 KIND_CHOICES = [("", _("Choose…"))] + [(kind.code, kind.label) for kind in KINDS.values()]
 
 
@@ -82,18 +86,31 @@ class EntryForm(ChoicesForm):
 
     def __init__(self, *args: Any, records: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, records=records, **kwargs)
+        # Numbered rows: the first is required (the shared field template marks the rest
+        # "(optional)"), so a person knows one is enough and which one the page means.
         for row in range(ROWS):
+            number = row + 1
             self.fields[f"kind_{row}"] = forms.ChoiceField(
-                label=_("Kind of identifier"), choices=KIND_CHOICES, required=False
+                label=_("Kind of identifier %(number)d") % {"number": number},  # per request: its language
+                choices=KIND_CHOICES,
+                required=row == 0,
+                error_messages={"required": _("Choose what kind of identifier 1 is, for example an email address.")},
             )
             self.fields[f"text_{row}"] = forms.CharField(
-                label=_("Identifier"),
-                required=False,
+                label=_("Identifier 1 (required)") if row == 0 else _("Identifier %(number)d") % {"number": number},
+                required=row == 0,
                 strip=False,  # str.strip() takes U+0085 and U+001C–U+001F, which the browser refuses
                 max_length=MAX_LENGTH,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+                error_messages={"required": FIRST_REQUIRED},
             )
         self.fields["kind_0"].initial = "email"
+
+    def clean_text_0(self) -> str:
+        value: str = self.cleaned_data["text_0"]
+        if not value.strip(WHITESPACE):  # only spaces: as empty as nothing
+            raise forms.ValidationError(FIRST_REQUIRED, code="required")
+        return value
 
     def _filled(self) -> list[int]:
         return [row for row in range(ROWS) if self.cleaned_data[f"text_{row}"].strip(WHITESPACE)]

@@ -137,7 +137,7 @@ def _member_owner(owner: Owner) -> Member:
     if owner.member is None:
         raise EscrowError(
             gettext(
-                "Naming someone in escrow needs an account: a match counts distinct members, "
+                "Naming someone needs an account: a match counts distinct members, "
                 "and an anonymous receipt cannot show it is a different person."
             )
         )
@@ -212,7 +212,7 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
     record_parts = _released_record(owner, choices.release, choices.record_id)
     if active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
         raise EscrowError(
-            gettext("You can hold up to %(count)d identifiers in escrow at once. Withdraw an older entry to name more.")
+            gettext("You can keep up to %(count)d identifiers sealed at once. Withdraw an older entry to name more.")
             % {"count": settings.CHORUS_ESCROW_ACTIVE_LIMIT}
         )
     team_key = team_key_ensure(owner.organization)

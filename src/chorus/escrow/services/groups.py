@@ -13,8 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.escrow.models import DECISION_CHOICES, Group, GroupMember, GroupMessage, Match
-from chorus.escrow.services.entries import EscrowError, escrow_tag
+from chorus.escrow.models import DECISION_CHOICES, Entry, Group, GroupMember, GroupMessage, Match
+from chorus.escrow.services.entries import EntryView, EscrowError, entry_for_owner, escrow_tag
 from chorus.escrow.services.matches import OpenedMatch
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -90,6 +90,19 @@ def invitations_for(owner: Owner) -> list[GroupMember]:
         .select_related("group")
         .order_by("-invited_at")
     )
+
+
+def own_entry_in(owner: Owner, group: Group) -> EntryView | None:
+    """The invited survivor's own entry that this group's match counted: what she wrote and
+    when, so she knows which of her entries it is about. Nothing of anyone else's."""
+    entry = (
+        Entry.objects.filter(
+            organization=owner.organization, owner_tag=escrow_tag(owner), shares__tag__match__group=group
+        )
+        .order_by("created_at")
+        .first()
+    )
+    return entry_for_owner(owner, entry.pk) if entry is not None else None
 
 
 def membership(owner: Owner, group_id: UUID) -> GroupMember:

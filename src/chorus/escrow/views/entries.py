@@ -12,6 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +23,7 @@ from chorus.accounts.access import member_required, require_admin
 from chorus.crypto.errors import MalformedInput
 from chorus.custodian.wsgi import b64, unb64
 from chorus.escrow import evaluation
-from chorus.escrow.forms import EntryForm, SealedEntryForm, SettingsForm
+from chorus.escrow.forms import ROWS, EntryForm, SealedEntryForm, SettingsForm
 from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
 from chorus.escrow.services import entries, groups, matches
 from chorus.escrow.services.entries import UNREACHABLE, EscrowError
@@ -29,8 +32,8 @@ from chorus.records.services.writing import records_of
 from chorus.records.views.records import owner_required
 
 HELD = gettext_lazy(
-    "Your entry is held in escrow. Nobody can read it, or learn whom you named, unless "
-    "other members name the same person."
+    "Your entry is sealed. Nobody can read it, or learn whom you named, unless "
+    "other members name the same person too."
 )
 
 
@@ -56,7 +59,10 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
         "escrow/escrow.html",
         {
             "entries": entries.entries_of(owner),
-            "invitations": groups.invitations_for(owner),
+            "invitations": [
+                (invitation, groups.own_entry_in(owner, invitation.group))
+                for invitation in groups.invitations_for(owner)
+            ],
             "notices": matches.notices_for(owner),
             "setup": entries.copy_setup(owner),
             "confirmed": owner.member is not None and owner.member.membership_confirmed,
@@ -99,6 +105,9 @@ def _as_filled_in(sealed: SealedEntryForm, records: list[tuple[str, str]]) -> En
     """The page the browser reads a refusal from (it keeps the rows it never sent)."""
     shown = EntryForm(sealed.data, records=records)
     shown.is_valid()
+    for row in range(ROWS):  # the browser kept its rows and never sent them: not missing
+        shown.errors.pop(f"kind_{row}", None)
+        shown.errors.pop(f"text_{row}", None)
     refusals = {str(e) for field, errors in sealed.errors.items() if field not in shown.fields for e in errors}
     for message in sorted(refusals):
         shown.add_error(None, message)
@@ -145,12 +154,36 @@ def escrow_entry(request: HttpRequest, owner: Owner, entry_id: UUID) -> HttpResp
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @escrow_owner_required
 def escrow_withdraw(request: HttpRequest, owner: Owner, entry_id: UUID) -> HttpResponse:
-    entries.entry_withdraw(owner, entries.owned_entry(owner, entry_id))
-    messages.success(request, _("Your entry is withdrawn."))
-    return redirect("escrow_entry", entry_id=entry_id)
+    """Asked once more (GET), then done (POST): withdrawing cannot be undone."""
+    entry = entries.owned_entry(owner, entry_id)
+    if request.method == "POST":
+        entries.entry_withdraw(owner, entry)
+        messages.success(request, _("Your entry is withdrawn."))
+        return redirect("escrow_entry", entry_id=entry_id)
+    if entry.withdrawn_at is not None:
+        return redirect("escrow_entry", entry_id=entry_id)
+    return render(
+        request,
+        "records/confirm.html",
+        {
+            "question": _("Withdraw the entry you made on %(when)s?")
+            % {"when": date_format(localtime(entry.created_at), "DATE_FORMAT")},
+            "explanation": [
+                _("Withdrawing deletes the sealed entry: it no longer counts toward a match."),
+                _(
+                    "If others had already named the same person, what the entry released was already with the "
+                    "advocates; they will see that you withdrew it and will not act on it without you."
+                ),
+            ],
+            "warning": _("A withdrawn entry cannot be restored. To name the person again, you would make a new entry."),
+            "action": _("Withdraw this entry"),
+            "back": _("Keep the entry and go back"),
+            "back_url": reverse("escrow_entry", args=[entry_id]),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.escrow.forms import ChoiceForm, MessageForm
 from chorus.escrow.services import groups
-from chorus.escrow.services.entries import EscrowError
+from chorus.escrow.services.entries import EscrowError, copy_setup
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
 from chorus.web.posting import message_posted
@@ -32,6 +32,8 @@ def escrow_group(request: HttpRequest, owner: Owner, group_id: UUID) -> HttpResp
         {
             "me": me,
             "group": me.group,
+            "own_entry": groups.own_entry_in(owner, me.group),
+            "setup": copy_setup(owner),
             "members": groups.group_members(me.group),
             "thread": groups.messages_for_member(owner, me) if joined else [],
             "form": form,

@@ -283,6 +283,14 @@ def attachment_open(owner: Owner, record: Record, attachment_id: UUID) -> tuple[
     return file_open(unwrap_file_key(record_key(owner, record), attachment), attachment)
 
 
+def attachment_describe(owner: Owner, record: Record, attachment_id: UUID) -> AttachmentInfo:
+    """Name, type and size of one file, without decrypting its content."""
+    attachment = record.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise RecordError(_("This file is no longer in the record."))
+    return attachment_info(unwrap_file_key(record_key(owner, record), attachment), attachment)
+
+
 def attachments_open(owner: Owner, record: Record) -> list[tuple[AttachmentInfo, bytes]]:
     """Every file of the record, decrypted (for the export)."""
     key = record_key(owner, record)

@@ -25,6 +25,7 @@ from chorus.records.forms import RecordForm, RegisterForm
 from chorus.records.models import Category, Record
 from chorus.records.services import export, writing
 from chorus.records.services.writing import RecordError
+from chorus.retention.services.clock import record_opened
 from chorus.web.views import error_page
 
 
@@ -169,6 +170,7 @@ def _save(request: HttpRequest, owner: Owner, record: Record, form: RecordForm) 
 @owner_required
 def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResponse:
     record = record_for_owner(owner, record_id)
+    record_opened(owner, record)  # opening it keeps it: its retention clock starts again
     file_error = None
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES)
@@ -227,13 +229,34 @@ def record_attachment(request: HttpRequest, owner: Owner, record_id: UUID, attac
     return download(data, name=info.name, mime=info.mime)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @owner_required
 def record_attachment_remove(request: HttpRequest, owner: Owner, record_id: UUID, attachment_id: UUID) -> HttpResponse:
+    """Asked once more (GET), then done (POST): a slip of the finger never costs a file."""
     record = record_for_owner(owner, record_id)
-    writing.attachment_remove(owner, record, attachment_id)
-    messages.success(request, _("The file was removed from your record."))
-    return redirect("record_edit", record_id=record.pk)
+    if request.method == "POST":
+        writing.attachment_remove(owner, record, attachment_id)
+        messages.success(request, _("The file was removed from your record."))
+        return redirect("record_edit", record_id=record.pk)
+    try:
+        info = writing.attachment_describe(owner, record, attachment_id)
+    except RecordError as missing:
+        return error_page(request, 404, _("This file is not here."), str(missing))
+    return render(
+        request,
+        "records/confirm.html",
+        {
+            "question": _("Remove “%(name)s” from this record?") % {"name": info.name},
+            "explanation": [
+                _("The file and the key that opens it are deleted. Your words and your other files stay."),
+                _("If you shared this file, nobody can open it any more; what was already opened cannot be unopened."),
+            ],
+            "warning": _("A removed file cannot be brought back. Download it first if you may want it later."),
+            "action": _("Remove the file"),
+            "back": _("Keep it and go back to the record"),
+            "back_url": reverse("record_edit", args=[record.pk]),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

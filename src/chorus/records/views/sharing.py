@@ -8,6 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -91,19 +92,44 @@ def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @owner_required
 def grant_revoke(request: HttpRequest, owner: Owner, record_id: UUID, grant_id: UUID) -> HttpResponse:
+    """Asked once more (GET), then done (POST)."""
     record = record_for_owner(owner, record_id)
-    sharing.grant_revoke(owner, record, grant_id)
-    messages.success(
-        request,
-        _(
-            "Sharing has stopped: nobody can open this share any more. "
-            "What was already read cannot be unread; the list of accesses shows who read it and when."
-        ),
+    if request.method == "POST":
+        sharing.grant_revoke(owner, record, grant_id)
+        messages.success(
+            request,
+            _(
+                "Sharing has stopped: nobody can open this share any more. "
+                "What was already read cannot be unread; the list of accesses shows who read it and when."
+            ),
+        )
+        return redirect("record_share", record_id=record.pk)
+    grant = record.grants.select_related("grantee").filter(pk=grant_id).first()
+    if grant is None or not grant.is_active():
+        return redirect("record_share", record_id=record.pk)
+    with_whom = (
+        _("%(name)s (advocate)") % {"name": grant.grantee.display_name}
+        if grant.grantee
+        else _("the advocate team")
     )
-    return redirect("record_share", record_id=record.pk)
+    return render(
+        request,
+        "records/confirm.html",
+        {
+            "question": _("Stop sharing with %(whom)s?") % {"whom": with_whom},
+            "explanation": [
+                _("The key that opens this share is deleted, so nobody can read it again."),
+                _("What was already read cannot be unread; “Who has seen it” shows every read."),
+            ],
+            "warning": _("To let them read it again, you would need to share it again."),
+            "action": _("Stop sharing"),
+            "back": _("Keep sharing and go back"),
+            "back_url": reverse("record_share", args=[record.pk]),
+        },
+    )
 
 
 @require_GET
