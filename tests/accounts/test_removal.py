@@ -83,11 +83,41 @@ def test_nobody_removes_a_member_alone(personas: Personas) -> None:
         "member.removal_proposed",
         "member.removed",
     ]
-    with pytest.raises(SignInRefused, match="membership of this organization has ended"):
-        sign_in_password(email=removed.email, password=PASSWORD, ip="127.0.0.9")
     with pytest.raises(PowerRefused, match="already been removed"):
         member_remove(member=removed, reason="other", actor=personas.admin)
     assert ledger_verify(f"org:{personas.organization.pk}").ok
+
+
+def test_a_removed_member_may_take_their_records_away_for_a_while_and_nothing_else(personas: Personas) -> None:
+    built = survivor_record(personas)
+    _removed(personas, personas.survivor)
+    client = Client()
+    signed = client.post("/sign-in/", {"email": "survivor@riverside.example", "password": PASSWORD})
+    assert signed.status_code == 302
+    assert client.get("/")["Location"] == reverse("membership_ended")
+    page = client.get(reverse("membership_ended")).content.decode()
+    assert "Your membership has ended" in page and "What you wrote is still yours" in page
+    assert client.get(reverse("records")).status_code == 200
+    assert client.get(reverse("record_export", args=[built.record.pk, "zip"])).status_code == 200
+    for refused in (client.get(reverse("escrow")), client.post(reverse("record_new")), client.get(reverse("power"))):
+        assert refused.status_code == 302 and refused["Location"] == reverse("membership_ended")
+    assert Record.objects.count() == 1
+    # They may delete their account (and so their records) within those days.
+    assert client.get(reverse("account_delete")).status_code == 200
+
+    # Once the days have passed, the session no longer loads and sign-in says why.
+    Member.objects.filter(pk=personas.survivor.pk).update(removed_at=timezone.now() - timedelta(days=31))
+    assert client.get(reverse("records"))["Location"].startswith("/sign-in/")
+    with pytest.raises(SignInRefused, match="days to take your records away have passed"):
+        sign_in_password(email="survivor@riverside.example", password=PASSWORD, ip="127.0.0.9")
+    assert Record.objects.filter(pk=built.record.pk).exists()  # still not destroyed
+
+
+def test_a_suspended_member_gets_no_such_days(personas: Personas) -> None:
+    change = member_suspend(member=personas.survivor, reason="other", actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
+    with pytest.raises(SignInRefused, match="suspended"):
+        sign_in_password(email="survivor@riverside.example", password=PASSWORD, ip="127.0.0.9")
 
 
 def test_removing_a_power_holder_takes_their_roles_and_rotates_the_team_key(personas: Personas) -> None:

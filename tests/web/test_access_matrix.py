@@ -193,6 +193,8 @@ MATRIX: dict[str, Entry] = {
     # the browser that just did it (everyone else is sent home).
     "account_delete": Entry(MEMBERS),
     "account_deleted": Entry(set(), denied_anonymous="302"),
+    # Only for a removed member in the days they may take their records away: no persona.
+    "membership_ended": Entry(set()),
     # Who holds power is public to members; a proposal is decided by those who may approve
     # its role (the oversight body for the panel) or withdrawn by its proposer (the admin,
     # whose own approval the service then refuses with a message).
@@ -254,6 +256,9 @@ MATRIX: dict[str, Entry] = {
     "escrow_group_respond": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "escrow_group_choice": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "escrow_settings": Entry({"admin", "other_org"}),
+    "retention": Entry(MEMBERS),  # every member reads the periods, the hold and each change
+    "retention_settings": Entry({"admin", "other_org"}),  # other_org: its own organization's
+    "retention_hold": Entry({"admin", "other_org"}),
     "match_list": Entry({"advocate"}),
     "match_detail": Entry({"advocate"}, kwargs=_match),
     "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),

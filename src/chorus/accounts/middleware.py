@@ -10,6 +10,21 @@ from chorus.accounts import vault
 
 # Pages a member who must enrol two-factor may still reach before enrolling.
 _ENROLMENT_ALLOWED = {"account_two_factor", "account_recovery_code", "sign_out"}
+# What a removed member reaches while they may still take their records away: reading,
+# exporting and destroying their own records, stopping a share, deleting their account.
+_LEAVING_POST = {"record_destroy", "grant_revoke", "account_delete", "sign_out", "quick_exit", "language"}
+_LEAVING_GET = {
+    "membership_ended",
+    "records",
+    "record_edit",
+    "record_history",
+    "record_attachment",
+    "record_export",
+    "record_destroy",
+    "record_access",
+    "account_delete",
+    "account_deleted",
+}
 
 
 class VaultMiddleware:
@@ -26,14 +41,23 @@ class VaultMiddleware:
 
 class TwoFactorEnrolmentMiddleware:
     """Roles that read others' content or administer cannot use Chorus until they
-    have enrolled a second factor."""
+    have enrolled a second factor. And a removed member, signed in during the days they may
+    take their records away (``lifecycle.export_until``), reaches only those pages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.requires_two_factor and not user.has_two_factor:
+        if user.is_authenticated and getattr(user, "removed_at", None) is not None and not user.is_active:
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            allowed = _LEAVING_POST if request.method == "POST" else _LEAVING_GET
+            if name not in allowed and not request.path_info.startswith("/static/"):
+                return HttpResponseRedirect(reverse("membership_ended"))
+        elif user.is_authenticated and user.requires_two_factor and not user.has_two_factor:
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("account/recovery-code/", account.account_recovery_code, name="account_recovery_code"),
     path("account/delete/", leaving.account_delete_view, name="account_delete"),
     path("account/deleted/", leaving.account_deleted_view, name="account_deleted"),
+    path("account/membership-ended/", leaving.membership_ended_view, name="membership_ended"),
     path("organization/members/", members.members, name="members"),
     path("organization/members/<uuid:member_id>/roles/", members.member_roles, name="member_roles"),
     path("organization/members/<uuid:member_id>/suspend/", lifecycle.member_suspend_view, name="member_suspend"),
@@ -61,6 +62,7 @@ urlpatterns = [
     path("", include("chorus.escrow.urls")),
     path("", include("chorus.cases.urls")),
     path("", include("chorus.insights.urls")),
+    path("", include("chorus.retention.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

@@ -78,6 +78,10 @@ _CARRIED_OUT_MEASURES = {"sanction", "interim"}
 # An identifier such as "C-2026-014": up to five letters, a year, a number. No words fit,
 # so nothing about what happened, nor a name, can be written here.
 CASE_REFERENCE = re.compile(r"[A-Za-z]{1,5}-[0-9]{4}-[0-9]{1,6}")
+# A removed member's records stay theirs, sealed under their vault key, which only they
+# hold: for this many days they may sign in to a page that reaches only their records (to
+# export or destroy them) and the deletion of their account (docs/members.md).
+REMOVAL_EXPORT_DAYS = 30
 # Who approves a change for someone without power (besides never the proposer or the member).
 _APPROVERS_WITHOUT_POWER = {"admin", "oversight"}
 
@@ -89,6 +93,16 @@ def case_reference_refusal(value: str) -> str | None:
             "Write nothing about what happened here."
         )
     return None
+
+
+def export_until(member: Member) -> datetime | None:
+    """Until when a removed member may still sign in to take their records away (and
+    delete them, or their account): ``REMOVAL_EXPORT_DAYS`` after the removal. None for
+    anyone else, and once it has passed."""
+    if member.removed_at is None or member.deleted_at is not None or member.is_active:
+        return None
+    until: datetime = member.removed_at + timedelta(days=REMOVAL_EXPORT_DAYS)
+    return until if until > timezone.now() else None
 
 
 def power_held(member: Member) -> set[str]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from chorus.accounts import keyring
 from chorus.accounts.errors import SignInLocked, SignInRefused, WrongCode
 from chorus.accounts.models import Member
+from chorus.accounts.services.lifecycle import export_until
 from chorus.accounts.services.two_factor import two_factor_check
 from chorus.ledger.services import ledger_append
 from chorus.web import ratelimit
@@ -75,15 +76,16 @@ def sign_in_password(*, email: str, password: str, ip: str) -> PasswordAccepted:
     if member is None or wrapping is None:
         _count_failure(member, email, ip, "password")
         raise SignInRefused(_("That email address and password do not match. Please check both and try again."))
-    if not member.is_active:
+    if not member.is_active and export_until(member) is None:
         # Said only to whoever knows the password, so it tells nobody else that the address
         # has an account; still counted, so it is no way around the lockout.
         _count_failure(member, email, ip, "suspended")
         if member.removed_at is not None:
             raise SignInRefused(
                 _(
-                    "Your membership of this organization has ended, so you cannot sign in. What you wrote here "
-                    "has not been destroyed. Ask your organization's administrator or oversight body."
+                    "Your membership of this organization has ended, and the days to take your records away have "
+                    "passed. Nothing you wrote was destroyed by the organization, and nobody else can read it. "
+                    "Ask your organization's administrator or oversight body."
                 )
             )
         raise SignInRefused(_("Your account is suspended. Ask your organization's administrator or oversight body."))

@@ -18,6 +18,7 @@ from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import AccountDeleteForm
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.accounts.services.deletion import account_delete, deletion_confirm, deletion_preview
+from chorus.accounts.services.lifecycle import export_until
 from chorus.accounts.services.offboarding import handover_of, member_offboard
 from chorus.accounts.views.signin import client_ip
 from chorus.records.access import Owner, VaultLocked
@@ -103,3 +104,14 @@ def account_deleted_view(request: HttpRequest) -> HttpResponse:
     if not request.session.pop(_DELETED, False):
         return redirect("home")
     return render(request, "accounts/account_deleted.html")
+
+
+@require_GET
+@member_required
+def membership_ended_view(request: HttpRequest) -> HttpResponse:
+    """Where a removed member lands while they may still take their records away."""
+    member = signed_in_member(request)
+    until = export_until(member)
+    if until is None:
+        return redirect("home")
+    return render(request, "accounts/membership_ended.html", {"removed_at": member.removed_at, "until": until})
