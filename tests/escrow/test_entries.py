@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.escrow.services import matches
 from chorus.escrow.services.entries import EscrowError, entries_of, entry_withdraw
+from chorus.notices.services import BATCH, notices_flush
 from chorus.records.services.team import AccessRefused
 from chorus.web.tasks import tasks_run_due
 from tests.escrow.factory import SAM, member_owner, name
@@ -27,6 +29,8 @@ def test_two_members_naming_one_email_make_exactly_one_match(
     with django_capture_on_commit_callbacks(execute=True):
         name(second, ("email", "  sam.lee@EXAMPLE.ORG "))
     assert Match.objects.count() == 1
+    tasks_run_due()
+    notices_flush(now=timezone.now() + BATCH)
     tasks_run_due()
     assert [m.to for m in mail.outbox] == [[personas.advocate.email]]
     assert "sam" not in mail.outbox[0].body.lower()

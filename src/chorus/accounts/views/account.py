@@ -21,11 +21,25 @@ from chorus.accounts.forms import (
 from chorus.accounts.services import passwords, two_factor
 from chorus.accounts.services.members import recovery_code_replace
 from chorus.accounts.views.signin import client_ip, complete_sign_in
+from chorus.notices.forms import NoticePreferencesForm
+from chorus.notices.services import NoticeError, notice_preferences_set
 
 
 @member_required
+@require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
+    notices_form = NoticePreferencesForm(member, request.POST or None)
+    if request.method == "POST" and notices_form.is_valid():
+        try:
+            notice_preferences_set(
+                member=member, kinds=notices_form.cleaned_data["kinds"], vault_key=vault.vault_key(request)
+            )
+        except NoticeError as refused:
+            notices_form.add_error("kinds", str(refused))
+        else:
+            messages.success(request, _("Your choice of email notices is saved."))
+            return redirect("account")
     return render(
         request,
         "accounts/account.html",
@@ -34,7 +48,9 @@ def account(request: HttpRequest) -> HttpResponse:
             "requires_two_factor": member.requires_two_factor,
             "backup_codes_left": two_factor.backup_codes_left(member),
             "vault_open": vault.vault_key(request) is not None,
+            "notices_form": notices_form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -32,11 +32,12 @@ from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
 from chorus.escrow.identifiers import KINDS, IdentifierError, browser_rules, normalize
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.ledger.services import ledger_append
+from chorus.notices import services as notices
 from chorus.records import keys
 from chorus.records.access import Owner, record_for_owner
-from chorus.records.services.team import advocates_of, team_key_ensure
+from chorus.records.services.team import team_key_ensure
 from chorus.records.services.writing import OWNER_ACTOR, record_contents
-from chorus.web import mail, tasks
+from chorus.web import tasks
 
 ESCROW_PERSON = b"chorus.escrow"
 INCOMPLETE = gettext_lazy("The entry your browser prepared is not complete. Nothing was saved; please try again.")
@@ -393,12 +394,11 @@ def entries_start_counting(owner: Owner) -> int:
 
 @tasks.handler("escrow.match_notice")
 def _match_notice(payload: dict[str, object]) -> None:
-    """Email each advocate that a match needs attention. Queued (one row, whatever the
-    number of advocates) so the submitter's response takes no longer when their entry
-    completed a match, and sent by the worker."""
+    """Tell each advocate that a match needs attention (a batched, content-free notice).
+    Queued (one row, whatever the number of advocates) so the submitter's response takes
+    no longer when their entry completed a match, and sent by the worker."""
     organization = Organization.objects.get(pk=str(payload["organization"]))
-    for address in advocates_of(organization).values_list("email", flat=True):
-        mail.send("escrow/email/match", address, {})
+    notices.advocates_tell(organization=organization, kind="match", source=f"match@{timezone.now().isoformat()}")
 
 
 def notify_advocates(organization: Organization) -> None:

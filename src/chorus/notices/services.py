@@ -1,0 +1,261 @@
+"""Content-free notices by email, batched: one email per person per busy hour.
+
+Where events come from: every share, message and case step is already written to the
+ledger, so one scan of the ledger (a periodic job of the worker, reading each chain from
+where it last stopped) decides whom to tell, and no service needs to know notices exist.
+The one thing the ledger deliberately does not say is that a match happened (it would link
+a member to their entries), so escrow calls ``advocates_tell`` when it finds one.
+
+Each notice becomes a ``PendingNotice`` row; once a person's oldest row is an hour old,
+the flush turns all their rows into one email that says only that something is waiting
+in Chorus, in the language they chose. Someone else reading their inbox learns no name,
+case, record or kind of event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.accounts import keyring
+from chorus.accounts.models import Member, Organization
+from chorus.ledger.models import LedgerEvent, LedgerHead
+from chorus.ledger.services import PLATFORM_CHAIN, ledger_append
+from chorus.notices.models import ADVOCATE_KINDS, PERSONAL_KINDS, Kind, NoticeCursor, NoticePreference, PendingNotice
+from chorus.web import tasks
+
+BATCH = timedelta(hours=1)  # one email per person per hour at most, however busy it was
+SCAN_LIMIT = 2000  # events read from one chain per scan; the next scan goes on from there
+ADVOCATE_TEAM = "advocate-team"  # how the ledger names the team as a grantee or a recipient
+# The case events after which the case may wait on someone new: it moved, paused or resumed,
+# or someone was brought in. (Not every step: a party the case waits on for days is told
+# once, not again after each thing others write.)
+STEP_ACTIONS = frozenset(
+    f"case.{name}"
+    for name in (
+        "opened", "moved", "pathway_chosen", "pause", "resume", "co_complainant_joined",
+        "facilitator", "investigator", "panel", "appeal_panel", "invite", "notice", "milestone",
+    )
+)  # fmt: skip
+WATCHED = frozenset({"grant.created", "message.sent", *STEP_ACTIONS})
+
+
+class NoticeError(ValueError):
+    """A choice of notices that cannot be saved; the message says why."""
+
+
+# ---- who wants what --------------------------------------------------------------
+
+
+def kinds_offered(member: Member) -> tuple[Kind, ...]:
+    return (*ADVOCATE_KINDS, *PERSONAL_KINDS) if member.has_role("advocate") else PERSONAL_KINDS
+
+
+def kinds_default(member: Member) -> set[str]:
+    """Advocates are told of work waiting for them; everyone else chooses to be told."""
+    return {kind.value for kind in ADVOCATE_KINDS} if member.has_role("advocate") else set()
+
+
+def kinds_for(member: Member, preference: NoticePreference | None = None) -> set[str]:
+    """The kinds of notice ``member`` gets now (a role taken away takes its notices with it)."""
+    if preference is None:
+        preference = NoticePreference.objects.filter(member=member).first()
+    chosen = set(preference.kinds) if preference is not None else kinds_default(member)
+    return chosen & {kind.value for kind in kinds_offered(member)}
+
+
+def owner_index(owner_tag: bytes) -> bytes:
+    return hashlib.blake2b(bytes(owner_tag), digest_size=32, key=keyring.server_key(b"chorus.notices")).digest()
+
+
+def notice_preferences_set(*, member: Member, kinds: Iterable[str], vault_key: bytes | None) -> set[str]:
+    """Save which notices ``member`` gets. Their open vault (``vault_key``) is needed only to
+    be told of replies: it gives the tag their records carry."""
+    from chorus.records import keys  # records loads the task queue, which loads this app's services
+
+    owner_tag = keys.owner_tag(vault_key, member.organization_id) if vault_key is not None else None
+    chosen = set(kinds)
+    offered = {kind.value for kind in kinds_offered(member)}
+    if chosen - offered:
+        raise NoticeError(_("Choose only from the notices offered on this page."))
+    if Kind.REPLY in chosen and owner_tag is None:
+        raise NoticeError(
+            _("To be told of replies, Chorus needs your vault open. Sign out, sign in again, and choose again.")
+        )
+    index = owner_index(owner_tag) if Kind.REPLY in chosen and owner_tag is not None else None
+    with transaction.atomic():
+        NoticePreference.objects.update_or_create(
+            member=member, defaults={"kinds": sorted(chosen), "owner_index": index, "updated_at": timezone.now()}
+        )
+        if not chosen:
+            PendingNotice.objects.filter(member=member).delete()
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=member.pseudonym,
+            action="notices.chosen",
+            refs={"kinds": sorted(chosen)},
+        )
+    return chosen
+
+
+# ---- deriving notices from the ledger --------------------------------------------
+
+
+@dataclass
+class _Scan:
+    """What one scan looked up once: each organization's advocates, each member's choice."""
+
+    advocates: dict[str, list[Member]] = field(default_factory=dict)
+    wanted: dict[object, set[str]] = field(default_factory=dict)
+
+    def advocates_of(self, organization_id: str) -> list[Member]:
+        if organization_id not in self.advocates:
+            from chorus.records.services.team import advocates_of  # records imports the queue, as we do
+
+            organization = Organization.objects.filter(pk=organization_id).first()
+            self.advocates[organization_id] = list(advocates_of(organization)) if organization else []
+        return self.advocates[organization_id]
+
+    def wants(self, member: Member, kind: str) -> bool:
+        if member.pk not in self.wanted:
+            self.wanted[member.pk] = kinds_for(member)
+        return kind in self.wanted[member.pk]
+
+
+def _replied_to(record_id: str) -> Member | None:
+    from chorus.records.models import Record
+
+    record = Record.objects.filter(pk=record_id).first() if record_id else None
+    if record is None or record.notify_sealed:
+        # A record's own "email me about messages" choice already sends its email at once.
+        return None
+    preference = (
+        NoticePreference.objects.filter(owner_index=owner_index(bytes(record.owner_tag)))
+        .select_related("member")
+        .first()
+    )
+    return preference.member if preference is not None else None
+
+
+def _case_notices(event: LedgerEvent, organization_id: str, scan: _Scan) -> Iterator[tuple[Member, str]]:
+    from chorus.cases.models import Case
+    from chorus.cases.services.core import party_member
+    from chorus.cases.services.story import waiting_parties
+
+    case_id = event.refs.get("case")
+    case = Case.objects.filter(pk=case_id, organization_id=organization_id).first() if case_id else None
+    if case is None or case.destroyed_at is not None:
+        return
+    if event.action == "case.opened" and case.keys_for_team:
+        yield from ((advocate, Kind.CASE) for advocate in scan.advocates_of(organization_id))
+    for party in waiting_parties(case):
+        member = party_member(party)
+        if member is not None:
+            yield member, Kind.STEP
+
+
+def _notices_for(event: LedgerEvent, scan: _Scan) -> Iterator[tuple[Member, str]]:
+    organization_id = event.chain.removeprefix("org:")
+    refs = event.refs
+    if event.action == "grant.created":
+        if refs.get("grantee") == ADVOCATE_TEAM:
+            yield from ((advocate, Kind.SHARE) for advocate in scan.advocates_of(organization_id))
+        else:
+            grantee = Member.objects.filter(pseudonym=refs.get("grantee"), organization_id=organization_id).first()
+            if grantee is not None:
+                yield grantee, Kind.SHARE
+    elif event.action == "message.sent" and refs.get("to") == ADVOCATE_TEAM:
+        yield from ((advocate, Kind.MESSAGE) for advocate in scan.advocates_of(organization_id))
+    elif event.action == "message.sent" and refs.get("to") == "owner":
+        owner = _replied_to(str(refs.get("record", "")))
+        if owner is not None:
+            yield owner, Kind.REPLY
+    elif event.action in STEP_ACTIONS:
+        yield from _case_notices(event, organization_id, scan)
+
+
+def _cursor(chain: str) -> None:
+    try:
+        with transaction.atomic():
+            NoticeCursor.objects.get_or_create(chain=chain)
+    except IntegrityError:
+        pass  # another worker made it first
+
+
+def notices_scan(*, limit: int = SCAN_LIMIT) -> int:
+    """Read every chain's new events and queue a notice for each person to tell; returns
+    how many were queued. Each chain's cursor moves in the transaction that queues."""
+    queued = 0
+    for chain, head in LedgerHead.objects.exclude(chain=PLATFORM_CHAIN).values_list("chain", "seq"):
+        _cursor(chain)
+        with transaction.atomic():
+            cursor = NoticeCursor.objects.select_for_update().get(chain=chain)
+            if cursor.seq >= head:
+                continue
+            until = min(head, cursor.seq + limit)  # ``head`` was committed: so was every event up to it
+            scan = _Scan()
+            rows: list[PendingNotice] = []
+            events = LedgerEvent.objects.filter(
+                chain=chain, seq__gt=cursor.seq, seq__lte=until, action__in=WATCHED
+            ).order_by("seq")
+            for event in events:
+                told: set[tuple[object, str]] = set()
+                for member, kind in _notices_for(event, scan):
+                    if (member.pk, kind) in told or not member.is_active or member.pseudonym == event.actor:
+                        continue  # nobody is told of what they did themselves
+                    told.add((member.pk, kind))
+                    if scan.wants(member, kind):
+                        rows.append(
+                            PendingNotice(
+                                member=member, kind=kind, created_at=event.created_at, source=f"{chain}#{event.seq}"
+                            )
+                        )
+            PendingNotice.objects.bulk_create(rows, ignore_conflicts=True)
+            NoticeCursor.objects.filter(chain=chain).update(seq=until)
+            queued += len(rows)
+    return queued
+
+
+def advocates_tell(*, organization: Organization, kind: str, source: str) -> int:
+    """Queue a notice of ``kind`` for every advocate of ``organization`` who wants it."""
+    scan = _Scan()
+    rows = [
+        PendingNotice(member=advocate, kind=kind, source=source)
+        for advocate in scan.advocates_of(str(organization.pk))
+        if scan.wants(advocate, kind)
+    ]
+    PendingNotice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# ---- sending ---------------------------------------------------------------------
+
+
+def notices_flush(*, now: datetime | None = None) -> int:
+    """One email for each person whose oldest waiting notice is an hour old, covering every
+    notice they have waiting; returns how many emails were queued."""
+    now = now or timezone.now()
+    due = set(PendingNotice.objects.filter(created_at__lte=now - BATCH).values_list("member_id", flat=True))
+    sent = 0
+    for member_id in sorted(due, key=str):
+        with transaction.atomic():
+            kinds = set(
+                PendingNotice.objects.select_for_update().filter(member_id=member_id).values_list("kind", flat=True)
+            )
+            PendingNotice.objects.filter(member_id=member_id).delete()
+            member = Member.objects.filter(pk=member_id, is_active=True).first()
+            if member is None or not kinds & kinds_for(member):
+                continue  # suspended, or they turned these notices off since
+            tasks.mail_later("notices/email/notice", member.email, {})
+            sent += 1
+    return sent
+
+
+tasks.periodic(notices_scan)
+tasks.periodic(notices_flush)
