@@ -256,6 +256,9 @@ MATRIX: dict[str, Entry] = {
     "escrow_group_respond": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "escrow_group_choice": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
     "escrow_settings": Entry({"admin", "other_org"}),
+    "retention": Entry(MEMBERS),  # every member reads the periods, the hold and each change
+    "retention_settings": Entry({"admin", "other_org"}),  # other_org: its own organization's
+    "retention_hold": Entry({"admin", "other_org"}),
     "match_list": Entry({"advocate"}),
     "match_detail": Entry({"advocate"}, kwargs=_match),
     "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),

@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("chorus.escrow.urls")),
     path("", include("chorus.cases.urls")),
     path("", include("chorus.insights.urls")),
+    path("", include("chorus.retention.urls")),
 ]
 
 handler400 = "chorus.web.views.bad_request"

@@ -15,6 +15,7 @@ from chorus.accounts.views.signin import client_ip, session_end
 from chorus.records.forms import ReceiptForm
 from chorus.records.services import anonymous, writing
 from chorus.records.services.writing import RecordError
+from chorus.retention.services.clock import receipt_opened
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -60,6 +61,7 @@ def report_return(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("receipt", str(refused))
         else:
             vault.anonymous_open(request, str(organization.pk), owner.vault_key)
+            receipt_opened(owner)  # opening the receipt keeps its reports: their retention clock starts again
             messages.success(request, _("Welcome back. Your report is open."))
             return redirect("records")
     return render(request, "records/report_return.html", {"organization": organization, "form": form})
