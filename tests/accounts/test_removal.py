@@ -21,9 +21,9 @@ from chorus.accounts.services.lifecycle import (
     member_remove,
     member_suspend,
     membership_change_approve,
-    sanction_carried_out,
 )
 from chorus.accounts.services.power import PowerRefused, roles_remove
+from chorus.accounts.services.sanctions import sanction_carried_out
 from chorus.accounts.services.signin import sign_in_password
 from chorus.cases.models import Case, Measure
 from chorus.ledger.models import LedgerEvent

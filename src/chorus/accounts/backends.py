@@ -6,7 +6,7 @@ from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 
 from chorus.accounts.models import Member
-from chorus.accounts.services.lifecycle import export_until
+from chorus.accounts.services.leaving import export_until
 
 
 class MemberBackend(BaseBackend):
@@ -19,7 +19,7 @@ class MemberBackend(BaseBackend):
 
     def get_user(self, user_id: Any) -> Member | None:
         """An active member, or a removed one within the days they may still take their
-        records away (``lifecycle.export_until``; ``TwoFactorEnrolmentMiddleware`` keeps
+        records away (``leaving.export_until``; ``TwoFactorEnrolmentMiddleware`` keeps
         them to those pages)."""
         member = Member.objects.select_related("organization").filter(pk=user_id).first()
         if member is None or not (member.is_active or export_until(member)):

@@ -42,7 +42,7 @@ class VaultMiddleware:
 class TwoFactorEnrolmentMiddleware:
     """Roles that read others' content or administer cannot use Chorus until they
     have enrolled a second factor. And a removed member, signed in during the days they may
-    take their records away (``lifecycle.export_until``), reaches only those pages."""
+    take their records away (``leaving.export_until``), reaches only those pages."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

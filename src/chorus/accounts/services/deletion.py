@@ -54,7 +54,7 @@ from chorus.accounts.models import (
     TwoFactor,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
-from chorus.accounts.services.lifecycle import _roles_take_all, invitations_withdraw, sessions_end
+from chorus.accounts.services.leaving import invitations_withdraw, roles_take_all, sessions_end
 from chorus.accounts.services.signin import _check_not_locked, _count_failure
 from chorus.accounts.services.two_factor import two_factor_check
 from chorus.cases.keys import member_tag
@@ -210,7 +210,7 @@ def account_delete(*, owner: Owner) -> DeletionDone:
         Notice.objects.filter(owner_tag=escrow_tag(owner), match__organization=owner.organization).delete()
 
         pseudonym = member.pseudonym
-        _roles_take_all(member, actor=pseudonym)
+        roles_take_all(member, actor=pseudonym)
         invitations_withdraw(member, actor=pseudonym)
         now = timezone.now()
         RoleProposal.objects.filter(member=member, outcome="").update(outcome="withdrawn", decided_at=now)

@@ -85,7 +85,7 @@ def invitation_for_token(token: str) -> Invitation:
             )
         )
     inviter = invitation.invited_by
-    # Withdrawn when the inviter was suspended or removed (``lifecycle.invitations_withdraw``);
+    # Withdrawn when the inviter was suspended or removed (``leaving.invitations_withdraw``);
     # also refused here, so an invitation sent by someone who cannot sign in never brings anyone in.
     if invitation.revoked_at is not None or (inviter is not None and not inviter.is_active):
         raise InvitationUnusable(

@@ -22,23 +22,22 @@ database dump or the ledger shows only the reason code). The rules:
   e.g. after an appeal), and loses every role at once, so the team keys rotate away from
   them. What they own (records, escrow entries, stories) is never destroyed by the
   organization: it stays sealed under their own vault key, which nobody else holds
-  (docs/members.md says why);
+  (docs/members.md says why), and for ``REMOVAL_EXPORT_DAYS`` they may still sign in to
+  take their records away (``leaving.export_until``);
 * nobody suspends or removes the organization's last active administrator, nor its only
   active oversight member (that would leave nobody to verify the ledger or approve what
   only oversight approves): a second one is seated first;
 * a change proposed from a case's measure (a decided sanction) names it, so the case shows
-  that it was carried out, and by whom (``sanction_carried_out``).
+  that it was carried out, and by whom (``sanctions.sanction_carried_out``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -48,13 +47,12 @@ from chorus.accounts.models import (
     REINSTATEMENT_REASONS,
     REMOVAL_REASONS,
     SUSPENSION_REASONS,
-    Invitation,
     Member,
     MemberRole,
     MembershipChange,
-    Organization,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
+from chorus.accounts.services.leaving import invitations_withdraw, roles_take_all, sessions_end, team_keys_rotate
 from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
@@ -78,10 +76,6 @@ _CARRIED_OUT_MEASURES = {"sanction", "interim"}
 # An identifier such as "C-2026-014": up to five letters, a year, a number. No words fit,
 # so nothing about what happened, nor a name, can be written here.
 CASE_REFERENCE = re.compile(r"[A-Za-z]{1,5}-[0-9]{4}-[0-9]{1,6}")
-# A removed member's records stay theirs, sealed under their vault key, which only they
-# hold: for this many days they may sign in to a page that reaches only their records (to
-# export or destroy them) and the deletion of their account (docs/members.md).
-REMOVAL_EXPORT_DAYS = 30
 # Who approves a change for someone without power (besides never the proposer or the member).
 _APPROVERS_WITHOUT_POWER = {"admin", "oversight"}
 
@@ -93,16 +87,6 @@ def case_reference_refusal(value: str) -> str | None:
             "Write nothing about what happened here."
         )
     return None
-
-
-def export_until(member: Member) -> datetime | None:
-    """Until when a removed member may still sign in to take their records away (and
-    delete them, or their account): ``REMOVAL_EXPORT_DAYS`` after the removal. None for
-    anyone else, and once it has passed."""
-    if member.removed_at is None or member.deleted_at is not None or member.is_active:
-        return None
-    until: datetime = member.removed_at + timedelta(days=REMOVAL_EXPORT_DAYS)
-    return until if until > timezone.now() else None
 
 
 def power_held(member: Member) -> set[str]:
@@ -284,7 +268,7 @@ def _take_effect(change: MembershipChange, *, actor: Member) -> None:
     leaving = change.kind != "reinstate"
     member = change.member
     if change.kind == "remove":
-        _roles_take_all(member, actor=actor)
+        roles_take_all(member, actor=actor)
     now = timezone.now()
     removed_at = now if change.kind == "remove" else None if change.kind == "reinstate" else member.removed_at
     Member.objects.filter(pk=change.member_id).update(is_active=not leaving, removed_at=removed_at)
@@ -297,67 +281,6 @@ def _take_effect(change: MembershipChange, *, actor: Member) -> None:
         sessions_end(change.member_id)
     if change.kind == "remove":
         team_keys_rotate(member.organization, actor=actor.pseudonym)
-
-
-def _roles_take_all(member: Member, *, actor: Member | str) -> list[str]:
-    """Every role row goes at once (the last administrator and only oversight member were
-    refused before), ledgered as a removal, so their power stops counting for the proposal
-    period too (``power_held``)."""
-    removed = sorted(MemberRole.objects.filter(member=member).values_list("role", flat=True))
-    if removed:
-        MemberRole.objects.filter(member=member).delete()
-        ledger_append(
-            organization_id=member.organization_id,
-            actor=actor if isinstance(actor, str) else actor.pseudonym,
-            action="role.removed",
-            refs={"member": member.pseudonym, "roles": removed},
-        )
-    member.refresh_roles()
-    return removed
-
-
-def team_keys_rotate(organization: Organization, *, actor: str) -> None:
-    """Retire each team key someone who no longer holds its role still holds, now rather
-    than at the team's next visit (``records.services.team``)."""
-    from chorus.records.services.team import ADVOCATE, COMMISSION, team_key_ensure
-
-    for role in (ADVOCATE, COMMISSION):
-        team_key_ensure(organization, role, actor=actor)
-
-
-def invitations_withdraw(member: Member, *, actor: str) -> int:
-    """The invitations ``member`` sent that nobody has accepted yet stop working: someone
-    who is suspended or removed no longer brings people in."""
-    now = timezone.now()
-    pending = list(
-        Invitation.objects.filter(
-            invited_by=member, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-        ).values_list("pk", flat=True)
-    )
-    Invitation.objects.filter(pk__in=pending).update(revoked_at=now)
-    for invitation_id in pending:
-        ledger_append(
-            organization_id=member.organization_id,
-            actor=actor,
-            action="invitation.revoked",
-            refs={"invitation": str(invitation_id), "because": "inviter_left"},
-        )
-    return len(pending)
-
-
-def sessions_end(member_id: object) -> int:
-    """Deletes the member's session rows (with the sealed vault keys in them). The backend
-    already refuses an inactive member at their next request; this also ends a session
-    nobody returns to. Sessions are looked up by decoding the live ones: few, since they
-    end after CHORUS_SESSION_IDLE_MINUTES."""
-    wanted = str(member_id)
-    ended = [
-        session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
-        if str(session.get_decoded().get("_auth_user_id", "")) == wanted
-    ]
-    Session.objects.filter(pk__in=ended).delete()
-    return len(ended)
 
 
 def change_refusal(change: MembershipChange, approver: Member) -> str | None:
@@ -474,42 +397,3 @@ def membership_changes_visible_to(member: Member) -> list[MembershipChange]:
 
 def pending_change_of(member: Member) -> QuerySet[MembershipChange]:
     return MembershipChange.objects.pending().filter(member=member)
-
-
-@dataclass(frozen=True)
-class CarriedOut:
-    """What a case page shows of the membership change that carries out one of its measures."""
-
-    change: MembershipChange
-    kind: str  # suspend, remove
-    outcome: str  # "" while it waits for a second person; approved, declined, withdrawn, expired
-    proposed_by: str
-    proposed_at: datetime
-    decided_by: str
-    decided_at: datetime | None
-
-    @property
-    def done(self) -> bool:
-        return self.outcome == "approved"
-
-
-def sanction_carried_out(measure: Measure) -> list[CarriedOut]:
-    """The membership changes proposed to carry out ``measure``, oldest first, with who
-    proposed and who decided each: for the case page ("carried out on …, by …")."""
-    rows = (
-        MembershipChange.objects.filter(measure=measure)
-        .select_related("proposed_by", "decided_by")
-        .order_by("proposed_at")
-    )
-    return [
-        CarriedOut(
-            change=change,
-            kind=change.kind,
-            outcome="expired" if change.expired else change.outcome,
-            proposed_by=change.proposed_by.display_name,
-            proposed_at=change.proposed_at,
-            decided_by=change.decided_by.display_name if change.decided_by else "",
-            decided_at=change.decided_at,
-        )
-        for change in rows
-    ]

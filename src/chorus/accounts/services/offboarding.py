@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.accounts.roles import POWER_ROLES
-from chorus.accounts.services.lifecycle import invitations_withdraw, team_keys_rotate
+from chorus.accounts.services.leaving import invitations_withdraw, team_keys_rotate
 from chorus.accounts.services.power import PowerRefused, roles_remove
 from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role

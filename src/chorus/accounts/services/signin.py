@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from chorus.accounts import keyring
 from chorus.accounts.errors import SignInLocked, SignInRefused, WrongCode
 from chorus.accounts.models import Member
-from chorus.accounts.services.lifecycle import export_until
+from chorus.accounts.services.leaving import export_until
 from chorus.accounts.services.two_factor import two_factor_check
 from chorus.ledger.services import ledger_append
 from chorus.web import ratelimit

@@ -18,7 +18,7 @@ from chorus.accounts.errors import AccountError
 from chorus.accounts.forms import AccountDeleteForm
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.accounts.services.deletion import account_delete, deletion_confirm, deletion_preview
-from chorus.accounts.services.lifecycle import export_until
+from chorus.accounts.services.leaving import export_until
 from chorus.accounts.services.offboarding import handover_of, member_offboard
 from chorus.accounts.views.signin import client_ip
 from chorus.records.access import Owner, VaultLocked
