@@ -18,11 +18,13 @@ import urllib.parse
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from chorus.escrow.models import Group, Match
 from chorus.ledger.services import chain_for, ledger_verify
+from chorus.notices.services import BATCH, notices_flush
 from chorus.web.tasks import tasks_run_due
 from tests.browser.conftest import Mailbox
 from tests.browser.test_records_journey import _sign_in
@@ -136,6 +138,15 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     expect(page.locator("[data-row-error]").first).to_contain_text("country code")
     expect(page.locator("#id_text_0")).to_have_value("020 7946")
     assert len(sent) == before
+    # Identifier 1 is the one required: said on its row, and the row below is never sent.
+    page.locator("#id_text_0").fill("")
+    page.locator("#id_kind_1").select_option("phone")
+    page.locator("#id_text_1").fill(OTHER_PHONE)
+    page.get_by_role("button", name="Keep it sealed").click()
+    expect(page.locator("[data-row-error]").first).to_contain_text("Write at least identifier 1")
+    expect(page.locator("#id_text_0")).to_be_focused()
+    expect(page.locator("#id_text_1")).to_have_value(OTHER_PHONE)
+    assert len(sent) == before
     named = [
         ("email", FIRST_SPELLING),
         ("email", SECOND_SPELLING.strip()),
@@ -150,10 +161,12 @@ def test_two_spellings_match_once_and_the_matched_survivors_decide_together(
     assert any(b"/escrow/evaluate/" in request for request in sent)  # the recording saw the construction
 
     tasks_run_due()
+    notices_flush(now=timezone.now() + BATCH)  # the advocates' notices go out an hour after the first
+    tasks_run_due()
     deadline = time.monotonic() + 10
     while not mailbox.messages and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [m["Subject"] for m in mailbox.messages] == ["A match in Chorus needs attention"]
+    assert [m["Subject"] for m in mailbox.messages] == ["Something is waiting for you in Chorus"]
     assert mailbox.messages[0]["To"] == personas.advocate.email
 
     advocate = browser_pages()
