@@ -43,7 +43,7 @@ class PolicyForm(forms.Form):
                 help_text=help_text,
                 min_value=low,
                 max_value=high,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "width-4"}),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
                 error_messages={
                     "required": _("Enter a number."),
                     "invalid": _("Enter a whole number."),
