@@ -194,3 +194,17 @@ def test_the_account_page_lets_each_person_choose(personas: Personas) -> None:
     assert form.count("checked") == 4 and 'value="match"' in form
     assert advocate.post("/account/", {"kinds": ["match"]}).status_code == 302
     assert kinds_for(personas.advocate) == {"match"}
+
+
+def test_replies_on_a_record_whose_owner_asked_there_are_batched_too(personas: Personas) -> None:
+    built = survivor_record(personas)
+    messaging.notices_set(built.owner, built.record, enabled=True)  # on the record's messages page
+    assert kinds_for(personas.survivor) == set()  # nothing chosen on the account page
+    for text in ("We are here.", "Would Tuesday work?"):
+        messaging.message_from_team(advocate_reader(personas), built.record.conversation, text)
+    assert mail.outbox == []  # not at once
+    notices_scan()
+    assert _pending(personas.survivor) == ["reply", "reply"]
+    notices_flush(now=_later())
+    tasks_run_due()
+    assert [message.body.count("Tuesday") for message in mail.outbox if message.to == [personas.survivor.email]] == [0]

@@ -10,11 +10,14 @@ from typing import Any
 import pypdf
 import pytest
 from django.core import mail
+from django.utils import timezone
 from PIL import Image
 
+from chorus.notices.services import BATCH, notices_flush, notices_scan
 from chorus.records.models import Message
 from chorus.records.services import export, messaging
 from chorus.records.services.writing import RecordError
+from chorus.web.tasks import tasks_run_due
 from tests.personas import Personas
 from tests.records.factory import STORY, advocate_reader, survivor_record
 
@@ -38,10 +41,13 @@ def test_a_two_way_conversation_is_encrypted_and_the_notice_says_nothing(
     assert next(m.author for m in messaging.messages_for_team(reader, conversation)) == "The survivor"
     raw = b"".join(bytes(body) for body in Message.objects.values_list("body_sealed", flat=True))
     assert b"Tuesday" not in raw
-    assert len(mail.outbox) == 1
-    notice = mail.outbox[0]
-    assert notice.to == [personas.survivor.email]
-    assert "Tuesday" not in notice.body and "new message" in notice.body
+    notices_scan()  # the notice is batched (chorus.notices): one email an hour after the first
+    notices_flush(now=timezone.now() + BATCH)
+    tasks_run_due()
+    to_her = [message for message in mail.outbox if message.to == [personas.survivor.email]]
+    assert len(to_her) == 1  # (the advocates are told of her share and message too)
+    notice = to_her[0]
+    assert "Tuesday" not in notice.body and "Something is waiting for you" in notice.body
 
 
 def test_no_notice_without_opting_in_and_empty_messages_are_refused(
@@ -50,7 +56,10 @@ def test_no_notice_without_opting_in_and_empty_messages_are_refused(
     built = survivor_record(personas)
     with django_capture_on_commit_callbacks(execute=True):
         messaging.message_from_team(advocate_reader(personas), built.record.conversation, "Hello")
-    assert mail.outbox == []
+    notices_scan()
+    notices_flush(now=timezone.now() + BATCH)
+    tasks_run_due()
+    assert [message for message in mail.outbox if personas.survivor.email in message.to] == []
     with pytest.raises(RecordError, match="empty"):
         messaging.message_from_owner(built.owner, built.record, "   ")
 

@@ -128,13 +128,19 @@ class _Scan:
         return kind in self.wanted[member.pk]
 
 
-def _replied_to(record_id: str) -> Member | None:
+def _replied_to(record_id: str, scan: _Scan) -> Member | None:
+    """The owner of the record, if they asked to be told of replies: on the record's own
+    messages page (``Record.notify_sealed``) or for all their records on their account page."""
     from chorus.records.models import Record
+    from chorus.records.services.messaging import notice_recipient
 
     record = Record.objects.filter(pk=record_id).first() if record_id else None
-    if record is None or record.notify_sealed:
-        # A record's own "email me about messages" choice already sends its email at once.
+    if record is None:
         return None
+    if (asked_here := notice_recipient(record)) is not None:
+        scan.wants(asked_here, Kind.REPLY)  # loads their other choices before adding this one
+        scan.wanted[asked_here.pk].add(Kind.REPLY)
+        return asked_here
     preference = (
         NoticePreference.objects.filter(owner_index=owner_index(bytes(record.owner_tag)))
         .select_related("member")
@@ -173,7 +179,7 @@ def _notices_for(event: LedgerEvent, scan: _Scan) -> Iterator[tuple[Member, str]
     elif event.action == "message.sent" and refs.get("to") == ADVOCATE_TEAM:
         yield from ((advocate, Kind.MESSAGE) for advocate in scan.advocates_of(organization_id))
     elif event.action == "message.sent" and refs.get("to") == "owner":
-        owner = _replied_to(str(refs.get("record", "")))
+        owner = _replied_to(str(refs.get("record", "")), scan)
         if owner is not None:
             yield owner, Kind.REPLY
     elif event.action in STEP_ACTIONS:
@@ -250,7 +256,9 @@ def notices_flush(*, now: datetime | None = None) -> int:
             )
             PendingNotice.objects.filter(member_id=member_id).delete()
             member = Member.objects.filter(pk=member_id, is_active=True).first()
-            if member is None or not kinds & kinds_for(member):
+            # A reply is queued only for someone who asked (perhaps on the record's own page,
+            # which the account page's choice does not undo).
+            if member is None or not kinds & (kinds_for(member) | {Kind.REPLY}):
                 continue  # suspended, or they turned these notices off since
             tasks.mail_later("notices/email/notice", member.email, {})
             sent += 1

@@ -20,7 +20,6 @@ from chorus.records.access import Owner, Reader
 from chorus.records.models import Conversation, Message, Record
 from chorus.records.services.team import team_key_ensure, team_open
 from chorus.records.services.writing import OWNER_ACTOR, RecordError, record_key
-from chorus.web import mail
 from chorus.web.posting import MESSAGE_EMPTY, clean_text
 
 MAX_MESSAGE_LENGTH = 20_000
@@ -135,9 +134,6 @@ def message_from_team(reader: Reader, conversation: Conversation, body: str) -> 
             action="message.sent",
             refs={"record": str(conversation.record_id), "to": "owner"},
         )
-        recipient = notice_recipient(conversation.record)
-        if recipient is not None:
-            transaction.on_commit(lambda: mail.send("records/email/new_message", recipient.email, {}))
 
 
 # ---- opt-in email notices (named survivors only) --------------------------------
