@@ -96,5 +96,10 @@ bench: setup-dev
 	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights
 	bash scripts/with-postgres.sh $(BIN)/python -m bench load
 
+# Every page each demo persona reaches, as PNGs at 1280 and 390 px in screenshots/<persona>/,
+# from a throwaway demo deployment; prints any page that scrolls sideways (docs/screenshots.md).
+screenshots: setup-dev
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache node_modules $(BUNDLE) $(BUNDLE).LEGAL.txt $(LEDGER_BUNDLE) $(LEDGER_BUNDLE).LEGAL.txt

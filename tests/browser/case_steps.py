@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from chorus.accounts.models import Member
 from chorus.web.tasks import tasks_run_due
-from tests.browser.conftest import Mailbox
+from tests.browser.conftest import Mailbox, fill_date
 from tests.personas import Personas, add_member, enrol_two_factor
 
 DUE = (timezone.now() + timedelta(days=30)).date().isoformat()
@@ -27,7 +27,10 @@ def _fill(
     check: tuple[str, ...],
 ) -> None:
     for label, value in (fill or {}).items():
-        section.get_by_label(label).fill(value)
+        if value == DUE:  # a date: day, month and year boxes
+            fill_date(section, label, value)
+        else:
+            section.get_by_label(label).fill(value)
     for label, option in (select or {}).items():
         section.get_by_label(label).select_option(label=option)
     for label in check:

@@ -60,6 +60,38 @@ PAGE_CHECK = r"""
   if (document.readyState === "complete") check(); else window.addEventListener("load", check);
 })();
 """
+# Every document is also laid out at 320 CSS px (WCAG 2.2, 1.4.10 Reflow: no sideways scrolling)
+# once, after its accessibility check: the viewport is narrowed, the page measured and the
+# viewport restored. The answer names the element that reaches furthest right (or, for text
+# that does not wrap, the element it overflows).
+NARROWEST = 320
+WIDTH_CHECK = r"""
+() => {
+  if (window.__chorusWidthChecked || !document.body || !/^https?:$/.test(location.protocol)) return null;
+  window.__chorusWidthChecked = true;
+  const root = document.documentElement, width = root.clientWidth;
+  if (root.scrollWidth <= width) return {url: location.pathname, scrollWidth: root.scrollWidth, width, widest: null};
+  let widest = null, right = width;
+  for (const element of document.body.querySelectorAll("*")) {
+    const box = element.getBoundingClientRect();
+    if (box.width > 0 && box.right > right + 0.5) { right = box.right; widest = element; }
+  }
+  if (!widest) {
+    for (const element of document.body.querySelectorAll("*")) {
+      if (element.scrollWidth > element.clientWidth + 1 && getComputedStyle(element).overflowX === "visible") widest = element;
+    }
+  }
+  const describe = (element) => element.tagName.toLowerCase() + (element.id ? "#" + element.id : "") +
+    (typeof element.className === "string" && element.className.trim() ? "." + element.className.trim().split(/\s+/).join(".") : "");
+  let name = "?";
+  if (widest) {
+    name = describe(widest);
+    const text = (widest.innerText || widest.value || "").trim().slice(0, 40);
+    if (text) name += ` ("${text}")`;
+  }
+  return {url: location.pathname, scrollWidth: root.scrollWidth, width, widest: name};
+}
+"""
 # Actions that may leave a page wait until its check has finished, so none is skipped.
 NAVIGATING = {
     "Page": ("goto", "go_back", "reload", "click", "press"),
@@ -110,15 +142,34 @@ def mailbox(settings: SettingsWrapper) -> Iterator[Mailbox]:
 
 
 def _checked(page: Any) -> None:
-    """Wait until the page's accessibility check has run (a page without one passes)."""
+    """Wait until the page's accessibility check has run (a page without one passes), then
+    measure the page at 320 CSS px once."""
     for _attempt in range(3):
         try:
             page.wait_for_function("() => window.__chorusChecked !== false", timeout=15000)
+            _measure_narrow(page)
             return
         except Exception as error:  # a navigation under way replaces the document; look again
             if "Execution context was destroyed" not in str(error) and "navigation" not in str(error):
                 raise
             page.wait_for_load_state()
+
+
+def _measure_narrow(page: Any) -> None:
+    """Lay the current document out at 320 px wide and note it if it scrolls sideways."""
+    if page.evaluate("() => Boolean(window.__chorusWidthChecked)"):
+        return
+    viewport = page.viewport_size or {"width": 1280, "height": 720}
+    page.set_viewport_size({"width": NARROWEST, "height": viewport["height"]})
+    try:
+        result = page.evaluate(WIDTH_CHECK)
+    finally:
+        page.set_viewport_size(viewport)
+    if result and result["scrollWidth"] > result["width"]:
+        page.context.__dict__["_chorus_too_wide"].append(
+            f"{result['url']} scrolls sideways at {NARROWEST} px: {result['scrollWidth']} px wide, "
+            f"widest element {result['widest']}"
+        )
 
 
 def _waiting(original: Callable[..., Any], page_of: Callable[[Any], Any]) -> Callable[..., Any]:
@@ -129,6 +180,16 @@ def _waiting(original: Callable[..., Any], page_of: Callable[[Any], Any]) -> Cal
         return original(self, *args, **kwargs)
 
     return action
+
+
+def fill_date(scope: Any, label: str, iso_date: str) -> None:
+    """Type a date (given as YYYY-MM-DD) into the day, month and year boxes of the date
+    labelled ``label`` (chorus.web.dates), as a person would."""
+    year, month, day = (str(int(part)) for part in iso_date.split("-"))
+    group = scope.get_by_role("group", name=label)
+    group.get_by_label("Day", exact=True).fill(day)
+    group.get_by_label("Month", exact=True).fill(month)
+    group.get_by_label("Year", exact=True).fill(year)
 
 
 @pytest.fixture
@@ -142,13 +203,14 @@ def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatc
     """A factory of pages, each in its own browser context (its own cookies): one person each.
 
     Every page loaded in them is checked with axe-core; the journey fails on any serious or
-    critical violation of WCAG 2.2 A/AA."""
+    critical violation of WCAG 2.2 A/AA, and on any page that scrolls sideways at 320 px."""
     from playwright.sync_api import Keyboard, Locator, Page, sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
     # makes around it are ordinary synchronous calls.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     problems: list[str] = []
+    too_wide: list[str] = []
     checker = AXE.read_text() + PAGE_CHECK
     owners = {"Page": (Page, lambda page: page), "Locator": (Locator, lambda locator: locator.page)}
     keyboards: dict[int, Any] = {}
@@ -167,6 +229,7 @@ def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatc
                 context.expose_function("__chorusPageChecked", lambda report: page_reports.append(PageReport(**report)))
                 context.add_init_script(checker)
                 context.__dict__["_chorus_checked"] = True
+            context.__dict__["_chorus_too_wide"] = too_wide
             page = context.new_page()
             keyboards[id(page.keyboard)] = page
             pages.append(page)
@@ -197,6 +260,8 @@ def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatc
                 if violation["impact"] in ("serious", "critical")
             ]
             assert failing == [], json.dumps(failing, indent=1)
+            # No page of the journey scrolls sideways on a 320 px screen.
+            assert too_wide == [], "\n".join(dict.fromkeys(too_wide))
         finally:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

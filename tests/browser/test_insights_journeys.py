@@ -19,7 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from chorus.cases.services.act import decision_change_refused
 from chorus.ledger.services import chain_for, ledger_checkpoint
 from chorus.web.tasks import tasks_run_due
-from tests.browser.conftest import Mailbox
+from tests.browser.conftest import Mailbox, fill_date
 from tests.browser.test_records_journey import _download, _sign_in
 from tests.insights.factory import decided, past_cases, registered
 from tests.leak import leaks
@@ -99,7 +99,7 @@ def test_leadership_reads_the_insights_and_sets_an_action_point_its_owner_report
     admin.get_by_label("Finding").fill("Members cannot find the harassment policy.")
     admin.get_by_label("Indicator").fill("Nine in ten members find it in the yearly survey.")
     admin.get_by_label("Owner").select_option(label="Respondent")
-    admin.get_by_label("Due date").fill((timezone.localdate() + timedelta(days=30)).isoformat())
+    fill_date(admin, "Due date", (timezone.localdate() + timedelta(days=30)).isoformat())
     admin.get_by_role("button", name="Set it").click()
     expect(admin.locator(".notice-success")).to_contain_text("Action point 1 is set")
 

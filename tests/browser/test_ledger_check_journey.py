@@ -128,9 +128,11 @@ def test_a_members_browser_keeps_the_witnessed_head_and_warns_once_the_ledger_is
     assert len(heads) == checks + 1
     # The warning stays on every page, at 320 px without sideways scrolling, until a check passes.
     page.set_viewport_size({"width": 320, "height": 640})
+    page.locator("summary", has_text="Menu").click()  # on a phone the links are under the menu
     page.get_by_role("link", name="Cases", exact=True).first.click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    page.locator("summary", has_text="Menu").click()
     page.get_by_role("link", name="Ledger", exact=True).first.click()
     expect(check).to_have_attribute("data-result", "failed")
     expect(check).to_contain_text(re.compile("Your browser's check failed"))

@@ -19,6 +19,7 @@ from chorus.cases.services.stages import MAX_TARGET_DAYS
 from chorus.records.access import Owner
 from chorus.records.models import Record
 from chorus.records.services.writing import records_of
+from chorus.web.dates import DatePartsField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -71,7 +72,7 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
         choices = _consent_steps(actor) if spec.choices is CONSENT_STEPS else spec.choices
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
     if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return DatePartsField(**common)
     if kind == "email":
         return forms.EmailField(**common)
     if kind == "member":

@@ -221,7 +221,13 @@ LANGUAGE_CODE = "en"
 # Each language is named in itself on the switcher; a member's choice is kept on their account.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
+# One date format per language, for people: long dates ("28 November 2026", "28 de noviembre de
+# 2026") and the 24-hour clock, in chorus/config/formats/<language>/formats.py. Dates are typed
+# as day, month and year (chorus.web.dates). ISO 8601 appears only in data exports.
 FORMAT_MODULE_PATH = ["chorus.config.formats"]
+# Outside a request (commands, the worker) no language is active: read typed dates day first
+# there too, never month first.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
 LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True

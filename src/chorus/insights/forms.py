@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Member, Organization
 from chorus.insights.models import ActionPoint, Answer, AssessmentAnswer
 from chorus.insights.services.actions import MAX_TEXT, QUESTIONS
+from chorus.web.dates import DatePartsField
 
 
 class StoryForm(forms.Form):
@@ -73,7 +74,7 @@ class ActionPointForm(forms.Form):
     )
     indicator = forms.CharField(label=_("Indicator"), help_text=_("How we will know it worked."), max_length=MAX_TEXT)
     owner = _MemberChoice(label=_("Owner"), queryset=Member.objects.none())
-    due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = DatePartsField(label=_("Due date"))
     question = forms.ChoiceField(label=_("From the self-assessment question"), required=False)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -91,9 +92,8 @@ class ActionPointUpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_TEXT,
     )
-    due_on = forms.DateField(
+    due_on = DatePartsField(
         label=_("New due date"),
         required=False,
         help_text=_("Only administrators and the oversight body move a due date."),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )

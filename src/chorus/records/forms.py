@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.records.fields import MAX_PART_LENGTH, PARTS
 from chorus.records.models import Category, Purpose
 from chorus.records.services.messaging import MAX_MESSAGE_LENGTH
+from chorus.web.dates import DatePartsField
 
 
 class RecordForm(forms.Form):
@@ -69,11 +70,10 @@ class ShareForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     attachments = forms.MultipleChoiceField(label=_("Which files"), required=False, widget=forms.CheckboxSelectMultiple)
-    expires_on = forms.DateField(
+    expires_on = DatePartsField(
         label=_("Stop sharing on"),
         required=False,
         help_text=_("Optional. You can also stop sharing at any time."),
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(
