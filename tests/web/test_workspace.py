@@ -142,6 +142,18 @@ def test_a_facilitator_sees_their_assignment_and_its_deadline(personas: Personas
     assert f'href="/cases/{case.pk}/"' in respondent and "Waiting for you" not in respondent
 
 
+def test_a_membership_change_waits_for_the_second_person_not_the_proposer(personas: Personas) -> None:
+    from chorus.accounts.services.lifecycle import member_suspend
+
+    member_suspend(member=personas.survivor, reason="left", actor=personas.admin)
+    assert _queue(_home(personas, "admin")) == []  # they proposed it
+    assert "Nothing is waiting for your approval." in _home(personas, "admin")
+    queue = _queue(page := _home(personas, "oversight"))
+    assert len(queue) == 1 and queue[0].startswith("A membership change waits for a second person")
+    assert 'href="/organization/power/"' in page
+    assert _queue(_home(personas, "advocate")) == []  # not theirs to decide
+
+
 def test_an_investigator_with_nothing_assigned_is_told_so(personas: Personas) -> None:
     page = _home(personas, "investigator")
     assert "No case is assigned to you now." in page

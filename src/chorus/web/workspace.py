@@ -242,7 +242,7 @@ def _approvals(member: Member) -> list[Waiting]:
             _("A membership change waits for a second person: %(kind)s %(name)s")
             % {"kind": change.get_kind_display(), "name": change.member.display_name},
             change.proposed_at,
-            reverse("members"),
+            reverse("power"),  # where changes are approved or declined
         )
         for change in membership_changes_visible_to(member)
         if change.proposed_by_id != member.pk
