@@ -20,14 +20,22 @@ from chorus.records.access import Owner
 from chorus.records.models import Record, RecordDraft
 from chorus.records.services import anonymous, messaging, writing
 from chorus.retention.models import Hold, Notice
-from chorus.retention.services.clock import receipt_opened, record_deletes_on, record_opened
+from chorus.retention.services.clock import (
+    draft_touched,
+    draft_touched_sql,
+    receipt_opened,
+    record_deletes_on,
+    record_opened,
+    record_touched,
+    touched_sql,
+)
 from chorus.retention.services.policy import MONTH, hold_lift, hold_set
 from chorus.retention.services.sweep import retention_sweep
 from chorus.web.tasks import tasks_run_due
 from tests.cases.factory import opened, people
 from tests.escrow.factory import SAM, member_owner, name
 from tests.personas import Personas
-from tests.records.factory import STORY, survivor_owner
+from tests.records.factory import STORY, survivor_owner, survivor_record
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +228,16 @@ def test_the_organizations_hold_also_stops_ended_cases_being_destroyed(personas:
     assert case_retention_sweep(now=in_four_years) == 0
     hold_lift(personas.admin, reason="The tribunal closed the matter.")
     assert case_retention_sweep(now=in_four_years) == 1  # the case's own period, unchanged
+
+
+def test_the_sweeps_query_finds_the_same_last_touch_as_the_exact_check(personas: Personas) -> None:
+    built = survivor_record(personas)  # a version, a file, a grant, a message
+    writing.draft_save(built.owner, built.record, STORY)
+    record_opened(built.owner, built.record, now=timezone.now() + timedelta(seconds=5))
+    untouched = _record(built.owner, opened=False)
+    for record in (built.record, untouched):
+        assert Record.objects.annotate(touched=touched_sql()).get(pk=record.pk).touched == record_touched(record)
+    draft = RecordDraft.objects.get(record=built.record)
+    assert RecordDraft.objects.annotate(touched=draft_touched_sql()).get(pk=draft.pk).touched == draft_touched(
+        built.record, draft
+    )

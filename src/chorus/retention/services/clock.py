@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from chorus.records import keys
@@ -48,6 +49,30 @@ def record_touched(record: Record) -> datetime:
         Clock.objects.filter(record=record).values_list("opened_at", flat=True).first(),
     ]
     return max(moment for moment in moments if moment is not None)
+
+
+def _newest(queryset: QuerySet, link: str, field: str) -> Subquery:
+    newest = queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(at=Max(field)).values("at")
+    return Subquery(newest[:1], output_field=DateTimeField())
+
+
+def touched_sql() -> Greatest:
+    """``record_touched`` in SQL, to annotate records with: the sweep reads only those that may be due."""
+    created = F("created_at")
+    return Greatest(
+        created,
+        Coalesce(_newest(RecordVersion.objects.all(), "record", "saved_at"), created),
+        Coalesce(_newest(RecordDraft.objects.all(), "record", "saved_at"), created),
+        Coalesce(_newest(Attachment.objects.all(), "record", "added_at"), created),
+        Coalesce(_newest(Message.objects.all(), "conversation__record", "sent_at"), created),
+        Coalesce(_newest(Clock.objects.all(), "record", "opened_at"), created),
+    )
+
+
+def draft_touched_sql() -> Greatest:
+    """``draft_touched`` in SQL, to annotate drafts with."""
+    opened = Subquery(Clock.objects.filter(record=OuterRef("record")).values("opened_at")[:1])
+    return Greatest(F("saved_at"), Coalesce(opened, F("saved_at")))
 
 
 def draft_touched(record: Record, draft: RecordDraft) -> datetime:

@@ -29,7 +29,13 @@ from chorus.records.access import Owner
 from chorus.records.models import Record, RecordDraft
 from chorus.records.services.writing import record_destroy
 from chorus.retention.models import Clock, Notice, What
-from chorus.retention.services.clock import NOTICE_PURPOSE, draft_touched, record_touched
+from chorus.retention.services.clock import (
+    NOTICE_PURPOSE,
+    draft_touched,
+    draft_touched_sql,
+    record_touched,
+    touched_sql,
+)
 from chorus.retention.services.policy import Periods, hold_last_lifted, organizations_on_hold, periods_of, policy_for
 from chorus.web import tasks
 
@@ -202,22 +208,33 @@ def _story_step(context: _Context, story_id: UUID, swept: Swept) -> None:
 def organization_sweep(organization: Organization, *, now: datetime, swept: Swept) -> None:
     periods = periods_of(policy_for(organization))
     context = _Context(organization=organization, periods=periods, lifted=hold_last_lifted(organization), now=now)
-    # The created/saved dates bound the last touch from below: only these can be due.
-    soonest = min(periods.record, periods.anonymous) - periods.notice
-    for record_id in Record.objects.filter(organization=organization, created_at__lte=now - soonest).values_list(
+    # Only what may be due is read; each is decided again, exactly, under its row lock.
+    records = Record.objects.filter(organization=organization).annotate(touched=touched_sql())
+    due = records.filter(anonymous=False, touched__lte=now - (periods.record - periods.notice)).values_list(
         "pk", flat=True
-    ):
+    )
+    anonymous_due = records.filter(anonymous=True, touched__lte=now - periods.anonymous).values_list("pk", flat=True)
+    for record_id in [*due, *anonymous_due]:
         _record_step(context, record_id, What.RECORD, swept)
-    for record_id in RecordDraft.objects.filter(
-        record__organization=organization, saved_at__lte=now - (periods.draft - periods.notice)
-    ).values_list("record_id", flat=True):
+    drafts = RecordDraft.objects.filter(record__organization=organization).annotate(touched=draft_touched_sql())
+    for record_id in drafts.filter(touched__lte=now - (periods.draft - periods.notice)).values_list(
+        "record_id", flat=True
+    ):
         _record_step(context, record_id, What.DRAFT, swept)
-    for entry_id in Entry.objects.filter(organization=organization, withdrawn_at__lte=now - periods.entry).values_list(
-        "pk", flat=True
+    for entry_id in (
+        Entry.objects.filter(organization=organization, withdrawn_at__lte=now - periods.entry)
+        .exclude(for_owner=b"")
+        .values_list("pk", flat=True)
     ):
         _entry_step(context, entry_id, swept)
+    # A story can be due only if it was taken back long enough ago (whatever came after).
+    taken_back = LedgerEvent.objects.filter(
+        chain=chain_for(organization.pk), action="story.withdrawn", created_at__lte=now - periods.story
+    ).values_list("refs__story", flat=True)
+    candidates = {str(story_id) for story_id in taken_back}
     for story_id in Story.objects.filter(organization=organization, shown_at__isnull=True).values_list("pk", flat=True):
-        _story_step(context, story_id, swept)
+        if str(story_id) in candidates:
+            _story_step(context, story_id, swept)
 
 
 def retention_sweep(*, now: datetime | None = None) -> Swept:
