@@ -62,8 +62,7 @@ function wireForm(document, form, setup) {
   let busy = false;
   form.addEventListener("submit", async (event) => {
     const rows = identifierRows(form);
-    // Identifier 1 is the one required: without it the form goes as it is, and the server explains.
-    if (blank(setup.rules, rows[0].input.value)) return;
+    if (rows.every((row) => blank(setup.rules, row.input.value))) return; // nothing named: the server explains
     event.preventDefault();
     if (busy) return;
     busy = true;
@@ -119,6 +118,15 @@ function canonicalForms(rows, setup) {
       row.input.setAttribute("aria-invalid", "true");
       firstBad = firstBad || row;
     }
+  }
+  // Identifier 1 is the one required; said on its row here, since the rows below it
+  // (which the server must never read when JavaScript is on) are not sent to be refused.
+  const first = rows[0];
+  if (first && blank(setup.rules, first.input.value)) {
+    first.error.textContent = setup.text.firstRequired;
+    first.error.hidden = false;
+    first.input.setAttribute("aria-invalid", "true");
+    firstBad = first;
   }
   if (firstBad) {
     firstBad.input.focus();

@@ -45,7 +45,7 @@ def _sign_in(page: Any, base: str, email: str, totp_secret: str | None = None) -
 
 def _download(page: Any, link_name: str) -> bytes:
     with page.expect_download() as info:
-        page.get_by_role("link", name=link_name).click()
+        page.get_by_role("link", name=link_name, exact=True).click()
     return Path(info.value.path()).read_bytes()
 
 

@@ -130,7 +130,7 @@ def test_identifier_rows_are_numbered_and_the_first_one_is_required(personas: Pe
     )  # fmt: skip
     assert response.status_code == 200 and not Entry.objects.exists()
     html = response.content.decode()
-    assert re.search(r'id="id_text_0_error">Write at least identifier 1: an email address', html)
+    assert re.search(r'id="id_text_0_error">(<span class="sr">Error: </span>)?Write at least identifier 1: an email', html)
     assert "+44 20 7946 0958" in html and "At the depot." in html
 
 

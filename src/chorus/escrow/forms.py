@@ -10,17 +10,13 @@ from chorus.crypto.errors import MalformedInput
 from chorus.custodian.wsgi import unb64
 from chorus.escrow.identifiers import KINDS, MAX_LENGTH, WHITESPACE
 from chorus.escrow.models import DECISION_CHOICES, RELEASE_CHOICES
-from chorus.escrow.services.entries import INCOMPLETE, MAX_STATEMENT, Choices, Named, SealedShare
+from chorus.escrow.services.entries import FIRST_REQUIRED, INCOMPLETE, MAX_STATEMENT, Choices, Named, SealedShare
 from chorus.escrow.services.groups import MAX_MESSAGE
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 ROWS = 4  # identifier rows on the form; one entry may name up to this many
-FIRST_REQUIRED = _(
-    "Write at least identifier 1: an email address, a phone number, a member or staff number or a social media "
-    "handle of the person."
-)
 KIND_CHOICES = [("", _("Choose…"))] + [(kind.code, kind.label) for kind in KINDS.values()]
 
 

@@ -40,6 +40,10 @@ from chorus.records.services.writing import OWNER_ACTOR, record_contents
 from chorus.web import tasks
 
 ESCROW_PERSON = b"chorus.escrow"
+FIRST_REQUIRED = gettext_lazy(
+    "Write at least identifier 1: an email address, a phone number, a member or staff number or a social media "
+    "handle of the person."
+)
 INCOMPLETE = gettext_lazy("The entry your browser prepared is not complete. Nothing was saved; please try again.")
 UNREACHABLE = gettext_lazy("The custodian could not be reached, so nothing was saved. Please try again later.")
 MAX_STATEMENT = 4000
@@ -113,6 +117,7 @@ def browser_setup(owner: Owner) -> dict[str, Any]:
         "text": {
             **copy["text"],
             "checkRows": gettext("Check the identifiers marked below. Nothing was sent."),
+            "firstRequired": str(FIRST_REQUIRED),
             "sealing": gettext("Sealing your entry in this browser…"),
             "sending": gettext("Sending the sealed entry…"),
             "unverified": gettext(
