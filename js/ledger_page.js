@@ -47,7 +47,10 @@ function report(document, result) {
   else if (!result.size) text = message(template, "none", {});
   else {
     const form = new Intl.PluralRules(language).select(result.size) === "one" ? "ok-one" : "ok-other";
-    const date = new Intl.DateTimeFormat(language, { dateStyle: "long", timeStyle: "short" });
+    // As the server writes dates (chorus/config/formats): English day first ("28 November
+    // 2026"), and the 24-hour clock in every language.
+    const locale = language === "en" ? "en-GB" : language;
+    const date = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short", hourCycle: "h23" });
     text = message(template, form, {
       count: new Intl.NumberFormat(language).format(result.size),
       date: date.format(new Date(result.witnessedAt * 1000)),

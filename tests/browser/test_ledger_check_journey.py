@@ -110,6 +110,7 @@ def test_a_members_browser_keeps_the_witnessed_head_and_warns_once_the_ledger_is
     assert timed["ms"] < 3000, timed  # two requests and the checks: about 0.1 s here
     page.reload()
     expect(check).to_contain_text(f"Your browser checked the ledger: {grown.row.size} events, countersigned")
+    expect(check).to_contain_text(re.compile(r"witness on \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d\."))  # 24-hour clock
     expect(check).to_have_attribute("data-result", "ok")
 
     # The database owner rewrites the chain. Eleven minutes on, the member's next page checks.

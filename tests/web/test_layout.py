@@ -329,3 +329,19 @@ def test_a_refused_form_moves_focus_to_the_summary_and_its_links_reach_the_field
     expect(summary).to_be_focused()
     summary.get_by_role("link").first.click()
     expect(page.get_by_label("Email")).to_be_focused()
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("ledger_flushable")
+def test_the_time_a_draft_was_kept_is_on_the_24_hour_clock(
+    live_server: LiveServer,
+    browser_pages: Any,  # noqa: F811 (the fixture imported above)
+) -> None:
+    base = live_server.url
+    personas = make_personas()
+    page = browser_pages()
+    _sign_in(page, base, personas.survivor.email)
+    page.goto(base + "/records/new/")
+    page.locator("#id_what").fill("Words to keep")
+    # "04:05" or "16:05", never "4:05 PM": a 12-hour time carries AM or PM before the full stop.
+    expect(page.locator("#draft-status")).to_contain_text(re.compile(r"Draft kept at \d\d:\d\d\."), timeout=15000)

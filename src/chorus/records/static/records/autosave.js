@@ -37,7 +37,7 @@
         return;
       }
       var when = new Date(body.saved_at);
-      say("kept", when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }));
+      say("kept", when.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }));
       form.setAttribute("data-draft-saved", body.saved_at);
       if (body.record_url) {
         // The first words of a new record created it: from now on this page is that record's.
