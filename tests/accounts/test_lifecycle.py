@@ -233,12 +233,29 @@ def test_refusals(personas: Personas) -> None:
 
 
 def test_the_last_active_administrator_is_never_suspended(personas: Personas) -> None:
+    """A third administrator proposed suspending both, then gave up the role: approving both
+    would leave none."""
+    from chorus.accounts.services.power import roles_remove
+
+    second, _ = add_member(personas.organization, "second", {"admin"})
+    third, _ = add_member(personas.organization, "third", {"admin"})
+    first_out = member_suspend(member=personas.admin, reason="other", actor=third)
+    second_out = member_suspend(member=second, reason="other", actor=third)
+    roles_remove(member=third, roles={"admin"}, actor=personas.admin)
+    membership_change_approve(change=first_out, approver=personas.oversight)
+    assert not _fresh(personas.admin).is_active
+    with pytest.raises(PowerRefused, match="last active administrator"):
+        membership_change_approve(change=second_out, approver=personas.oversight)
+    assert _fresh(second).is_active
+
+
+def test_two_administrators_suspending_each_other_the_first_approval_withdraws_the_other(personas: Personas) -> None:
     second, _ = add_member(personas.organization, "second", {"admin"})
     first_out = member_suspend(member=personas.admin, reason="other", actor=second)
     second_out = member_suspend(member=second, reason="other", actor=personas.admin)
     membership_change_approve(change=first_out, approver=personas.oversight)
-    assert not _fresh(personas.admin).is_active
-    with pytest.raises(PowerRefused, match="last active administrator"):
+    assert MembershipChange.objects.get(pk=second_out.pk).outcome == "withdrawn"
+    with pytest.raises(PowerRefused, match="no longer waiting"):
         membership_change_approve(change=second_out, approver=personas.oversight)
     assert _fresh(second).is_active
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.accounts.errors import InvitationUnusable, SignInRefused
-from chorus.accounts.models import Invitation, Member, MemberRole, MembershipChange, Organization
+from chorus.accounts.models import Invitation, Member, MemberRole, MembershipChange, Organization, RoleProposal
 from chorus.accounts.services.invitations import invitation_create, invitation_for_token
 from chorus.accounts.services.lifecycle import (
     member_reinstate,
@@ -22,7 +22,7 @@ from chorus.accounts.services.lifecycle import (
     member_suspend,
     membership_change_approve,
 )
-from chorus.accounts.services.power import PowerRefused, roles_remove
+from chorus.accounts.services.power import PowerRefused, role_approve, role_propose, roles_remove
 from chorus.accounts.services.sanctions import sanction_carried_out
 from chorus.accounts.services.signin import sign_in_password
 from chorus.cases.models import Case, Measure
@@ -213,10 +213,13 @@ def test_the_only_oversight_member_is_not_suspended_or_removed(personas: Persona
 
 
 def test_the_last_administrator_is_not_removed(personas: Personas) -> None:
-    """Two administrators propose to remove each other: the second approval would leave none."""
+    """A third administrator proposed removing both, then gave up the role: the second
+    approval would leave none."""
     second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
-    first = member_remove(member=second_admin, reason="other", actor=personas.admin)
-    other = member_remove(member=personas.admin, reason="other", actor=second_admin)
+    third, _ = add_member(personas.organization, "third", {"admin"})
+    first = member_remove(member=second_admin, reason="other", actor=third)
+    other = member_remove(member=personas.admin, reason="other", actor=third)
+    roles_remove(member=third, roles={"admin"}, actor=personas.admin)
     membership_change_approve(change=first, approver=personas.oversight)
     with pytest.raises(PowerRefused, match="last active administrator"):
         membership_change_approve(change=other, approver=personas.oversight)
@@ -336,3 +339,24 @@ def test_it_denies_the_removal_page_to_anyone_but_an_administrator(personas: Per
 def test_it_does_not_reach_another_organizations_member(personas: Personas) -> None:
     client = _signed_in(personas.other_org, personas.vault_keys["other_org"])
     assert client.get(reverse("member_remove", args=[personas.survivor.pk])).status_code == 404
+
+
+def test_proposals_by_or_for_someone_who_leaves_are_withdrawn(personas: Personas) -> None:
+    """Nobody gains power, nor has a proposal approved, through someone suspended or removed."""
+    second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    newcomer, _ = add_member(personas.organization, "newcomer", set())
+    Member.objects.filter(pk__in=[newcomer.pk, personas.survivor.pk]).update(confirmed_at=timezone.now())
+    by_them = role_propose(member=_fresh(newcomer), role="advocate", proposer=second_admin)
+    for_survivor = role_propose(member=_fresh(personas.survivor), role="panel", proposer=personas.admin)
+    their_change = member_suspend(member=personas.respondent, reason="other", actor=second_admin)
+
+    change = member_suspend(member=second_admin, reason="compromised", actor=personas.admin)
+    membership_change_approve(change=change, approver=personas.oversight)
+    assert RoleProposal.objects.get(pk=by_them.pk).outcome == "withdrawn"
+    assert MembershipChange.objects.get(pk=their_change.pk).outcome == "withdrawn"
+    with pytest.raises(PowerRefused, match="no longer waiting"):
+        role_approve(proposal=by_them, approver=personas.advocate)
+
+    _removed(personas, personas.survivor)
+    assert RoleProposal.objects.get(pk=for_survivor.pk).outcome == "withdrawn"
+    assert LedgerEvent.objects.filter(action="role.withdrawn", refs__because="member_left").count() == 2

@@ -50,11 +50,10 @@ from chorus.accounts.models import (
     MemberKeys,
     MembershipChange,
     PasswordReset,
-    RoleProposal,
     TwoFactor,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
-from chorus.accounts.services.leaving import invitations_withdraw, roles_take_all, sessions_end
+from chorus.accounts.services.leaving import invitations_withdraw, proposals_close, roles_take_all, sessions_end
 from chorus.accounts.services.signin import _check_not_locked, _count_failure
 from chorus.accounts.services.two_factor import two_factor_check
 from chorus.cases.keys import member_tag
@@ -212,8 +211,9 @@ def account_delete(*, owner: Owner) -> DeletionDone:
         pseudonym = member.pseudonym
         roles_take_all(member, actor=pseudonym)
         invitations_withdraw(member, actor=pseudonym)
+        proposals_close(member, actor=pseudonym)
         now = timezone.now()
-        RoleProposal.objects.filter(member=member, outcome="").update(outcome="withdrawn", decided_at=now)
+        # A change proposed about them (say, a suspension) has nobody left to act on.
         MembershipChange.objects.filter(member=member, outcome="").update(outcome="withdrawn", decided_at=now)
         # Their holdings of the team keys go with their key pair: sealed to a key nobody
         # holds any more, so there is nothing left to rotate away from.

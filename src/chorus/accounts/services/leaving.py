@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.sessions.models import Session
+from django.db.models import Q
 from django.utils import timezone
 
-from chorus.accounts.models import Invitation, Member, MemberRole, Organization
+from chorus.accounts.models import Invitation, Member, MemberRole, MembershipChange, Organization, RoleProposal
 from chorus.ledger.services import ledger_append
 
 # A removed member's records stay theirs, sealed under their vault key, which only they
@@ -89,3 +90,37 @@ def team_keys_rotate(organization: Organization, *, actor: str) -> None:
 
     for role in (ADVOCATE, COMMISSION):
         team_key_ensure(organization, role, actor=actor)
+
+
+def proposals_close(member: Member, *, actor: str) -> int:
+    """Pending role proposals for ``member`` or made by them, and the suspensions, removals
+    and reinstatements they proposed, are withdrawn: nobody gains power, or acts on a
+    proposal, through someone who has left."""
+    now = timezone.now()
+    closed = 0
+    for proposal in RoleProposal.objects.pending().filter(Q(member=member) | Q(proposed_by=member)):
+        RoleProposal.objects.filter(pk=proposal.pk, outcome="").update(outcome="withdrawn", decided_at=now)
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor,
+            action="role.withdrawn",
+            refs={"proposal": str(proposal.pk), "role": proposal.role, "because": "member_left"},
+        )
+        closed += 1
+    changes = MembershipChange.objects.pending().filter(proposed_by=member).select_related("member")
+    for change in changes:
+        MembershipChange.objects.filter(pk=change.pk, outcome="").update(outcome="withdrawn", decided_at=now)
+        ledger_append(
+            organization_id=member.organization_id,
+            actor=actor,
+            action="member.change_declined",
+            refs={
+                "change": str(change.pk),
+                "member": change.member.pseudonym,
+                "kind": change.kind,
+                "reason": change.reason,
+                "outcome": "withdrawn",
+            },
+        )
+        closed += 1
+    return closed

@@ -52,7 +52,13 @@ from chorus.accounts.models import (
     MembershipChange,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
-from chorus.accounts.services.leaving import invitations_withdraw, roles_take_all, sessions_end, team_keys_rotate
+from chorus.accounts.services.leaving import (
+    invitations_withdraw,
+    proposals_close,
+    roles_take_all,
+    sessions_end,
+    team_keys_rotate,
+)
 from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
@@ -278,6 +284,7 @@ def _take_effect(change: MembershipChange, *, actor: Member) -> None:
     ledger_append(organization_id=change.organization_id, actor=actor.pseudonym, action=_DONE[change.kind], refs=refs)
     if leaving:
         invitations_withdraw(member, actor=actor.pseudonym)
+        proposals_close(member, actor=actor.pseudonym)
         sessions_end(change.member_id)
     if change.kind == "remove":
         team_keys_rotate(member.organization, actor=actor.pseudonym)

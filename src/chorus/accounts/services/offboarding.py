@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
 from chorus.accounts.roles import POWER_ROLES
-from chorus.accounts.services.leaving import invitations_withdraw, team_keys_rotate
+from chorus.accounts.services.leaving import invitations_withdraw, proposals_close, team_keys_rotate
 from chorus.accounts.services.power import PowerRefused, roles_remove
 from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role
@@ -94,6 +94,7 @@ def member_offboard(*, member: Member, actor: Member) -> list[str]:
         raise PowerRefused(_("%(name)s holds no role with power. Nothing was changed.") % {"name": member.display_name})
     with transaction.atomic():
         roles_remove(member=member, roles=roles, actor=actor)
+        proposals_close(member, actor=actor.pseudonym)  # no power comes back through a pending proposal
         if "admin" in roles:
             invitations_withdraw(member, actor=actor.pseudonym)
         ledger_append(
