@@ -20,7 +20,9 @@ What stays, because it is not theirs alone:
 * the ledger's events, which name them only by their pseudonym (the ledger is append-only,
   and it is how everyone can verify what the process did);
 * cases they took part in: decisions, votes, statements and measures belong to the process
-  and its other parties, and follow the case's own retention;
+  and its other parties, and follow the case's own retention. Where they acted for the
+  process (facilitator, investigator, panel, carrying out a measure) the case keeps the name
+  it showed them under, so its parties keep knowing who handled it;
 * messages they wrote as an advocate inside someone else's record, which belong to that
   survivor's record;
 * the member row itself, reduced to the pseudonym: no name, no address, no password, so
