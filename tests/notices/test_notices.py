@@ -208,3 +208,16 @@ def test_replies_on_a_record_whose_owner_asked_there_are_batched_too(personas: P
     notices_flush(now=_later())
     tasks_run_due()
     assert [message.body.count("Tuesday") for message in mail.outbox if message.to == [personas.survivor.email]] == [0]
+
+
+def test_a_deployment_that_already_has_a_ledger_tells_nobody_of_its_past(personas: Personas) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    survivor_record(personas)
+    NoticeCursor.objects.all().delete()
+    import_module("chorus.notices.migrations.0001_initial").start_at_the_heads(apps, None)
+    assert notices_scan() == 0
+    opened(people(personas))  # what happens afterwards is told
+    assert notices_scan() == 1
