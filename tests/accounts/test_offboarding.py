@@ -129,6 +129,7 @@ def test_it_offboards_from_its_page(personas: Personas) -> None:
     page = admin.get(url).content.decode()
     assert "Offboard Advocate" in page and 'class="danger"' in page
     assert "Seats in open cases to hand over" in page and "Facilitator" in page
+    assert "Advocate is the only one holding a role" in page  # the personas have one advocate
 
     done = admin.post(url, follow=True)
     body = done.content.decode()
@@ -153,3 +154,9 @@ def test_it_denies_everyone_but_an_administrator(personas: Personas, persona: st
     assert client.get(url).status_code == 403
     assert client.post(url).status_code == 403
     assert _fresh(personas.facilitator).role_codes == {"facilitator"}
+
+
+def test_it_does_not_warn_when_someone_else_holds_the_role(personas: Personas) -> None:
+    add_member(personas.organization, "second", {"advocate"})
+    page = _signed_in(personas, "admin").get(reverse("member_offboard", args=[personas.advocate.pk]))
+    assert "the only one holding a role" not in page.content.decode()
