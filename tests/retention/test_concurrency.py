@@ -19,6 +19,7 @@ from chorus.retention.services import sweep
 from chorus.retention.services.clock import record_opened
 from chorus.retention.services.policy import MONTH
 from chorus.web.models import Task
+from chorus.web.tasks import tasks_run_due
 from tests.personas import make_personas
 from tests.records.factory import STORY, survivor_owner
 
@@ -71,7 +72,8 @@ def test_two_workers_warn_once_and_delete_once(monkeypatch: pytest.MonkeyPatch) 
 
     warned = timezone.now() + 24 * MONTH
     assert sum(result.notices for result in _together(warned)) == 1
-    assert Task.objects.filter(kind="mail").count() == 1
+    assert Task.objects.filter(kind="retention-notice").count() == 1
+    tasks_run_due(now=warned)
     deletes_on = Notice.objects.get(record=record).deletes_on
     assert sum(result.records for result in _together(deletes_on + timedelta(seconds=1))) == 1
     assert not Record.objects.filter(pk=record.pk).exists()

@@ -20,6 +20,7 @@ from chorus.records.services import anonymous, writing
 from chorus.retention.services.clock import record_opened
 from chorus.retention.services.policy import MONTH
 from chorus.retention.services.sweep import retention_sweep
+from chorus.web.tasks import tasks_run_due
 from tests.escrow.factory import SAM, member_owner, name
 from tests.leak import leaks
 from tests.personas import Personas
@@ -69,6 +70,7 @@ def test_a_dump_after_retention_holds_nothing_of_what_was_deleted(
     warned = timezone.now() + 24 * MONTH
     with django_capture_on_commit_callbacks(execute=True):
         first = retention_sweep(now=warned)  # the report, the entry's remains, the story; notices
+        tasks_run_due(now=warned)  # the notices are sent
         then = retention_sweep(now=warned + timedelta(days=31))  # the member's record, once warned
     assert (first.records, first.entries, first.stories, first.notices) == (1, 1, 1, 2)
     assert (then.records, then.drafts) == (1, 0)  # its draft went with it

@@ -30,7 +30,8 @@ from chorus.retention.services.clock import (
     touched_sql,
 )
 from chorus.retention.services.policy import MONTH, hold_lift, hold_set
-from chorus.retention.services.sweep import retention_sweep
+from chorus.retention.services.sweep import Swept, retention_sweep
+from chorus.web import mail as mail_module
 from chorus.web.tasks import tasks_run_due
 from tests.cases.factory import opened, people
 from tests.escrow.factory import SAM, member_owner, name
@@ -55,6 +56,13 @@ def _mail(now: datetime) -> list[str]:
     mail.outbox.clear()
     tasks_run_due(now=now)
     return [f"{message.subject}\n{message.body}" for message in mail.outbox]
+
+
+def _warned(now: datetime) -> Swept:
+    """A sweep, then the worker's queue: the notices it queued are sent."""
+    swept = retention_sweep(now=now)
+    tasks_run_due(now=now)
+    return swept
 
 
 def _deleted(action: str) -> int:
@@ -95,7 +103,7 @@ def test_a_record_opened_after_the_notice_is_kept(personas: Personas) -> None:
     owner = survivor_owner(personas)
     record = _record(owner)
     warned_at = timezone.now() + RECORD - NOTICE
-    assert retention_sweep(now=warned_at).notices == 1
+    assert _warned(warned_at).notices == 1
     deletes_on = Notice.objects.get(record=record).deletes_on
     record_opened(owner, record, now=warned_at + timedelta(days=3))
     assert retention_sweep(now=deletes_on + timedelta(days=1)).deleted == 0
@@ -117,11 +125,37 @@ def test_nothing_is_deleted_without_a_notice_sent_the_notice_period_before(perso
     owner = survivor_owner(personas)
     record = _record(owner)
     long_after = timezone.now() + 5 * RECORD  # the worker was off for years
-    swept = retention_sweep(now=long_after)
+    swept = _warned(long_after)
     assert (swept.notices, swept.deleted) == (1, 0)
     assert Notice.objects.get(record=record).deletes_on == long_after + NOTICE
     assert retention_sweep(now=long_after + NOTICE - timedelta(seconds=1)).deleted == 0
     assert retention_sweep(now=long_after + NOTICE).records == 1
+
+
+def test_nothing_is_deleted_while_the_notice_cannot_be_sent(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = survivor_owner(personas)
+    record = _record(owner)
+    warned_at = timezone.now() + RECORD - NOTICE
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError  # the mail server is down
+
+    monkeypatch.setattr(mail_module, "send", refused)
+    assert _warned(warned_at).notices == 1
+    deletes_on = Notice.objects.get(record=record).deletes_on
+    assert retention_sweep(now=deletes_on + timedelta(days=3)).deleted == 0
+    monkeypatch.undo()
+    delivered = deletes_on + timedelta(days=3)
+    with monkeypatch.context() as clock:
+        clock.setattr(timezone, "now", lambda: delivered)
+        tasks_run_due(now=delivered)  # the retry goes through, three days late
+    assert Notice.objects.get(record=record).delivered_at is not None
+    assert len(mail.outbox) == 1
+    assert Notice.objects.get(record=record).delivered_at == delivered
+    assert retention_sweep(now=delivered + NOTICE - timedelta(seconds=1)).deleted == 0  # a full period after it went
+    assert retention_sweep(now=delivered + NOTICE).records == 1
 
 
 def test_a_record_whose_owner_cannot_be_warned_is_kept(personas: Personas) -> None:
@@ -144,7 +178,7 @@ def test_a_legal_hold_stops_everything_and_a_fresh_notice_follows_its_lifting(pe
     owner = survivor_owner(personas)
     record = _record(owner)
     warned_at = timezone.now() + RECORD - NOTICE
-    assert retention_sweep(now=warned_at).notices == 1
+    assert _warned(warned_at).notices == 1
     hold_set(personas.admin, reason="A tribunal asked us to keep everything.")
     assert LedgerEvent.objects.filter(action="retention.hold_set", actor=personas.admin.pseudonym).exists()
     much_later = warned_at + 3 * RECORD
@@ -154,7 +188,7 @@ def test_a_legal_hold_stops_everything_and_a_fresh_notice_follows_its_lifting(pe
     lifted_at = warned_at + timedelta(days=10)  # as if lifted between the notice and the date
     Hold.objects.update(set_at=warned_at + timedelta(days=1), lifted_at=lifted_at)
     # The old notice was sent before the hold was lifted: a new one, then the period again.
-    swept = retention_sweep(now=lifted_at + timedelta(minutes=1))
+    swept = _warned(lifted_at + timedelta(minutes=1))
     assert (swept.notices, swept.deleted) == (1, 0)
     deletes_on = Notice.objects.get(record=record).deletes_on
     assert deletes_on == lifted_at + timedelta(minutes=1) + NOTICE
@@ -183,7 +217,7 @@ def test_an_unused_draft_goes_and_the_saved_record_stays(personas: Personas) -> 
     writing.draft_save(owner, only_draft, {"title": "Never saved"})
     record_opened(owner, only_draft)
     warned_at = timezone.now() + 6 * MONTH - NOTICE
-    assert retention_sweep(now=warned_at).notices == 2
+    assert _warned(warned_at).notices == 2
     swept = retention_sweep(now=warned_at + NOTICE)
     assert (swept.drafts, swept.records) == (2, 0)
     assert not RecordDraft.objects.exists()

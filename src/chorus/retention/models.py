@@ -86,8 +86,9 @@ class Notice(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
     what = models.CharField(max_length=8, choices=What.choices)
-    sent_at = models.DateTimeField()
+    sent_at = models.DateTimeField(help_text="When it was queued.")
     deletes_on = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the mail server accepted it.")
 
     class Meta:
         constraints = [

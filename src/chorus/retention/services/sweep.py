@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from chorus.accounts.models import Member, Organization
@@ -37,7 +38,7 @@ from chorus.retention.services.clock import (
     touched_sql,
 )
 from chorus.retention.services.policy import Periods, hold_last_lifted, organizations_on_hold, periods_of, policy_for
-from chorus.web import tasks
+from chorus.web import mail, tasks
 
 ACTOR = "retention"
 
@@ -92,13 +93,35 @@ def _warn(context: _Context, record: Record, what: str, deletes_on: datetime) ->
     member = _member_to_warn(record)
     if member is None:
         return False
-    Notice.objects.update_or_create(
-        record=record, what=what, defaults={"sent_at": context.now, "deletes_on": deletes_on}
+    notice, _created = Notice.objects.update_or_create(
+        record=record, what=what, defaults={"sent_at": context.now, "deletes_on": deletes_on, "delivered_at": None}
     )
-    # Content-free: no title, no words, not even which record (someone else may read the inbox).
-    tasks.mail_later("retention/email/notice", member.email, {"deletes_on": deletes_on.date().isoformat()})
+    payload = {
+        "notice": notice.pk,
+        "sent_at": context.now.isoformat(),
+        "to": member.email,
+        "deletes_on": deletes_on.date().isoformat(),
+        "language": translation.get_language(),
+    }
+    tasks.task_enqueue("retention-notice", payload)
     _log(context, "retention.notice_sent", record=record.pk, what=what)
     return True
+
+
+@tasks.handler("retention-notice")
+def _deliver(payload: dict[str, Any]) -> None:
+    """Send the notice, and note when the mail server took it: the notice period runs from
+    then, so a mail that could not be sent never lets anything be deleted."""
+    sent_at = datetime.fromisoformat(payload["sent_at"])
+    notice = Notice.objects.filter(pk=payload["notice"], sent_at=sent_at).first()
+    if notice is None:
+        return  # the record was deleted by its owner, or a newer notice replaced this one
+    # Content-free: no title, no words, not even which record (someone else may read the inbox).
+    mail.send(
+        "retention/email/notice", payload["to"], {"deletes_on": payload["deletes_on"]}, language=payload["language"]
+    )
+    # Never earlier than it was queued (the sweep may run ahead of the clock in tests).
+    Notice.objects.filter(pk=notice.pk, sent_at=sent_at).update(delivered_at=max(timezone.now(), sent_at))
 
 
 def _delete(context: _Context, record: Record, what: str) -> None:
@@ -141,7 +164,12 @@ def _record_step(context: _Context, record_id: UUID, what: str, swept: Swept) ->
             and notice.deletes_on >= due
         )
         if notice is not None and valid:
-            if context.now >= max(due, notice.deletes_on) and context.now - notice.sent_at >= context.periods.notice:
+            if notice.delivered_at is None:
+                return  # not sent yet (or the mail server refuses it): nothing goes before it is
+            if (
+                context.now >= max(due, notice.deletes_on)
+                and context.now - notice.delivered_at >= context.periods.notice
+            ):
                 _delete(context, record, what)
                 _count(swept, what)
             return
