@@ -1,5 +1,5 @@
 """Members leave, in Chromium: an administrator proposes removing a member and the oversight
-body approves it; the member's open session ends, and signing in again reaches only the page
+body approves it, and offboards a facilitator who leaves the role; the member's open session ends, and signing in again reaches only the page
 that lets them take their records away. A survivor deletes her own account from her account
 page, after reading what goes and what stays: her record is gone from the database and the
 attachment folder."""
@@ -50,6 +50,14 @@ def test_a_member_is_removed_by_two_people_and_a_survivor_deletes_her_account(
     oversight.get_by_role("link", name="Who holds power").first.click()
     oversight.get_by_role("button", name="Approve: remove Casey").click()
     expect(oversight.get_by_role("status").first).to_contain_text("Casey is removed")
+
+    # The facilitator leaves the role: offboarded at once, by one administrator.
+    admin.get_by_role("link", name="Members", exact=True).click()
+    admin.get_by_role("link", name="Offboard Facilitator").click()
+    expect(admin.get_by_role("heading", name="Seats in open cases to hand over")).to_be_visible()
+    admin.get_by_role("button", name="Offboard Facilitator").click()
+    expect(admin.get_by_role("status").first).to_contain_text("Facilitator no longer holds: Facilitator")
+    assert Member.objects.get(pk=personas.facilitator.pk).role_codes == set()
 
     # Casey's open session has ended; signing in again reaches only their records.
     member.get_by_role("link", name="Your account").first.click()
