@@ -360,3 +360,14 @@ def test_proposals_by_or_for_someone_who_leaves_are_withdrawn(personas: Personas
     _removed(personas, personas.survivor)
     assert RoleProposal.objects.get(pk=for_survivor.pk).outcome == "withdrawn"
     assert LedgerEvent.objects.filter(action="role.withdrawn", refs__because="member_left").count() == 2
+
+
+def test_a_removed_member_may_delete_their_account_within_those_days(personas: Personas) -> None:
+    survivor_record(personas)
+    _removed(personas, personas.survivor)
+    client = Client()
+    client.post("/sign-in/", {"email": "survivor@riverside.example", "password": PASSWORD})
+    response = client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("account_deleted")
+    assert not Record.objects.exists()
+    assert _fresh(personas.survivor).deleted_at is not None
