@@ -8,6 +8,7 @@ import pytest
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from chorus.web.middleware import MethodNotAllowedMiddleware
 from tests.personas import Personas
@@ -42,7 +43,8 @@ def test_a_get_of_a_post_only_url_is_a_chorus_page(name: str, personas: Personas
 def test_the_page_speaks_the_visitors_language(personas: Personas) -> None:
     client = Client()
     client.cookies["django_language"] = "es"
-    response = client.get(reverse("report_leave"))
+    with translation.override("en"):  # the request switches this thread to Spanish: switched back after
+        response = client.get(reverse("report_leave"))
     assert response.status_code == 405 and '<html lang="es">' in response.content.decode()
 
 
