@@ -126,3 +126,12 @@ def test_the_receipt_page_shows_when_each_report_would_be_deleted(personas: Pers
     assert (
         "this report will be deleted on" not in _client(personas, "survivor").get(reverse("records")).content.decode()
     )
+
+
+def test_a_record_begun_by_autosave_knows_whom_to_warn(personas: Personas) -> None:
+    client = _client(personas, "survivor")
+    token = client.get(reverse("record_new")).context["new_record_token"]
+    answer = client.post(reverse("record_new_draft"), {"record": token, "title": "Only a draft"}).json()
+    assert answer["saved"] is True
+    clock = Clock.objects.get()
+    assert clock.notify_sealed and clock.record.draft.saved_at <= clock.opened_at

@@ -132,6 +132,7 @@ def record_new_draft(request: HttpRequest, owner: Owner) -> HttpResponse:
     except RecordError as refused:
         return JsonResponse({"saved": False, "error": str(refused)}, status=400)
     saved_at = writing.draft_save(owner, record, form.parts())
+    record_opened(owner, record)  # so its owner can be warned before an unused draft is deleted
     return JsonResponse(
         {
             "saved": True,
