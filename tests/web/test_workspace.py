@@ -111,7 +111,7 @@ def test_a_survivor_sees_their_cases_what_each_waits_for_and_unread_replies(pers
     assert "We are here." not in page
     cases = page.split('id="my-cases"')[1]
     assert f'href="/cases/{case.pk}/"' in cases and "Needs you" in cases  # her consent to contact
-    assert "the survivor" in cases and "Complainant" in cases
+    assert "<dd>you</dd>" in cases and "Complainant" in cases  # she is the one it waits for
     # Read: the reply leaves her home page.
     messaging.messages_for_owner(built.owner, built.record)
     assert "An advocate replied to you" not in _home(personas, "survivor")

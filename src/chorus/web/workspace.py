@@ -285,7 +285,13 @@ def _case_rows(member: Member, parties: list[Party], now: datetime) -> list[Case
                 case=case,
                 roles=[party.get_role_display() for party in seats],
                 stage=STATE_LABELS.get(case.state, case.state),
-                waiting_for=_(" and ").join(str(WAITING_LABELS[role]) for role in waits if role in WAITING_LABELS),
+                waiting_for=_(" and ").join(
+                    dict.fromkeys(
+                        str(_("you") if role in mine else WAITING_LABELS[role])
+                        for role in waits
+                        if role in WAITING_LABELS
+                    )
+                ),
                 needs_you=bool(mine & set(waits)),
                 deadline=_next(dates.get(case.pk, [])),
                 url=_case_url(case),
