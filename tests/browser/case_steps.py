@@ -95,7 +95,7 @@ def refused(page: Any, case_url: str, action: str, because: str, **what: Any) ->
     for label, value in what.get("fill", {}).items():
         section.get_by_label(label).fill(value)
     section.get_by_role("button").click()
-    expect(page.locator(f"#act-{action} .error")).to_contain_text(because)
+    expect(page.locator(f"#act-{action} .error-summary")).to_contain_text(because)
 
 
 def staff(personas: Personas, name: str, role: str) -> tuple[Member, str]:

@@ -79,6 +79,7 @@ def test_a_decided_case_marks_the_earlier_stages_done_and_the_timeline_tells_wha
     ):
         assert said in timeline, said
     assert timeline.index("Stage: Notice given") < timeline.index("The panel decided")
+    assert "Complainant 1 joined" not in timeline  # the opening already says so
     # The respondent reads the same events but not the survivor's support compartment.
     respondent = _section(_page(personas, "respondent", case), "timeline")
     assert "The panel decided" in respondent and "I want it to stop." not in respondent

@@ -10,7 +10,7 @@ tables, the findings), now dated and in order; written items come from ``items_f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -226,12 +226,25 @@ def _stage_events(case: Case) -> list[Entry]:
     return entries
 
 
+def _opened_with_case(case: Case, party: Party, opened: datetime | None) -> bool:
+    """Whoever opened the case (and a self-initiated plan's facilitator) joined with it: the
+    opening says so already. Everyone else came later: by invitation, appointment or a group."""
+    openers = (Role.SELF, Role.FACILITATOR) if case.pathway == Pathway.SELF else (Role.COMPLAINANT,)
+    return (
+        opened is not None
+        and case.from_group_id is None
+        and party.role in openers
+        and not party.invite_email_hash
+        and party.added_at - opened < timedelta(seconds=5)
+    )
+
+
 def _party_events(case: Case) -> list[Entry]:
     entries = []
     opened = case.periods.values_list("entered_at", flat=True).first()
     for party in case.parties.filter(joined_at__isnull=False):
         assert party.joined_at is not None  # noqa: S101 (narrowing for the type checker)
-        if opened is None or party.joined_at > opened:
+        if not _opened_with_case(case, party, opened):
             entries.append(Entry(party.joined_at, _("%(who)s joined the case") % {"who": party.label}))
         if party.declared_at and not party.conflict:
             entries.append(Entry(party.declared_at, _("%(who)s declared no conflict") % {"who": party.label}))
