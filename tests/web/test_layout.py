@@ -135,6 +135,13 @@ def test_no_page_shows_iso_or_12_hour_dates() -> None:
     assert found == []
 
 
+def test_no_message_puts_an_iso_date_in_a_sentence() -> None:
+    # A date in words a person reads ("the case opened on …") is formatted for their language.
+    in_a_sentence = re.compile(r"_\(\s*\"[^\"]*\"\s*\)\s*%\s*\{[^}]*(isoformat\(|strftime\()")
+    found = [str(path) for path in SOURCE.glob("**/*.py") if in_a_sentence.search(path.read_text())]
+    assert found == []
+
+
 def test_no_form_uses_the_browsers_date_picker() -> None:
     # <input type=date> shows the browser locale's order (mm/dd/yyyy), whatever the page's language.
     found = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization
@@ -35,7 +36,7 @@ def insights_pdf(organization: Organization, tables: list[Insight], *, as_of: da
     noisy = any(insight.published.noisy for insight in tables)
     pdf.paragraph(
         5,
-        _("Figures as of %(date)s.") % {"date": as_of.date().isoformat()} + " " + legend(threshold, noisy=noisy),
+        _("Figures as of %(date)s.") % {"date": formats.date_format(as_of, "DATE_FORMAT")} + " " + legend(threshold, noisy=noisy),
         size=9,
     )
     for insight in tables:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
@@ -51,7 +52,7 @@ def _case_label(party: Party) -> str:
     reference = getattr(party.case, "reference", None)
     if reference:
         return str(reference)
-    return _("the case opened on %(date)s") % {"date": party.case.opened_at.date().isoformat()}
+    return _("the case opened on %(date)s") % {"date": formats.date_format(party.case.opened_at, "DATE_FORMAT")}
 
 
 def handover_of(member: Member) -> Handover:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,7 +50,7 @@ def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
         versions=[
             (
                 str(v.number),
-                _("Version %(n)d, saved %(when)s") % {"n": v.number, "when": v.saved_at.strftime("%Y-%m-%d %H:%M")},
+                _("Version %(n)d, saved %(when)s") % {"n": v.number, "when": formats.date_format(v.saved_at, "DATETIME_FORMAT")},
             )
             for v in reversed(contents.versions)
         ],
