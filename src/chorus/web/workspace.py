@@ -350,7 +350,8 @@ def workspace_for(member: Member, vault_key: bytes | None) -> Workspace:
         space.queue += _new_cases(member)
         space.queue += _matches(member)
         space.queue += _overdue(member, now)
-    space.queue += _approvals(member)
+    if member.role_codes:  # a member with no role approves nothing: spare them the look-ups
+        space.queue += _approvals(member)
     space.queue.sort(key=lambda waiting: waiting.since)
     parties = _parties(member)
     rows = _case_rows(member, parties, now)
