@@ -291,7 +291,7 @@ def test_the_quick_exit_leaves_at_once_and_leaves_nothing_open(
     page = browser_pages()
     sign_in_as(page, base, personas.survivor.email)
     page.get_by_role("link", name="Your records", exact=True).first.click()
-    page.get_by_role("button", name="Write a new record").click()
+    page.get_by_role("link", name="Write a new record").click()
     record_page = page.url
     # What Chorus keeps in the browser (the ledger head it checks against) would show that
     # Chorus was used here: the quick exit forgets it, and nothing else.
