@@ -149,7 +149,7 @@ def test_zeros_are_shown_as_zeros_and_never_withheld() -> None:
 def test_publish_refuses_a_table_its_audit_finds_a_small_count_in(monkeypatch: pytest.MonkeyPatch) -> None:
     """If the suppression step regressed to hiding only the small entries, publish() would
     notice before anything reached a page."""
-    monkeypatch.setattr(disclosure, "suppress", disclosure.primary)
+    monkeypatch.setattr(disclosure, "suppress", lambda values, threshold, **_: disclosure.primary(values, threshold))
     with pytest.raises(DisclosureError, match="pins the small entries"):
         _published([[3, 10, 12], [8, 9, 20], [15, 6, 7]], 5)
 
@@ -157,7 +157,7 @@ def test_publish_refuses_a_table_its_audit_finds_a_small_count_in(monkeypatch: p
 def test_publish_refuses_a_label_that_is_not_true(monkeypatch: pytest.MonkeyPatch) -> None:
     """The old fallback, withholding everything, zeros included, is caught by the audit."""
 
-    def withhold_everything(values: list[list[int]], threshold: int) -> list[list[Mark]]:
+    def withhold_everything(values: list[list[int]], threshold: int, **_: bool) -> list[list[Mark]]:
         return [[Mark.SMALL if 0 < v < threshold else Mark.WITHHELD for v in row] for row in values]
 
     monkeypatch.setattr(disclosure, "suppress", withhold_everything)
@@ -166,7 +166,7 @@ def test_publish_refuses_a_label_that_is_not_true(monkeypatch: pytest.MonkeyPatc
 
 
 def test_publish_refuses_to_withhold_the_grand_total(monkeypatch: pytest.MonkeyPatch) -> None:
-    def withhold_the_grand_total(values: list[list[int]], threshold: int) -> list[list[Mark]]:
+    def withhold_the_grand_total(values: list[list[int]], threshold: int, **_: bool) -> list[list[Mark]]:
         marks = disclosure.primary(values, threshold)
         marks[-1][-1] = Mark.WITHHELD
         return marks

@@ -18,6 +18,7 @@ from chorus.insights.aggregates import SPECS, Insight, insights
 from chorus.insights.charts import bar_chart_html, chart_bars
 from chorus.insights.disclosure import Mark, Table, publish
 from chorus.insights.report import insights_pdf
+from chorus.insights.transparency import transparency_report
 from tests.escrow.factory import client_for
 from tests.insights.factory import LAST_QUARTER, decided, past_cases, registered
 from tests.insights.test_disclosure import recovered
@@ -104,6 +105,8 @@ def test_with_noise_the_page_says_the_labels_describe_the_published_figures(pers
     client = client_for(personas.admin, personas.vault_keys["admin"])
     page = client.get("/insights/").content.decode()
     assert "Random noise is added" in page and "The labels describe the published figures." in page
+    transparency = client.get("/transparency/").content.decode()
+    assert "The labels describe the published figures." in transparency
     for insight in insights(personas.organization):
         assert insight.published.noisy
         assert recovered(insight.published.values, insight.published.marks) == [], insight.spec.key
@@ -116,8 +119,37 @@ def test_the_transparency_report_says_what_its_labels_mean(personas: Personas) -
     client = client_for(personas.survivor, personas.vault_keys["survivor"])
     page = client.get("/transparency/").content.decode()
     assert "A figure from 1 to 4 is shown as “&lt;5”, so that it cannot point to anyone" in page
+    assert "“withheld” is 5 or more" in page and "“not shown” is a figure those tables do not give" in page
     assert "<td>&lt;5</td>" in page  # two decisions appealed
     assert "<td>0</td>" in page  # none reversed
+
+
+def test_the_transparency_report_shows_only_what_the_decisions_table_shows(personas: Personas) -> None:
+    """Three decisions not appealed, two that stand and three reversed: the table shows each
+    column as "<5" and the total, 8. "Decisions appealed", 5, is not a figure the table gives:
+    printed beside it, it would be one more equation."""
+    cases = past_cases(personas.organization, "formal", "final", 8)
+    for case, appeal in zip(cases, [None, None, None, True, True, False, False, False], strict=True):
+        decided(case, upheld=True, appeal=appeal)
+    figures = {str(figure.label): figure.shown for figure in transparency_report(personas.organization).figures}
+    assert figures == {
+        "Cases opened": "8",
+        "Cases ended (closed or withdrawn)": "0",
+        "Formal cases decided": "8",
+        "Decisions appealed": "not shown",
+        "Decisions reversed on appeal": "<5",
+    }
+    appeals = _table(personas, "appeals")
+    assert appeals.grid()[-1] == ("Total", ["<5", "0", "<5", "<5", "8"])
+
+
+def test_the_transparency_report_adds_up_what_the_decisions_table_shows(personas: Personas) -> None:
+    cases = past_cases(personas.organization, "formal", "final", 17)
+    for index, case in enumerate(cases):
+        decided(case, upheld=True, appeal=None if index < 6 else index % 2 == 0)
+    figures = {str(figure.label): figure.shown for figure in transparency_report(personas.organization).figures}
+    assert figures["Decisions appealed"] == "11"  # 6 that stand and 5 reversed, both shown
+    assert figures["Decisions reversed on appeal"] == "5"
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

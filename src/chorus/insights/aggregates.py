@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Organization
 from chorus.cases.machine import MEASURE_KINDS, Pathway, Role
 from chorus.cases.models import Appeal, Case, Decision, Item, Measure
-from chorus.insights.disclosure import Mark, Published, Table, publish
+from chorus.insights.disclosure import DisclosureError, Mark, Published, Table, publish, shared_row_groups
 from chorus.records.models import Category, Record
 
 FIRST_RESPONSE = (
@@ -82,6 +82,9 @@ class Spec:
     rows_label: str | Promise
     chart: str  # "rows": a bar per row total; "columns": a bar per column total
     build: Callable[[Source], tuple[list[str], list[str], list[list[int]]]]
+    # Its rows are every case by pathway, like the other tables marked so: they are
+    # published with the same row groups and row totals (``disclosure.shared_row_groups``).
+    shares_rows: bool = False
 
 
 def _grid(pairs: Iterable[tuple[str, str]], rows: list[str], columns: list[str]) -> list[list[int]]:
@@ -275,6 +278,7 @@ SPECS: tuple[Spec, ...] = (
         _("Pathway"),
         "columns",
         _opened,
+        shares_rows=True,
     ),
     Spec(
         "first_response",
@@ -286,6 +290,7 @@ SPECS: tuple[Spec, ...] = (
         _("Pathway"),
         "columns",
         _first_response,
+        shares_rows=True,
     ),
     Spec(
         "measures",
@@ -302,6 +307,7 @@ SPECS: tuple[Spec, ...] = (
         _("Pathway"),
         "columns",
         _outcomes,
+        shares_rows=True,
     ),
     Spec(
         "appeals",
@@ -383,21 +389,59 @@ def insights(organization: Organization, *, as_of: datetime | None = None) -> li
     """Every table, published (small counts hidden, complements withheld, categories combined
     where that is not enough, noise if set)."""
     as_of = as_of or snapshot()
+    threshold = settings.CHORUS_INSIGHTS_THRESHOLD
     epsilon = settings.CHORUS_INSIGHTS_EPSILON or None
-    result = []
     source = Source(organization, as_of)
-    for spec in SPECS:
-        rows, columns, counts = spec.build(source)
-        if not rows or not columns:  # nothing counted yet: one empty cell
-            rows, columns, counts = [], [], [[0]]
-        table = Table(
-            key=f"{organization.pk}|{spec.key}|{as_of.isoformat()}",
-            rows=tuple(rows) or ("",),
-            columns=tuple(columns) or ("",),
-            counts=tuple(tuple(row) for row in counts),
-        )
-        published = publish(table, threshold=settings.CHORUS_INSIGHTS_THRESHOLD, epsilon=epsilon, key=noise_key())
-        if rows and columns:
-            rows, columns = _group_labels(rows, published.row_groups), _group_labels(columns, published.column_groups)
-        result.append(Insight(spec=spec, published=published, rows=rows, columns=columns))
-    return result
+    built = [(spec, *spec.build(source)) for spec in SPECS]
+    sharing = [counts for spec, _rows, _columns, counts in built if spec.shares_rows]
+    shared = None if epsilon else _shared_rows(sharing, threshold)
+    return [
+        _published(spec, rows, columns, counts, key=f"{organization.pk}|{spec.key}|{as_of.isoformat()}",
+                   shared_rows=shared if spec.shares_rows else None)
+        for spec, rows, columns, counts in built
+    ]  # fmt: skip
+
+
+def _published(
+    spec: Spec,
+    rows: list[str],
+    columns: list[str],
+    counts: list[list[int]],
+    *,
+    key: str,
+    shared_rows: tuple[tuple[int, ...], ...] | None,
+) -> Insight:
+    if not rows or not columns:  # nothing counted yet: one empty cell
+        table = Table(key=key, rows=("",), columns=("",), counts=((0,),))
+        shared_rows = None
+    else:
+        table = Table(key=key, rows=tuple(rows), columns=tuple(columns), counts=tuple(tuple(row) for row in counts))
+    published = publish(
+        table,
+        threshold=settings.CHORUS_INSIGHTS_THRESHOLD,
+        epsilon=settings.CHORUS_INSIGHTS_EPSILON or None,
+        key=noise_key(),
+        shared_rows=shared_rows,
+    )
+    if not rows or not columns:
+        return Insight(spec=spec, published=published, rows=[], columns=[])
+    return Insight(
+        spec=spec,
+        published=published,
+        rows=_group_labels(rows, published.row_groups),
+        columns=_group_labels(columns, published.column_groups),
+    )
+
+
+def _shared_rows(tables: list[list[list[int]]], threshold: int) -> tuple[tuple[int, ...], ...] | None:
+    """The row groups of the tables that count every case by pathway.
+
+    Without noise, each of them shows a pathway's total exactly, and they must show the same
+    figure: a total one table withholds and another shows gives the first one's hidden
+    counts back. With noise the tables' totals differ (each sums its own noisy cells), and
+    each is published on its own.
+    """
+    totals = {tuple(sum(row) for row in counts) for counts in tables if counts}
+    if len(totals) != 1:  # every case has a quarter, a first-response bucket and an outcome
+        raise DisclosureError(f"the tables that count cases by pathway disagree on their totals: {sorted(totals)}")
+    return shared_row_groups(next(iter(totals)), threshold)

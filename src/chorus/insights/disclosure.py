@@ -43,7 +43,7 @@ import hashlib
 import hmac
 import math
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -147,20 +147,37 @@ def with_margins(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     return grid
 
 
-def publish(table: Table, *, threshold: int = THRESHOLD, epsilon: float | None = None, key: bytes = b"") -> Published:
+def publish(
+    table: Table,
+    *,
+    threshold: int = THRESHOLD,
+    epsilon: float | None = None,
+    key: bytes = b"",
+    shared_rows: Groups | None = None,
+) -> Published:
     """The table with small entries hidden and enough others withheld to keep them hidden,
-    merged into coarser categories when no withholding can; audited before it is returned."""
+    merged into coarser categories when no withholding can; audited before it is returned.
+
+    ``shared_rows``: the table's rows are the same as other published tables' (the same
+    cases by pathway), grouped as :func:`shared_row_groups` says for all of them. Its rows
+    start grouped so, and their totals are never withheld: every such table then shows each
+    row total as the same exact figure, so reading the tables together tells an adversary
+    nothing that each table alone does not.
+    """
     if threshold < MIN_THRESHOLD:
         raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
     counts = noisy(table, epsilon=epsilon, key=key) if epsilon else [list(row) for row in table.counts]
-    for row_groups, column_groups in coarsenings(counts):
+    if shared_rows is not None and shared_row_groups([sum(row) for row in counts], threshold) != shared_rows:
+        raise ValueError(f"table {table.key!r}: its rows cannot be shared as {shared_rows}")
+    keep_row_totals = shared_rows is not None
+    for row_groups, column_groups in coarsenings(counts, rows=shared_rows):
         values = with_margins(merge(counts, row_groups, column_groups))
-        marks = suppress(values, threshold)
+        marks = suppress(values, threshold, keep_row_totals=keep_row_totals)
         if marks is not None:
             break
     else:  # unreachable: the grand total alone is always protected
         raise DisclosureError(f"table {table.key!r}: not even the grand total can be published")
-    audit(values, marks, threshold, key=table.key)
+    audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals)
     return Published(
         table=table,
         values=tuple(tuple(row) for row in values),
@@ -172,9 +189,16 @@ def publish(table: Table, *, threshold: int = THRESHOLD, epsilon: float | None =
     )
 
 
-def audit(values: list[list[int]], marks: list[list[Mark]], threshold: int, *, key: str = "") -> None:
-    """Refuse (``DisclosureError``) a page with an untrue label, a withheld grand total, or a
-    small entry it pins."""
+def audit(
+    values: list[list[int]],
+    marks: list[list[Mark]],
+    threshold: int,
+    *,
+    key: str = "",
+    keep_row_totals: bool = False,
+) -> None:
+    """Refuse (``DisclosureError``) a page with an untrue label, a withheld grand total (or
+    row total, for shared rows), or a small entry it pins."""
     for r, row in enumerate(values):
         for c, value in enumerate(row):
             mark = marks[r][c]
@@ -183,6 +207,8 @@ def audit(values: list[list[int]], marks: list[list[Mark]], threshold: int, *, k
                 raise DisclosureError(f"table {key!r}: the label of entry {(r, c)} is not true")
     if marks[-1][-1] is Mark.WITHHELD:  # other tables and the transparency report show it
         raise DisclosureError(f"table {key!r}: the grand total is withheld")
+    if keep_row_totals and any(row[-1] is Mark.WITHHELD for row in marks):
+        raise DisclosureError(f"table {key!r}: a row total other tables show is withheld")
     if exposed := determined(values, marks, threshold):
         raise DisclosureError(f"table {key!r}: the page pins the small entries {exposed}")
 
@@ -191,19 +217,28 @@ def primary(values: list[list[int]], threshold: int) -> list[list[Mark]]:
     return [[Mark.SMALL if 0 < value < threshold else Mark.SHOWN for value in row] for row in values]
 
 
-def suppress(values: list[list[int]], threshold: int) -> list[list[Mark]] | None:
+def suppress(values: list[list[int]], threshold: int, *, keep_row_totals: bool = False) -> list[list[Mark]] | None:
     """Small entries marked and complements withheld until none is pinned; None when even
     withholding every entry that may be withheld leaves one pinned."""
     marks = primary(values, threshold)
+    last_row, last_column = len(values) - 1, len(values[0]) - 1
+
+    def may_withhold(r: int, c: int) -> bool:
+        """A shown figure (so at least the threshold, or 0) that is not zero and not kept:
+        the grand total always is, and the row totals when other tables show them."""
+        if marks[r][c] is not Mark.SHOWN or values[r][c] == 0 or (r, c) == (last_row, last_column):
+            return False
+        return not (keep_row_totals and c == last_column)
+
     # Withholding only ever loosens what the adversary knows (an exact figure becomes "at
     # least T"), so if withholding everything allowed does not help, nothing will.
-    most = [[Mark.WITHHELD if mark is Mark.SHOWN and value > 0 else mark for value, mark in zip(row, line, strict=True)]
-            for row, line in zip(values, marks, strict=True)]  # fmt: skip
-    most[-1][-1] = marks[-1][-1]  # the grand total is never withheld
+    most = [
+        [Mark.WITHHELD if may_withhold(r, c) else mark for c, mark in enumerate(row)] for r, row in enumerate(marks)
+    ]
     if determined(values, most, threshold):
         return None
     while exposed := determined(values, marks, threshold):
-        complement = _complement_for(exposed[0], values, marks)
+        complement = _complement_for(exposed[0], values, may_withhold)
         if complement is None:  # cannot happen after the check above; kept as a guard
             return None
         marks[complement[0]][complement[1]] = Mark.WITHHELD
@@ -211,7 +246,7 @@ def suppress(values: list[list[int]], threshold: int) -> list[list[Mark]] | None
 
 
 def _complement_for(
-    position: tuple[int, int], values: list[list[int]], marks: list[list[Mark]]
+    position: tuple[int, int], values: list[list[int]], may_withhold: Callable[[int, int], bool]
 ) -> tuple[int, int] | None:
     """The least informative shown entry sharing a row or column with ``position``.
 
@@ -226,11 +261,7 @@ def _complement_for(
     last_row, last_column = height - 1, width - 1
 
     def candidates(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-        return [
-            ((r == last_row) + (c == last_column), values[r][c], r, c)
-            for r, c in cells
-            if marks[r][c] is Mark.SHOWN and values[r][c] > 0 and (r, c) != (last_row, last_column)
-        ]
+        return [((r == last_row) + (c == last_column), values[r][c], r, c) for r, c in cells if may_withhold(r, c)]
 
     in_lines = [(row, c) for c in range(width)] + [(r, column) for r in range(height)]
     found = candidates(in_lines) or candidates([(r, c) for r in range(height) for c in range(width)])
@@ -248,7 +279,42 @@ def merge(counts: Sequence[Sequence[int]], row_groups: Groups, column_groups: Gr
     return [[sum(counts[r][c] for r in rows for c in columns) for columns in column_groups] for rows in row_groups]
 
 
-def coarsenings(counts: Sequence[Sequence[int]]) -> Iterator[tuple[Groups, Groups]]:
+def shared_row_groups(totals: Sequence[int], threshold: int) -> Groups:
+    """How rows that several tables share are grouped: until no group's total is a small
+    count, the group with the smallest one is merged with the nearest non-empty group beside
+    it (and the empty ones between), until one non-empty group is left.
+
+    Then every table shows the same exact figure for each group (0 or at least the
+    threshold), so no table's unknowns are another table's: the tables can be audited one by
+    one. A small row total shared by several tables would be one unknown each of them
+    narrows down a little, and together they could pin it. The one exception, a single
+    non-empty group with a small total, is the grand total: in each table every count is in
+    that one row, and what a table says about it (at least as many as the table's non-zero
+    cells) never narrows another table's cells, each of which the table's own audit leaves
+    two values or more.
+    """
+    groups: Groups = tuple((r,) for r in range(len(totals)))
+    while True:
+        sums = [sum(totals[r] for r in group) for group in groups]
+        small = [(total, index) for index, total in enumerate(sums) if 0 < total < threshold]
+        if not small:
+            return groups
+        _, index = min(small)
+        before = [n for n in range(index) if sums[n] > 0][-1:]
+        after = [n for n in range(index + 1, len(sums)) if sums[n] > 0][:1]
+        if not before + after:  # the only non-empty group: its total is the grand total
+            return groups
+        other = min(before + after, key=lambda n: (sums[n], abs(n - index), -n))
+        groups = _joined(groups, index, other)
+
+
+def _joined(groups: Groups, index: int, other: int) -> Groups:
+    """Groups ``index`` and ``other`` and every group between them, made one."""
+    first, last = sorted((index, other))
+    return (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
+
+
+def coarsenings(counts: Sequence[Sequence[int]], *, rows: Groups | None = None) -> Iterator[tuple[Groups, Groups]]:
     """The table itself, then ever coarser ones, down to the grand total alone.
 
     Each step takes the line (row or column) with the smallest non-zero total — small
@@ -257,7 +323,7 @@ def coarsenings(counts: Sequence[Sequence[int]]) -> Iterator[tuple[Groups, Group
     them: merging with an empty line would protect nothing, and merging a range keeps an
     ordered category (quarters, years) a range.
     """
-    row_groups: Groups = tuple((r,) for r in range(len(counts)))
+    row_groups: Groups = rows or tuple((r,) for r in range(len(counts)))
     column_groups: Groups = tuple((c,) for c in range(len(counts[0])))
     yield row_groups, column_groups
     while len(row_groups) > 1 or len(column_groups) > 1:
@@ -279,9 +345,7 @@ def coarsenings(counts: Sequence[Sequence[int]]) -> Iterator[tuple[Groups, Group
         before = [n for n in range(index) if line_totals[n] > 0][-1:]
         after = [n for n in range(index + 1, len(line_totals)) if line_totals[n] > 0][:1]
         other = min(before + after, key=lambda n: (line_totals[n], abs(n - index), -n))
-        first, last = sorted((index, other))
-        groups = (row_groups, column_groups)[dimension]
-        joined = (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
+        joined = _joined((row_groups, column_groups)[dimension], index, other)
         if dimension == 0:
             row_groups = joined
         else:

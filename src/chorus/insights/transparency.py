@@ -9,12 +9,18 @@ reported, so it is exact and up to date. It counts real attempts: each person on
 deciding step and case, and only on cases of this organization (the ledger may hold older
 events about case ids that never existed; they are not counted).
 
-These figures need no complementary suppression: each is a single count, shown exactly
-when it is 0 or at least the threshold and as "<5" (1 to 4) otherwise, and what links them
-is only "at most" (no more cases ended than were opened, no more reversed than appealed),
-which never pins a "<5": all of them equal to 1, or all equal to 2, fits. "Cases opened"
-is also the grand total of three insights tables, which is why those tables never
-withhold their grand total (``disclosure._complement_for``).
+The figures that the insights tables also hold are read off those tables as published, never
+counted again: "Cases opened" is the grand total of the cases-opened table, and "Formal
+cases decided", "Decisions appealed" and "Decisions reversed on appeal" come from the
+decisions-and-appeals table (its grand total, and its columns). Counted afresh, they would
+be extra equations next to the published table: "reversed" shown exactly beside a table that
+withholds its "reversed" column total would give that total back, and an exact number of
+decisions appealed beside three "<5" columns could pin them. Read off the table, they tell
+nobody anything the table does not: a figure the table does not show on its own ("Decisions
+appealed" when it cannot be added up from shown figures) is "not shown".
+
+"Cases ended" is in no table: it is a single count, shown exactly when it is 0 or at least
+the threshold and as "<5" otherwise.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.cases.models import Case
-from chorus.insights.aggregates import Source, snapshot
+from chorus.insights.aggregates import APPEAL_OUTCOMES, Insight, Source, insights, snapshot
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
 
@@ -39,16 +45,7 @@ REFUSED_ACTION = "case.decision_change_refused"
 @dataclass(frozen=True)
 class Figure:
     label: str | Promise
-    count: int
-    threshold: int
-
-    @property
-    def small(self) -> bool:
-        return 0 < self.count < self.threshold
-
-    @property
-    def shown(self) -> str:
-        return f"<{self.threshold}" if self.small else str(self.count)
+    shown: str  # a number, "<5", "withheld" or "not shown", as the page prints it
 
 
 @dataclass(frozen=True)
@@ -56,28 +53,68 @@ class Transparency:
     as_of: datetime
     figures: list[Figure]
     refused_changes: int
+    noisy: bool
 
 
 def transparency_report(organization: Organization, *, as_of: datetime | None = None) -> Transparency:
     as_of = as_of or snapshot()
     threshold = settings.CHORUS_INSIGHTS_THRESHOLD
+    tables = {insight.spec.key: insight for insight in insights(organization, as_of=as_of)}
+    opened, appeals = tables["opened"], tables["appeals"]
     source = Source(organization, as_of)
-    outcomes = [source.appeal_outcome(case_id) for case_id in source.decisions]
-    counts = [
-        (_("Cases opened"), len(source.cases)),
-        (
-            _("Cases ended (closed or withdrawn)"),
-            sum(c.closed_at is not None and c.closed_at < as_of for c in source.cases),
-        ),
-        (_("Formal cases decided"), len(outcomes)),
-        (_("Decisions appealed"), len(source.appeals)),
-        (_("Decisions reversed on appeal"), outcomes.count("reversed")),
+    ended = sum(case.closed_at is not None and case.closed_at < as_of for case in source.cases)
+    figures = [
+        Figure(_("Cases opened"), _grand_total(opened)),
+        Figure(_("Cases ended (closed or withdrawn)"), f"<{threshold}" if 0 < ended < threshold else str(ended)),
+        Figure(_("Formal cases decided"), _grand_total(appeals)),
+        Figure(_("Decisions appealed"), _sum_of_columns(appeals, APPEALED)),
+        Figure(_("Decisions reversed on appeal"), _sum_of_columns(appeals, REVERSED)),
     ]
     return Transparency(
         as_of=as_of,
-        figures=[Figure(label, count, threshold) for label, count in counts],
+        figures=figures,
         refused_changes=refused_changes(organization),
+        noisy=any(insight.published.noisy for insight in tables.values()),
     )
+
+
+# Columns of the decisions-and-appeals table (``aggregates.APPEAL_OUTCOMES``).
+APPEAL_COLUMNS = [code for code, _label in APPEAL_OUTCOMES]
+APPEALED = frozenset(APPEAL_COLUMNS.index(code) for code in ("pending", "stands", "reversed"))
+REVERSED = frozenset({APPEAL_COLUMNS.index("reversed")})
+
+
+def _grand_total(insight: Insight) -> str:
+    published = insight.published
+    return insight.figure(len(published.values) - 1, len(published.values[0]) - 1)
+
+
+def _sum_of_columns(insight: Insight, columns: frozenset[int]) -> str:
+    """The total of some of a published table's columns, if the table itself shows it.
+
+    Shown when the columns are whole published columns whose totals are all shown (their
+    sum), or all shown as zero but one (that one's label: the same unknown), or when the
+    other columns' total and the grand total are shown (their difference). Otherwise
+    "not shown": printing it would add an equation the table leaves out.
+    """
+    published = insight.published
+    if not insight.rows:  # nothing counted yet
+        return "0"
+    last_row, last_column = len(published.values) - 1, len(published.values[0]) - 1
+    inside = [g for g, group in enumerate(published.column_groups) if set(group) <= columns]
+    outside = [g for g, group in enumerate(published.column_groups) if not set(group) & columns]
+    if len(inside) + len(outside) == len(published.column_groups):  # the columns are whole groups
+        hidden = [g for g in inside if published.shown(last_row, g) is None]
+        shown = sum(published.shown(last_row, g) or 0 for g in inside)
+        if not hidden:
+            return str(shown)
+        if len(hidden) == 1 and shown == 0:
+            return insight.figure(last_row, hidden[0])
+        others = [published.shown(last_row, g) for g in outside]
+        grand = published.shown(last_row, last_column)
+        if grand is not None and None not in others:
+            return str(grand - sum(figure or 0 for figure in others))
+    return str(_("not shown"))
 
 
 def _case_id(value: object) -> UUID | None:
