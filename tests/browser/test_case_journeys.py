@@ -84,6 +84,16 @@ def test_support_only_two_measures_done(live_server: LiveServer, browser_pages: 
     expect(pages["survivor"].locator("#measures tbody tr")).to_have_count(2)
     expect(pages["survivor"].locator("#measures")).not_to_contain_text("Agreed")
     assert set(Case.objects.get().measures.values_list("status", flat=True)) == {"reviewed"}
+    # An administrator sets the organization's target for the first stage of a formal case.
+    admin = pages["admin"]
+    admin.goto(base + "/cases/")
+    admin.get_by_role("link", name="Set the target time for each stage of a case").click()
+    admin.get_by_label("Filed").fill("0")
+    admin.get_by_role("button", name="Save the targets").click()
+    expect(admin.locator(".error-summary")).to_contain_text("from 1 to")
+    admin.get_by_label("Filed").fill("10")
+    admin.get_by_role("button", name="Save the targets").click()
+    expect(admin.locator(".notice-success")).to_contain_text("The targets are saved")
 
 
 def test_restorative_plan_with_three_milestones_confirmed_by_the_survivor(

@@ -216,7 +216,7 @@ def test_only_an_administrator_sets_the_deadlines_and_bad_numbers_are_refused(pe
     assert 'name="formal__filed"' in page and 'value="7"' in page
     response = client.post("/cases/deadlines/", {"formal__filed": "0", "formal__notice": "soon"})
     page = response.content.decode()
-    assert response.status_code == 400 and 'id="error-summary"' in page
+    assert response.status_code == 400 and 'class="error-summary"' in page
     assert 'href="#id_formal__filed"' in page and "Enter a whole number of days" in page
     data = {
         f"{pathway}__{state}": days or ""
