@@ -258,3 +258,50 @@ def test_a_stage_past_its_target_reminds_whoever_it_waits_on_once(personas: Pers
     crowd.act("survivor", case, "consent", step="contact")
     crowd.act("advocate", case, "notice", email=personas.respondent.email, text="Notice.")
     assert Reminder.objects.get().settled_at is not None  # the stage was left
+
+
+def test_waiting_on_names_who_the_case_needs_next(personas: Personas) -> None:
+    from chorus.cases.machine import TEAM
+    from chorus.cases.services.story import waiting_on, waiting_parties
+
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    assert waiting_on(case) == ("complainant",)
+    assert [party.label for party in waiting_parties(case)] == ["Complainant 1"]
+    crowd.act("survivor", case, "allegation", text="He shouted.")
+    crowd.act("survivor", case, "consent", step="contact")
+    assert waiting_on(case) == (TEAM,) and waiting_parties(case) == []
+    crowd.act("survivor", case, "pause")
+    case.refresh_from_db()
+    assert waiting_on(case) == ("complainant",)
+    crowd.act("survivor", case, "resume")
+    crowd.act("survivor", case, "withdraw", text="")
+    case.refresh_from_db()
+    assert waiting_on(case) == ()
+
+
+def test_a_stage_waiting_on_the_advocates_emails_them_when_overdue(personas: Personas, mailoutbox: list) -> None:
+    from chorus.cases.models import Reminder
+    from chorus.cases.services.reminders import reminders_scan
+    from chorus.web.tasks import tasks_run_due
+
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "allegation", text="He shouted.")
+    crowd.act("survivor", case, "consent", step="contact")
+    StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
+    assert reminders_scan() == 1
+    tasks_run_due()
+    assert personas.advocate.email in {m.to[0] for m in mailoutbox}
+    assert personas.survivor.email not in {m.to[0] for m in mailoutbox}
+    assert not Reminder.objects.exists()  # the advocates are not a party: the case page shows the overdue date
+
+
+def test_a_paused_case_is_not_reminded_of_its_stage(personas: Personas) -> None:
+    from chorus.cases.services.reminders import reminders_scan
+
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "pause")
+    StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
+    assert reminders_scan() == 0
