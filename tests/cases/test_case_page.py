@@ -305,3 +305,12 @@ def test_a_paused_case_is_not_reminded_of_its_stage(personas: Personas) -> None:
     crowd.act("survivor", case, "pause")
     StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
     assert reminders_scan() == 0
+
+
+def test_a_case_is_found_by_its_reference_in_its_own_organization_only(personas: Personas) -> None:
+    crowd = people(personas)
+    case = opened(crowd)
+    assert case.reference is not None
+    assert stages.case_by_reference(personas.organization, f" {case.reference.lower()} ") == case
+    assert stages.case_by_reference(personas.other_org.organization, case.reference) is None
+    assert stages.case_by_reference(personas.organization, "C-20-1") is None
