@@ -179,7 +179,7 @@ def test_references_count_per_organization_and_year_in_opening_order(personas: P
     assert stages.reference_next(personas.organization, year + 1) == f"C-{year + 1}-0001"
     client = client_for(personas.survivor, personas.vault_keys["survivor"])
     listing = client.get("/cases/").content.decode()
-    assert first.reference in listing and second.reference in listing
+    assert f"{first.reference}<" in listing and f"{second.reference}<" in listing
 
 
 def test_the_migration_numbers_existing_cases_and_rebuilds_their_stages_from_the_ledger(personas: Personas) -> None:
@@ -200,7 +200,7 @@ def test_the_migration_numbers_existing_cases_and_rebuilds_their_stages_from_the
     older.refresh_from_db()
     newer.refresh_from_db()
     year = timezone.localtime(newer.opened_at).year
-    assert older.reference.endswith("-0001") and newer.reference == f"C-{year}-0002"
+    assert str(older.reference).endswith("-0001") and newer.reference == f"C-{year}-0002"
     assert [(p.pathway, p.state, p.left_at is None) for p in newer.periods.all()] == [
         ("intake", "intake", False),
         ("formal", "filed", True),

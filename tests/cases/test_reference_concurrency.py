@@ -42,5 +42,7 @@ def test_cases_opened_at_once_get_distinct_consecutive_references() -> None:
         thread.join(timeout=60)
     assert failures == []
     year = timezone.localtime(timezone.now()).year
-    references = sorted(Case.objects.filter(organization=organization).values_list("reference", flat=True))
+    references = sorted(
+        str(ref) for ref in Case.objects.filter(organization=organization).values_list("reference", flat=True)
+    )
     assert references == [f"C-{year}-{number:04d}" for number in range(1, OPENINGS + 1)]
