@@ -23,32 +23,46 @@ def recovered(
     values: list[list[int]] | tuple[tuple[int, ...], ...],
     marks: list[list[Mark]] | tuple[tuple[Mark, ...], ...],
     threshold: int = THRESHOLD,
+    known: tuple[list[tuple[int, int]], int, int] | None = None,
 ) -> list[tuple[int, int]]:
     """Every small entry the page pins to one value, by integer programming.
 
     Only the figures of shown entries are read; a hidden entry is known only by its mark.
+    ``known``: entries whose sum the adversary also knows to lie between two bounds.
     """
     height, width = len(values), len(values[0])
     hidden = [(r, c) for r in range(height) for c in range(width) if marks[r][c] is not Mark.SHOWN]
     index = {position: i for i, position in enumerate(hidden)}
     lines = [[(r, c) for c in range(width - 1)] + [(r, width - 1)] for r in range(height)]
     lines += [[(r, c) for r in range(height - 1)] + [(height - 1, c)] for c in range(width)]
-    rows, rhs = [], []
-    for line in lines:
-        *parts, total = line
-        coefficients = np.zeros(len(hidden))
-        constant = 0
-        for position, sign in [*((p, 1) for p in parts), (total, -1)]:
+
+    def linear(terms: list[tuple[tuple[int, int], int]]) -> tuple[np.ndarray, int]:
+        """Coefficients of the hidden entries, and the sum of the shown ones, in sum(sign * entry)."""
+        coefficients, constant = np.zeros(len(hidden)), 0
+        for position, sign in terms:
             if position in index:
                 coefficients[index[position]] += sign
             else:
                 constant += sign * values[position[0]][position[1]]
+        return coefficients, constant
+
+    rows, lower, upper = [], [], []
+    for line in lines:
+        *parts, total = line
+        coefficients, constant = linear([*((p, 1) for p in parts), (total, -1)])
         if coefficients.any():
             rows.append(coefficients)
-            rhs.append(-constant)
+            lower.append(-constant)
+            upper.append(-constant)
+    if known is not None:
+        positions, at_least, at_most = known
+        coefficients, constant = linear([(position, 1) for position in positions])
+        rows.append(coefficients)
+        lower.append(at_least - constant)
+        upper.append(at_most - constant)
     low = [1 if marks[r][c] is Mark.SMALL else threshold for r, c in hidden]
     high = [threshold - 1 if marks[r][c] is Mark.SMALL else np.inf for r, c in hidden]
-    constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
+    constraints = [LinearConstraint(np.array(rows), lower, upper)] if rows else []
     found = []
     for position in hidden:
         if marks[position[0]][position[1]] is not Mark.SMALL:
@@ -72,9 +86,7 @@ def recovered(
 
 def attack(published: Published) -> list[tuple[int, int]]:
     """The integer program, fed only the labels the page prints ("12", "<5", "withheld")."""
-    labels = [
-        [published.label(r, c) for c in range(len(published.values[0]))] for r in range(len(published.values))
-    ]
+    labels = [[published.label(r, c) for c in range(len(published.values[0]))] for r in range(len(published.values))]
     small, withheld = f"<{published.threshold}", "withheld"
     marks = [
         [Mark.SMALL if label == small else Mark.WITHHELD if label == withheld else Mark.SHOWN for label in row]

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]
 
-from chorus.insights.disclosure import Groups, Mark, Published, Table, publish, shared_row_groups
+from chorus.insights.disclosure import Groups, Known, Mark, Published, Table, publish, shared_row_groups
+from tests.insights.test_disclosure import recovered
 
 PATHWAYS = 4
 COLUMNS = (3, 4, 5)  # quarters, first-response buckets, outcomes
@@ -157,3 +158,64 @@ def test_publish_refuses_rows_that_cannot_be_shared_so() -> None:
     table = Table("t", ("a", "b"), ("x",), ((3,), (9,)))
     with pytest.raises(ValueError, match="cannot be shared"):
         publish(table, threshold=5, shared_rows=((0,), (1,)))
+
+
+# --- findings and the decisions total --------------------------------------------------------
+
+FINDINGS = frozenset({3, 4})  # outcomes: ongoing, closed, withdrawn, responsible, not responsible
+
+
+def findings_attack(published: Published, low: int, high: int) -> list[tuple[int, int]]:
+    """The attack of ``test_disclosure``, also told what the findings' totals add up to."""
+    groups = [g for g, group in enumerate(published.column_groups) if set(group) <= FINDINGS]
+    if any(set(group) & FINDINGS for g, group in enumerate(published.column_groups) if g not in groups):
+        groups = []  # only the grand total is left: no finding on the page to tie it to
+    last_row = len(published.values) - 1
+    known = ([(last_row, g) for g in groups], low, high) if groups else None
+    return recovered(published.values, published.marks, published.threshold, known)
+
+
+def test_the_decisions_total_would_pin_two_small_findings_the_outcomes_table_hides() -> None:
+    """Formal: 6 ongoing, 4 found responsible, 4 not; support: 10 ongoing, 10 closed. Alone,
+    the outcomes table protects the two 4s by withholding the 6; the decisions table's total
+    of 8 gives them back, unless the outcomes table is published knowing it."""
+    counts = ((6, 0, 0, 4, 4), (10, 10, 0, 0, 0))
+    table = Table("outcomes", ("formal", "support"), ("o", "c", "w", "r", "n"), counts)
+    alone = publish(table, threshold=5)
+    assert recovered(alone.values, alone.marks, 5) == []
+    assert findings_attack(alone, 8, 8) != []
+    told = publish(table, threshold=5, known=Known(FINDINGS, 8, 8))
+    assert findings_attack(told, 8, 8) == []
+    assert told.column_groups == ((0,), (1,), (2,), (3, 4))  # the findings are shown together
+
+
+outcomes_tables = st.tuples(
+    st.integers(1, 4).flatmap(
+        lambda height: st.lists(
+            st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 6, 12]), min_size=5, max_size=5),
+            min_size=height,
+            max_size=height,
+        )
+    ),
+    st.integers(0, 2),
+    st.sampled_from([3, 5, 7]),
+)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(outcomes_tables)
+def test_told_the_decisions_total_no_outcomes_table_gives_a_finding_back(
+    example: tuple[list[list[int]], int, int],
+) -> None:
+    counts, withdrawn, threshold = example
+    findings = sum(row[3] + row[4] for row in counts)
+    decided = findings + withdrawn
+    if decided == 0 or decided >= threshold:
+        low = high = findings
+    else:
+        low, high = max(0, 1 - withdrawn), threshold - 1 - withdrawn
+    rows = tuple(f"p{r}" for r in range(len(counts)))
+    table = Table("outcomes", rows, ("o", "c", "w", "r", "n"), tuple(tuple(row) for row in counts))
+    published = publish(table, threshold=threshold, known=Known(FINDINGS, low, high))
+    assert findings_attack(published, low, high) == []
+    assert recovered(published.values, published.marks, threshold) == []

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Organization
 from chorus.cases.machine import MEASURE_KINDS, Pathway, Role
 from chorus.cases.models import Appeal, Case, Decision, Item, Measure
-from chorus.insights.disclosure import DisclosureError, Mark, Published, Table, publish, shared_row_groups
+from chorus.insights.disclosure import DisclosureError, Known, Mark, Published, Table, publish, shared_row_groups
 from chorus.records.models import Category, Record
 
 FIRST_RESPONSE = (
@@ -85,6 +85,8 @@ class Spec:
     # Its rows are every case by pathway, like the other tables marked so: they are
     # published with the same row groups and row totals (``disclosure.shared_row_groups``).
     shares_rows: bool = False
+    # What another table tells a reader about this one's columns (without noise).
+    known: Callable[[Source, int], Known] | None = None
 
 
 def _grid(pairs: Iterable[tuple[str, str]], rows: list[str], columns: list[str]) -> list[list[int]]:
@@ -234,20 +236,38 @@ def _measures(source: Source) -> Built:
     return [names[k] for k in kinds], [column_names[c] for c in columns], _grid(pairs, kinds, columns)
 
 
-def _outcomes(source: Source) -> Built:
-    def outcome(case: CaseRow) -> str:
-        ended = case.closed_at is not None and case.closed_at < source.as_of
-        if case.state == "withdrawn" and ended:
-            return "withdrawn"
-        finding = source.finding(case.pk)
-        if finding is not None:
-            return "upheld" if finding else "not_upheld"
-        return "closed" if ended else "ongoing"
+def _outcome(source: Source, case: CaseRow) -> str:
+    ended = case.closed_at is not None and case.closed_at < source.as_of
+    if case.state == "withdrawn" and ended:
+        return "withdrawn"
+    finding = source.finding(case.pk)
+    if finding is not None:
+        return "upheld" if finding else "not_upheld"
+    return "closed" if ended else "ongoing"
 
+
+def _outcomes(source: Source) -> Built:
     pathways, names = PATHWAYS
     columns, column_names = _labels(OUTCOMES)
-    pairs = [(case.pathway, outcome(case)) for case in source.cases]
+    pairs = [(case.pathway, _outcome(source, case)) for case in source.cases]
     return [names[p] for p in pathways], [column_names[c] for c in columns], _grid(pairs, pathways, columns)
+
+
+def _findings(source: Source, threshold: int) -> Known:
+    """What the decisions table tells a reader about the outcomes table's findings.
+
+    Every formal case decided is in the decisions table (its grand total) and, unless it was
+    withdrawn after the decision, in one of the outcomes table's two finding columns. The
+    number withdrawn so is taken as known to the reader (it is not published, but someone
+    close to the process may know it): the findings then add up to the decisions total less
+    that number, exactly when the total is shown, within the range "<5" leaves otherwise.
+    """
+    decided = len(source.decisions)
+    withdrawn = sum(case.pk in source.decisions and _outcome(source, case) == "withdrawn" for case in source.cases)
+    columns = frozenset(index for index, (code, _label) in enumerate(OUTCOMES) if code in ("upheld", "not_upheld"))
+    if decided == 0 or decided >= threshold:
+        return Known(columns, decided - withdrawn, decided - withdrawn)
+    return Known(columns, max(0, 1 - withdrawn), threshold - 1 - withdrawn)
 
 
 def _appeals(source: Source) -> Built:
@@ -308,6 +328,7 @@ SPECS: tuple[Spec, ...] = (
         "columns",
         _outcomes,
         shares_rows=True,
+        known=_findings,
     ),
     Spec(
         "appeals",
@@ -397,7 +418,8 @@ def insights(organization: Organization, *, as_of: datetime | None = None) -> li
     shared = None if epsilon else _shared_rows(sharing, threshold)
     return [
         _published(spec, rows, columns, counts, key=f"{organization.pk}|{spec.key}|{as_of.isoformat()}",
-                   shared_rows=shared if spec.shares_rows else None)
+                   shared_rows=shared if spec.shares_rows else None,
+                   known=spec.known(source, threshold) if spec.known and not epsilon else None)
         for spec, rows, columns, counts in built
     ]  # fmt: skip
 
@@ -410,10 +432,11 @@ def _published(
     *,
     key: str,
     shared_rows: tuple[tuple[int, ...], ...] | None,
+    known: Known | None,
 ) -> Insight:
     if not rows or not columns:  # nothing counted yet: one empty cell
         table = Table(key=key, rows=("",), columns=("",), counts=((0,),))
-        shared_rows = None
+        shared_rows = known = None
     else:
         table = Table(key=key, rows=tuple(rows), columns=tuple(columns), counts=tuple(tuple(row) for row in counts))
     published = publish(
@@ -422,6 +445,7 @@ def _published(
         epsilon=settings.CHORUS_INSIGHTS_EPSILON or None,
         key=noise_key(),
         shared_rows=shared_rows,
+        known=known,
     )
     if not rows or not columns:
         return Insight(spec=spec, published=published, rows=[], columns=[])

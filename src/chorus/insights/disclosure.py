@@ -140,6 +140,16 @@ class Published:
         return self.values[row][column] if self.marks[row][column] is Mark.SHOWN else None
 
 
+@dataclass(frozen=True)
+class Known:
+    """The sum of some columns' totals, as a reader knows it from another table: between
+    ``low`` and ``high`` (equal when that table shows it exactly)."""
+
+    columns: frozenset[int]
+    low: int
+    high: int
+
+
 def with_margins(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     grid = [[*row, sum(row)] for row in counts]
     width = len(grid[0]) if grid else 1
@@ -154,6 +164,7 @@ def publish(
     epsilon: float | None = None,
     key: bytes = b"",
     shared_rows: Groups | None = None,
+    known: Known | None = None,
 ) -> Published:
     """The table with small entries hidden and enough others withheld to keep them hidden,
     merged into coarser categories when no withholding can; audited before it is returned.
@@ -163,6 +174,11 @@ def publish(
     start grouped so, and their totals are never withheld: every such table then shows each
     row total as the same exact figure, so reading the tables together tells an adversary
     nothing that each table alone does not.
+
+    ``known``: some of the table's columns add up to a figure another table shows (formal
+    findings, and the decisions table's total). The adversary is given that equation too,
+    and columns are only combined with columns on the same side of it (the grand total
+    alone, the last resort, says nothing the other table does not).
     """
     if threshold < MIN_THRESHOLD:
         raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
@@ -170,14 +186,18 @@ def publish(
     if shared_rows is not None and shared_row_groups([sum(row) for row in counts], threshold) != shared_rows:
         raise ValueError(f"table {table.key!r}: its rows cannot be shared as {shared_rows}")
     keep_row_totals = shared_rows is not None
-    for row_groups, column_groups in coarsenings(counts, rows=shared_rows):
+    if known and (not known.columns or max(known.columns) - min(known.columns) + 1 != len(known.columns)):
+        raise ValueError(f"table {table.key!r}: a known sum must be of neighbouring columns")
+    blocks = (known.columns, frozenset(range(len(table.columns))) - known.columns) if known else None
+    for row_groups, column_groups in coarsenings(counts, rows=shared_rows, column_blocks=blocks):
         values = with_margins(merge(counts, row_groups, column_groups))
-        marks = suppress(values, threshold, keep_row_totals=keep_row_totals)
+        on_page = _known_on_page(known, column_groups)
+        marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page)
         if marks is not None:
             break
     else:  # unreachable: the grand total alone is always protected
         raise DisclosureError(f"table {table.key!r}: not even the grand total can be published")
-    audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals)
+    audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals, known=on_page)
     return Published(
         table=table,
         values=tuple(tuple(row) for row in values),
@@ -189,6 +209,16 @@ def publish(
     )
 
 
+def _known_on_page(known: Known | None, column_groups: Groups) -> Known | None:
+    """``known`` in the published table's columns; None when they no longer split along it."""
+    if known is None:
+        return None
+    inside = frozenset(g for g, group in enumerate(column_groups) if set(group) <= known.columns)
+    if any(set(group) & known.columns for g, group in enumerate(column_groups) if g not in inside):
+        return None  # only the grand total is left: no column to tie to the other table
+    return Known(inside, known.low, known.high)
+
+
 def audit(
     values: list[list[int]],
     marks: list[list[Mark]],
@@ -196,6 +226,7 @@ def audit(
     *,
     key: str = "",
     keep_row_totals: bool = False,
+    known: Known | None = None,
 ) -> None:
     """Refuse (``DisclosureError``) a page with an untrue label, a withheld grand total (or
     row total, for shared rows), or a small entry it pins."""
@@ -209,7 +240,7 @@ def audit(
         raise DisclosureError(f"table {key!r}: the grand total is withheld")
     if keep_row_totals and any(row[-1] is Mark.WITHHELD for row in marks):
         raise DisclosureError(f"table {key!r}: a row total other tables show is withheld")
-    if exposed := determined(values, marks, threshold):
+    if exposed := determined(values, marks, threshold, known=known):
         raise DisclosureError(f"table {key!r}: the page pins the small entries {exposed}")
 
 
@@ -217,7 +248,9 @@ def primary(values: list[list[int]], threshold: int) -> list[list[Mark]]:
     return [[Mark.SMALL if 0 < value < threshold else Mark.SHOWN for value in row] for row in values]
 
 
-def suppress(values: list[list[int]], threshold: int, *, keep_row_totals: bool = False) -> list[list[Mark]] | None:
+def suppress(
+    values: list[list[int]], threshold: int, *, keep_row_totals: bool = False, known: Known | None = None
+) -> list[list[Mark]] | None:
     """Small entries marked and complements withheld until none is pinned; None when even
     withholding every entry that may be withheld leaves one pinned."""
     marks = primary(values, threshold)
@@ -235,9 +268,9 @@ def suppress(values: list[list[int]], threshold: int, *, keep_row_totals: bool =
     most = [
         [Mark.WITHHELD if may_withhold(r, c) else mark for c, mark in enumerate(row)] for r, row in enumerate(marks)
     ]
-    if determined(values, most, threshold):
+    if determined(values, most, threshold, known=known):
         return None
-    while exposed := determined(values, marks, threshold):
+    while exposed := determined(values, marks, threshold, known=known):
         complement = _complement_for(exposed[0], values, may_withhold)
         if complement is None:  # cannot happen after the check above; kept as a guard
             return None
@@ -314,36 +347,61 @@ def _joined(groups: Groups, index: int, other: int) -> Groups:
     return (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
 
 
-def coarsenings(counts: Sequence[Sequence[int]], *, rows: Groups | None = None) -> Iterator[tuple[Groups, Groups]]:
+def coarsenings(
+    counts: Sequence[Sequence[int]],
+    *,
+    rows: Groups | None = None,
+    column_blocks: tuple[frozenset[int], ...] | None = None,
+) -> Iterator[tuple[Groups, Groups]]:
     """The table itself, then ever coarser ones, down to the grand total alone.
 
     Each step takes the line (row or column) with the smallest non-zero total — small
     lines are where small counts pile up — and merges it with the nearer-by-total of the
     closest non-zero lines before and after it, together with the empty lines between
     them: merging with an empty line would protect nothing, and merging a range keeps an
-    ordered category (quarters, years) a range.
+    ordered category (quarters, years) a range. Columns are only merged within their
+    ``column_blocks`` (then, as a last step, everything at once).
     """
+
+    def block(group: tuple[int, ...]) -> int:
+        return next((b for b, columns in enumerate(column_blocks or ()) if group[0] in columns), -1)
+
     row_groups: Groups = rows or tuple((r,) for r in range(len(counts)))
     column_groups: Groups = tuple((c,) for c in range(len(counts[0])))
     yield row_groups, column_groups
     while len(row_groups) > 1 or len(column_groups) > 1:
         merged = merge(counts, row_groups, column_groups)
         totals = ([sum(row) for row in merged], [sum(column) for column in zip(*merged, strict=True)])
+        # Per dimension, the lines each line may merge with: non-zero, and for columns in the same block.
+        kin = [
+            [
+                [n for n, other in enumerate(totals[0]) if other > 0 and n != index] if total > 0 else []
+                for index, total in enumerate(totals[0])
+            ],
+            [
+                [
+                    n
+                    for n, other in enumerate(totals[1])
+                    if other > 0 and n != index and block(column_groups[n]) == block(column_groups[index])
+                ]
+                if total > 0
+                else []
+                for index, total in enumerate(totals[1])
+            ],
+        ]
         lines = [
             (total, dimension, index)
             for dimension in (0, 1)
-            if sum(total > 0 for total in totals[dimension]) > 1
             for index, total in enumerate(totals[dimension])
-            if total > 0
+            if kin[dimension][index]
         ]
-        if not lines:  # at most one non-zero cell, which protects itself; kept as a guard
-            everything = (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
-            yield everything
+        if not lines:  # nothing left to merge line by line: the grand total alone
+            yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
             return
         _, dimension, index = min(lines)
         line_totals = totals[dimension]
-        before = [n for n in range(index) if line_totals[n] > 0][-1:]
-        after = [n for n in range(index + 1, len(line_totals)) if line_totals[n] > 0][:1]
+        before = [n for n in kin[dimension][index] if n < index][-1:]
+        after = [n for n in kin[dimension][index] if n > index][:1]
         other = min(before + after, key=lambda n: (line_totals[n], abs(n - index), -n))
         joined = _joined((row_groups, column_groups)[dimension], index, other)
         if dimension == 0:
@@ -356,20 +414,28 @@ def coarsenings(counts: Sequence[Sequence[int]], *, rows: Groups | None = None) 
 # --- the adversary -----------------------------------------------------------------------
 
 
-def determined(values: list[list[int]], marks: list[list[Mark]], threshold: int) -> list[tuple[int, int]]:
+def determined(
+    values: list[list[int]], marks: list[list[Mark]], threshold: int, *, known: Known | None = None
+) -> list[tuple[int, int]]:
     """Every small entry that the page pins to a single value (empty when the page is safe)."""
     exposed = []
     for r, row in enumerate(marks):
         for c, mark in enumerate(row):
-            if mark is Mark.SMALL and not _two_values(values, marks, threshold, (r, c)):
+            if mark is Mark.SMALL and not _two_values(values, marks, threshold, (r, c), known):
                 exposed.append((r, c))
     return exposed
 
 
-def _two_values(values: list[list[int]], marks: list[list[Mark]], threshold: int, position: tuple[int, int]) -> bool:
+def _two_values(
+    values: list[list[int]],
+    marks: list[list[Mark]],
+    threshold: int,
+    position: tuple[int, int],
+    known: Known | None,
+) -> bool:
     found = 0
     for value in range(1, threshold):
-        if _consistent(values, marks, threshold, fixed=(position, value)):
+        if _consistent(values, marks, threshold, fixed=(position, value), known=known):
             found += 1
             if found == 2:
                 return True
@@ -397,6 +463,7 @@ def _consistent(
     threshold: int,
     *,
     fixed: tuple[tuple[int, int], int],
+    known: Known | None = None,
 ) -> bool:
     """Whether some table of non-negative counts agrees with the page and with ``fixed``.
 
@@ -404,7 +471,8 @@ def _consistent(
     An inner cell (r, c) is flow row r → column c; a row total is flow totals-column → row;
     a column total is flow column → totals-row; the grand total is totals-row →
     totals-column. The page is consistent exactly when this circulation, with each entry
-    between its bounds, exists.
+    between its bounds, exists. A sum of column totals known from elsewhere is one more
+    node: those columns' totals flow through it, within its bounds, to the totals row.
     """
     height, width = len(values), len(values[0])
     last_row, last_column = height - 1, width - 1
@@ -415,7 +483,12 @@ def _consistent(
             if (r, c) == fixed[0]:
                 low = high = fixed[1]
             margin = (r == last_row) != (c == last_column)  # a row or column total
-            edges.append((f"c{c}", f"r{r}", low, high) if margin else (f"r{r}", f"c{c}", low, high))
+            if margin and r == last_row and known is not None and c in known.columns:
+                edges.append((f"c{c}", "known", low, high))
+            else:
+                edges.append((f"c{c}", f"r{r}", low, high) if margin else (f"r{r}", f"c{c}", low, high))
+    if known is not None and known.columns:
+        edges.append(("known", f"r{last_row}", known.low, known.high))
     return _circulation_exists(edges)
 
 
