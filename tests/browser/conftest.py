@@ -142,11 +142,12 @@ def mailbox(settings: SettingsWrapper) -> Iterator[Mailbox]:
 
 
 def _checked(page: Any) -> None:
-    """Wait until the page's accessibility check has run (a page without one passes), then
-    measure the page at 320 CSS px once."""
+    """Wait until the page's accessibility check has run (pages without JavaScript have none),
+    then measure the page at 320 CSS px once (with or without JavaScript)."""
     for _attempt in range(3):
         try:
-            page.wait_for_function("() => window.__chorusChecked !== false", timeout=15000)
+            if page.context.__dict__.get("_chorus_checked", False):
+                page.wait_for_function("() => window.__chorusChecked !== false", timeout=15000)
             _measure_narrow(page)
             return
         except Exception as error:  # a navigation under way replaces the document; look again
@@ -175,7 +176,7 @@ def _measure_narrow(page: Any) -> None:
 def _waiting(original: Callable[..., Any], page_of: Callable[[Any], Any]) -> Callable[..., Any]:
     def action(self: Any, *args: Any, **kwargs: Any) -> Any:
         page = page_of(self)
-        if not page.is_closed() and page.context.__dict__.get("_chorus_checked", False):
+        if not page.is_closed() and "_chorus_too_wide" in page.context.__dict__:
             _checked(page)
         return original(self, *args, **kwargs)
 
@@ -248,7 +249,7 @@ def browser_pages(page_reports: list[PageReport], monkeypatch: pytest.MonkeyPatc
         try:
             yield new_page
             for page in pages:
-                if not page.is_closed() and page.context.__dict__.get("_chorus_checked", False):
+                if not page.is_closed():
                     _checked(page)
             # A CSP violation or script error on any page of the journey fails it (HTTP error
             # statuses the journey provokes on purpose are not such errors).
