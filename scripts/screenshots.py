@@ -6,7 +6,7 @@ links from their home page (breadth first, bounded) and writes full-page PNGs to
 ``screenshots/<persona>/<page>-<width>.png``. Any page that scrolls sideways at 1280, 390 or
 320 px is printed with its widest element, and the script exits with status 1 if there was one.
 
-    .venv/bin/python scripts/screenshots.py [--personas survivor,advocate] [--max-pages 40]
+    .venv/bin/python scripts/screenshots.py [--personas survivor,advocate] [--max-pages 80]
 
 Nothing here is part of ``make test``: the browser journeys check the width of every page
 they visit (tests/browser/conftest.py).
@@ -221,7 +221,7 @@ def crawl(browser: Any, demo: Demo, persona: str, folder: Path, max_pages: int) 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--personas", default="", help="comma-separated demo personas (all of them by default)")
-    parser.add_argument("--max-pages", type=int, default=40, help="at most this many pages per persona")
+    parser.add_argument("--max-pages", type=int, default=80, help="at most this many pages per persona")
     parser.add_argument("--output", type=Path, default=REPO / "screenshots")
     arguments = parser.parse_args()
     chosen = [persona.strip() for persona in arguments.personas.split(",") if persona.strip()]
