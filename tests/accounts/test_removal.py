@@ -25,7 +25,8 @@ from chorus.accounts.services.lifecycle import (
 from chorus.accounts.services.power import PowerRefused, role_approve, role_propose, roles_remove
 from chorus.accounts.services.sanctions import sanction_carried_out
 from chorus.accounts.services.signin import sign_in_password
-from chorus.cases.models import Case, Measure
+from chorus.cases.keys import member_tag
+from chorus.cases.models import Case, Measure, Party
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import ledger_verify
 from chorus.records.models import Record, TeamKey
@@ -233,6 +234,7 @@ def _sanction(
     personas: Personas, *, kind: str = "sanction", status: str = "agreed", organization: Organization | None = None
 ) -> Measure:
     case = Case.objects.create(organization=organization or personas.organization, pathway="formal", state="final")
+    Party.objects.create(case=case, role="respondent", label="Respondent", tag=member_tag(personas.respondent))
     return Measure.objects.create(
         case=case,
         number=1,
@@ -264,6 +266,13 @@ def test_a_lapsed_change_shows_as_expired_on_the_case(personas: Personas) -> Non
     change = member_suspend(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
     MembershipChange.objects.filter(pk=change.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert [row.outcome for row in sanction_carried_out(measure)] == ["expired"]
+
+
+def test_a_sanction_is_carried_out_only_on_the_cases_respondent(personas: Personas) -> None:
+    measure = _sanction(personas)
+    with pytest.raises(PowerRefused, match="not about this member"):
+        member_suspend(member=personas.survivor, reason="sanction", actor=personas.admin, measure=measure)
+    assert not MembershipChange.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -314,3 +314,19 @@ def test_a_case_is_found_by_its_reference_in_its_own_organization_only(personas:
     assert stages.case_by_reference(personas.organization, f" {case.reference.lower()} ") == case
     assert stages.case_by_reference(personas.other_org.organization, case.reference) is None
     assert stages.case_by_reference(personas.organization, "C-20-1") is None
+
+
+def test_a_sanction_shows_who_carried_it_out(personas: Personas) -> None:
+    """The sanction decided in the case is carried out by a membership change (proposed by an
+    administrator, approved by a second person): the case says so, and by whom."""
+    from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
+    from chorus.cases.models import Measure
+
+    crowd = people(personas, *PANELS)
+    case = formal_decided(crowd)
+    measure = Measure.objects.create(case=case, number=99, kind="sanction", status="agreed", decided_at=timezone.now())
+    change = member_suspend(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
+    assert "waiting for a second person" in _section(_page(personas, "survivor", case), "measures")
+    membership_change_approve(change=change, approver=personas.oversight)
+    shown = _section(_page(personas, "survivor", case), "measures")
+    assert "Carried out: Suspension, proposed by Admin, approved by Oversight on" in shown

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_role
+from chorus.accounts.services.sanctions import sanction_carried_out
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
-from chorus.cases.models import Case
+from chorus.cases.models import Case, Measure
 from chorus.cases.services import act, core, formal, reminders, reports, stages, story
 from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused
 from chorus.escrow.services import groups
@@ -128,7 +129,7 @@ def _page(
             "refusals": refusals,
             "parties": parties,
             "pending": case.parties.filter(joined_at__isnull=True),
-            "measures": case.measures.select_related("owner"),
+            "measures": _measures(case),
             "milestones": case.milestones.select_related("verifier"),
             "findings": findings,
             # Shown to the original panel's members (DESIGN.md "Cases").
@@ -251,3 +252,16 @@ def case_deadlines(request: HttpRequest) -> HttpResponse:
                 return redirect("case_deadlines")
         return render(request, "cases/deadlines.html", {"form": form}, status=400)
     return render(request, "cases/deadlines.html", {"form": form})
+
+
+def _measures(case: Case) -> list[Measure]:
+    """The case's measures; a sanction or interim measure carries the membership changes that
+    carry it out (``accounts.services.sanctions``): who proposed, who approved, when."""
+    measures = list(case.measures.select_related("owner"))
+    for measure in measures:
+        carried = measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)
+        measure.carried_out = [  # type: ignore[attr-defined]
+            (_("Removal from the organization") if row.kind == "remove" else _("Suspension"), row)
+            for row in (sanction_carried_out(measure) if carried else [])
+        ]
+    return measures

@@ -143,6 +143,11 @@ def _measure_refusal(measure: Measure, member: Member, kind: str) -> str | None:
         return _("Only a sanction or an interim measure decided in a case is carried out here.")
     if measure.status not in ("agreed", "done"):
         return _("That measure has not been decided, so there is nothing to carry out yet.")
+    from chorus.cases.keys import member_tag  # cases imports accounts; this way round only here
+
+    if not measure.case.parties.filter(role="respondent", tag=member_tag(member)).exists():
+        # Otherwise anyone's suspension could be shown on a case as the carrying out of its sanction.
+        return _("That measure is not about this member: a case's sanction is carried out only on its respondent.")
     return None
 
 
