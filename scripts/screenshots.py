@@ -211,6 +211,9 @@ def crawl(browser: Any, demo: Demo, persona: str, folder: Path, max_pages: int) 
                 sideways.append(line)
                 print("SCROLLS SIDEWAYS:", line)
             if width in WIDTHS:
+                # From the top: a full-page capture of a scrolled page draws the sticky quick-exit
+                # bar where the view was, in the middle of the picture.
+                page.evaluate("window.scrollTo(0, 0)")
                 page.screenshot(path=str(folder / persona / f"{name}-{width}.png"), full_page=True)
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     print(f"{persona}: {visited} pages" + (f" (stopped at {max_pages}; more were linked)" if queue else ""))
