@@ -73,10 +73,16 @@ def test_emails_are_in_the_language_their_recipient_chose(personas: Personas) ->
         tasks.mail_later("cases/email/step", personas.survivor.email, {})  # no choice: the sender's
     tasks.tasks_run_due()
     subjects = {message.to[0]: message.subject for message in mail.outbox}
-    assert subjects[personas.advocate.email] == "Un caso en Chorus tiene algo para ti"
-    assert subjects[personas.survivor.email] == "A case in Chorus has something for you"
+    with translation.override("es"):
+        in_spanish = translation.gettext("Something is waiting for you in Chorus")
+    assert in_spanish != "Something is waiting for you in Chorus"
+    assert subjects[personas.advocate.email] == in_spanish
+    assert subjects[personas.survivor.email] == "Something is waiting for you in Chorus"
     spanish = next(message for message in mail.outbox if message.to == [personas.advocate.email])
     assert spanish.body.startswith("Hola:") and "Inicia sesión para verlo:" in spanish.body
+    # Whoever reads the inbox learns nothing of a case: not in the subject, the text or the link.
+    english = next(message for message in mail.outbox if message.to == [personas.survivor.email])
+    assert "case" not in (english.subject + english.body).lower()
 
 
 def test_an_email_to_someone_without_an_account_uses_the_senders_language(personas: Personas) -> None:
