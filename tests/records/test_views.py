@@ -94,6 +94,22 @@ def test_a_new_record_page_of_someone_else_never_writes_into_their_record(person
     assert Record.objects.count() == 2
 
 
+def test_a_destroyed_record_never_comes_back_from_a_page_left_open(personas: Personas) -> None:
+    """The new-record page still open in another tab, after the record it made was destroyed:
+    posting it again must not bring the record back under its old id and history."""
+    client = _client(personas)
+    token = _new_page_token(client)
+    saved = client.post("/records/new/", {"record": token, "what": "Something I later destroyed."})
+    record = Record.objects.get()
+    assert saved.status_code == 302
+    writing.record_destroy(survivor_owner(personas), record)
+    again = client.post("/records/new/", {"record": token, "what": "Typed again in the old tab."})
+    assert again.status_code == 200
+    assert "This page can no longer save" in again.content.decode()
+    client.post("/records/new/draft/", {"record": token, "what": "and more"})
+    assert not Record.objects.filter(pk=record.pk).exists()
+
+
 def test_a_refused_file_never_costs_the_text(personas: Personas) -> None:
     client = _client(personas)
     upload = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00" + bytes(100), content_type="image/jpeg")

@@ -116,6 +116,14 @@ class Record(models.Model):
         indexes = [models.Index(fields=["owner_tag"], name="record_owner_tag")]
 
 
+class DestroyedRecord(models.Model):
+    """The id of a destroyed record, so that it is never used again: a page still holding it
+    (a new-record page left open) cannot bring the record back under its old history. The
+    ledger names the same id (``record.destroyed``); nothing else is kept."""
+
+    id = models.UUIDField(primary_key=True)
+
+
 class RecordVersion(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()

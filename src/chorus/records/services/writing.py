@@ -25,7 +25,15 @@ from chorus.ledger.services import ledger_append
 from chorus.records import keys, scrub, storage
 from chorus.records.access import Owner
 from chorus.records.fields import clean_parts
-from chorus.records.models import Attachment, Category, Conversation, Record, RecordDraft, RecordVersion
+from chorus.records.models import (
+    Attachment,
+    Category,
+    Conversation,
+    DestroyedRecord,
+    Record,
+    RecordDraft,
+    RecordVersion,
+)
 
 OWNER_ACTOR = "owner"
 PERIOD = re.compile(r"(19|20)\d\d(-H[12])?")
@@ -103,6 +111,8 @@ def record_begin(owner: Owner, record_id: UUID) -> Record:
     """The record a new-record page writes into, created by whichever of its requests
     (the first kept draft, or "Save") comes first: the page holds the id from the start,
     so a draft and a save racing each other make one record, never two."""
+    if DestroyedRecord.objects.filter(pk=record_id).exists():
+        raise RecordError(_("This page can no longer save. Please open “Write a new record” again."))
     for _attempt in range(2):
         existing = Record.objects.filter(pk=record_id).first()
         if existing is not None:
@@ -330,6 +340,7 @@ def record_destroy(owner: Owner, record: Record) -> None:
     attachment_ids = list(record.attachments.values_list("pk", flat=True))
     with transaction.atomic():
         record.delete()
+        DestroyedRecord.objects.create(id=record_id)
         _log(owner, "record.destroyed", record_id)
 
         def remove_files() -> None:
