@@ -31,10 +31,27 @@ def _trusted(address: str) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address a request came from, for per-address limits. Behind a trusted proxy that
-    is the last address its X-Forwarded-For names that is not itself a trusted proxy (the
-    entries before it are whatever the client sent, so never believed); from anyone else
-    the header is ignored."""
+    """Where a request came from, for per-network limits: an IPv4 address, or the /64 an IPv6
+    address belongs to (one subscriber is usually given a whole /64, and could otherwise try
+    from a new address each time). Behind a trusted proxy the address is the last one its
+    X-Forwarded-For names that is not itself a trusted proxy (the entries before it are
+    whatever the client sent, so never believed); from anyone else the header is ignored."""
+    return _network(_client_address(request))
+
+
+def _network(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _client_address(request: HttpRequest) -> str:
     peer = str(request.META.get("REMOTE_ADDR") or "unknown")
     if not _trusted(peer):
         return peer
