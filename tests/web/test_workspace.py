@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from chorus.accounts.services.power import role_propose
@@ -238,3 +239,12 @@ def test_the_inbox_says_no_message_yet_instead_of_an_empty_time(personas: Person
     page = client.get("/advocates/inbox/").content.decode()
     assert "No messages yet" in page
     assert not re.search(r"last message\s*</span>", page)
+
+
+def test_oversight_reaches_its_own_pages_from_home(personas: Personas) -> None:
+    """The pages only oversight (and, for new members, administrators) use are linked from
+    their home page, not left to be typed in."""
+    oversight = client_for(personas.oversight, personas.vault_keys["oversight"]).get("/").content.decode()
+    assert reverse("memberships") in oversight and reverse("process_reports") in oversight
+    survivor = client_for(personas.survivor, personas.vault_keys["survivor"]).get("/").content.decode()
+    assert reverse("memberships") not in survivor and reverse("process_reports") not in survivor

@@ -24,6 +24,7 @@ def chorus(request: HttpRequest) -> dict[str, Any]:
         "is_admin": bool(member and member.has_role("admin")),
         "is_advocate": bool(member and member.has_role("advocate")),
         "is_commission": bool(member and member.has_role("commission")),
+        "is_oversight": bool(member and member.has_role("oversight")),
         "sees_insights": bool(member and may_see_insights(member)),
         "reporting_anonymously": member is None
         and hasattr(request, "session")
