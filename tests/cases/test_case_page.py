@@ -12,7 +12,7 @@ from django.utils import timezone
 from chorus.cases.machine import ACTIONS, SERIOUS, STEP_GROUPS
 from chorus.cases.models import Case, StagePeriod
 from chorus.cases.services import stages
-from tests.cases.factory import PANELS, formal_decided, opened, people
+from tests.cases.factory import PANELS, claim_invitation, formal_decided, opened, people
 from tests.escrow.factory import client_for
 from tests.personas import Personas
 
@@ -330,3 +330,105 @@ def test_a_sanction_shows_who_carried_it_out(personas: Personas) -> None:
     membership_change_approve(change=change, approver=personas.oversight)
     shown = _section(_page(personas, "survivor", case), "measures")
     assert "Carried out: Suspension, proposed by Admin, approved by Oversight on" in shown
+
+
+def _timeline(personas: Personas, name: str, case: Case) -> str:
+    return _section(_page(personas, name, case), "timeline")
+
+
+def test_each_person_reads_the_history_from_where_their_part_in_the_case_began(personas: Personas) -> None:
+    """The survivor first asked for support, then filed a formal complaint. The respondent is
+    given written notice of the allegations, not her time in support or when she first came
+    forward; the investigator and the panel see the formal process from its filing; the
+    survivor and the advocates see all of it."""
+    crowd = people(personas, *PANELS)
+    case = opened(crowd)
+    crowd.act("survivor", case, "choose_pathway", pathway="support")
+    crowd.act("survivor", case, "measure_request", kind="room", text="A desk away from him.")
+    crowd.act("survivor", case, "choose_pathway", pathway="formal")
+    crowd.act("survivor", case, "allegation", text="He touched me at the staff party.")
+    crowd.act("survivor", case, "consent", step="contact")
+    crowd.act("advocate", case, "notice", email=crowd.member("respondent").email, text="Notice: one allegation.")
+    claim_invitation(crowd, "respondent")
+    crowd.act("respondent", case, "respond", text="I remember it differently.")
+    crowd.act("advocate", case, "investigator", member=crowd.member("investigator"))
+    crowd.act("investigator", case, "report", text="Two witnesses confirm the account.")
+    crowd.act("advocate", case, "panel", member=crowd.member("panel"))
+    crowd.act("panel", case, "declare", conflict="no", text="")
+    support_history = ("The case was opened", "Support only", "was asked for", "The pathway changed")
+
+    for name in ("survivor", "advocate"):
+        timeline = _timeline(personas, name, case)
+        for said in (
+            "The case was opened: Not chosen yet, Choosing a pathway",
+            "The pathway changed to: Support only",
+            "was asked for",
+            "The pathway changed to: Formal process",
+            "Stage: Notice given",
+        ):
+            assert said in timeline, (name, said)
+
+    respondent = _timeline(personas, "respondent", case)
+    for said in (*support_history, "Stage: Filed"):
+        assert said not in respondent, said
+    for said in (
+        "Stage: Notice given",
+        "Respondent joined the case",
+        "Stage: Investigation",
+        "Notice: one allegation.",
+    ):
+        assert said in respondent, said
+
+    for name in ("investigator", "panel"):
+        timeline = _timeline(personas, name, case)
+        for said in support_history:
+            assert said not in timeline, (name, said)
+        assert "Stage: Filed" in timeline and "Stage: Notice given" in timeline, name
+        assert timeline.index("Stage: Filed") < timeline.index("Stage: Notice given")
+
+
+def test_waiting_names_someone_whose_consent_is_missing_only_to_those_who_could_tell(personas: Personas) -> None:
+    """In preparation the restorative process waits on the facilitator and on the survivor's
+    consent to meet. The respondent is not told whether she has given it: the page reads the
+    same for them before and after, as it did before it said who the case waits on."""
+    crowd = people(personas)
+    case = opened(crowd, "restorative")
+    crowd.act("survivor", case, "consent", step="contact")
+    crowd.act("advocate", case, "invite", email=crowd.member("respondent").email, text="An invitation to talk.")
+    claim_invitation(crowd, "respondent")
+    crowd.act("advocate", case, "facilitator", member=crowd.member("facilitator"))
+    crowd.act("facilitator", case, "safety", text="No risk of retaliation found.")
+    crowd.act("survivor", case, "consent", step="restorative")
+    crowd.act("respondent", case, "consent", step="restorative")
+    crowd.act("facilitator", case, "suitability", suitable="yes", reasons="Both willing.")
+
+    def waiting(name: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", _section(_page(personas, name, case), "waiting"))).strip()
+
+    # She has not consented yet: she, and the facilitator who needs it, are told.
+    assert waiting("survivor") == "You (the survivor and the facilitator)"
+    assert waiting("facilitator") == "You (the survivor and the facilitator)"
+    before = waiting("respondent")
+    assert before == "The facilitator and the other people in the case"
+    assert waiting("advocate") == "The facilitator and the other people in the case"
+    crowd.act("survivor", case, "consent", step="dialogue")
+    assert waiting("facilitator") == "You (the facilitator)"
+    assert waiting("survivor") == "The facilitator"
+    assert waiting("respondent") == before
+
+    # In dialogue both sign the agreement: neither is told whether the other has.
+    crowd.act("facilitator", case, "prepare", side="complainant", text="She wants an apology.")
+    crowd.act("facilitator", case, "prepare", side="respondent", text="He is defensive.")
+    crowd.act("facilitator", case, "dialogue")
+    assert waiting("respondent") == "You (the facilitator and the respondent and the other people in the case)"
+    crowd.act("respondent", case, "consent", step="agreement")
+    assert waiting("survivor") == "You (the survivor and the facilitator and the other people in the case)"
+    assert waiting("respondent") == "The facilitator and the other people in the case"
+    assert waiting("facilitator") == "You (the survivor and the facilitator)"
+    crowd.act("survivor", case, "consent", step="agreement")
+    assert waiting("respondent") == "The facilitator and the other people in the case"
+    assert waiting("survivor") == "The facilitator and the other people in the case"
+    assert waiting("facilitator") == "You (the facilitator)"
+    assert "The case is waiting on the facilitator and the other people in the case." in _page(
+        personas, "respondent", case
+    )

@@ -116,10 +116,10 @@ def _page(
             "state": STATE_LABELS[case.state],
             "pathway": Pathway(case.pathway).label,
             "steps": story.steps(case),
-            "waiting": story.waiting_text(case),
-            "mine": bool(set(story.waiting_on(case)) & actor.roles),
+            "waiting": story.waiting_text(actor),
+            "mine": story.waiting_mine(actor),
             "deadline": stages.next_deadline(case),
-            "timeline": story.timeline(case, items),
+            "timeline": story.timeline(actor, items),
             "primary": (primary, form_for(primary)) if primary else None,
             "groups": [
                 (group, [(action, form_for(action)) for action in group.actions], any(a.name in bound for a in group.actions))

@@ -4,21 +4,27 @@ may read), and the steps this person can take now, the usual next one first.
 
 Nothing here reveals more than the page did before: the events come from what every
 party already saw on it (the people in the case, the stage, the measures and milestones
-tables, the findings), now dated and in order; written items come from ``items_for``.
+tables, the findings), now dated and in order, and only from when this person's part in the
+case began (``seen_from``); written items come from ``items_for``. Who the case waits on
+names someone whose consent is still missing only to whoever could already tell.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chorus.cases.machine import (
+    ACTIONS,
     BOTH_CONSENT,
     ENDED,
     FIRST_DUTIES,
@@ -33,7 +39,7 @@ from chorus.cases.machine import (
     Pathway,
     Role,
 )
-from chorus.cases.models import Appeal, Case, ConflictChallenge, Consent, Decision, Measure, Party, Vote
+from chorus.cases.models import Appeal, Case, ConflictChallenge, Consent, Decision, Measure, Party, StagePeriod, Vote
 from chorus.cases.services.core import CaseActor, ItemView, complainants, respondent
 
 if TYPE_CHECKING:
@@ -94,11 +100,18 @@ WAITING_LABELS: dict[str, StrOrPromise] = {
 GATES = {"filed": "contact", "suitability": "contact", "preparation": "dialogue", "dialogue": "agreement"}
 
 
-def _consent_missing(case: Case, step: str) -> list[Party]:
+def _consent_missing(case: Case, step: str, assume: Mapping[UUID, bool] | None = None) -> list[Party]:
+    """The parties whose consent to ``step`` is still missing; ``assume`` overrides what some
+    parties gave (party id: consented or not), to ask what the answer would be either way."""
     needed = complainants(case)
     if step in BOTH_CONSENT and (other := respondent(case)) is not None:
         needed.append(other)
     given = set(Consent.objects.filter(case=case, step=step).values_list("party_id", flat=True))
+    for party_id, consented in (assume or {}).items():
+        if consented:
+            given.add(party_id)
+        else:
+            given.discard(party_id)
     return [party for party in needed if party.pk not in given]
 
 
@@ -106,19 +119,23 @@ def _seated(case: Case, role: str) -> int:
     return case.parties.filter(role=role, joined_at__isnull=False, recused_at__isnull=True).count()
 
 
-def waiting_on(case: Case) -> tuple[str, ...]:  # noqa: PLR0911, PLR0912 (one answer per stage, read top to bottom)
+def waiting_on(case: Case) -> tuple[str, ...]:
     """The roles the case waits on now (``machine.Role`` values, or ``TEAM`` for the
     advocates); empty when it waits on no one (ended, or an appeal window running out).
 
     Also the hook for notices: "a step in the case needs this person" is a party whose role
-    is in here."""
+    is in here. What the case page shows one person is ``waiting_seen``."""
+    return _waiting_on(case)
+
+
+def _waiting_on(case: Case, assume: Mapping[UUID, bool] | None = None) -> tuple[str, ...]:  # noqa: PLR0911, PLR0912 (one answer per stage, read top to bottom)
     state = case.state
     if state in ENDED or case.destroyed_at is not None:
         return ()
     if case.paused:
         return (Role.COMPLAINANT,)
     gate = GATES.get(state)
-    missing = {party.role for party in _consent_missing(case, gate)} if gate else set()
+    missing = {party.role for party in _consent_missing(case, gate, assume)} if gate else set()
     if state == "intake":
         return (Role.COMPLAINANT, TEAM)
     if state == "support":
@@ -167,8 +184,45 @@ def waiting_parties(case: Case) -> list[Party]:
     return list(case.parties.filter(role__in=roles, joined_at__isnull=False, withdrawn_at__isnull=True))
 
 
-def waiting_text(case: Case) -> str:
-    labels = [str(WAITING_LABELS[role]) for role in waiting_on(case) if role in WAITING_LABELS]
+# Said instead of naming someone whose missing consent this person could not already tell.
+OTHERS = gettext_lazy("the other people in the case")
+
+
+def _consent_seen(actor: CaseActor, step: str) -> bool:
+    """Whether this person could already tell who has still to consent to ``step``: a step
+    gated on it names them when it is refused (``act.consent_missing``)."""
+    return any(action.consent == step and action.by & actor.roles for action in ACTIONS)
+
+
+def waiting_seen(actor: CaseActor) -> tuple[tuple[str, ...], bool]:
+    """The roles the case waits on as this person may see them, and whether someone is left
+    unnamed. Whether another party has still to give the consent this stage needs is theirs
+    (and the advocates' or facilitator's, who are told when the gated step is refused): for
+    anyone else the answer is worked out both ways, with that consent given and with it
+    missing, and only what both agree on is named; the rest are "the other people"."""
+    case = actor.case
+    gate = GATES.get(case.state)
+    if gate is None or case.paused or case.state in ENDED or _consent_seen(actor, gate):
+        return waiting_on(case), False
+    others = [*complainants(case), respondent(case)]
+    hidden = [party.pk for party in others if party is not None and party not in actor.parties]
+    if not hidden:
+        return waiting_on(case), False
+    given = _waiting_on(case, dict.fromkeys(hidden, True))
+    missing = _waiting_on(case, dict.fromkeys(hidden, False))
+    return tuple(role for role in given if role in missing), set(given) != set(missing)
+
+
+def waiting_mine(actor: CaseActor) -> bool:
+    """Whether the case waits on this person, as far as they may see."""
+    return bool(set(waiting_seen(actor)[0]) & actor.roles)
+
+
+def waiting_text(actor: CaseActor) -> str:
+    roles, unnamed = waiting_seen(actor)
+    labels = [str(WAITING_LABELS[role]) for role in roles if role in WAITING_LABELS]
+    if unnamed:
+        labels.append(str(OTHERS))
     return _(" and ").join(labels)
 
 
@@ -207,22 +261,27 @@ ITEM_TITLES: dict[str, StrOrPromise] = {
 }
 
 
-def _stage_events(case: Case) -> list[Entry]:
+def _stage_events(periods: list[StagePeriod], since: datetime | None) -> list[Entry]:
+    """The stages, from ``since`` on. A stage whose start this person did not see is not
+    told, and the first one they see is named on its own: that the case was opened, or came
+    from another pathway, before their part began is not theirs to learn here."""
     entries = []
     previous = None
-    for period in case.periods.all():
+    for period in periods:
+        seen = since is None or period.entered_at >= since
         label = STATE_LABELS.get(period.state, period.state)
-        if previous is None:
+        if seen and previous is None:
             title = _("The case was opened: %(pathway)s, %(stage)s") % {
                 "pathway": Pathway(period.pathway).label,
                 "stage": label,
             }
-        elif previous.pathway != period.pathway:
+        elif seen and previous is not None and previous[1] and previous[0].pathway != period.pathway:
             title = _("The pathway changed to: %(pathway)s") % {"pathway": Pathway(period.pathway).label}
         else:
             title = _("Stage: %(stage)s") % {"stage": label}
-        entries.append(Entry(period.entered_at, title))
-        previous = period
+        if seen:
+            entries.append(Entry(period.entered_at, title))
+        previous = (period, seen)
     return entries
 
 
@@ -239,9 +298,8 @@ def _opened_with_case(case: Case, party: Party, opened: datetime | None) -> bool
     )
 
 
-def _party_events(case: Case) -> list[Entry]:
+def _party_events(case: Case, opened: datetime | None) -> list[Entry]:
     entries = []
-    opened = case.periods.values_list("entered_at", flat=True).first()
     for party in case.parties.filter(joined_at__isnull=False):
         assert party.joined_at is not None  # noqa: S101 (narrowing for the type checker)
         if not _opened_with_case(case, party, opened):
@@ -295,9 +353,59 @@ def _measure_events(case: Case) -> list[Entry]:
     return entries
 
 
-def timeline(case: Case, items: list[ItemView]) -> list[Entry]:
-    """What happened, newest last: the case's own events and the items this person may read."""
-    entries = [*_stage_events(case), *_party_events(case), *_decision_events(case), *_measure_events(case)]
+# The process a case role serves, which that role sees from its start whenever they came in:
+# a panel or investigator reads the formal process from its filing, a facilitator the
+# restorative process (or the self-initiated plan) from its beginning.
+SERVES: dict[str, tuple[str, ...]] = {
+    Role.FACILITATOR: (Pathway.RESTORATIVE, Pathway.SELF),
+    Role.INVESTIGATOR: (Pathway.FORMAL,),
+    Role.PANEL: (Pathway.FORMAL,),
+    Role.APPEAL_PANEL: (Pathway.FORMAL,),
+}
+
+
+def _pathway_start(periods: list[StagePeriod], pathways: tuple[str, ...]) -> datetime | None:
+    """When the case last came into one of ``pathways`` (None if it never did)."""
+    start = None
+    for previous, period in zip([None, *periods], periods, strict=False):
+        if period.pathway in pathways and (previous is None or previous.pathway not in pathways):
+            start = period.entered_at
+    return start
+
+
+def seen_from(actor: CaseActor, periods: list[StagePeriod]) -> datetime | None:
+    """From when this person's view of the case's history begins (None: from its opening).
+
+    The advocates and whoever opened the case (or, in a matched group's case, each of the
+    group's complainants, who chose it together) see all of it. A staff role sees the process
+    it serves from its start (``SERVES``). Anyone else, a respondent above all, sees from
+    when they were brought in: a respondent in a formal case is given written notice of the
+    allegations, not the survivor's time in support or an earlier pathway."""
+    case = actor.case
+    if actor.team:
+        return None
+    opened = periods[0].entered_at if periods else None
+    starts = []
+    for party in actor.parties:
+        if _opened_with_case(case, party, opened) or (
+            party.role == Role.COMPLAINANT and case.from_group_id is not None
+        ):
+            return None
+        served = SERVES.get(party.role)
+        start = _pathway_start(periods, served) if served else None
+        starts.append(min(start, party.added_at) if start else party.added_at)
+    return min(starts, default=timezone.now())
+
+
+def timeline(actor: CaseActor, items: list[ItemView]) -> list[Entry]:
+    """What happened, newest last: the case's own events from when this person's part began
+    (``seen_from``), and the items this person may read."""
+    case = actor.case
+    periods = list(case.periods.all())
+    since = seen_from(actor, periods)
+    opened = periods[0].entered_at if periods else None
+    events = [*_party_events(case, opened), *_decision_events(case), *_measure_events(case)]
+    entries = [*_stage_events(periods, since), *(entry for entry in events if since is None or entry.at >= since)]
     entries.extend(
         Entry(
             item.at,
