@@ -1,5 +1,5 @@
-"""Two workers sweep at the same moment: each notice is sent once and each record deleted
-once, because every item is decided again under its row lock (PostgreSQL pass)."""
+"""Two workers sweep at the same moment: the reminder to every member is sent once and each
+record deleted once, because every item is decided again under its row lock (PostgreSQL pass)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from chorus.accounts.models import Member
 from chorus.ledger.models import LedgerEvent
 from chorus.records.models import Record
 from chorus.records.services import writing
-from chorus.retention.models import Notice
+from chorus.retention.models import Broadcast
 from chorus.retention.services import sweep
 from chorus.retention.services.clock import record_opened
 from chorus.retention.services.policy import MONTH
@@ -52,17 +53,17 @@ def _together(now: datetime) -> list[sweep.Swept]:
 def test_two_workers_warn_once_and_delete_once(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of make test")
-    warn, delete = sweep._warn, sweep._delete
+    broadcast, delete = sweep._broadcast, sweep._delete
 
-    def slow_warn(*args: object, **kwargs: object) -> bool:
-        time.sleep(0.3)  # both workers have read the record before either warns, unless one waits
-        return warn(*args, **kwargs)  # type: ignore[arg-type]
+    def slow_broadcast(*args: object, **kwargs: object) -> bool:
+        time.sleep(0.3)  # both workers have decided a reminder is needed before either sends one
+        return broadcast(*args, **kwargs)  # type: ignore[arg-type]
 
     def slow_delete(*args: object, **kwargs: object) -> None:
         time.sleep(0.3)
         delete(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sweep, "_warn", slow_warn)
+    monkeypatch.setattr(sweep, "_broadcast", slow_broadcast)
     monkeypatch.setattr(sweep, "_delete", slow_delete)
     personas = make_personas()
     owner = survivor_owner(personas)
@@ -71,10 +72,13 @@ def test_two_workers_warn_once_and_delete_once(monkeypatch: pytest.MonkeyPatch) 
     record_opened(owner, record)
 
     warned = timezone.now() + 24 * MONTH
-    assert sum(result.notices for result in _together(warned)) == 1
-    assert Task.objects.filter(kind="retention-notice").count() == 1
+    assert sum(result.broadcasts for result in _together(warned)) == 1
+    members = Member.objects.filter(organization=personas.organization, is_active=True).count()
+    assert Broadcast.objects.count() == 1
+    assert Task.objects.filter(kind="retention-broadcast").count() == members
     tasks_run_due(now=warned)
-    deletes_on = Notice.objects.get(record=record).deletes_on
+    assert Broadcast.objects.get().delivered_at is not None
+    deletes_on = warned + timedelta(days=30)
     assert sum(result.records for result in _together(deletes_on + timedelta(seconds=1))) == 1
     assert not Record.objects.filter(pk=record.pk).exists()
     assert LedgerEvent.objects.filter(action="retention.record_deleted").count() == 1

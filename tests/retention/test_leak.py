@@ -16,7 +16,7 @@ from chorus.insights.models import Story
 from chorus.insights.services.stories import story_show, story_withdraw, story_write
 from chorus.records import storage
 from chorus.records.models import Attachment, Grant, Message, RecordDraft, RecordVersion
-from chorus.records.services import anonymous, writing
+from chorus.records.services import anonymous, sharing, writing
 from chorus.retention.services.clock import record_opened
 from chorus.retention.services.policy import MONTH
 from chorus.retention.services.sweep import retention_sweep
@@ -66,12 +66,13 @@ def test_a_dump_after_retention_holds_nothing_of_what_was_deleted(
         SAM,
     ]
     assert len(leaks(list(ciphertexts))) == len(ciphertexts)  # they were there
+    sharing.grant_revoke(built.owner, built.record, built.grant.pk)  # a shared record is kept while shared
 
     warned = timezone.now() + 24 * MONTH
     with django_capture_on_commit_callbacks(execute=True):
-        first = retention_sweep(now=warned)  # the report, the entry's remains, the story; notices
-        tasks_run_due(now=warned)  # the notices are sent
+        first = retention_sweep(now=warned)  # the report, the entry's remains, the story; a reminder
+        tasks_run_due(now=warned)  # the reminder is sent to every member
         then = retention_sweep(now=warned + timedelta(days=31))  # the member's record, once warned
-    assert (first.records, first.entries, first.stories, first.notices) == (1, 1, 1, 2)
+    assert (first.records, first.entries, first.stories, first.broadcasts) == (1, 1, 1, 1)
     assert (then.records, then.drafts) == (1, 0)  # its draft went with it
     assert leaks([*words, *ciphertexts]) == []

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from chorus.ledger.models import LedgerEvent
 from chorus.records.services import anonymous, writing
-from chorus.retention.models import Clock, Hold, Policy
+from chorus.retention.models import Clock, Hold, Policy, Shortening
 from chorus.retention.services.clock import record_deletes_on
+from chorus.retention.services.policy import MONTH
 from tests.escrow.factory import client_for
 from tests.personas import Personas
 from tests.records.factory import STORY, survivor_owner
@@ -44,11 +45,28 @@ def test_it_lets_the_admin_change_the_periods_and_members_see_it(personas: Perso
     admin = _client(personas, "admin")
     assert admin.post(reverse("retention_settings"), VALID).status_code == 302
     policy = Policy.objects.get(organization=personas.organization)
-    assert (policy.draft_months, policy.record_months, policy.notice_days) == (3, 36, 21)
+    assert policy.record_months == 36  # longer: at once (shorter ones wait, below)
     event = LedgerEvent.objects.get(action="retention.policy_changed")
     assert event.actor == personas.admin.pseudonym and event.refs["record_months"] == 36
     page = _client(personas, "survivor").get(reverse("retention")).content.decode()
     assert "<dd>36<" in page and f"the periods were changed by {personas.admin.pseudonym}" in page
+
+
+def test_a_shorter_period_waits_and_every_member_sees_from_when(personas: Personas) -> None:
+    admin = _client(personas, "admin")
+    assert admin.post(reverse("retention_settings"), VALID).status_code == 302
+    policy = Policy.objects.get(organization=personas.organization)
+    # Drafts 6 -> 3 and anonymous reports 24 -> 12 months are shorter: the old periods stay in force.
+    assert (policy.draft_months, policy.anonymous_months) == (6, 24)
+    waiting = {row.period: row for row in Shortening.objects.all()}
+    assert {name: row.value for name, row in waiting.items()} == {
+        "draft_months": 3, "anonymous_months": 12, "notice_days": 21, "entry_days": 14,
+    }
+    assert waiting["anonymous_months"].takes_effect_at - waiting["anonymous_months"].chosen_at == 24 * MONTH
+    page = _client(personas, "survivor").get(reverse("retention")).content.decode()
+    assert "Shortened to 12 from" in page and "<dd>24<" in page
+    form = admin.get(reverse("retention_settings")).content.decode()
+    assert 'value="12"' in form  # the administrator sees what they chose
 
 
 def test_it_refuses_periods_out_of_bounds_and_keeps_what_was_typed(personas: Personas) -> None:
@@ -100,13 +118,14 @@ def test_it_sets_and_lifts_a_hold_that_members_see(personas: Personas) -> None:
     assert "A legal hold has been in place" not in page and "The tribunal closed the case." in page
 
 
-def test_opening_a_record_starts_its_clock_and_remembers_whom_to_warn(personas: Personas) -> None:
+def test_opening_a_record_starts_its_clock_and_keeps_nothing_of_who_opened_it(personas: Personas) -> None:
     owner = survivor_owner(personas)
     record = writing.record_create(owner)
     writing.record_save(owner, record, STORY)
     assert _client(personas, "survivor").get(reverse("record_edit", args=[record.pk])).status_code == 200
     clock = Clock.objects.get(record=record)
-    assert clock.notify_sealed and str(personas.survivor.pk).encode() not in bytes(clock.notify_sealed)
+    assert clock.opened_at >= record.created_at
+    assert list(Clock.objects.values().get(record=record)) == ["record_id", "opened_at"]
 
 
 def test_the_receipt_page_shows_when_each_report_would_be_deleted(personas: Personas) -> None:
@@ -122,16 +141,16 @@ def test_the_receipt_page_shows_when_each_report_would_be_deleted(personas: Pers
     # Coming back with the receipt opens the report: its clock starts again.
     returning = Client()
     response = returning.post(reverse("report_return", args=["riverside"]), {"receipt": receipt})
-    assert response.status_code == 302 and Clock.objects.filter(record=record, notify_sealed=None).exists()
+    assert response.status_code == 302 and Clock.objects.filter(record=record).exists()
     assert (
         "this report will be deleted on" not in _client(personas, "survivor").get(reverse("records")).content.decode()
     )
 
 
-def test_a_record_begun_by_autosave_knows_whom_to_warn(personas: Personas) -> None:
+def test_a_record_begun_by_autosave_starts_its_clock(personas: Personas) -> None:
     client = _client(personas, "survivor")
     token = client.get(reverse("record_new")).context["new_record_token"]
     answer = client.post(reverse("record_new_draft"), {"record": token, "title": "Only a draft"}).json()
     assert answer["saved"] is True
     clock = Clock.objects.get()
-    assert clock.notify_sealed and clock.record.draft.saved_at <= clock.opened_at
+    assert clock.record.draft.saved_at <= clock.opened_at

@@ -1,9 +1,9 @@
 """How long an organization keeps what people wrote, and what the worker needs to apply it.
 
 Nothing here holds content: periods, a legal hold's reason (written by an administrator for
-members to read), when a record was last opened, and which notices were sent. The member to
-tell is sealed under the server key, as ``Record.notify_sealed`` is: a database dump alone
-does not say whose a record is.
+members to read), when a record was last opened, and which notices were sent. Nothing here
+names a record's owner: the personal notice uses only ``Record.notify_sealed``, which the
+owner chose; everyone else is warned by a broadcast to every member.
 """
 
 from __future__ import annotations
@@ -68,12 +68,44 @@ class Hold(models.Model):
         ]
 
 
+class Shortening(models.Model):
+    """A period an administrator shortened: the old value stays in force until ``takes_effect_at``
+    (the change plus the old period), so nothing is deleted sooner than the old policy would have."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=20, choices=[(name, name) for name in BOUNDS])
+    value = models.PositiveSmallIntegerField()
+    chosen_at = models.DateTimeField(default=timezone.now)
+    takes_effect_at = models.DateTimeField()
+    chosen_by = models.CharField(max_length=32, blank=True, help_text="The administrator's pseudonym.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "period"], name="retention_one_shortening_per_period"),
+            models.CheckConstraint(
+                condition=Q(takes_effect_at__gt=models.F("chosen_at")), name="retention_shortening_later"
+            ),
+        ]
+
+
 class Clock(models.Model):
-    """When a record was last opened by its owner, and whom to warn before it is deleted."""
+    """When a record was last opened by its owner. It does not say who the owner is."""
 
     record = models.OneToOneField(Record, on_delete=models.CASCADE, primary_key=True, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
-    notify_sealed = models.BinaryField(null=True, help_text="The owner's member id, under the server key.")
+
+
+class Broadcast(models.Model):
+    """The same content-free reminder, sent to every active member of an organization: what
+    warns a member whose record does not say whose it is. At most one per notice period."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(help_text="When it was queued.")
+    remaining = models.PositiveIntegerField(help_text="Members whose copy the mail server has not yet accepted.")
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the last copy was accepted.")
+
+    class Meta:
+        ordering = ["-sent_at"]
 
 
 class What(models.TextChoices):

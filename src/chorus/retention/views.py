@@ -13,7 +13,16 @@ from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
 from chorus.retention.forms import LABELS, PolicyForm, ReasonForm
 from chorus.retention.models import BOUNDS, Hold
-from chorus.retention.services.policy import RetentionError, hold_current, hold_lift, hold_set, policy_for, policy_set
+from chorus.retention.services.policy import (
+    RetentionError,
+    chosen_values,
+    hold_current,
+    hold_lift,
+    hold_set,
+    policy_for,
+    policy_set,
+    shortenings_for,
+)
 
 ACTIONS = ("retention.policy_changed", "retention.hold_set", "retention.hold_lifted")
 
@@ -25,7 +34,8 @@ def retention(request: HttpRequest) -> HttpResponse:
     member = signed_in_member(request)
     organization = member.organization
     policy = policy_for(organization)
-    periods = [(LABELS[name][0], LABELS[name][1], getattr(policy, name)) for name in BOUNDS]
+    shorter = shortenings_for(organization)
+    periods = [(LABELS[name][0], LABELS[name][1], getattr(policy, name), shorter.get(name)) for name in BOUNDS]
     changes = LedgerEvent.objects.filter(chain=chain_for(organization.pk), action__in=ACTIONS).order_by("-seq")[:50]
     return render(
         request,
@@ -44,8 +54,7 @@ def retention(request: HttpRequest) -> HttpResponse:
 @member_required
 def retention_settings(request: HttpRequest) -> HttpResponse:
     admin = require_admin(request)
-    policy = policy_for(admin.organization)
-    form = PolicyForm(request.POST or None, initial={name: getattr(policy, name) for name in BOUNDS})
+    form = PolicyForm(request.POST or None, initial=chosen_values(admin.organization))
     if request.method == "POST" and form.is_valid():
         try:
             policy_set(admin, **{name: form.cleaned_data[name] for name in BOUNDS})

@@ -13,23 +13,18 @@ from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from chorus.records import keys
 from chorus.records.access import Owner
 from chorus.records.models import Attachment, Message, Record, RecordDraft, RecordVersion
 from chorus.retention.models import Clock
 from chorus.retention.services.policy import periods_of, policy_for
 
+# The purpose a member id was once sealed under beside every opened record (column removed).
 NOTICE_PURPOSE = "retention-notice"
 
 
 def record_opened(owner: Owner, record: Record, *, now: datetime | None = None) -> None:
-    """The owner opened the record: its clock starts again. For a member, remember (sealed
-    under the server key) whom to warn before it is deleted."""
-    moment = now or timezone.now()
-    defaults: dict[str, object] = {"opened_at": moment}
-    if owner.member is not None:
-        defaults["notify_sealed"] = keys.seal_for_server(str(owner.member.pk), NOTICE_PURPOSE, record.pk)
-    Clock.objects.update_or_create(record=record, defaults=defaults)
+    """The owner opened the record: its clock starts again. Nothing records who opened it."""
+    Clock.objects.update_or_create(record=record, defaults={"opened_at": now or timezone.now()})
 
 
 def receipt_opened(owner: Owner, *, now: datetime | None = None) -> None:
@@ -84,4 +79,4 @@ def draft_touched(record: Record, draft: RecordDraft) -> datetime:
 def record_deletes_on(record: Record) -> datetime:
     """When retention would delete this record if nobody touches it (for the owner's page)."""
     periods = periods_of(policy_for(record.organization_id))
-    return record_touched(record) + (periods.anonymous if record.anonymous else periods.record)
+    return (periods.anonymous if record.anonymous else periods.record).due(record_touched(record))

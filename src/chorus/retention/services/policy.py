@@ -1,5 +1,9 @@
 """The organization's retention periods and its legal hold: set by an administrator, each
-change ledgered and shown to every member on the retention page."""
+change ledgered and shown to every member on the retention page.
+
+A longer period takes effect at once. A shorter one waits: the old period stays in force for
+the old period counted from the change (``Shortening``), so one administrator cannot make
+anything go sooner than the policy members knew would have let it go."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member, Organization
 from chorus.ledger.services import ledger_append
-from chorus.retention.models import BOUNDS, Hold, Policy
+from chorus.retention.models import BOUNDS, Hold, Policy, Shortening
 
 PERIODS = tuple(BOUNDS)
 # A month is counted as 31 days: a period is never shorter than the months it names.
@@ -25,13 +29,41 @@ class RetentionError(Exception):
 
 
 @dataclass(frozen=True)
+class Period:
+    """One period, and the shorter one chosen for it, if any, with when that takes effect."""
+
+    current: timedelta
+    shorter: timedelta | None = None
+    from_: datetime | None = None
+
+    def due(self, since: datetime) -> datetime:
+        """When something untouched since ``since`` falls due: by the old period if that comes
+        before the shortening takes effect, else by the shorter one but never before then."""
+        end = since + self.current
+        if self.shorter is None or self.from_ is None or end <= self.from_:
+            return end
+        return max(since + self.shorter, self.from_)
+
+    def at(self, now: datetime) -> timedelta:
+        """The period in force at ``now``."""
+        if self.shorter is not None and self.from_ is not None and now >= self.from_:
+            return self.shorter
+        return self.current
+
+    @property
+    def least(self) -> timedelta:
+        """The shortest it may become (to select, in SQL, what may be due)."""
+        return self.shorter if self.shorter is not None else self.current
+
+
+@dataclass(frozen=True)
 class Periods:
-    draft: timedelta
-    record: timedelta
-    anonymous: timedelta
-    entry: timedelta
-    story: timedelta
-    notice: timedelta
+    draft: Period
+    record: Period
+    anonymous: Period
+    entry: Period
+    story: Period
+    notice: Period
 
 
 def policy_for(organization: Organization | UUID) -> Policy:
@@ -41,15 +73,34 @@ def policy_for(organization: Organization | UUID) -> Policy:
     return policy if policy is not None else Policy(organization_id=organization_id)
 
 
+def length(name: str, value: int) -> timedelta:
+    return value * MONTH if name.endswith("_months") else timedelta(days=value)
+
+
+def shortenings_for(organization: Organization | UUID) -> dict[str, Shortening]:
+    organization_id = organization.pk if isinstance(organization, Organization) else organization
+    return {row.period: row for row in Shortening.objects.filter(organization_id=organization_id)}
+
+
 def periods_of(policy: Policy) -> Periods:
-    return Periods(
-        draft=policy.draft_months * MONTH,
-        record=policy.record_months * MONTH,
-        anonymous=policy.anonymous_months * MONTH,
-        entry=timedelta(days=policy.entry_days),
-        story=timedelta(days=policy.story_days),
-        notice=timedelta(days=policy.notice_days),
-    )
+    pending = shortenings_for(policy.organization_id)
+
+    def period(name: str) -> Period:
+        current = length(name, getattr(policy, name))
+        row = pending.get(name)
+        if row is None:
+            return Period(current)
+        return Period(current, length(name, row.value), row.takes_effect_at)
+
+    return Periods(**{name.rsplit("_", 1)[0]: period(name) for name in PERIODS})
+
+
+def chosen_values(organization: Organization | UUID) -> dict[str, int]:
+    """The values an administrator last chose (a shorter one waiting included)."""
+    policy = policy_for(organization)
+    values = {name: getattr(policy, name) for name in PERIODS}
+    values.update({name: row.value for name, row in shortenings_for(policy.organization_id).items()})
+    return values
 
 
 def policy_check(values: dict[str, int]) -> dict[str, str]:
@@ -65,8 +116,11 @@ def policy_check(values: dict[str, int]) -> dict[str, str]:
     return errors
 
 
-def policy_set(admin: Member, **values: int) -> Policy:
-    """Change the periods. Takes effect at the next sweep; a notice already sent keeps its date."""
+def policy_set(admin: Member, *, now: datetime | None = None, **values: int) -> Policy:
+    """Change the periods. A longer period takes effect at the next sweep; a shorter one only
+    once the old period has passed since this change (until then the old one applies, and
+    anything the old one would have deleted sooner still goes then). A notice already sent
+    keeps its date."""
     if not admin.has_role("admin"):
         raise RetentionError(_("Only an administrator can change how long things are kept."))
     errors = policy_check(values)
@@ -75,10 +129,39 @@ def policy_set(admin: Member, **values: int) -> Policy:
     organization = admin.organization
     with transaction.atomic():
         policy, _created = Policy.objects.select_for_update().get_or_create(organization=organization)
-        before = {name: getattr(policy, name) for name in PERIODS}
+        moment = now or timezone.now()
+        before = chosen_values(organization)
+        pending = shortenings_for(organization)
+        waits: dict[str, str] = {}
         for name in PERIODS:
-            setattr(policy, name, values[name])
-        policy.changed_at = timezone.now()
+            value, row = values[name], pending.get(name)
+            in_force = getattr(policy, name)
+            if row is not None and row.takes_effect_at <= moment:
+                in_force = row.value  # its time came: it is now the period in force
+                setattr(policy, name, in_force)
+                row.delete()
+                row = None
+            if row is not None and row.value == value:
+                waits[name] = row.takes_effect_at.isoformat()  # chosen again: its date stays
+                continue
+            if value >= in_force:
+                setattr(policy, name, value)
+                if row is not None:
+                    row.delete()
+                continue
+            takes_effect_at = moment + length(name, in_force)
+            Shortening.objects.update_or_create(
+                organization=organization,
+                period=name,
+                defaults={
+                    "value": value,
+                    "chosen_at": moment,
+                    "takes_effect_at": takes_effect_at,
+                    "chosen_by": admin.pseudonym,
+                },
+            )
+            waits[name] = takes_effect_at.isoformat()
+        policy.changed_at = moment
         policy.changed_by = admin.pseudonym
         policy.save()
         ledger_append(
@@ -86,7 +169,7 @@ def policy_set(admin: Member, **values: int) -> Policy:
             actor=admin.pseudonym,
             action="retention.policy_changed",
             refs={name: values[name] for name in PERIODS},
-            payload={"before": before},
+            payload={"before": before, "shorter_from": waits},
         )
     return policy
 

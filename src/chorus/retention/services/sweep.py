@@ -3,20 +3,25 @@ expired, through each app's own destruction, and ledger every deletion.
 
 Safe to run in several workers at once: each item is re-read under a row lock in its own
 transaction and everything is decided again there, so an item is warned of and deleted
-once, and a record opened a moment earlier is kept. Nothing of a member's is deleted unless
-a notice announcing the date was sent at least the notice period before, after the last
-time it was touched and after the last legal hold was lifted; if Chorus cannot tell whom to
-warn, it keeps the record. A legal hold stops everything in its organization.
+once, and a record opened a moment earlier is kept. No record says whose it is, so a member
+is warned by a broadcast: the same content-free email to every active member of the
+organization, at most once per notice period, whenever something a member wrote will fall
+due. Nothing of a member's is deleted unless such a broadcast (or, for a record whose owner
+asked for notices, a personal notice) went out after the last time it was touched and after
+the last legal hold was lifted, and was delivered at least the notice period before. A
+record shared with an active grant is kept. A legal hold stops everything in its
+organization.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -29,9 +34,8 @@ from chorus.records import keys
 from chorus.records.access import Owner
 from chorus.records.models import Record, RecordDraft
 from chorus.records.services.writing import record_destroy
-from chorus.retention.models import Clock, Notice, What
+from chorus.retention.models import Broadcast, Notice, What
 from chorus.retention.services.clock import (
-    NOTICE_PURPOSE,
     draft_touched,
     draft_touched_sql,
     record_touched,
@@ -46,6 +50,7 @@ ACTOR = "retention"
 @dataclass
 class Swept:
     notices: int = 0
+    broadcasts: int = 0
     records: int = 0
     drafts: int = 0
     entries: int = 0
@@ -63,6 +68,10 @@ class _Context:
     lifted: datetime | None
     now: datetime
 
+    @property
+    def notice(self) -> timedelta:
+        return self.periods.notice.at(self.now)
+
 
 def _log(context: _Context, action: str, **refs: object) -> None:
     ledger_append(
@@ -74,16 +83,11 @@ def _log(context: _Context, action: str, **refs: object) -> None:
 
 
 def _member_to_warn(record: Record) -> Member | None:
-    """Whom a notice goes to: the member who last opened the record, else the one who asked
-    for message notices on it. Nobody (so nothing is deleted) for a member who left."""
-    sealed = Clock.objects.filter(record=record).values_list("notify_sealed", flat=True).first()
-    member_id = None
-    if sealed:
-        member_id = keys.open_for_server(sealed, NOTICE_PURPOSE, record.pk)
-    elif record.notify_sealed:
-        member_id = keys.open_for_server(record.notify_sealed, "notify", record.pk)
-    if member_id is None:
+    """Whom a personal notice goes to: only the owner who asked for message notices on the
+    record (``Record.notify_sealed``, her choice). Nobody for every other record."""
+    if not record.notify_sealed:
         return None
+    member_id = keys.open_for_server(record.notify_sealed, "notify", record.pk)
     return Member.objects.filter(
         pk=member_id, organization_id=record.organization_id, is_active=True, deleted_at__isnull=True
     ).first()
@@ -124,6 +128,71 @@ def _deliver(payload: dict[str, Any]) -> None:
     Notice.objects.filter(pk=notice.pk, sent_at=sent_at).update(delivered_at=max(timezone.now(), sent_at))
 
 
+def _covered_by_broadcast(context: _Context, touched: datetime) -> bool | None:
+    """True: a broadcast sent after the item's last touch (and after the last hold was
+    lifted) was delivered at least the notice period ago. False: one was sent, not yet
+    delivered or not long enough ago. None: none was sent since; one is needed."""
+    since = max(touched, context.lifted) if context.lifted else touched
+    sent = Broadcast.objects.filter(organization=context.organization, sent_at__gte=since, sent_at__lte=context.now)
+    if context.lifted is not None:
+        sent = sent.exclude(sent_at=context.lifted)
+    if not sent.exists():
+        return None
+    return sent.filter(delivered_at__lte=context.now - context.notice).exists()
+
+
+def _broadcast(context: _Context) -> bool:
+    """Send every active member the same content-free reminder, unless one went out within
+    the notice period (decided under the organization's row lock: two workers send one)."""
+    with transaction.atomic():
+        Organization.objects.select_for_update().filter(pk=context.organization.pk).first()
+        recent = Broadcast.objects.filter(
+            organization=context.organization, sent_at__gt=context.now - context.notice
+        )
+        if context.lifted is not None:
+            recent = recent.filter(sent_at__gt=context.lifted)
+        if recent.exists():
+            return False
+        members = list(
+            Member.objects.filter(
+                organization=context.organization, is_active=True, deleted_at__isnull=True
+            ).values_list("email", flat=True)
+        )
+        broadcast = Broadcast.objects.create(
+            organization=context.organization,
+            sent_at=context.now,
+            remaining=len(members),
+            delivered_at=context.now if not members else None,
+        )
+        for email in members:
+            tasks.task_enqueue(
+                "retention-broadcast",
+                {
+                    "broadcast": broadcast.pk,
+                    "to": email,
+                    "language": translation.get_language(),
+                },
+            )
+        _log(context, "retention.broadcast_sent", members=len(members))
+    return True
+
+
+@tasks.handler("retention-broadcast")
+def _deliver_broadcast(payload: dict[str, Any]) -> None:
+    """One member's copy; the broadcast counts as delivered when the last copy is accepted."""
+    broadcast = Broadcast.objects.filter(pk=payload["broadcast"]).first()
+    if broadcast is None:
+        return
+    mail.send(
+        "retention/email/broadcast", payload["to"], {}, language=payload["language"]
+    )
+    with transaction.atomic():
+        Broadcast.objects.filter(pk=broadcast.pk, remaining__gt=0).update(remaining=F("remaining") - 1)
+        Broadcast.objects.filter(pk=broadcast.pk, remaining=0, delivered_at__isnull=True).update(
+            delivered_at=max(timezone.now(), broadcast.sent_at)
+        )
+
+
 def _delete(context: _Context, record: Record, what: str) -> None:
     record_id = record.pk  # a deleted row forgets its key
     if what == What.DRAFT and (record.versions.exists() or record.attachments.exists()):
@@ -136,26 +205,32 @@ def _delete(context: _Context, record: Record, what: str) -> None:
     _log(context, "retention.record_deleted" if what == What.RECORD else "retention.draft_deleted", record=record_id)
 
 
-def _record_step(context: _Context, record_id: UUID, what: str, swept: Swept) -> None:
+def _record_step(context: _Context, record_id: UUID, what: str, swept: Swept) -> bool:
+    """Warn of, or delete, one record or draft. True when it needs a broadcast."""
     with transaction.atomic():
         record = Record.objects.select_for_update().filter(pk=record_id).first()
         if record is None:
-            return  # another worker, or its owner, deleted it a moment ago
+            return False  # another worker, or its owner, deleted it a moment ago
         if what == What.DRAFT:
             draft = RecordDraft.objects.filter(record=record).first()
             if draft is None:
-                return
-            due = draft_touched(record, draft) + context.periods.draft
+                return False
             touched = draft_touched(record, draft)
+            due = context.periods.draft.due(touched)
         else:
             touched = record_touched(record)
-            due = touched + (context.periods.anonymous if record.anonymous else context.periods.record)
-        if record.anonymous:
-            # No address: the date is shown on the page the receipt opens, from the same clock.
-            if context.now >= due:
+            due = (context.periods.anonymous if record.anonymous else context.periods.record).due(touched)
+        if what == What.RECORD and any(grant.is_active() for grant in record.grants.all()):
+            return False  # shared, and the one it was shared with relies on it: kept
+        if record.anonymous or context.now < due - context.notice:
+            # No address for a report: the date is shown on the page the receipt opens, from
+            # the same clock. After a hold is lifted, nothing goes for a notice period.
+            lifted_long_ago = context.lifted is None or context.now - context.lifted >= context.notice
+            if record.anonymous and context.now >= due and lifted_long_ago:
                 _delete(context, record, what)
                 _count(swept, what)
-            return
+            return False
+        covered = _covered_by_broadcast(context, touched)
         notice = Notice.objects.filter(record=record, what=what).first()
         valid = (
             notice is not None
@@ -163,20 +238,20 @@ def _record_step(context: _Context, record_id: UUID, what: str, swept: Swept) ->
             and (context.lifted is None or notice.sent_at > context.lifted)
             and notice.deletes_on >= due
         )
-        if notice is not None and valid:
-            if notice.delivered_at is None:
-                return  # not sent yet (or the mail server refuses it): nothing goes before it is
-            if (
-                context.now >= max(due, notice.deletes_on)
-                and context.now - notice.delivered_at >= context.periods.notice
-            ):
-                _delete(context, record, what)
-                _count(swept, what)
-            return
-        if context.now >= due - context.periods.notice and _warn(
-            context, record, what, max(due, context.now + context.periods.notice)
-        ):
+        noticed = (
+            notice is not None
+            and valid
+            and notice.delivered_at is not None
+            and context.now >= notice.deletes_on
+            and context.now - notice.delivered_at >= context.notice
+        )
+        if context.now >= due and (covered or noticed):
+            _delete(context, record, what)
+            _count(swept, what)
+            return False
+        if not valid and _warn(context, record, what, max(due, context.now + context.notice)):
             swept.notices += 1
+        return covered is None
 
 
 def _count(swept: Swept, what: str) -> None:
@@ -194,7 +269,7 @@ def _entry_step(context: _Context, entry_id: UUID, swept: Swept) -> None:
         entry = Entry.objects.select_for_update().filter(pk=entry_id, withdrawn_at__isnull=False).first()
         if entry is None or not bytes(entry.for_owner) or entry.withdrawn_at is None:
             return
-        if context.now - entry.withdrawn_at < context.periods.entry:
+        if context.now < context.periods.entry.due(entry.withdrawn_at):
             return
         remains = Entry.objects.filter(pk=entry_id)
         if Share.objects.filter(entry_id=entry.pk).exists():
@@ -224,7 +299,7 @@ def _story_step(context: _Context, story_id: UUID, swept: Swept) -> None:
         if story is None:
             return
         taken_back = _taken_back_at(context, story)
-        if taken_back is None or context.now - taken_back < context.periods.story:
+        if taken_back is None or context.now < context.periods.story.due(taken_back):
             return
         story_id = story.pk
         _log(context, "story.deleted", story=story_id)
@@ -238,26 +313,32 @@ def organization_sweep(organization: Organization, *, now: datetime, swept: Swep
     context = _Context(organization=organization, periods=periods, lifted=hold_last_lifted(organization), now=now)
     # Only what may be due is read; each is decided again, exactly, under its row lock.
     records = Record.objects.filter(organization=organization).annotate(touched=touched_sql())
-    due = records.filter(anonymous=False, touched__lte=now - (periods.record - periods.notice)).values_list(
+    notice = context.notice
+    due = records.filter(anonymous=False, touched__lte=now - (periods.record.least - notice)).values_list(
         "pk", flat=True
     )
-    anonymous_due = records.filter(anonymous=True, touched__lte=now - periods.anonymous).values_list("pk", flat=True)
+    anonymous_due = records.filter(anonymous=True, touched__lte=now - periods.anonymous.least).values_list(
+        "pk", flat=True
+    )
+    needs_broadcast = False
     for record_id in [*due, *anonymous_due]:
-        _record_step(context, record_id, What.RECORD, swept)
+        needs_broadcast |= _record_step(context, record_id, What.RECORD, swept)
     drafts = RecordDraft.objects.filter(record__organization=organization).annotate(touched=draft_touched_sql())
-    for record_id in drafts.filter(touched__lte=now - (periods.draft - periods.notice)).values_list(
+    for record_id in drafts.filter(touched__lte=now - (periods.draft.least - notice)).values_list(
         "record_id", flat=True
     ):
-        _record_step(context, record_id, What.DRAFT, swept)
+        needs_broadcast |= _record_step(context, record_id, What.DRAFT, swept)
+    if needs_broadcast and _broadcast(context):
+        swept.broadcasts += 1
     for entry_id in (
-        Entry.objects.filter(organization=organization, withdrawn_at__lte=now - periods.entry)
+        Entry.objects.filter(organization=organization, withdrawn_at__lte=now - periods.entry.least)
         .exclude(for_owner=b"")
         .values_list("pk", flat=True)
     ):
         _entry_step(context, entry_id, swept)
     # A story can be due only if it was taken back long enough ago (whatever came after).
     taken_back = LedgerEvent.objects.filter(
-        chain=chain_for(organization.pk), action="story.withdrawn", created_at__lte=now - periods.story
+        chain=chain_for(organization.pk), action="story.withdrawn", created_at__lte=now - periods.story.least
     ).values_list("refs__story", flat=True)
     candidates = {str(story_id) for story_id in taken_back}
     for story_id in Story.objects.filter(organization=organization, shown_at__isnull=True).values_list("pk", flat=True):
