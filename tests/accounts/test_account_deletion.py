@@ -248,3 +248,37 @@ def test_a_deleted_account_disappears_from_the_members_page(personas: Personas) 
     assert "Deleted member" not in page and "survivor@riverside.example" not in page
     stale = admin.get(reverse("member_remove", args=[personas.survivor.pk]), follow=True)
     assert "deleted their account" in stale.content.decode()
+
+
+def test_whoever_alone_holds_a_team_key_cannot_delete_their_account_until_it_passes_on(personas: Personas) -> None:
+    """Even once their role is gone: the key would go with their key pair, and what survivors
+    shared with the team with it, for good."""
+    from chorus.accounts.services.power import roles_remove
+    from chorus.records.access import Reader
+    from chorus.records.services import sharing
+    from chorus.records.services.team import team_key_distribute
+
+    built = survivor_record(personas)  # shared with the advocate team: the key exists
+    advocate = Owner(personas.organization, personas.vault_keys["advocate"], personas.advocate)
+    assert "only one holding the team key of: Advocate" in deletion_preview(advocate).refusal
+    with pytest.raises(DeletionRefused, match="Have a second holder approved first"):
+        account_delete(owner=advocate)
+    roles_remove(member=personas.advocate, roles={"advocate"}, actor=personas.admin)
+    assert deletion_preview(advocate).sole_roles == []  # no role left, still the only key
+    with pytest.raises(DeletionRefused, match="only one holding the team key"):
+        account_delete(owner=advocate)
+    assert _fresh(personas.advocate).deleted_at is None and personas.advocate.team_key_holdings.exists()
+
+    client = _signed_in(personas, "advocate")
+    page = client.get(reverse("account_delete")).content.decode()
+    assert "only one holding the team key of: Advocate" in page and "open the team&#x27;s page" in page
+    assert 'class="danger"' not in page
+
+    # Brought back as two people would, the key passes on to a second advocate at their visit.
+    MemberRole.objects.create(member=personas.advocate, role="advocate", approval="direct")
+    personas.advocate.refresh_roles()
+    newcomer, key = add_member(personas.organization, "newcomer", {"advocate"})
+    team_key_distribute(Reader(member=personas.advocate, vault_key=personas.vault_keys["advocate"]))
+    assert deletion_preview(advocate).refusal == ""
+    account_delete(owner=advocate)
+    assert sharing.grant_open(Reader(member=newcomer, vault_key=key), built.grant)

@@ -21,7 +21,7 @@ from chorus.records.services import sharing, writing
 from chorus.records.services.team import team_key_ensure, team_key_of
 from tests.helpers import open_vault
 from tests.personas import Personas, add_member
-from tests.records.factory import survivor_owner
+from tests.records.factory import survivor_owner, survivor_record
 
 
 def _fresh(member: Member) -> Member:
@@ -160,3 +160,90 @@ def test_it_does_not_warn_when_someone_else_holds_the_role(personas: Personas) -
     add_member(personas.organization, "second", {"advocate"})
     page = _signed_in(personas, "admin").get(reverse("member_offboard", args=[personas.advocate.pk]))
     assert "the only one holding a role" not in page.content.decode()
+
+
+# Where taking power away alone would let someone escape a check or lose the team's key ------
+
+
+def test_the_only_oversight_member_is_not_offboarded_as_they_are_not_suspended(personas: Personas) -> None:
+    from chorus.accounts.services.lifecycle import member_suspend
+
+    with pytest.raises(PowerRefused) as suspending:
+        member_suspend(member=personas.oversight, reason="other", actor=personas.admin)
+    with pytest.raises(PowerRefused) as offboarding:
+        member_offboard(member=personas.oversight, actor=personas.admin)
+    assert str(offboarding.value) == str(suspending.value)
+    assert "only active oversight member" in str(offboarding.value)
+    assert _fresh(personas.oversight).role_codes == {"oversight"}
+    page = _signed_in(personas, "admin").get(reverse("member_offboard", args=[personas.oversight.pk]))
+    body = page.content.decode()
+    assert "only active oversight member" in body and 'class="danger"' not in body
+
+    add_member(personas.organization, "second oversight", {"oversight"})
+    assert member_offboard(member=personas.oversight, actor=personas.admin) == ["oversight"]
+
+
+def test_the_only_holder_of_the_advocate_teams_key_is_not_offboarded(personas: Personas) -> None:
+    from chorus.records.access import Reader
+    from chorus.records.services.team import team_key_distribute
+
+    built = survivor_record(personas)  # shared with the advocate team: the key exists
+    with pytest.raises(PowerRefused, match="only one holding the team key of: Advocate"):
+        member_offboard(member=personas.advocate, actor=personas.admin)
+    assert _fresh(personas.advocate).role_codes == {"advocate"}
+    page = _signed_in(personas, "admin").get(reverse("member_offboard", args=[personas.advocate.pk])).content.decode()
+    assert "Have a second holder approved first" in page and "open the team&#x27;s page" in page
+    assert 'class="danger"' not in page
+
+    # A second advocate is approved, but does not hold the key until a holder opens the team's page.
+    second, second_key = add_member(personas.organization, "second advocate", {"advocate"})
+    with pytest.raises(PowerRefused, match="only one holding the team key"):
+        member_offboard(member=personas.advocate, actor=personas.admin)
+    team_key_distribute(Reader(member=personas.advocate, vault_key=personas.vault_keys["advocate"]))
+    assert member_offboard(member=personas.advocate, actor=personas.admin) == ["advocate"]
+    assert sharing.grant_open(Reader(member=second, vault_key=second_key), built.grant)
+
+
+def test_the_only_holder_of_the_commissions_key_is_not_offboarded(personas: Personas) -> None:
+    assert team_key_ensure(personas.organization, "commission") is not None
+    with pytest.raises(PowerRefused, match="only one holding the team key of: Commission"):
+        member_offboard(member=personas.commission, actor=personas.admin)
+    assert _fresh(personas.commission).role_codes == {"commission"}
+
+
+def test_someone_who_leaves_leaves_their_suspensions_of_others_waiting(personas: Personas) -> None:
+    """Their suspensions and removals of others still take a second person; what they proposed
+    that gives power (a role, a reinstatement) is withdrawn."""
+    from chorus.accounts.models import MembershipChange, RoleProposal
+    from chorus.accounts.services.lifecycle import member_reinstate, member_suspend, membership_change_approve
+    from chorus.accounts.services.power import role_propose
+
+    second, _ = add_member(personas.organization, "second admin", {"admin"})
+    third, _ = add_member(personas.organization, "third admin", {"admin"})
+    Member.objects.filter(pk=personas.survivor.pk).update(confirmed_at=timezone.now())
+    Member.objects.filter(pk=personas.respondent.pk).update(is_active=False)
+    suspension = member_suspend(member=personas.admin, reason="other", actor=second)
+    reinstatement = member_reinstate(member=personas.respondent, reason="other", actor=second)
+    role = role_propose(member=_fresh(personas.survivor), role="panel", proposer=second)
+
+    member_offboard(member=second, actor=third)
+    assert MembershipChange.objects.get(pk=suspension.pk).outcome == ""
+    assert MembershipChange.objects.get(pk=reinstatement.pk).outcome == "withdrawn"
+    assert RoleProposal.objects.get(pk=role.pk).outcome == "withdrawn"
+    membership_change_approve(change=suspension, approver=personas.oversight)
+    assert not _fresh(personas.admin).is_active
+
+
+def test_an_administrator_does_not_offboard_who_proposed_suspending_them(personas: Personas) -> None:
+    """Otherwise they would be the last administrator, whom nobody suspends."""
+    from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
+
+    second, _ = add_member(personas.organization, "second admin", {"admin"})
+    suspension = member_suspend(member=personas.admin, reason="other", actor=second)
+    with pytest.raises(PowerRefused, match="proposed a change to your membership"):
+        member_offboard(member=second, actor=personas.admin)
+    page = _signed_in(personas, "admin").post(reverse("member_offboard", args=[second.pk]))
+    assert page.status_code == 400 and "Another administrator must change their roles" in page.content.decode()
+    assert _fresh(second).role_codes == {"admin"}
+    membership_change_approve(change=suspension, approver=personas.oversight)
+    assert not _fresh(personas.admin).is_active

@@ -220,7 +220,7 @@ def test_the_last_administrator_is_not_removed(personas: Personas) -> None:
     third, _ = add_member(personas.organization, "third", {"admin"})
     first = member_remove(member=second_admin, reason="other", actor=third)
     other = member_remove(member=personas.admin, reason="other", actor=third)
-    roles_remove(member=third, roles={"admin"}, actor=personas.admin)
+    roles_remove(member=third, roles={"admin"}, actor=third)  # gave it up themselves
     membership_change_approve(change=first, approver=personas.oversight)
     with pytest.raises(PowerRefused, match="last active administrator"):
         membership_change_approve(change=other, approver=personas.oversight)
@@ -350,8 +350,12 @@ def test_it_does_not_reach_another_organizations_member(personas: Personas) -> N
     assert client.get(reverse("member_remove", args=[personas.survivor.pk])).status_code == 404
 
 
-def test_proposals_by_or_for_someone_who_leaves_are_withdrawn(personas: Personas) -> None:
-    """Nobody gains power, nor has a proposal approved, through someone suspended or removed."""
+def test_proposals_by_or_for_someone_who_leaves_are_withdrawn_but_not_their_suspensions_of_others(
+    personas: Personas,
+) -> None:
+    """Nobody gains power, nor has a proposal approved, through someone suspended or removed.
+    A suspension they proposed of someone else stays for a second person to decide: it takes
+    power away, and its subject must not escape it by having its proposer leave."""
     second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
     newcomer, _ = add_member(personas.organization, "newcomer", set())
     Member.objects.filter(pk__in=[newcomer.pk, personas.survivor.pk]).update(confirmed_at=timezone.now())
@@ -362,9 +366,11 @@ def test_proposals_by_or_for_someone_who_leaves_are_withdrawn(personas: Personas
     change = member_suspend(member=second_admin, reason="compromised", actor=personas.admin)
     membership_change_approve(change=change, approver=personas.oversight)
     assert RoleProposal.objects.get(pk=by_them.pk).outcome == "withdrawn"
-    assert MembershipChange.objects.get(pk=their_change.pk).outcome == "withdrawn"
+    assert MembershipChange.objects.get(pk=their_change.pk).outcome == ""
     with pytest.raises(PowerRefused, match="no longer waiting"):
         role_approve(proposal=by_them, approver=personas.advocate)
+    membership_change_approve(change=their_change, approver=personas.oversight)
+    assert not _fresh(personas.respondent).is_active
 
     _removed(personas, personas.survivor)
     assert RoleProposal.objects.get(pk=for_survivor.pk).outcome == "withdrawn"

@@ -177,3 +177,26 @@ def test_a_panel_member_whose_role_was_removed_no_longer_reads_or_votes_in_their
     member_set_roles(member=crowd.member("panel"), roles=set(), actor=personas.admin)
     with pytest.raises(Http404):
         crowd.actor("panel", case)
+
+
+
+def test_a_panel_member_who_is_offboarded_no_longer_counts_and_the_panel_is_told_it_is_short(
+    personas: Personas,
+) -> None:
+    from chorus.accounts.services.offboarding import member_offboard
+    from chorus.cases.services.formal import seated
+
+    crowd = people(personas, *PANELS)
+    case = formal_to_deliberation(crowd)
+    allegation = case.allegations.get()
+    for name in ("panel", "panel2"):
+        crowd.act(name, case, "vote", allegation=allegation, upheld="yes", reasons="The rota agrees.")
+    member_offboard(member=crowd.member("panel3"), actor=personas.admin)
+    # A seat given for the role ends with it: it is neither waited for nor counted.
+    assert len(seated(case, "panel")) == 2
+    client = client_for(crowd.member("panel"), crowd.vault_keys["panel"])
+    response = client.post(f"/cases/{case.pk}/act/decide/", {"decide-text": "Upheld.", "decide-confirm": "on"}, follow=True)
+    page = response.content.decode()
+    assert "The panel needs 3 members who declared no conflict; it has 2." in page
+    assert "Every seated member must vote" not in page
+    assert not Decision.objects.filter(case=case).exists()

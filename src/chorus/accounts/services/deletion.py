@@ -28,6 +28,9 @@ What stays, because it is not theirs alone:
 * the member row itself, reduced to the pseudonym: no name, no address, no password, so
   the ledger's pseudonym still points at "a deleted member" and nothing else.
 
+Refused while they alone hold a team's key (``team_key_refusal``): it would go with their
+key pair, and what survivors shared with the team with it, for good.
+
 The password (and the second factor, if they have one) is asked again, and opens the vault
 key the destruction needs: records are found only through it.
 """
@@ -55,7 +58,13 @@ from chorus.accounts.models import (
     TwoFactor,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
-from chorus.accounts.services.leaving import invitations_withdraw, proposals_close, roles_take_all, sessions_end
+from chorus.accounts.services.leaving import (
+    invitations_withdraw,
+    proposals_close,
+    roles_take_all,
+    sessions_end,
+    team_keys_held_alone,
+)
 from chorus.accounts.services.signin import _check_not_locked, _count_failure
 from chorus.accounts.services.two_factor import two_factor_check
 from chorus.cases.keys import member_tag
@@ -118,6 +127,7 @@ class DeletionPreview:
     cases: int = 0
     sole_roles: list[SoleRole] = field(default_factory=list)
     two_factor: bool = False
+    refusal: str = ""  # why the account cannot be deleted now (``team_key_refusal``), or ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,19 @@ def sole_roles(member: Member) -> list[SoleRole]:
     return sole
 
 
+def team_key_refusal(member: Member, *, lock: bool = False) -> str | None:
+    """Why ``member`` may not delete their account now: they alone hold a team's key, and
+    it would go with their key pair (whether or not they still hold the team's role)."""
+    alone = team_keys_held_alone(member, lock=lock)
+    if not alone:
+        return None
+    return _(
+        "You are the only one holding the team key of: %(roles)s. Without it, nobody could read what was shared with "
+        "the team, not even a newcomer. Have a second holder approved first, and ask them to open the team's "
+        "page so the key passes on to them. Nothing was deleted."
+    ) % {"roles": ", ".join(str(ROLE_LABELS[role]) for role in alone)}
+
+
 def deletion_preview(owner: Owner) -> DeletionPreview:
     member = owner.member
     assert member is not None  # noqa: S101 - only members have accounts
@@ -164,6 +187,7 @@ def deletion_preview(owner: Owner) -> DeletionPreview:
         cases=Party.objects.filter(tag=member_tag(member)).values("case").distinct().count(),
         sole_roles=sole_roles(member),
         two_factor=member.has_two_factor,
+        refusal=team_key_refusal(member) or "",
     )
 
 
@@ -195,6 +219,9 @@ def account_delete(*, owner: Owner) -> DeletionDone:
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.deleted_at is not None:
             raise DeletionRefused(_("This account has already been deleted."))
+        refusal = team_key_refusal(member, lock=True)
+        if refusal is not None:
+            raise DeletionRefused(refusal)
         records, entries, stories = _owned(owner)
         for record in records:
             record_destroy(owner, record)

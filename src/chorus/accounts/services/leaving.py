@@ -92,10 +92,42 @@ def team_keys_rotate(organization: Organization, *, actor: str) -> None:
         team_key_ensure(organization, role, actor=actor)
 
 
+def team_keys_held_alone(member: Member, *, lock: bool = False) -> list[str]:
+    """The teams (``advocate``, ``commission``) whose key ``member`` holds and no other
+    current member of the team holds (``TeamKeyHolder``): with their key pair, or their
+    role, it would go for good, and what was shared with the team could no longer be read,
+    even by a newcomer. A retired key already sealed to its successor does not count: the
+    successor's holders reach it. With ``lock`` (within a transaction), the holder rows are
+    locked, so two people leaving at once cannot each count on the other."""
+    from chorus.records.models import TeamKeyHolder
+    from chorus.records.services.team import team_members
+
+    held = list(TeamKeyHolder.objects.filter(member=member).select_related("team_key"))
+    keys = [
+        holding.team_key
+        for holding in held
+        if holding.team_key.retired_at is None or holding.team_key.private_key_for_successor is None
+    ]
+    if not keys:
+        return []
+    if lock:
+        list(TeamKeyHolder.objects.select_for_update().filter(team_key__in=keys).values_list("pk", flat=True))
+    alone = set()
+    for key in keys:
+        others = TeamKeyHolder.objects.filter(
+            team_key=key, member__in=team_members(member.organization, key.role)
+        ).exclude(member=member)
+        if not others.exists():
+            alone.add(key.role)
+    return sorted(alone)
+
+
 def proposals_close(member: Member, *, actor: str) -> int:
-    """Pending role proposals for ``member`` or made by them, and the suspensions, removals
-    and reinstatements they proposed, are withdrawn: nobody gains power, or acts on a
-    proposal, through someone who has left."""
+    """Pending role proposals for ``member`` or made by them, and the reinstatements they
+    proposed, are withdrawn: nobody gains power, or acts on a proposal, through someone who
+    has left. The suspensions and removals they proposed of others stay, for a second
+    person to decide: they take power away, and the person they are about must not escape
+    them by making their proposer leave (offboarding them, say)."""
     now = timezone.now()
     closed = 0
     for proposal in RoleProposal.objects.pending().filter(Q(member=member) | Q(proposed_by=member)):
@@ -107,7 +139,9 @@ def proposals_close(member: Member, *, actor: str) -> int:
             refs={"proposal": str(proposal.pk), "role": proposal.role, "because": "member_left"},
         )
         closed += 1
-    changes = MembershipChange.objects.pending().filter(proposed_by=member).select_related("member")
+    changes = (
+        MembershipChange.objects.pending().filter(proposed_by=member, kind="reinstate").select_related("member")
+    )
     for change in changes:
         MembershipChange.objects.filter(pk=change.pk, outcome="").update(outcome="withdrawn", decided_at=now)
         ledger_append(

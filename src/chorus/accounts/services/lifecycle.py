@@ -189,7 +189,7 @@ def _change(
             )
         if kind != "reinstate":
             _refuse_last_administrator(member)
-            _refuse_only_oversight(member)
+            refuse_only_oversight(member)
         change = MembershipChange.objects.create(
             organization_id=member.organization_id,
             member=member,
@@ -251,8 +251,8 @@ def _refuse_last_administrator(member: Member) -> None:
         )
 
 
-def _refuse_only_oversight(member: Member) -> None:
-    """The oversight body verifies the ledger, reads process reports and approves what only
+def refuse_only_oversight(member: Member) -> None:
+    """Also refused by offboarding (``offboarding.member_offboard``). The oversight body verifies the ledger, reads process reports and approves what only
     it approves: suspending or removing its only active member leaves nobody to do that (and
     administrators never take it back, ``Organization.oversight_since``)."""
     if "oversight" not in member.role_codes:
@@ -263,14 +263,16 @@ def _refuse_only_oversight(member: Member) -> None:
         .values_list("member_id", flat=True)
     )
     if member.pk in holders and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
-        raise PowerRefused(
-            _(
-                "%(name)s is the organization's only active oversight member. Without one, nobody verifies the "
-                "ledger or approves what only the oversight body approves. Have a second oversight member approved "
-                "first, or ask the deployment's operator to seat one (chorus organization seat). Nothing was changed."
-            )
-            % {"name": member.display_name}
-        )
+        raise PowerRefused(only_oversight_refusal(member))
+
+
+def only_oversight_refusal(member: Member) -> str:
+    """Why the only active oversight member is not suspended, removed or offboarded."""
+    return _(
+        "%(name)s is the organization's only active oversight member. Without one, nobody verifies the "
+        "ledger or approves what only the oversight body approves. Have a second oversight member approved "
+        "first, or ask the deployment's operator to seat one (chorus organization seat). Nothing was changed."
+    ) % {"name": member.display_name}
 
 
 def _take_effect(change: MembershipChange, *, actor: Member) -> None:
@@ -361,7 +363,7 @@ def membership_change_approve(*, change: MembershipChange, approver: Member) -> 
         _refuse_state(member, change.kind)
         if change.kind != "reinstate":
             _refuse_last_administrator(member)
-            _refuse_only_oversight(member)
+            refuse_only_oversight(member)
         now = timezone.now()
         MembershipChange.objects.filter(pk=change.pk).update(outcome="approved", decided_by=approver, decided_at=now)
         change.outcome, change.decided_by, change.decided_at = "approved", approver, now

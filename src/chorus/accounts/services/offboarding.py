@@ -2,7 +2,11 @@
 stepping down) while they stay a member.
 
 One administrator does it, at once, as any removal of a role (one person may always reduce
-power: ``accounts/services/power.py``): every power role goes, the team keys they held are
+power: ``accounts/services/power.py``), except where one person taking power away would
+lose the organization something no second person could bring back: the only active
+oversight member is refused (as for a suspension), and so is the only holder of the
+advocate team's or the commission's key (what was shared with the team would be unreadable
+for good). Every power role goes, the team keys they held are
 retired straight away (``records.services.team``), the invitations they sent stop working if
 they were an administrator, and it is ledgered. What they were doing is listed first, so it
 can be handed over: the seats they hold in open cases (which end with the role), the measures
@@ -20,8 +24,14 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Member
-from chorus.accounts.roles import POWER_ROLES
-from chorus.accounts.services.leaving import invitations_withdraw, proposals_close, team_keys_rotate
+from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
+from chorus.accounts.services.leaving import (
+    invitations_withdraw,
+    proposals_close,
+    team_keys_held_alone,
+    team_keys_rotate,
+)
+from chorus.accounts.services.lifecycle import only_oversight_refusal, refuse_only_oversight
 from chorus.accounts.services.power import PowerRefused, roles_remove
 from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role
@@ -83,9 +93,31 @@ def handover_of(member: Member) -> Handover:
     )
 
 
+def team_key_refusal(member: Member, roles: set[str], *, lock: bool = False) -> str | None:
+    """Why ``member`` may not give up ``roles`` now: they alone hold one of those teams' keys."""
+    alone = [role for role in team_keys_held_alone(member, lock=lock) if role in roles]
+    if not alone:
+        return None
+    return _(
+        "%(name)s is the only one holding the team key of: %(roles)s. Without it, nobody could read what was shared "
+        "with the team, not even a newcomer. Have a second holder approved first, and ask them to open the "
+        "team's page so the key passes on to them. Nothing was changed."
+    ) % {"name": member.display_name, "roles": ", ".join(str(ROLE_LABELS[role]) for role in alone)}
+
+
+def offboarding_refusal(member: Member) -> str | None:
+    """Why offboarding ``member`` is refused whoever asks, shown on the page before anyone
+    tries: the only active oversight member, or the only holder of a team's key."""
+    roles = member.role_codes & set(POWER_ROLES)
+    if "oversight" in roles and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
+        return only_oversight_refusal(member)
+    return team_key_refusal(member, roles)
+
+
 def member_offboard(*, member: Member, actor: Member) -> list[str]:
     """Removes every power role ``member`` holds, now, and retires the team keys they held.
-    Returns the roles removed. Refuses the organization's last administrator."""
+    Returns the roles removed. Refuses the organization's last administrator, its only
+    active oversight member and the only holder of a team's key."""
     if actor.organization_id != member.organization_id:
         raise PowerRefused(_("That person is not part of your organization."))
     if not actor.is_active or not actor.has_role("admin"):
@@ -94,6 +126,10 @@ def member_offboard(*, member: Member, actor: Member) -> list[str]:
     if not roles:
         raise PowerRefused(_("%(name)s holds no role with power. Nothing was changed.") % {"name": member.display_name})
     with transaction.atomic():
+        refuse_only_oversight(member)
+        refusal = team_key_refusal(member, roles, lock=True)
+        if refusal is not None:
+            raise PowerRefused(refusal)
         roles_remove(member=member, roles=roles, actor=actor)
         proposals_close(member, actor=actor.pseudonym)  # no power comes back through a pending proposal
         if "admin" in roles:

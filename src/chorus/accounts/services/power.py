@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.accounts.errors import AccountError, LastAdministrator
-from chorus.accounts.models import Invitation, Member, MemberRole, Organization, RoleProposal
+from chorus.accounts.models import Invitation, Member, MemberRole, MembershipChange, Organization, RoleProposal
 from chorus.accounts.roles import (
     BY_CODE,
     CONFIRMS_MEMBERSHIP,
@@ -119,6 +119,8 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
     """Takes effect at once (one person may always reduce power), but never removes the
     organization's last administrator."""
     with transaction.atomic():
+        if not isinstance(actor, str) and actor.pk != member.pk:
+            _refuse_own_accuser(member=member, actor=actor)
         if "admin" in roles:
             # Locked, so two administrators removing each other at once cannot both succeed.
             admins = set(
@@ -139,6 +141,23 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
             refs={"member": member.pseudonym, "roles": removed},
         )
     member.refresh_roles()
+
+
+def _refuse_own_accuser(*, member: Member, actor: Member) -> None:
+    """Nobody takes the roles of someone who proposed suspending or removing them while
+    that proposal waits for a second person: they would otherwise be the last
+    administrator, whom nobody suspends, and escape the check."""
+    accusing = MembershipChange.objects.pending().filter(
+        member=actor, proposed_by=member, kind__in=["suspend", "remove"]
+    )
+    if accusing.exists():
+        raise PowerRefused(
+            _(
+                "%(name)s proposed a change to your membership, and it is waiting for a second person. Another "
+                "administrator must change their roles. Nothing was changed."
+            )
+            % {"name": member.display_name}
+        )
 
 
 def role_propose(*, member: Member, role: str, proposer: Member) -> RoleProposal:

@@ -19,7 +19,7 @@ from chorus.accounts.forms import AccountDeleteForm
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.accounts.services.deletion import account_delete, deletion_confirm, deletion_preview, sole_roles
 from chorus.accounts.services.leaving import export_until
-from chorus.accounts.services.offboarding import handover_of, member_offboard
+from chorus.accounts.services.offboarding import handover_of, member_offboard, offboarding_refusal
 from chorus.accounts.views.signin import client_ip
 from chorus.records.access import Owner, VaultLocked
 
@@ -55,6 +55,7 @@ def member_offboard_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
             "handover": handover,
             "role_labels": [ROLE_LABELS[role] for role in handover.roles],
             "sole": [ROLE_LABELS[sole.role] for sole in sole_roles(person)],
+            "refusal": None if error else offboarding_refusal(person),
             "error": error,
         },
         status=400 if error else 200,

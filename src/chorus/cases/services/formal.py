@@ -130,7 +130,19 @@ def declare(actor: CaseActor, data: dict[str, Any]) -> str:
 
 
 def seated(case: Case, role: str) -> list[Party]:
-    return list(case.parties.filter(role=role, declared_at__isnull=False, recused_at__isnull=True))
+    """The members of the panel (or appeal panel) who declared no conflict, have not
+    recused, and still hold the organization's role: a seat given for a role ends with the
+    role (``core.case_actor``), so one whose role was removed (offboarded, suspended) no
+    longer counts, and the panel needs someone new seated instead of waiting for a vote
+    that can never come."""
+    holders = {
+        case_keys.member_tag(member) for member in Member.objects.holding(case.organization_id, APPOINTED[Role(role)])
+    }
+    return [
+        party
+        for party in case.parties.filter(role=role, declared_at__isnull=False, recused_at__isnull=True)
+        if party.tag is not None and bytes(party.tag) in holders
+    ]
 
 
 @implements("challenge")
