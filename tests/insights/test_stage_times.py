@@ -5,22 +5,26 @@ the same way, over generated organizations and targets (on the buckets' edges an
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint  # type: ignore[import-untyped]
 
 from chorus.accounts.models import Organization
 from chorus.cases.machine import TARGETABLE
 from chorus.cases.models import StagePeriod
 from chorus.cases.services.stages import targets_set
 from chorus.insights.aggregates import Insight, snapshot
-from chorus.insights.disclosure import Published
+from chorus.insights.disclosure import Mark, Published, Table, publish
 from chorus.insights.stage_times import Stay, published_table, shares, stage_times, table_counts
 from tests.escrow.factory import client_for
 from tests.insights.factory import LAST_QUARTER, past_cases
 from tests.insights.test_disclosure import attack, recovered
 from tests.insights.test_disclosure_attack import truthful
+from tests.insights.test_disclosure_linked import _pinned
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +214,54 @@ def _told_the_targets(
         if all(_cannot_hold(kept[row], column, targets) for row in group for column in columns)
     ]
     return (zeros, 0, 0) if zeros else None
+
+
+def test_shown_as_two_tables_the_same_stays_gave_a_small_count_back() -> None:
+    """Why time and target are one table: the report's stays, published as a time table and a
+    within-target table each protected alone, let the integer program, told that a 7-day target
+    is the first bucket and a 30-day one the first two, pin a "<5" the time table hides."""
+    stages = (("formal", "filed"), ("restorative", "review"), ("intake", "intake"))
+    time_counts = ((5, 8, 1, 8), (8, 2, 5, 0), (6, 4, 10, 8))
+    ends = {("formal", "filed"): 1, ("restorative", "review"): 2, ("intake", "intake"): 1}  # buckets within
+    target_counts = tuple(
+        (sum(row[: ends[s]]), sum(row[ends[s] :])) for s, row in zip(stages, time_counts, strict=True)
+    )
+    names = tuple(f"{p}.{s}" for p, s in stages)
+    time = publish(Table("time", names, ("7", "30", "90", "more"), time_counts), threshold=5)
+    target = publish(Table("target", names, ("within", "past"), target_counts), threshold=5)
+    assert time.row_groups == target.row_groups == ((0,), (1,), (2,))
+    tables = [time, target]
+    variables: dict[tuple[Any, ...], int] = {}
+    for t, table in enumerate(tables):
+        for r, row in enumerate(table.marks):
+            for c, mark in enumerate(row):
+                if mark is not Mark.SHOWN:
+                    variables[(t, r, c)] = len(variables)
+    equations, constants = [], []
+
+    def equation(terms: list[tuple[int, int, int, int]]) -> None:
+        line, constant = np.zeros(len(variables)), 0.0
+        for t, r, c, sign in terms:
+            if tables[t].marks[r][c] is Mark.SHOWN:
+                constant -= sign * tables[t].values[r][c]
+            else:
+                line[variables[(t, r, c)]] += sign
+        equations.append(line)
+        constants.append(constant)
+
+    for t, table in enumerate(tables):
+        height, width = len(table.values), len(table.values[0])
+        for r in range(height):
+            equation([(t, r, c, 1) for c in range(width - 1)] + [(t, r, width - 1, -1)])
+        for c in range(width):
+            equation([(t, r, c, 1) for r in range(height - 1)] + [(t, height - 1, c, -1)])
+    for r, stage in enumerate(stages):
+        equation([(0, r, c, 1) for c in range(ends[stage])] + [(1, r, 0, -1)])  # within = those buckets
+        equation([(0, r, 4, 1), (1, r, 2, -1)])  # the same stays
+    low, high = np.zeros(len(variables)), np.full(len(variables), np.inf)
+    for (t, r, c), index in variables.items():
+        small = tables[t].marks[r][c] is Mark.SMALL
+        low[index], high[index] = (1, 4) if small else (5, np.inf)
+    constraint = LinearConstraint(np.array(equations), constants, constants)
+    pinned = _pinned(tables, variables, constraint, Bounds(low, high))
+    assert (0, 1, 1) in pinned  # the restorative review's "8 to 30 days"
