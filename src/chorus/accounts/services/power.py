@@ -9,7 +9,9 @@ rules every function here keeps:
 * where nobody in the organization holds an approving role yet (a new organization), an
   administrator other than the proposer approves, so the rule is still two people;
 * an administrator never also holds a role that reads case content, decides or oversees;
-* removing a role takes effect at once: one person may always reduce power;
+* removing a role takes effect at once: one person may always reduce power, except the
+  power of whoever proposed suspending or removing them, while that proposal waits
+  (``_refuse_own_accuser``);
 * every step is ledgered, and who holds power is shown to every member.
 """
 
