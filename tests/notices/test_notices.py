@@ -10,6 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from chorus.cases import keys as case_keys
+from chorus.cases.services.core import party_member
 from chorus.notices.models import NoticeCursor, PendingNotice
 from chorus.notices.services import (
     BATCH,
@@ -18,10 +20,11 @@ from chorus.notices.services import (
     notice_preferences_set,
     notices_flush,
     notices_scan,
+    recipient_tag,
 )
 from chorus.records.services import messaging
 from chorus.web.tasks import tasks_run_due
-from tests.cases.factory import opened, people
+from tests.cases.factory import PANELS, claim_invitation, opened, people
 from tests.escrow.factory import SAM, client_for, member_owner, name
 from tests.personas import Personas
 from tests.records.factory import STORY, advocate_reader, survivor_owner, survivor_record
@@ -33,7 +36,7 @@ SUBJECT = "Something is waiting for you in Chorus"
 
 
 def _pending(member: Any) -> list[str]:
-    return sorted(PendingNotice.objects.filter(member=member).values_list("kind", flat=True))
+    return sorted(PendingNotice.objects.filter(recipient=recipient_tag(member.pk)).values_list("kind", flat=True))
 
 
 def _later() -> Any:
@@ -160,6 +163,8 @@ def test_a_busy_hour_sends_one_email_per_person_through_smtp_with_nothing_in_it(
     by_recipient: dict[str, list[Any]] = {}
     for message in notices:
         by_recipient.setdefault(message["To"], []).append(message)
+    # (That email reads as a notice does, so it is counted apart.)
+    assert len(by_recipient.pop(crowd.member("facilitator").email, [])) <= 1
     assert sorted(by_recipient) == [personas.advocate.email, personas.survivor.email]
     assert all(len(messages) == 1 for messages in by_recipient.values())
     secrets = [
@@ -204,7 +209,7 @@ def test_replies_on_a_record_whose_owner_asked_there_are_batched_too(personas: P
         messaging.message_from_team(advocate_reader(personas), built.record.conversation, text)
     assert mail.outbox == []  # not at once
     notices_scan()
-    assert _pending(personas.survivor) == ["reply", "reply"]
+    assert _pending(personas.survivor) == ["reply"]  # one row per kind, however many replies
     notices_flush(now=_later())
     tasks_run_due()
     assert [message.body.count("Tuesday") for message in mail.outbox if message.to == [personas.survivor.email]] == [0]
@@ -221,3 +226,60 @@ def test_a_deployment_that_already_has_a_ledger_tells_nobody_of_its_past(persona
     assert notices_scan() == 0
     opened(people(personas))  # what happens afterwards is told
     assert notices_scan() == 1
+
+
+def test_a_waiting_notice_names_nobody_and_points_at_nothing_in_the_database(personas: Personas) -> None:
+    """What a copy of the database shows of a survivor's waiting notices: no member id, no
+    event it came from, no exact time to match against the ledger."""
+    from chorus.ledger.models import LedgerEvent
+
+    built = survivor_record(personas)
+    crowd = people(personas)
+    case = opened(crowd, "restorative")
+    notices_scan()
+    _opt_in(personas, "survivor", "reply", "step")
+    messaging.message_from_team(advocate_reader(personas), built.record.conversation, "We are here.")
+    crowd.act("advocate", case, "facilitator", member=crowd.member("facilitator"))
+    notices_scan()
+    assert _pending(personas.survivor) == ["reply", "step"]
+    columns = {column.name for column in PendingNotice._meta.get_fields()}
+    assert columns == {"id", "recipient", "recipient_sealed", "kind", "created_at"}
+    survivor_id = str(personas.survivor.pk)
+    event_times = set(LedgerEvent.objects.values_list("created_at", flat=True))
+    for row in PendingNotice.objects.all():
+        assert survivor_id.encode() not in bytes(row.recipient) + bytes(row.recipient_sealed)
+        assert survivor_id.replace("-", "").encode() not in bytes(row.recipient).hex().encode()
+        assert (row.created_at.minute, row.created_at.second, row.created_at.microsecond) == (0, 0, 0)
+        assert row.created_at not in event_times
+    # The flush still finds her, and sends her one email.
+    assert notices_flush(now=_later()) == 2
+    tasks_run_due()
+    assert [message.to for message in mail.outbox].count([personas.survivor.email]) == 1
+
+
+def test_a_panel_member_who_recused_or_lost_the_role_is_not_told_the_case_needs_them(personas: Personas) -> None:
+    from chorus.accounts.services.offboarding import member_offboard
+    from chorus.cases.models import Party
+    from chorus.cases.services.story import waiting_parties
+
+    crowd = people(personas, *PANELS)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "allegation", text="He touched me at the staff party.")
+    crowd.act("survivor", case, "consent", step="contact")
+    crowd.act("advocate", case, "notice", email=crowd.member("respondent").email, text="Notice: one allegation.")
+    claim_invitation(crowd, "respondent")
+    crowd.act("respondent", case, "respond", text="I remember it differently.")
+    crowd.act("advocate", case, "investigator", member=crowd.member("investigator"))
+    crowd.act("investigator", case, "report", text="Two witnesses confirm the account.")
+    for panelist in ("panel", "panel2", "panel3"):
+        crowd.act("advocate", case, "panel", member=crowd.member(panelist))
+        crowd.act(panelist, case, "declare", conflict="no", text="")
+    crowd.act("advocate", case, "deliberate")
+    case.refresh_from_db()
+    panel = {crowd.member(panelist).display_name for panelist in ("panel", "panel2", "panel3")}
+    assert {party_member(party).display_name for party in waiting_parties(case)} == panel
+    seat = Party.objects.get(case=case, role="panel", tag=case_keys.member_tag(crowd.member("panel2")))
+    Party.objects.filter(pk=seat.pk).update(recused_at=timezone.now())
+    assert {party_member(party).display_name for party in waiting_parties(case)} == panel - {"Panel2"}
+    member_offboard(member=crowd.member("panel3"), actor=personas.admin)
+    assert {party_member(party).display_name for party in waiting_parties(case)} == panel - {"Panel2", "Panel3"}

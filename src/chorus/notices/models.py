@@ -42,18 +42,24 @@ class NoticePreference(models.Model):
 
 
 class PendingNotice(models.Model):
-    """Something a member will be told of in their next email (one per batch)."""
+    """Something a member will be told of in their next email (one per batch).
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    A dump of the database alone must not link a member to a record or a case through these
+    rows, so a row names nobody in the clear and points at no event: ``recipient`` is a keyed
+    hash of the member (it groups a person's rows for the flush), ``recipient_sealed`` their
+    id sealed under a key only the running server holds, and ``created_at`` only the end of
+    the hour the notice arrived in (it cannot be matched against an event's time). A person
+    has at most one row per kind: a second notice of the same kind keeps the first row."""
+
+    recipient = models.BinaryField(max_length=32)
+    recipient_sealed = models.BinaryField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)
-    # What caused it ("org:<id>#<seq>" for a ledger event), so a scan run twice adds nothing twice.
-    source = models.CharField(max_length=120)
 
     class Meta:
-        indexes = [models.Index(fields=["member", "created_at"], name="pending_notice_member")]
+        indexes = [models.Index(fields=["created_at"], name="pending_notice_due")]
         constraints = [
-            models.UniqueConstraint(fields=["member", "kind", "source"], name="pending_notice_once"),
+            models.UniqueConstraint(fields=["recipient", "kind"], name="pending_notice_once"),
             models.CheckConstraint(condition=models.Q(kind__in=[kind.value for kind in Kind]), name="notice_kind"),
         ]
 

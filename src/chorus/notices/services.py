@@ -6,8 +6,9 @@ where it last stopped) decides whom to tell, and no service needs to know notice
 The one thing the ledger deliberately does not say is that a match happened (it would link
 a member to their entries), so escrow calls ``advocates_tell`` when it finds one.
 
-Each notice becomes a ``PendingNotice`` row; once a person's oldest row is an hour old,
-the flush turns all their rows into one email that says only that something is waiting
+Each notice becomes a ``PendingNotice`` row (naming nobody in the clear, pointing at no
+event, keeping only the hour); once the clock hour a person's oldest row arrived in has
+ended, the flush turns all their rows into one email that says only that something is waiting
 in Chorus, in the language they chose. Someone else reading their inbox learns no name,
 case, record or kind of event.
 """
@@ -15,6 +16,7 @@ case, record or kind of event.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts import keyring
 from chorus.accounts.models import Member, Organization
+from chorus.crypto import envelope
+from chorus.crypto.errors import DecryptionError, MalformedInput
 from chorus.ledger.models import LedgerEvent, LedgerHead
 from chorus.ledger.services import PLATFORM_CHAIN, ledger_append
 from chorus.notices.models import ADVOCATE_KINDS, PERSONAL_KINDS, Kind, NoticeCursor, NoticePreference, PendingNotice
@@ -70,6 +74,53 @@ def kinds_for(member: Member, preference: NoticePreference | None = None) -> set
     return chosen & {kind.value for kind in kinds_offered(member)}
 
 
+# ---- whom a pending notice is for, without naming them in the database --------------
+
+
+def recipient_tag(member_id: object) -> bytes:
+    """A keyed hash of the member: the same for all their pending notices, meaningless
+    without the server's key."""
+    key = keyring.server_key(b"chorus.notice.to")
+    return hmac.new(key, str(member_id).encode(), hashlib.sha256).digest()
+
+
+def recipient_seal(member_id: object) -> bytes:
+    """The member's id, sealed under a key only the running server holds (as
+    ``Record.notify_sealed`` is), bound to the row's ``recipient`` tag."""
+    key = keyring.server_key(b"chorus.notice.id")
+    return envelope.seal(key, str(member_id).encode(), context=f"notice:{recipient_tag(member_id).hex()}")
+
+
+def recipient_open(tag: bytes, sealed: bytes | memoryview) -> str | None:
+    key = keyring.server_key(b"chorus.notice.id")
+    try:
+        return envelope.open_sealed(key, bytes(sealed), context=f"notice:{bytes(tag).hex()}").decode()
+    except (DecryptionError, MalformedInput):
+        return None  # sealed under another server's key: nobody to tell
+
+
+def hour_end(moment: datetime) -> datetime:
+    """The end of the hour ``moment`` falls in: all a pending notice keeps of its time, and
+    when it is due. (The end, not the start: everything that arrives within one clock hour
+    goes in one email after it, so one email per person per hour stays the most.)"""
+    start = moment.replace(minute=0, second=0, microsecond=0)
+    return start + timedelta(hours=1)
+
+
+def pending(member: Member, kind: str, at: datetime | None = None) -> PendingNotice:
+    return PendingNotice(
+        recipient=recipient_tag(member.pk),
+        recipient_sealed=recipient_seal(member.pk),
+        kind=kind,
+        created_at=hour_end(at or timezone.now()),
+    )
+
+
+def pending_forget(member: Member) -> None:
+    """Drop every notice waiting for ``member`` (they turned notices off, or are leaving)."""
+    PendingNotice.objects.filter(recipient=recipient_tag(member.pk)).delete()
+
+
 def owner_index(owner_tag: bytes) -> bytes:
     return hashlib.blake2b(bytes(owner_tag), digest_size=32, key=keyring.server_key(b"chorus.notices")).digest()
 
@@ -94,7 +145,7 @@ def notice_preferences_set(*, member: Member, kinds: Iterable[str], vault_key: b
             member=member, defaults={"kinds": sorted(chosen), "owner_index": index, "updated_at": timezone.now()}
         )
         if not chosen:
-            PendingNotice.objects.filter(member=member).delete()
+            pending_forget(member)
         ledger_append(
             organization_id=member.organization_id,
             actor=member.pseudonym,
@@ -217,25 +268,18 @@ def notices_scan(*, limit: int = SCAN_LIMIT) -> int:
                         continue  # nobody is told of what they did themselves
                     told.add((member.pk, kind))
                     if scan.wants(member, kind):
-                        rows.append(
-                            PendingNotice(
-                                member=member, kind=kind, created_at=event.created_at, source=f"{chain}#{event.seq}"
-                            )
-                        )
+                        rows.append(pending(member, kind, event.created_at))
             PendingNotice.objects.bulk_create(rows, ignore_conflicts=True)
             NoticeCursor.objects.filter(chain=chain).update(seq=until)
             queued += len(rows)
     return queued
 
 
-def advocates_tell(*, organization: Organization, kind: str, source: str) -> int:
-    """Queue a notice of ``kind`` for every advocate of ``organization`` who wants it."""
+def advocates_tell(*, organization: Organization, kind: str, source: str = "") -> int:
+    """Queue a notice of ``kind`` for every advocate of ``organization`` who wants it.
+    (``source``, what caused it, is not kept: a pending notice points at nothing.)"""
     scan = _Scan()
-    rows = [
-        PendingNotice(member=advocate, kind=kind, source=source)
-        for advocate in scan.advocates_of(str(organization.pk))
-        if scan.wants(advocate, kind)
-    ]
+    rows = [pending(advocate, kind) for advocate in scan.advocates_of(str(organization.pk)) if scan.wants(advocate, kind)]
     PendingNotice.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -244,18 +288,22 @@ def advocates_tell(*, organization: Organization, kind: str, source: str) -> int
 
 
 def notices_flush(*, now: datetime | None = None) -> int:
-    """One email for each person whose oldest waiting notice is an hour old, covering every
-    notice they have waiting; returns how many emails were queued."""
+    """One email for each person whose oldest waiting notice arrived in an hour that has
+    ended, covering every notice they have waiting; returns how many emails were queued."""
     now = now or timezone.now()
-    due = set(PendingNotice.objects.filter(created_at__lte=now - BATCH).values_list("member_id", flat=True))
+    due = {bytes(tag) for tag in PendingNotice.objects.filter(created_at__lte=now).values_list("recipient", flat=True)}
     sent = 0
-    for member_id in sorted(due, key=str):
+    for tag in sorted(due):
         with transaction.atomic():
-            kinds = set(
-                PendingNotice.objects.select_for_update().filter(member_id=member_id).values_list("kind", flat=True)
+            rows = list(
+                PendingNotice.objects.select_for_update().filter(recipient=tag).values_list("kind", "recipient_sealed")
             )
-            PendingNotice.objects.filter(member_id=member_id).delete()
-            member = Member.objects.filter(pk=member_id, is_active=True).first()
+            if not rows:
+                continue  # another worker sent it
+            PendingNotice.objects.filter(recipient=tag).delete()
+            kinds = {kind for kind, _sealed in rows}
+            member_id = recipient_open(tag, rows[0][1])
+            member = Member.objects.filter(pk=member_id, is_active=True).first() if member_id else None
             # A reply is queued only for someone who asked (perhaps on the record's own page,
             # which the account page's choice does not undo).
             if member is None or not kinds & (kinds_for(member) | {Kind.REPLY}):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from chorus.cases.machine import (
     ACTIONS,
+    APPOINTED,
     BOTH_CONSENT,
     ENDED,
     FIRST_DUTIES,
@@ -40,7 +41,7 @@ from chorus.cases.machine import (
     Role,
 )
 from chorus.cases.models import Appeal, Case, ConflictChallenge, Consent, Decision, Measure, Party, StagePeriod, Vote
-from chorus.cases.services.core import CaseActor, ItemView, complainants, respondent
+from chorus.cases.services.core import CaseActor, ItemView, complainants, party_member, respondent
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -179,9 +180,21 @@ def _waiting_on(case: Case, assume: Mapping[UUID, bool] | None = None) -> tuple[
 
 
 def waiting_parties(case: Case) -> list[Party]:
-    """The joined parties the case waits on (not a complainant who withdrew): for notices."""
+    """The joined parties the case waits on, for notices: not a complainant who withdrew,
+    a panel member who recused, or a seat given for a role its member no longer holds (the
+    home workspace drops such seats too)."""
     roles = [role for role in waiting_on(case) if role != TEAM]
-    return list(case.parties.filter(role__in=roles, joined_at__isnull=False, withdrawn_at__isnull=True))
+    parties = case.parties.filter(
+        role__in=roles, joined_at__isnull=False, withdrawn_at__isnull=True, recused_at__isnull=True
+    )
+    kept = []
+    for party in parties:
+        if party.role in APPOINTED:
+            member = party_member(party)
+            if member is None or not member.has_role(APPOINTED[Role(party.role)]):
+                continue
+        kept.append(party)
+    return kept
 
 
 # Said instead of naming someone whose missing consent this person could not already tell.
