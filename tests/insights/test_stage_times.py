@@ -120,10 +120,15 @@ def _shares_from_shown_figures(insight: Insight, given: dict[str, str]) -> None:
     for label, share in given.items():
         if label == "Total":
             continue
-        within, past = grid.get(f"{label} — Within target"), grid.get(f"{label} — Past target")
-        figures = [row[-1] if row else "0" for row in (within, past)]
+        figures = []
+        for part in ("Within target", "Past target"):
+            name = f"{label} — {part}"
+            if name in grid:
+                figures.append(grid[name][-1])
+            else:  # combined with another row: no figure of its own; else empty: none on the page
+                figures.append("combined" if any(name in row for row in grid) else "0")
         if share == "—":
-            assert not all(figure.isdigit() for figure in figures) or (within is None and past is None), label
+            assert not all(figure.isdigit() for figure in figures) or figures == ["0", "0"], label
             continue
         assert all(figure.isdigit() for figure in figures), (label, figures)
         assert share == f"{round(100 * int(figures[0]) / (int(figures[0]) + int(figures[1])))}%"
