@@ -12,6 +12,7 @@ from django.utils import timezone
 from chorus.cases.machine import ACTIONS, SERIOUS, STEP_GROUPS
 from chorus.cases.models import Case, StagePeriod
 from chorus.cases.services import stages
+from chorus.notices.services import notice_preferences_set
 from tests.cases.factory import PANELS, claim_invitation, formal_decided, opened, people
 from tests.escrow.factory import client_for
 from tests.personas import Personas
@@ -247,6 +248,13 @@ def test_a_stage_past_its_target_reminds_whoever_it_waits_on_once(personas: Pers
     reminder = Reminder.objects.get()
     assert reminder.party.role == "complainant" and reminder.about == "stage:filed"
     tasks_run_due()
+    # She never chose to hear of her cases by email: an email would tell whoever reads her
+    # inbox that she is in one. The case page tells her.
+    assert mailoutbox == []
+    notice_preferences_set(member=personas.survivor, kinds={"step"}, vault_key=personas.vault_keys["survivor"])
+    StagePeriod.objects.filter(case=case).update(reminded_at=None)
+    assert reminders_scan() == 1
+    tasks_run_due()
     assert {m.to[0] for m in mailoutbox} == {personas.survivor.email}
     assert "Filed" not in mailoutbox[0].body and str(case.reference) not in mailoutbox[0].body
     page = _page(personas, "survivor", case)
@@ -295,6 +303,23 @@ def test_a_stage_waiting_on_the_advocates_emails_them_when_overdue(personas: Per
     assert personas.advocate.email in {m.to[0] for m in mailoutbox}
     assert personas.survivor.email not in {m.to[0] for m in mailoutbox}
     assert not Reminder.objects.exists()  # the advocates are not a party: the case page shows the overdue date
+
+
+def test_an_advocate_who_turned_case_notices_off_is_not_emailed_of_an_overdue_stage(
+    personas: Personas, mailoutbox: list
+) -> None:
+    from chorus.cases.services.reminders import reminders_scan
+    from chorus.web.tasks import tasks_run_due
+
+    notice_preferences_set(member=personas.advocate, kinds={"share", "message"}, vault_key=None)
+    crowd = people(personas)
+    case = opened(crowd, "formal")
+    crowd.act("survivor", case, "allegation", text="He shouted.")
+    crowd.act("survivor", case, "consent", step="contact")
+    StagePeriod.objects.filter(case=case).update(entered_at=timezone.now() - timedelta(days=8))
+    assert reminders_scan() == 1
+    tasks_run_due()
+    assert personas.advocate.email not in {m.to[0] for m in mailoutbox}
 
 
 def test_a_paused_case_is_not_reminded_of_its_stage(personas: Personas) -> None:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from chorus.accounts.models import Member
 from chorus.cases.machine import ENDED, TEAM, Role
 from chorus.cases.models import Case, Measure, Milestone, Party, Reminder, StagePeriod
 from chorus.cases.services import stages, story
@@ -17,8 +18,31 @@ from chorus.cases.services.core import log, party_member
 from chorus.records.services.team import advocates_of
 from chorus.web import tasks
 
+# The survivor's side of a case: an email saying a case of theirs needs them tells whoever
+# reads their inbox that they are in one, so only those who chose it are emailed ("A case
+# you take part in needs you"); the reminder on the case page is there either way. The
+# other roles (respondent, investigator, panels, facilitator, who carries out a measure)
+# have due-process duties and keep their emails.
+EMAILED_IF_CHOSEN = frozenset({Role.COMPLAINANT, Role.SUPPORTER})
 
-def _remind(party: Party | None, about: str) -> bool:
+
+def _wants_email(party: Party, member: Member) -> bool:
+    from chorus.notices.models import Kind
+    from chorus.notices.services import kinds_for
+
+    return party.role not in EMAILED_IF_CHOSEN or Kind.STEP in kinds_for(member)
+
+
+def _advocates_emailed(case: Case) -> list[str]:
+    """The advocates who keep their case notices on (``notices``): the others read it in
+    Chorus."""
+    from chorus.notices.models import Kind
+    from chorus.notices.services import kinds_for
+
+    return [advocate.email for advocate in advocates_of(case.organization) if Kind.CASE in kinds_for(advocate)]
+
+
+def _remind(party: Party | None, about: str, *, chosen_only: bool = False) -> bool:
     if party is None or party.joined_at is None or party.withdrawn_at is not None:
         return False  # a complainant who withdrew is reminded of nothing (``common.withdraw``)
     try:
@@ -27,7 +51,7 @@ def _remind(party: Party | None, about: str) -> bool:
     except IntegrityError:
         return False  # already reminded of this step
     member = party_member(party)
-    if member is not None:
+    if member is not None and (not chosen_only or _wants_email(party, member)):
         tasks.mail_later("cases/email/reminder", member.email, {})
     return True
 
@@ -63,7 +87,9 @@ def reminders_scan() -> int:
 
 def _overdue_stages(live: QuerySet[Case], now: datetime) -> int:
     """A stage past the organization's target: the parties the case waits on are reminded
-    (and the advocates, by email, when it waits on them), once per stay in the stage."""
+    (and the advocates, by email, when it waits on them), once per stay in the stage. By
+    email only those who chose to hear of their cases (``EMAILED_IF_CHOSEN``, the advocates'
+    case notices) or whose role carries a duty."""
     raised = 0
     targets: dict[object, dict[tuple[str, str], int | None]] = {}
     periods = StagePeriod.objects.filter(case__in=live, left_at__isnull=True, reminded_at__isnull=True)
@@ -79,9 +105,9 @@ def _overdue_stages(live: QuerySet[Case], now: datetime) -> int:
                 continue  # another worker took it
             Reminder.objects.filter(party__case=case, about=about).delete()  # an earlier stay in this stage
             for party in story.waiting_parties(case):
-                _remind(party, about)
+                _remind(party, about, chosen_only=True)
             if TEAM in story.waiting_on(case):
-                for address in advocates_of(case.organization).values_list("email", flat=True):
+                for address in _advocates_emailed(case):
                     tasks.mail_later("cases/email/reminder", address, {})
             log(None, case, "reminder", about=about)
             raised += 1
