@@ -14,7 +14,7 @@ from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_verify
 from tests.cases.factory import PANELS, claim_invitation, formal_to_deliberation, opened, people
 from tests.escrow.factory import client_for
-from tests.personas import Personas
+from tests.personas import Personas, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -200,3 +200,11 @@ def test_a_panel_member_who_is_offboarded_no_longer_counts_and_the_panel_is_told
     assert "The panel needs 3 members who declared no conflict; it has 2." in page
     assert "Every seated member must vote" not in page
     assert not Decision.objects.filter(case=case).exists()
+    # The advocates seat someone new, who declares and votes: the panel decides.
+    panel4, vault_key = add_member(personas.organization, "panel4", {"panel"})
+    crowd.members["panel4"], crowd.vault_keys["panel4"] = panel4, vault_key
+    crowd.act("advocate", case, "panel", member=panel4)
+    crowd.act("panel4", case, "declare", conflict="no", text="")
+    crowd.act("panel4", case, "vote", allegation=allegation, upheld="yes", reasons="I read the file: it agrees.")
+    crowd.act("panel", case, "decide", text="Upheld.")
+    assert Decision.objects.filter(case=case).exists()

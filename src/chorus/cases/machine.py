@@ -308,7 +308,7 @@ ACTIONS: tuple[Action, ...] = (
         "panel",
         _("Appoint a panel member"),
         "team",
-        "filed notice investigation report",
+        "filed notice investigation report deliberation",
         Field("member", "member", _("Panel member"), filter="panel"),
     ),
     _a(
