@@ -23,6 +23,8 @@ from chorus.insights.models import Story
 from chorus.insights.services.stories import story_show, story_write
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import ledger_verify
+from chorus.notices.models import NoticePreference, PendingNotice
+from chorus.notices.services import notice_preferences_set, notices_scan, recipient_tag
 from chorus.records import storage
 from chorus.records.access import Owner
 from chorus.records.models import (
@@ -90,9 +92,17 @@ def test_deleting_an_account_destroys_what_they_own_and_a_dump_holds_none_of_it(
     sealed = _sealed_of(owner)
     assert leaks(sealed) == sealed
 
+    # She chose to hear of replies, and one is waiting to be sent.
+    notice_preferences_set(member=survivor, kinds={"reply"}, vault_key=owner.vault_key)
+    notices_scan()
+    hers = PendingNotice.objects.filter(recipient=recipient_tag(survivor.pk))
+    assert hers.exists() and NoticePreference.objects.filter(member=survivor).exists()
+
     confirmed = deletion_confirm(member=survivor, password=PASSWORD, code="", ip="127.0.0.5")
     with django_capture_on_commit_callbacks(execute=True):
         done = account_delete(owner=confirmed)
+    # Nothing waits to be sent to her, and nothing keeps her choice (or the index it held).
+    assert not hers.exists() and not NoticePreference.objects.filter(member=survivor).exists()
     assert (done.records, done.entries, done.stories) == (2, 2, 1)
 
     assert not Record.objects.filter(owner_tag=owner.tag).exists()

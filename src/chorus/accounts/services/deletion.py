@@ -74,6 +74,8 @@ from chorus.escrow.services.entries import entry_withdraw, escrow_tag
 from chorus.insights.models import Story
 from chorus.insights.services.stories import story_delete
 from chorus.ledger.services import ledger_append
+from chorus.notices.models import NoticePreference
+from chorus.notices.services import pending_forget
 from chorus.records.access import Owner
 from chorus.records.models import Attachment, Record, RecordDraft, TeamKeyHolder
 from chorus.records.services.writing import record_destroy
@@ -248,6 +250,8 @@ def account_delete(*, owner: Owner) -> DeletionDone:
         # holds any more, so there is nothing left to rotate away from.
         for model in (MemberKeys, TwoFactor, BackupCode, PasswordReset, TeamKeyHolder):
             model.objects.filter(member=member).delete()
+        pending_forget(member)  # the notices waiting for them, and their choice of notices
+        NoticePreference.objects.filter(member=member).delete()
         placeholder = f"{pseudonym}@deleted.invalid"
         # The invitation they accepted named their address; it now names the placeholder.
         Invitation.objects.filter(accepted_member=member).update(email=placeholder)
