@@ -49,7 +49,7 @@ def _join(page: Any, link: str, name: str, *, two_factor: bool) -> str:
     expect(page.get_by_role("heading", level=1)).to_have_text("Your backup codes")
     page.get_by_role("link", name=re.compile("continue")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {name}")
-    return secret
+    return str(secret)
 
 
 def _propose(admin: Any, kind: str, name: str, reason: str) -> None:

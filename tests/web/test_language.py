@@ -82,7 +82,7 @@ def test_emails_are_in_the_language_their_recipient_chose(personas: Personas) ->
     assert spanish.body.startswith("Hola:") and "Inicia sesión para verlo:" in spanish.body
     # Whoever reads the inbox learns nothing of a case: not in the subject, the text or the link.
     english = next(message for message in mail.outbox if message.to == [personas.survivor.email])
-    assert "case" not in (english.subject + english.body).lower()
+    assert "case" not in f"{english.subject} {english.body}".lower()
 
 
 def test_an_email_to_someone_without_an_account_uses_the_senders_language(personas: Personas) -> None:
