@@ -550,22 +550,7 @@ BOTH_CONSENT = ("restorative", "agreement")
 # The stages a pathway passes through, in order, as its step indicator shows them. Stages in
 # OPTIONAL appear only in a case that reached them (an appeal, sanctions to monitor).
 STEPS: dict[str, tuple[str, ...]] = {
-    "intake": ("intake",),
-    "support": ("support", "closed"),
-    "restorative": ("suitability", "preparation", "dialogue", "plan", "review", "closed"),
-    "formal": (
-        "filed",
-        "notice",
-        "investigation",
-        "report",
-        "deliberation",
-        "appeal_window",
-        "appeal",
-        "final",
-        "monitoring",
-        "closed",
-    ),
-    "self": ("plan", "review", "closed"),
+    pathway: tuple(state for state in states if state != "withdrawn") for pathway, states in PATHWAY_STATES.items()
 }
 OPTIONAL_STEPS = frozenset({"appeal", "monitoring"})
 
