@@ -25,7 +25,7 @@ from chorus.notices.services import (
 )
 from chorus.records.services import messaging
 from chorus.web.tasks import tasks_run_due
-from tests.cases.factory import PANELS, claim_invitation, opened, people
+from tests.cases.factory import PANELS, formal_to_deliberation, opened, people
 from tests.escrow.factory import SAM, client_for, member_owner, name
 from tests.personas import Personas
 from tests.records.factory import STORY, advocate_reader, survivor_owner, survivor_record
@@ -263,19 +263,7 @@ def test_a_panel_member_who_recused_or_lost_the_role_is_not_told_the_case_needs_
     from chorus.cases.services.story import waiting_parties
 
     crowd = people(personas, *PANELS)
-    case = opened(crowd, "formal")
-    crowd.act("survivor", case, "allegation", text="He touched me at the staff party.")
-    crowd.act("survivor", case, "consent", step="contact")
-    crowd.act("advocate", case, "notice", email=crowd.member("respondent").email, text="Notice: one allegation.")
-    claim_invitation(crowd, "respondent")
-    crowd.act("respondent", case, "respond", text="I remember it differently.")
-    crowd.act("advocate", case, "investigator", member=crowd.member("investigator"))
-    crowd.act("investigator", case, "report", text="Two witnesses confirm the account.")
-    for panelist in ("panel", "panel2", "panel3"):
-        crowd.act("advocate", case, "panel", member=crowd.member(panelist))
-        crowd.act(panelist, case, "declare", conflict="no", text="")
-    crowd.act("advocate", case, "deliberate")
-    case.refresh_from_db()
+    case = formal_to_deliberation(crowd)
     panel = {crowd.member(panelist).display_name for panelist in ("panel", "panel2", "panel3")}
     assert _names(waiting_parties(case)) == panel
     seat = Party.objects.get(case=case, role="panel", tag=case_keys.member_tag(crowd.member("panel2")))
