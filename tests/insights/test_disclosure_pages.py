@@ -120,8 +120,9 @@ def test_the_transparency_report_says_what_its_labels_mean(personas: Personas) -
     page = client.get("/transparency/").content.decode()
     assert "A figure from 1 to 4 is shown as “&lt;5”, so that it cannot point to anyone" in page
     assert "“withheld” is 5 or more" in page and "“not shown” is a figure those tables do not give" in page
-    assert "<td>&lt;5</td>" in page  # two decisions appealed
-    assert "<td>0</td>" in page  # none reversed
+    assert page.count("<td>&lt;5</td>") == 2  # two decisions appealed, both reversed
+    assert "<td>6</td>" in page  # cases opened, and decided
+
 
 
 def test_the_transparency_report_shows_only_what_the_decisions_table_shows(personas: Personas) -> None:
@@ -134,7 +135,6 @@ def test_the_transparency_report_shows_only_what_the_decisions_table_shows(perso
     figures = {str(figure.label): figure.shown for figure in transparency_report(personas.organization).figures}
     assert figures == {
         "Cases opened": "8",
-        "Cases ended (closed or withdrawn)": "0",
         "Formal cases decided": "8",
         "Decisions appealed": "not shown",
         "Decisions reversed on appeal": "<5",

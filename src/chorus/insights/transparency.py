@@ -19,8 +19,9 @@ decisions appealed beside three "<5" columns could pin them. Read off the table,
 nobody anything the table does not: a figure the table does not show on its own ("Decisions
 appealed" when it cannot be added up from shown figures) is "not shown".
 
-"Cases ended" is in no table: it is a single count, shown exactly when it is 0 or at least
-the threshold and as "<5" otherwise.
+No figure is counted afresh beside the tables: the number of cases that ended, which once
+stood here, is in no table and would bound the outcomes table's columns from outside its
+audit, so it is not published.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.cases.models import Case
-from chorus.insights.aggregates import APPEAL_OUTCOMES, Insight, Source, insights, snapshot
+from chorus.insights.aggregates import APPEAL_OUTCOMES, Insight, insights, snapshot
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
 
@@ -58,14 +58,10 @@ class Transparency:
 
 def transparency_report(organization: Organization, *, as_of: datetime | None = None) -> Transparency:
     as_of = as_of or snapshot()
-    threshold = settings.CHORUS_INSIGHTS_THRESHOLD
     tables = {insight.spec.key: insight for insight in insights(organization, as_of=as_of)}
     opened, appeals = tables["opened"], tables["appeals"]
-    source = Source(organization, as_of)
-    ended = sum(case.closed_at is not None and case.closed_at < as_of for case in source.cases)
     figures = [
         Figure(_("Cases opened"), _grand_total(opened)),
-        Figure(_("Cases ended (closed or withdrawn)"), f"<{threshold}" if 0 < ended < threshold else str(ended)),
         Figure(_("Formal cases decided"), _grand_total(appeals)),
         Figure(_("Decisions appealed"), _sum_of_columns(appeals, APPEALED)),
         Figure(_("Decisions reversed on appeal"), _sum_of_columns(appeals, REVERSED)),
