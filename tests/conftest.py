@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from chorus.ledger import triggers
 from tests.personas import Personas, make_personas
@@ -54,7 +54,13 @@ def personas(db: None) -> Personas:
 @pytest.fixture
 def ledger_flushable(transactional_db: None) -> Iterator[None]:
     """Transactional tests end with a flush that deletes every row; the ledger's
-    triggers rightly refuse that, so lift them for the flush and put them back."""
+    triggers rightly refuse that, so lift them for the flush and put them back.
+
+    Such tests may follow one that restarted the database (tests/reliability/test_faults.py):
+    a connection that died with it is closed first, so the test opens a fresh one."""
+    for each in connections.all(initialized_only=True):
+        if each.connection is not None and not each.is_usable():
+            each.close()
     yield
     triggers.remove(connection)
     try:
