@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_role
-from chorus.accounts.services.sanctions import sanction_carried_out
+from chorus.accounts.services.sanctions import sanctions_carried_out
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
@@ -258,10 +258,12 @@ def _measures(case: Case) -> list[Measure]:
     """The case's measures; a sanction or interim measure carries the membership changes that
     carry it out (``accounts.services.sanctions``): who proposed, who approved, when."""
     measures = list(case.measures.select_related("owner"))
+    carried = sanctions_carried_out(
+        [measure for measure in measures if measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)]
+    )
     for measure in measures:
-        carried = measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)
         measure.carried_out = [  # type: ignore[attr-defined]
             (_("Removal from the organization") if row.kind == "remove" else _("Suspension"), row)
-            for row in (sanction_carried_out(measure) if carried else [])
+            for row in carried.get(measure.pk, [])
         ]
     return measures

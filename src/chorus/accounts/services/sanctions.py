@@ -32,20 +32,27 @@ class CarriedOut:
 def sanction_carried_out(measure: Measure) -> list[CarriedOut]:
     """The membership changes proposed to carry out ``measure``, oldest first, with who
     proposed and who decided each: for the case page ("carried out on …, by …")."""
+    return sanctions_carried_out([measure]).get(measure.pk, [])
+
+
+def sanctions_carried_out(measures: list[Measure]) -> dict[object, list[CarriedOut]]:
+    """``sanction_carried_out`` for several measures of a case in one query, by measure id."""
     rows = (
-        MembershipChange.objects.filter(measure=measure)
+        MembershipChange.objects.filter(measure__in=measures)
         .select_related("proposed_by", "decided_by")
         .order_by("proposed_at")
     )
-    return [
-        CarriedOut(
-            change=change,
-            kind=change.kind,
-            outcome="expired" if change.expired else change.outcome,
-            proposed_by=change.proposed_by.display_name,
-            proposed_at=change.proposed_at,
-            decided_by=change.decided_by.display_name if change.decided_by else "",
-            decided_at=change.decided_at,
+    found: dict[object, list[CarriedOut]] = {}
+    for change in rows:
+        found.setdefault(change.measure_id, []).append(
+            CarriedOut(
+                change=change,
+                kind=change.kind,
+                outcome="expired" if change.expired else change.outcome,
+                proposed_by=change.proposed_by.display_name,
+                proposed_at=change.proposed_at,
+                decided_by=change.decided_by.display_name if change.decided_by else "",
+                decided_at=change.decided_at,
+            )
         )
-        for change in rows
-    ]
+    return found
