@@ -7,7 +7,7 @@ anonymous reporter opening their receipt opens every report under it).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import DateTimeField, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -22,9 +22,16 @@ from chorus.retention.services.policy import periods_of, policy_for
 NOTICE_PURPOSE = "retention-notice"
 
 
+_UNCHANGED = timedelta(hours=1)
+
+
 def record_opened(owner: Owner, record: Record, *, now: datetime | None = None) -> None:
-    """The owner opened the record: its clock starts again. Nothing records who opened it."""
-    Clock.objects.update_or_create(record=record, defaults={"opened_at": now or timezone.now()})
+    """The owner opened the record: its clock starts again. Nothing records who opened it.
+    Opened again within the hour, nothing is written: periods are counted in months and days."""
+    now = now or timezone.now()
+    if Clock.objects.filter(record=record, opened_at__range=(now - _UNCHANGED, now)).exists():
+        return
+    Clock.objects.update_or_create(record=record, defaults={"opened_at": now})
 
 
 def receipt_opened(owner: Owner, *, now: datetime | None = None) -> None:
