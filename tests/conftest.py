@@ -15,6 +15,13 @@ from chorus.ledger import triggers
 from tests.personas import Personas, make_personas
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that restarts the database runs last: a connection any later test (or the live
+    server) had opened before the restart would otherwise die with it, at a moment that depends
+    on timing rather than on the code under test."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_database") is not None)
+
+
 def pytest_report_header() -> str:
     import os
 

@@ -232,6 +232,7 @@ def _pg_ctl(action: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.restarts_database
 def test_a_database_restart_fails_requests_cleanly_and_they_succeed_after(
     deployment: Deployment, people: Personas
 ) -> None:
