@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "chorus.insights",
     "chorus.notices",
     "chorus.retention",
+    "chorus.guidance",
 ]
 
 MIDDLEWARE = [
