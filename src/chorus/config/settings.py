@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "chorus.notices",
     "chorus.retention",
     "chorus.guidance",
+    "chorus.preparation",
 ]
 
 MIDDLEWARE = [
