@@ -18,12 +18,27 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Member, Organization
 
 
+class StoryKind(models.TextChoices):
+    SURVIVOR = "survivor", _("A survivor's story")
+    ACCOUNTABILITY = "accountability", _("A story of accountability")
+
+
 class Story(models.Model):
+    """A survivor's excerpt for the commission, or a story of accountability: harm the
+    author caused and what they learned.
+
+    An accountability story's shown copy is sealed under the server key, not the
+    commission's: the organization may let every member read it
+    (``AccountabilityReaders``), and members hold no shared key. A dump alone still opens
+    nothing; the author is named nowhere, as for every story.
+    """
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=StoryKind.choices, default=StoryKind.SURVIVOR)
     owner_tag = models.BinaryField(help_text="Keyed hash of the author's vault key; names nobody.")
     text_sealed = models.BinaryField(help_text="The excerpt, under the author's vault key.")
-    shown_sealed = models.BinaryField(null=True, help_text="The copy the commission reads, sealed to its key.")
+    shown_sealed = models.BinaryField(null=True, help_text="The copy its readers read, sealed (see above).")
     created_at = models.DateTimeField(default=timezone.now)
     shown_at = models.DateTimeField(null=True, blank=True)
 
@@ -33,6 +48,28 @@ class Story(models.Model):
                 condition=models.Q(shown_sealed__isnull=True, shown_at__isnull=True)
                 | models.Q(shown_sealed__isnull=False, shown_at__isnull=False),
                 name="story_shown_has_copy",
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=StoryKind.values), name="story_kind_valid"),
+        ]
+
+
+class AccountabilityReaders(models.Model):
+    """Who reads the stories of accountability shown in an organization: the commission
+    only (the default, when no row exists) or every member. Changed by an administrator,
+    ledgered."""
+
+    class Readers(models.TextChoices):
+        COMMISSION = "commission", _("Only the commission")
+        MEMBERS = "members", _("Every member")
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    readers = models.CharField(max_length=12, choices=Readers.choices, default=Readers.COMMISSION)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(readers__in=["commission", "members"]), name="accountability_readers_valid"
             )
         ]
 

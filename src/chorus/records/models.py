@@ -214,3 +214,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["sent_at", "id"]
+
+
+# Witnessed accounts ("What I saw") are records too; their model lives beside this one.
+from chorus.records.witnessed_models import WitnessAccount  # noqa: E402
+
+__all__ = ["WitnessAccount"]

@@ -37,6 +37,7 @@ from chorus.records import keys
 from chorus.records.access import Owner, record_for_owner
 from chorus.records.services.team import team_key_ensure
 from chorus.records.services.writing import OWNER_ACTOR, record_contents
+from chorus.records.witnessed_models import WitnessAccount
 from chorus.web import tasks
 
 ESCROW_PERSON = b"chorus.escrow"
@@ -178,7 +179,12 @@ def _released_record(owner: Owner, release: str, record_id: UUID | None) -> dict
         return None
     if record_id is None:
         raise EscrowError(gettext("Choose which of your records may be released, or release your contact only."))
-    return record_contents(owner, record_for_owner(owner, record_id)).latest
+    record = record_for_owner(owner, record_id)
+    if WitnessAccount.objects.filter(record=record).exists():  # what someone saw never counts toward a match
+        raise EscrowError(
+            gettext("An account of what you saw happen to someone else cannot be used to name a person here.")
+        )
+    return record_contents(owner, record).latest
 
 
 @dataclass(frozen=True)
