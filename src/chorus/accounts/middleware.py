@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import resolve, reverse
@@ -25,6 +26,12 @@ _LEAVING_GET = {
     "account_delete",
     "account_deleted",
 }
+
+
+def _enrolled(member: Any) -> bool:
+    """Read with the member by ``MemberBackend``; asked again for a member loaded otherwise."""
+    enrolled = getattr(member, "two_factor_enrolled", None)
+    return bool(member.has_two_factor if enrolled is None else enrolled)
 
 
 class VaultMiddleware:
@@ -57,7 +64,7 @@ class TwoFactorEnrolmentMiddleware:
             allowed = _LEAVING_POST if request.method == "POST" else _LEAVING_GET
             if name not in allowed and not request.path_info.startswith("/static/"):
                 return HttpResponseRedirect(reverse("membership_ended"))
-        elif user.is_authenticated and user.requires_two_factor and not user.has_two_factor:
+        elif user.is_authenticated and user.requires_two_factor and not _enrolled(user):
             try:
                 name = resolve(request.path_info).url_name
             except Resolver404:

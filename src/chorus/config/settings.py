@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "chorus.accounts.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "chorus.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -167,9 +167,11 @@ CHORUS_REQUEST_TIMEOUT = read("CHORUS_REQUEST_TIMEOUT")
 
 CHORUS_EXPORT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions that move their idle expiry forward at most once a minute instead of
+# writing the row on every request (chorus.accounts.sessions).
+SESSION_ENGINE = "chorus.accounts.sessions"
 SESSION_COOKIE_AGE = read("CHORUS_SESSION_IDLE_MINUTES") * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"

@@ -17,7 +17,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,13 +142,23 @@ class RecordSummary:
 
 
 def records_of(owner: Owner) -> list[RecordSummary]:
-    """The owner's records for a list: only the newest text is opened, for its title."""
+    """The owner's records for a list: only the newest text is opened, for its title. One
+    query however many records and versions there are (counts and the newest version are
+    subqueries, not joins multiplied together or a query per record)."""
+
+    def count(model: Any) -> Subquery:
+        rows = model.objects.filter(record=OuterRef("pk")).order_by().values("record")
+        return Subquery(rows.annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n"))
+
+    newest = RecordVersion.objects.filter(record=OuterRef("pk")).order_by("-number")
     records = (
         Record.objects.filter(organization=owner.organization, owner_tag=owner.tag)
         .annotate(
-            version_count=Count("versions", distinct=True),
-            attachment_count=Count("attachments", distinct=True),
+            version_count=Coalesce(count(RecordVersion), 0),
+            attachment_count=Coalesce(count(Attachment), 0),
             unread=Exists(Conversation.objects.filter(record=OuterRef("pk"), unread_by_owner=True)),
+            newest_number=Subquery(newest.values("number")[:1]),
+            newest_ciphertext=Subquery(newest.values("ciphertext")[:1]),
         )
         .select_related("draft")
         .order_by("-created_at")
@@ -157,14 +168,16 @@ def records_of(owner: Owner) -> list[RecordSummary]:
         key = record_key(owner, record)
         draft = getattr(record, "draft", None)
         if draft is not None:
-            newest = keys.open_json(key, draft.ciphertext, "record-draft", record.pk)
+            parts = keys.open_json(key, draft.ciphertext, "record-draft", record.pk)
+        elif record.newest_number is not None:
+            context = f"{record.pk}:{record.newest_number}"
+            parts = keys.open_json(key, bytes(record.newest_ciphertext), "record-version", context)
         else:
-            last = record.versions.order_by("-number").first()
-            newest = _open_version(key, last).parts if last else {}
+            parts = {}
         summaries.append(
             RecordSummary(
                 record=record,
-                title=newest.get("title", ""),
+                title=parts.get("title", ""),
                 versions=record.version_count,
                 has_draft=draft is not None,
                 attachments=record.attachment_count,
