@@ -6,4 +6,4 @@ class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from chorus.cases.services import reminders, retention  # noqa: F401 (registers their tasks)
+        from chorus.cases.services import reminders, repair, retention  # noqa: F401 (registers their tasks)

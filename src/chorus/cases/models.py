@@ -350,3 +350,76 @@ class ProcessReportCopy(models.Model):
     report = models.ForeignKey(ProcessReport, on_delete=models.CASCADE, related_name="copies")
     reader = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="+")
     body_sealed = models.BinaryField()
+
+
+class RepairRequest(models.Model):
+    """A member taking accountability asks, through their facilitator, whether the person
+    concerned wants anything from them. Her identity and every text are sealed under the
+    request's own key (``body_sealed``, ``note_sealed``); that key is sealed under the case's
+    respondent-side compartment key (him and the facilitator), to the advocates' team key
+    once forwarded, and to her public key once asked. She is found by a keyed hash under
+    its own server key (``her_tag``), which matches no other tag in the database: a dump
+    names nobody and does not tie her to him (``cases.services.repair``)."""
+
+    class Status(models.TextChoices):
+        WITH_FACILITATOR = "facilitator", _("With your facilitator")
+        NOT_FORWARDED = "not_forwarded", _("Not passed on")
+        WITH_ADVOCATES = "advocates", _("With the advocates")
+        ASKED = "asked", _("Asked")
+        ANSWERED = "answered", _("Answered")
+        NOT_ASKED = "not_asked", _("Closed without asking")
+        EXPIRED = "expired", _("Closed")
+
+    class Answer(models.TextChoices):
+        NOTHING = "nothing", _("Nothing")
+        ACKNOWLEDGEMENT = "acknowledgement", _("An acknowledgement")
+        APOLOGY = "apology", _("An apology")
+        RESTORATIVE = "restorative", _("A restorative process")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="repair_requests")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WITH_FACILITATOR)
+    answer = models.CharField(max_length=16, choices=Answer.choices, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    asked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    body_sealed = models.BinaryField()
+    note_sealed = models.BinaryField(null=True)
+    key_for_case = models.BinaryField()
+    key_for_team = models.BinaryField(null=True)
+    key_for_her = models.BinaryField(null=True)
+    her_tag = models.BinaryField(max_length=32, null=True, db_index=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "facilitator",
+                        "not_forwarded",
+                        "advocates",
+                        "asked",
+                        "answered",
+                        "not_asked",
+                        "expired",
+                    ]
+                ),
+                name="repair_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="answered", answer__in=["nothing", "acknowledgement", "apology", "restorative"])
+                | (~Q(status="answered") & Q(answer="")),
+                name="repair_answer_only_when_answered",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, status__in=["facilitator", "advocates", "asked"])
+                | Q(closed_at__isnull=False, status__in=["not_forwarded", "answered", "not_asked", "expired"]),
+                name="repair_closed_only_when_ended",
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(closed_at__isnull=True), name="repair_one_open_per_case"
+            ),
+        ]

@@ -3,7 +3,8 @@ current one, in bounded batches, during the visits of the team's own members.
 
 ``team_key_ensure`` retires a key (and makes its successor) as soon as someone who held it
 has left the role; from then on nothing new is sealed to it. This module re-seals what
-was: share grants, conversation keys, case key bundles and items for the team, escrow
+was: share grants, conversation keys, case key bundles and items for the team, requests
+for repair, escrow
 shares and group keys, the commission's stories (``SEALED_TO_TEAM_KEYS``, the one list).
 When every row has been through it, the retired keys are deleted, so a former member's
 copy of a retired private key opens nothing in the database any more: neither what was
@@ -96,6 +97,10 @@ SEALED_TO_TEAM_KEYS: tuple[SealedColumn, ...] = (
     SealedColumn(
         "case_item", "cases.Item", "body_sealed", "case__organization", ADVOCATE,
         Q(compartment="team", body_sealed__isnull=False),
+    ),
+    SealedColumn(
+        "repair", "cases.RepairRequest", "key_for_team", "case__organization", ADVOCATE,
+        Q(key_for_team__isnull=False),
     ),
     SealedColumn("escrow_share", "escrow.Share", "sealed", "entry__organization", ADVOCATE),
     SealedColumn("escrow_group", "escrow.Group", "key_for_team", "match__organization", ADVOCATE),
