@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
 import pyotp
 
 from chorus.accounts.models import Member, Organization
 from chorus.accounts.services.members import member_create, organization_create
 from chorus.accounts.services.two_factor import totp_new_secret, two_factor_enrol
+from chorus.preparation.models import PREPARED_ROLES
+from chorus.preparation.services.training import training_record
 
 PASSWORD = "correct horse battery staple"
 
@@ -59,6 +62,7 @@ def make_personas() -> Personas:
             roles=roles,
             actor="test",
         )
+        prepare(member, roles)
         personas.members[persona] = member
         personas.recovery_codes[persona] = code
         personas.vault_keys[persona] = vault_key
@@ -91,7 +95,18 @@ def add_member(organization: Organization, name: str, roles: set[str]) -> tuple[
         roles=roles,
         actor="test",
     )
+    prepare(member, roles)
     return member, vault_key
+
+
+def prepare(member: Member, roles: set[str]) -> None:
+    """Whoever is seeded to investigate, decide or facilitate holds current preparation for
+    it, as appointment requires (recorded as the operator's set-up)."""
+    covered = roles & set(PREPARED_ROLES)
+    if covered:
+        training_record(
+            actor=None, member=member, roles=covered, topic="Trauma-informed practice", completed_on=date.today()
+        )
 
 
 def enrol_two_factor(member: Member, secret: str) -> None:

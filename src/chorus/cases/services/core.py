@@ -27,6 +27,7 @@ from chorus.cases.models import Case, Item, ItemShare, Party
 from chorus.cases.services import stages
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
+from chorus.preparation.services.training import missing as preparation_missing
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
@@ -258,6 +259,9 @@ def self_case_open(member: Member, vault_key: bytes, *, facilitator: Member, tex
         raise CaseError(_("Choose one of the organization's facilitators."))
     if facilitator.pk == member.pk:
         raise CaseError(_("Choose a facilitator other than yourself."))
+    unprepared = preparation_missing(facilitator, str(Role.FACILITATOR))
+    if unprepared is not None:
+        raise CaseError(unprepared)
     opened = case_keys.new_keys()
     with transaction.atomic():
         case = stages.case_create(

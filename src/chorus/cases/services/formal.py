@@ -38,6 +38,7 @@ from chorus.cases.services.core import (
     party_invite,
     respondent,
 )
+from chorus.preparation.services.training import missing as preparation_missing
 from chorus.web import tasks
 
 STAGES: dict[str, str] = {Role.PANEL: "panel", Role.APPEAL_PANEL: "appeal"}
@@ -61,6 +62,9 @@ def appoint(actor: CaseActor, member: Member, role: str) -> Party:
         raise CaseError(_("A party to the case, or their supporter, cannot also act in it."))
     if {role} | earlier >= {Role.INVESTIGATOR, Role.PANEL} or (role in DECIDERS and Role.FACILITATOR in earlier):
         raise CaseError(_("Whoever investigates or facilitates a case cannot decide it."))
+    unprepared = preparation_missing(member, str(role))
+    if unprepared is not None:
+        raise CaseError(unprepared)
     party = party_add(case, member, role, f"{member.display_name} ({Role(role).label})", bundle_keys=actor.held())
     tasks.mail_later("cases/email/step", member.email, {})
     return party

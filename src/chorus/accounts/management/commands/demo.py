@@ -10,11 +10,14 @@ from typing import Any
 import pyotp
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from chorus.accounts.models import Member, Organization
 from chorus.accounts.roles import ROLE_CODES
 from chorus.accounts.services.members import member_create, organization_create
 from chorus.accounts.services.two_factor import two_factor_enrol
+from chorus.preparation.models import PREPARED_ROLES
+from chorus.preparation.services.training import training_record
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.chorus.invalid"
@@ -62,6 +65,14 @@ class Command(BaseCommand):
                     roles=roles,
                     actor="demo",
                 )
+                if roles & set(PREPARED_ROLES):  # appointment to a case requires current preparation
+                    training_record(
+                        actor=None,
+                        member=member,
+                        roles=roles & set(PREPARED_ROLES),
+                        topic="Trauma-informed practice",
+                        completed_on=timezone.localdate(),
+                    )
                 if member.requires_two_factor:
                     # Enrolled through the service (and so the ledger) with the previous
                     # step's code, leaving the current code free for the first sign-in.
