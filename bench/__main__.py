@@ -518,6 +518,13 @@ def bench_load() -> None:
     run(_emit)
 
 
+def bench_requests() -> None:
+    _django()
+    from bench.requests import bench_requests as run
+
+    run(_emit, profile="--profile" in sys.argv)
+
+
 def bench_merkle() -> None:
     from bench.merkle import bench_merkle as run
 
@@ -540,6 +547,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "team-key": bench_team_key,
     "merkle": bench_merkle,
     "load": bench_load,
+    "requests": bench_requests,
 }
 
 if __name__ == "__main__":
@@ -552,5 +560,5 @@ if __name__ == "__main__":
         "CHORUS_CUSTODIAN_TOTAL_PER_HOUR",
     ):
         os.environ.setdefault(limit, "100000000")
-    for name in sys.argv[1:] or list(BENCHES):
+    for name in [argument for argument in sys.argv[1:] if not argument.startswith("--")] or list(BENCHES):
         BENCHES[name]()

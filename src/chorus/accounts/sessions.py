@@ -29,7 +29,7 @@ class SessionStore(DatabaseSessionStore):
     loaded_expiry: datetime | None = None
 
     def load(self) -> dict[str, Any]:
-        row = self._get_session_from_db()
+        row = self._get_session_from_db()  # type: ignore[attr-defined]  # Django's, untyped in the stubs
         if row is None:
             return {}
         self.loaded_expiry = row.expire_date

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -228,20 +228,30 @@ def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> V
     parts = clean_parts(values)
     key = record_key(owner, record)
     with transaction.atomic():
-        Record.objects.select_for_update().filter(pk=record.pk).first()
-        last = record.versions.order_by("-number").first()
-        if last is not None and _open_version(key, last).parts == parts:
-            RecordDraft.objects.filter(record=record).delete()
+        if connection.features.has_select_for_update:
+            # Two saves of one record take their numbers one after the other. (SQLite has no
+            # row locks: its transactions take the database's write lock when they begin.)
+            Record.objects.select_for_update().filter(pk=record.pk).values_list("pk").first()
+        last = record.versions.order_by("-number").values_list("number", "ciphertext").first()
+        if last is not None:
+            number, ciphertext = last
+            context = f"{record.pk}:{number}"
+            if keys.open_json(key, bytes(ciphertext), "record-version", context) == parts:
+                RecordDraft.objects.filter(record=record).delete()
+                return None
+        elif not parts:
             return None
-        if last is None and not parts:
-            return None
-        number = (last.number if last else 0) + 1
+        number = (last[0] if last else 0) + 1
         saved_at = timezone.now()
-        RecordVersion.objects.create(
-            record=record,
-            number=number,
-            saved_at=saved_at,
-            ciphertext=keys.seal_json(key, parts, "record-version", f"{record.pk}:{number}"),
+        RecordVersion.objects.bulk_create(
+            [
+                RecordVersion(
+                    record=record,
+                    number=number,
+                    saved_at=saved_at,
+                    ciphertext=keys.seal_json(key, parts, "record-version", f"{record.pk}:{number}"),
+                )
+            ]
         )
         RecordDraft.objects.filter(record=record).delete()
         _log(owner, "record.version_saved", record, version=number)
@@ -249,13 +259,18 @@ def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> V
 
 
 def draft_save(owner: Owner, record: Record, values: Mapping[str, object]) -> datetime:
-    """Keep what is being typed, replacing the previous draft (not ledgered: no decision)."""
+    """Keep what is being typed, replacing the previous draft (not ledgered: no decision).
+    One UPDATE while typing goes on; the first keystrokes after a save insert the row."""
     key = record_key(owner, record)
     now = timezone.now()
-    RecordDraft.objects.update_or_create(
-        record=record,
-        defaults={"saved_at": now, "ciphertext": keys.seal_json(key, clean_parts(values), "record-draft", record.pk)},
-    )
+    fields = {"saved_at": now, "ciphertext": keys.seal_json(key, clean_parts(values), "record-draft", record.pk)}
+    if RecordDraft.objects.filter(record=record).update(**fields):
+        return now
+    try:
+        with transaction.atomic():
+            RecordDraft.objects.create(record=record, **fields)
+    except IntegrityError:  # another request of the same page inserted it a moment ago
+        RecordDraft.objects.filter(record=record).update(**fields)
     return now
 
 
