@@ -47,7 +47,12 @@ STEP_ACTIONS = frozenset(
         "facilitator", "investigator", "panel", "appeal_panel", "invite", "notice", "milestone",
     )
 )  # fmt: skip
-WATCHED = frozenset({"grant.created", "message.sent", *STEP_ACTIONS})
+# A request to step in (``records.services.allies``): the person asked hears that something
+# waits for them (asked, or ended), and the survivor hears of their answer and reports as of
+# a reply. No advocate is told.
+ALLY_TO_ALLY = frozenset({"ally.asked", "ally.stopped"})
+ALLY_TO_OWNER = frozenset({"ally.accepted", "ally.declined", "ally.reported"})
+WATCHED = frozenset({"grant.created", "message.sent", *STEP_ACTIONS, *ALLY_TO_ALLY, *ALLY_TO_OWNER})
 
 
 class NoticeError(ValueError):
@@ -235,6 +240,14 @@ def _notices_for(event: LedgerEvent, scan: _Scan) -> Iterator[tuple[Member, str]
             yield owner, Kind.REPLY
     elif event.action in STEP_ACTIONS:
         yield from _case_notices(event, organization_id, scan)
+    elif event.action in ALLY_TO_ALLY:
+        ally = Member.objects.filter(pseudonym=refs.get("ally"), organization_id=organization_id).first()
+        if ally is not None:
+            yield ally, Kind.STEP
+    elif event.action in ALLY_TO_OWNER:
+        owner = _replied_to(str(refs.get("record", "")), scan)
+        if owner is not None:
+            yield owner, Kind.REPLY
 
 
 def _cursor(chain: str) -> None:

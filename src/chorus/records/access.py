@@ -18,7 +18,7 @@ from chorus.accounts import vault
 from chorus.accounts.access import require_role
 from chorus.accounts.models import Member, Organization
 from chorus.records import keys
-from chorus.records.models import Conversation, Grant, Record
+from chorus.records.models import AllyRequest, Conversation, Grant, Purpose, Record
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,14 @@ def require_advocate(request: HttpRequest) -> Reader:
 
 
 def grants_visible_to(member: Member) -> QuerySet[Grant]:
-    """Grants to this advocate or to the whole team, in their organization (any state)."""
-    return Grant.objects.filter(record__organization=member.organization).filter(
-        Q(grantee=member) | Q(grantee__isnull=True)
+    """Grants to this advocate or to the whole team, in their organization (any state).
+
+    Never a request to step in: what a survivor gives someone she trusts reaches that
+    person on their own pages (``allies``), even when they are an advocate."""
+    return (
+        Grant.objects.filter(record__organization=member.organization)
+        .filter(Q(grantee=member) | Q(grantee__isnull=True))
+        .exclude(purpose=Purpose.ALLY)
     )
 
 
@@ -107,3 +112,41 @@ def conversation_for_reader(reader: Reader, record_id: UUID) -> Conversation:
     if conversation is None:
         raise Http404
     return conversation
+
+
+def require_member_vault(request: HttpRequest) -> Reader:
+    """A signed-in member with their vault open, reading what was given to them personally."""
+    request.sensitive_post_parameters = "__ALL__"  # type: ignore[attr-defined]  # notes stay out of error reports
+    user = request.user
+    if not isinstance(user, Member) or not user.is_authenticated:
+        raise PermissionDenied
+    key = vault.vault_key(request)
+    if key is None:
+        raise VaultLocked
+    return Reader(member=user, vault_key=key)
+
+
+def ally_request_for_owner(owner: Owner, record: Record, request_id: UUID) -> AllyRequest:
+    """One of the owner's requests to step in, on this record; 404 for anyone else."""
+    found = (
+        AllyRequest.objects.filter(pk=request_id, grant__record=record, grant__record__owner_tag=owner.tag)
+        .select_related("grant", "grant__grantee", "grant__record")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def ally_requests_to(member: Member) -> QuerySet[AllyRequest]:
+    """The requests to step in made to ``member`` (in their organization, any state)."""
+    return AllyRequest.objects.filter(
+        grant__grantee=member, grant__record__organization=member.organization
+    ).select_related("grant", "grant__record")
+
+
+def ally_request_for_ally(reader: Reader, request_id: UUID) -> AllyRequest:
+    found = ally_requests_to(reader.member).filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    return found

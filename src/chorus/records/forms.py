@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chorus.records.fields import MAX_PART_LENGTH, PARTS
-from chorus.records.models import Category, Purpose
+from chorus.records.models import AllyAsk, Category, Purpose
 from chorus.records.services.messaging import MAX_MESSAGE_LENGTH
 from chorus.web.dates import DatePartsField
 
@@ -61,7 +61,10 @@ class RegisterForm(forms.Form):
 class ShareForm(forms.Form):
     grantee = forms.ChoiceField(label=_("Share with"))
     purpose = forms.ChoiceField(
-        label=_("What would you like?"), choices=Purpose.choices, widget=forms.RadioSelect, initial=Purpose.UNSURE
+        label=_("What would you like?"),
+        choices=[(value, label) for value, label in Purpose.choices if value != Purpose.ALLY],
+        widget=forms.RadioSelect,
+        initial=Purpose.UNSURE,
     )
     versions = forms.MultipleChoiceField(label=_("Which versions"), widget=forms.CheckboxSelectMultiple)
     parts = forms.MultipleChoiceField(
@@ -111,3 +114,66 @@ class ReceiptForm(forms.Form):
         help_text=_("The 32 letters and digits you wrote down, in groups of four."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
+
+
+class AllyAskForm(forms.Form):
+    """Whom she trusts, what she would like them to do, and only the parts she gives them."""
+
+    ally = forms.ChoiceField(
+        label=_("Who do you trust to step in?"),
+        help_text=_("Anyone in your organization. They will be asked first, and can say no."),
+    )
+    ask = forms.ChoiceField(
+        label=_("What would you like them to do?"), choices=AllyAsk.choices, widget=forms.RadioSelect
+    )
+    words = forms.CharField(
+        label=_("In your own words"),
+        help_text=_("Needed if you chose “Something else”. Only the two of you can read it."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    versions = forms.MultipleChoiceField(label=_("Which versions they may read"), widget=forms.CheckboxSelectMultiple)
+    parts = forms.MultipleChoiceField(
+        label=_("Which parts they may read"),
+        choices=[(part.name, part.label) for part in PARTS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attachments = forms.MultipleChoiceField(
+        label=_("Which files they may open"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        allies: list[tuple[str, str]],
+        versions: list[tuple[str, str]],
+        attachments: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ally"].choices = [("", _("Choose someone")), *allies]  # type: ignore[attr-defined]
+        self.fields["versions"].choices = versions  # type: ignore[attr-defined]
+        self.fields["attachments"].choices = attachments  # type: ignore[attr-defined]
+
+
+class AllyAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Will you step in?"),
+        choices=[("accept", _("Yes, I will")), ("decline", _("No, I cannot this time"))],
+        widget=forms.RadioSelect,
+        help_text=_("If you say no, only the person who asked is told, and what she shared is taken back."),
+    )
+
+
+class AllyNoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What is this?"),
+        choices=[
+            ("note", _("A note for the two of us")),
+            ("report", _("A report back to her (she is told there is news)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="note",
+    )
+    body = forms.CharField(label=_("What you want to write"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))

@@ -159,6 +159,9 @@ class Purpose(models.TextChoices):
     RESTORATIVE = "restorative", _("A restorative process")
     FORMAL = "formal", _("A formal process")
     UNSURE = "unsure", _("Not sure yet")
+    # A member the survivor trusts steps in (``services.allies``); never offered on the
+    # share page, and never shown to advocates.
+    ALLY = "ally", _("Someone you trust steps in")
 
 
 class Grant(models.Model):
@@ -214,6 +217,66 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["sent_at", "id"]
+
+
+class AllyAsk(models.TextChoices):
+    """What the survivor asks the person she trusts to do (kept sealed, never in a column)."""
+
+    TALK = "talk", _("Talk to the person about their behaviour")
+    CHECK_IN = "check_in", _("Check in on me")
+    MEETING = "meeting", _("Come with me to a meeting")
+    OTHER = "other", _("Something else")
+
+
+class AllyState(models.TextChoices):
+    ASKED = "asked", _("asked")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    STOPPED = "stopped", _("stopped")
+
+
+class AllyRequest(models.Model):
+    """A survivor asks a member she trusts to step in, with a grant of what she chose.
+
+    The link between the record and the ally is the grant's (``Grant.grantee``); this row
+    adds only the state and its dates. What she asked, the ally's notes and reports are
+    sealed under one ally key, sealed in turn to each of their public keys. Stopping (or
+    declining) deletes the ally's copy of that key and revokes the grant.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, related_name="ally_request")
+    state = models.CharField(max_length=10, choices=AllyState.choices, default=AllyState.ASKED)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    key_for_owner = models.BinaryField(help_text="The ally key, sealed to the survivor's public key.")
+    key_for_ally = models.BinaryField(null=True, help_text="The ally key, sealed to the ally's public key.")
+    ask_sealed = models.BinaryField(help_text="What she asks, and in her words, under the ally key.")
+
+    class Meta:
+        ordering = ["-asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=[state.value for state in AllyState]), name="ally_request_state"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["asked", "accepted"]) | models.Q(key_for_ally__isnull=True),
+                name="ally_request_ended_has_no_ally_key",
+            ),
+        ]
+
+
+class AllyNote(models.Model):
+    """A note the ally keeps (both of them can read it), or a report back to the survivor."""
+
+    request = models.ForeignKey(AllyRequest, on_delete=models.CASCADE, related_name="notes")
+    written_at = models.DateTimeField(default=timezone.now)
+    report = models.BooleanField(default=False)
+    body_sealed = models.BinaryField()
+
+    class Meta:
+        ordering = ["written_at", "id"]
 
 
 # Witnessed accounts ("What I saw") are records too; their model lives beside this one.

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from chorus.records.views import anonymous, inbox, records, sharing
+from chorus.records.views import allies, anonymous, inbox, records, sharing
+from chorus.records.views.witnessed import (
+    witnessed_add,
+    witnessed_answer,
+    witnessed_ask,
+    witnessed_inbox,
+    witnessed_new,
+    witnessed_page,
+    witnessed_questions,
+    witnessed_shared,
+)
 
 urlpatterns = [
     path("records/", records.records, name="records"),
@@ -32,6 +42,20 @@ urlpatterns = [
     ),
     path("records/<uuid:record_id>/messages/", sharing.record_messages, name="record_messages"),
     path("records/<uuid:record_id>/messages/notices/", sharing.record_notices, name="record_notices"),
+    path("records/<uuid:record_id>/step-in/", allies.record_allies, name="record_allies"),
+    path("records/<uuid:record_id>/step-in/ask/", allies.ally_ask, name="ally_ask"),
+    path("records/<uuid:record_id>/step-in/<uuid:request_id>/", allies.ally_request, name="ally_request"),
+    path("records/<uuid:record_id>/step-in/<uuid:request_id>/stop/", allies.ally_stop, name="ally_stop"),
+    path("stepping-in/", allies.ally_list, name="ally_list"),
+    path("stepping-in/<uuid:request_id>/", allies.ally_detail, name="ally_detail"),
+    path("stepping-in/<uuid:request_id>/answer/", allies.ally_answer, name="ally_answer"),
+    path("stepping-in/<uuid:request_id>/shared/", allies.ally_shared, name="ally_shared"),
+    path(
+        "stepping-in/<uuid:request_id>/shared/files/<uuid:attachment_id>/",
+        allies.ally_file,
+        name="ally_file",
+    ),
+    path("stepping-in/<uuid:request_id>/notes/", allies.ally_notes, name="ally_notes"),
     path("report/<slug:slug>/", anonymous.report_start, name="report_start"),
     path("report/<slug:slug>/return/", anonymous.report_return, name="report_return"),
     path("report-leave/", anonymous.report_leave, name="report_leave"),
@@ -43,4 +67,13 @@ urlpatterns = [
         name="shared_attachment",
     ),
     path("advocates/conversations/<uuid:record_id>/", inbox.team_conversation, name="team_conversation"),
+    # What I saw: the witness's pages, her answer, the advocates' pages.
+    path("records/saw/new/", witnessed_new, name="witnessed_new"),
+    path("records/saw/<uuid:record_id>/", witnessed_page, name="witnessed"),
+    path("records/saw/questions/", witnessed_questions, name="witnessed_questions"),
+    path("records/saw/questions/<uuid:question_id>/", witnessed_answer, name="witnessed_answer"),
+    path("advocates/saw/", witnessed_inbox, name="witnessed_inbox"),
+    path("advocates/saw/<uuid:grant_id>/", witnessed_shared, name="witnessed_shared"),
+    path("advocates/saw/<uuid:grant_id>/ask/", witnessed_ask, name="witnessed_ask"),
+    path("advocates/saw/<uuid:grant_id>/add/", witnessed_add, name="witnessed_add"),
 ]

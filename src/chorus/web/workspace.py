@@ -37,7 +37,7 @@ from chorus.escrow.models import GroupMember, Match
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
 from chorus.records import keys
-from chorus.records.access import grants_visible_to
+from chorus.records.access import ally_requests_to, grants_visible_to
 from chorus.records.models import Conversation
 
 StrOrPromise = str | Promise
@@ -341,6 +341,13 @@ def _replies(member: Member, record_tag: bytes) -> list[Waiting]:
     ]
 
 
+def _asked_to_step_in(member: Member) -> list[Waiting]:
+    return [
+        Waiting(_("Someone who trusts you asks you to step in"), asked.asked_at, reverse("ally_detail", args=[asked.pk]))
+        for asked in ally_requests_to(member).filter(state="asked").select_related(None).only("pk", "asked_at")
+    ]
+
+
 def workspace_for(member: Member, vault_key: bytes | None) -> Workspace:
     now = timezone.now()
     space = Workspace(vault_open=vault_key is not None)
@@ -350,6 +357,7 @@ def workspace_for(member: Member, vault_key: bytes | None) -> Workspace:
         space.queue += _new_cases(member)
         space.queue += _matches(member)
         space.queue += _overdue(member, now)
+    space.queue += _asked_to_step_in(member)
     if member.role_codes:  # a member with no role approves nothing: spare them the look-ups
         space.queue += _approvals(member)
     space.queue.sort(key=lambda waiting: waiting.since)

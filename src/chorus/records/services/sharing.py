@@ -62,14 +62,10 @@ def grant_create(
     attachment_ids: list[UUID],
     expires_at: datetime | None,
 ) -> Grant:
-    if purpose not in Purpose.values:
+    if purpose not in Purpose.values or purpose == Purpose.ALLY:
         raise RecordError(_("Please say what you would like from sharing."))
     if expires_at is not None and expires_at <= timezone.now():
         raise RecordError(_("The end date has already passed. Choose a later one, or none."))
-    chosen_versions = open_versions(owner, record, versions)
-    chosen_parts = [name for name in PART_NAMES if name in set(parts)]
-    if not chosen_versions or not chosen_parts:
-        raise RecordError(_("Choose at least one saved version and one part of it to share."))
     if grantee is not None:
         if not advocates_of(owner.organization).filter(pk=grantee.pk).exists():
             raise RecordError(_("You can share with the advocate team or with one of its advocates."))
@@ -79,6 +75,52 @@ def grant_create(
         if team_key is None:
             raise RecordError(_("Your organization has no advocates yet, so there is no one to share with."))
         recipient_key = bytes(team_key.public_key)
+    grant = grant_build(
+        owner,
+        record,
+        grantee=grantee,
+        recipient_key=recipient_key,
+        purpose=purpose,
+        versions=versions,
+        parts=parts,
+        attachment_ids=attachment_ids,
+        expires_at=expires_at,
+    )
+    with transaction.atomic():
+        grant.save()
+        conversation_ensure(owner, record)  # so the advocates can write back
+        ledger_append(
+            organization_id=owner.organization.pk,
+            actor=OWNER_ACTOR,
+            action="grant.created",
+            refs={
+                "record": str(record.pk),
+                "grant": str(grant.pk),
+                "grantee": grantee.pseudonym if grantee else "advocate-team",
+                "purpose": purpose,
+            },
+        )
+    return grant
+
+
+def grant_build(
+    owner: Owner,
+    record: Record,
+    *,
+    grantee: Member | None,
+    recipient_key: bytes,
+    purpose: str,
+    versions: list[int],
+    parts: list[str],
+    attachment_ids: list[UUID],
+    expires_at: datetime | None,
+) -> Grant:
+    """A grant (not yet saved) holding exactly the chosen versions, parts and files, under a
+    fresh grant key sealed to ``recipient_key``."""
+    chosen_versions = open_versions(owner, record, versions)
+    chosen_parts = [name for name in PART_NAMES if name in set(parts)]
+    if not chosen_versions or not chosen_parts:
+        raise RecordError(_("Choose at least one saved version and one part of it to share."))
     key = record_key(owner, record)
     attachments = {attachment.pk: attachment for attachment in record.attachments.filter(pk__in=attachment_ids)}
     shared = {
@@ -114,27 +156,16 @@ def grant_create(
     grant_key = keys.new_key()
     grant.key_sealed = keys.seal_to(recipient_key, grant_key)
     grant.content = keys.seal_json(grant_key, shared, "grant", grant.pk)
-    with transaction.atomic():
-        grant.save()
-        conversation_ensure(owner, record)  # so the advocates can write back
-        ledger_append(
-            organization_id=owner.organization.pk,
-            actor=OWNER_ACTOR,
-            action="grant.created",
-            refs={
-                "record": str(record.pk),
-                "grant": str(grant.pk),
-                "grantee": grantee.pseudonym if grantee else "advocate-team",
-                "purpose": purpose,
-            },
-        )
     return grant
 
 
 def grant_revoke(owner: Owner, record: Record, grant_id: UUID) -> None:
     with transaction.atomic():
-        revoked = Grant.objects.filter(pk=grant_id, record=record, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), key_sealed=None, content=None
+        # A request to someone trusted is stopped on its own page (``allies.ally_stop``).
+        revoked = (
+            Grant.objects.filter(pk=grant_id, record=record, revoked_at__isnull=True)
+            .exclude(purpose=Purpose.ALLY)
+            .update(revoked_at=timezone.now(), key_sealed=None, content=None)
         )
         if revoked:
             ledger_append(

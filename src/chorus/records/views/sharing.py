@@ -18,6 +18,7 @@ from chorus.ledger.views import receipt_response
 from chorus.records.access import Owner, record_for_owner
 from chorus.records.fields import PART_NAMES
 from chorus.records.forms import MessageForm, ShareForm
+from chorus.records.models import Purpose
 from chorus.records.services import messaging, sharing, writing
 from chorus.records.services.writing import RecordError
 from chorus.records.views.records import owner_required
@@ -50,7 +51,8 @@ def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
         versions=[
             (
                 str(v.number),
-                _("Version %(n)d, saved %(when)s") % {"n": v.number, "when": formats.date_format(v.saved_at, "DATETIME_FORMAT")},
+                _("Version %(n)d, saved %(when)s")
+                % {"n": v.number, "when": formats.date_format(v.saved_at, "DATETIME_FORMAT")},
             )
             for v in reversed(contents.versions)
         ],
@@ -89,7 +91,12 @@ def record_share(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRes
     return render(
         request,
         "records/share.html",
-        {"form": form, "record": record, "contents": contents, "grants": record.grants.select_related("grantee")},
+        {
+            "form": form,
+            "record": record,
+            "contents": contents,
+            "grants": record.grants.exclude(purpose=Purpose.ALLY).select_related("grantee"),
+        },
     )
 
 
@@ -108,13 +115,11 @@ def grant_revoke(request: HttpRequest, owner: Owner, record_id: UUID, grant_id: 
             ),
         )
         return redirect("record_share", record_id=record.pk)
-    grant = record.grants.select_related("grantee").filter(pk=grant_id).first()
+    grant = record.grants.exclude(purpose=Purpose.ALLY).select_related("grantee").filter(pk=grant_id).first()
     if grant is None or not grant.is_active():
         return redirect("record_share", record_id=record.pk)
     with_whom = (
-        _("%(name)s (advocate)") % {"name": grant.grantee.display_name}
-        if grant.grantee
-        else _("the advocate team")
+        _("%(name)s (advocate)") % {"name": grant.grantee.display_name} if grant.grantee else _("the advocate team")
     )
     return render(
         request,
