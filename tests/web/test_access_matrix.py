@@ -18,6 +18,8 @@ from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
 from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
 from chorus.accounts.services.power import role_propose
+from chorus.guidance.models import GuidancePage
+from chorus.guidance.services import resource_add
 from chorus.insights.services.actions import action_point_create
 from chorus.insights.services.stories import story_write
 from chorus.ledger.log import tree_head_sign
@@ -159,10 +161,31 @@ def _action_point(personas: Personas) -> dict[str, object]:
     return {"number": point.number}
 
 
+def _guidance_page(personas: Personas) -> dict[str, object]:
+    return {**ORG, "page_slug": "when-a-friend-tells-you"}
+
+
+def _guidance_version(personas: Personas) -> dict[str, object]:
+    page = GuidancePage.objects.get(organization=personas.organization, slug="when-a-friend-tells-you")
+    return {**ORG, "page_slug": page.slug, "version_id": page.versions.get(language="en", number=1).pk}
+
+
+def _guidance_resource(personas: Personas) -> dict[str, object]:
+    resource = resource_add(
+        organization=personas.organization,
+        author=personas.advocate,
+        name="Night line",
+        offers="Someone to talk to.",
+        contact="0800 000 000",
+    )
+    return {**ORG, "resource_id": resource.pk}
+
+
 SURVIVOR = {"survivor"}
 INSIGHTS = {"admin", "oversight", "commission", "other_org"}  # other_org: its own organization's
 IN_CASE = {"survivor", "advocate", "respondent", "investigator", "panel"}
 ORG: dict[str, object] = {"slug": "riverside"}
+GUIDANCE_EDITORS = {"admin", "advocate"}
 
 MATRIX: dict[str, Entry] = {
     "home": Entry(EVERYONE),
@@ -291,6 +314,18 @@ MATRIX: dict[str, Entry] = {
     "story_withdraw": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
     "story_delete": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
     "commission_stories": Entry({"commission"}),
+    # Guidance for friends and allies: read by anyone, signed in or not; written, with its
+    # versions and the directory of services, by the organization's administrators and advocates.
+    "guidance": Entry(EVERYONE, kwargs=lambda p: ORG),
+    "guidance_page": Entry(EVERYONE, kwargs=_guidance_page),
+    "guidance_edit": Entry(GUIDANCE_EDITORS, kwargs=_guidance_page),
+    "guidance_history": Entry(GUIDANCE_EDITORS, kwargs=_guidance_page),
+    "guidance_version": Entry(GUIDANCE_EDITORS, kwargs=_guidance_version),
+    "guidance_version_restore": Entry(GUIDANCE_EDITORS, kwargs=_guidance_version, method="post", ok_status=302),
+    "guidance_resources": Entry(GUIDANCE_EDITORS, kwargs=lambda p: ORG),
+    "guidance_resource_new": Entry(GUIDANCE_EDITORS, kwargs=lambda p: ORG),
+    "guidance_resource_edit": Entry(GUIDANCE_EDITORS, kwargs=_guidance_resource),
+    "guidance_resource_remove": Entry(GUIDANCE_EDITORS, kwargs=_guidance_resource),  # GET asks; POST removes
 }
 
 

@@ -63,6 +63,7 @@ urlpatterns = [
     path("", include("chorus.cases.urls")),
     path("", include("chorus.insights.urls")),
     path("", include("chorus.retention.urls")),
+    path("", include("chorus.guidance.urls")),
     path("", include("chorus.preparation.urls")),
 ]
 

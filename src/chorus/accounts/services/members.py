@@ -10,6 +10,7 @@ from chorus.accounts.errors import DisplayNameRefused
 from chorus.accounts.models import Member, MemberRole, Organization
 from chorus.accounts.names import MAX_KEY, name_clean, name_key
 from chorus.accounts.roles import BY_CODE, POWER_ROLES, ROLE_CODES, separation_conflict
+from chorus.guidance.services import guidance_seed
 from chorus.ledger.services import ledger_append
 
 
@@ -22,6 +23,7 @@ def organization_create(*, name: str, slug: str) -> Organization:
             action="organization.created",
             refs={"organization": slug},
         )
+        guidance_seed(organization=organization)
     return organization
 
 
