@@ -69,6 +69,7 @@ def test_every_table_resists_the_adversary(personas: Personas) -> None:
         measure(case, "room", due_in=10, done_in=5 if index % 2 else 14)
     for index, case in enumerate(cases[7:13]):
         decided(case, upheld=index % 2 == 0, appeal=(index % 2 == 1) if index < 3 else None)
+    past_cases(personas.organization, "self", "plan", 6)  # self-initiated plans have a table of their own
     for insight in insights(personas.organization):
         assert not insight.empty, insight.spec.key
         marks = [list(row) for row in insight.published.marks]

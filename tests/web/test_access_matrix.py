@@ -18,6 +18,8 @@ from chorus.accounts.models import Invitation
 from chorus.accounts.services.invitations import invitation_create
 from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
 from chorus.accounts.services.power import role_propose
+from chorus.cases.services import repair
+from chorus.cases.services.core import case_actor, self_case_open
 from chorus.guidance.models import GuidancePage
 from chorus.guidance.services import resource_add
 from chorus.insights.services.actions import action_point_create
@@ -25,11 +27,14 @@ from chorus.insights.services.stories import story_write
 from chorus.ledger.log import tree_head_sign
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
+from chorus.records.access import Reader
 from chorus.records.services import sharing
+from chorus.records.services.team import team_key_ensure
 from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
 from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, PERSONA_ROLES, Personas, add_member
+from tests.records.ally_factory import ALLY, asked
 from tests.records.factory import advocate_reader, survivor_owner, survivor_record
 
 MEMBERS = set(PERSONA_ROLES) | {"other_org"}
@@ -96,6 +101,24 @@ def _grant(personas: Personas) -> dict[str, object]:
     return {"record_id": built.record.pk, "grant_id": built.grant.pk}
 
 
+def _ally_request(personas: Personas) -> dict[str, object]:
+    made = asked(personas)
+    return {"record_id": made.built.record.pk, "request_id": made.request.pk}
+
+
+def _ally_asked(personas: Personas) -> dict[str, object]:
+    return {"request_id": asked(personas).request.pk}
+
+
+def _ally_accepted(personas: Personas) -> dict[str, object]:
+    return {"request_id": asked(personas, accept=True).request.pk}
+
+
+def _ally_file(personas: Personas) -> dict[str, object]:
+    made = asked(personas, accept=True)
+    return {"request_id": made.request.pk, "attachment_id": made.built.attachment_id}
+
+
 def _survivor_event(personas: Personas) -> dict[str, object]:
     """An event the survivor acted in, covered by a witnessed tree head."""
     event = ledger_append(
@@ -144,6 +167,24 @@ def _case(personas: Personas) -> dict[str, object]:
     crowd.act("advocate", case, "panel", member=personas.panel)
     crowd.act("panel", case, "declare", conflict="no", text="")
     return {"case_id": case.pk}
+
+
+def _repair(personas: Personas, *, to: str = "asked") -> dict[str, object]:
+    """The respondent persona's self-initiated plan with the facilitator, and his request for
+    repair concerning the survivor: with the facilitator, forwarded, or asked."""
+    team_key_ensure(personas.organization)
+    case = self_case_open(
+        personas.respondent, personas.vault_keys["respondent"], facilitator=personas.facilitator, text="Worried."
+    )
+    him = case_actor(personas.respondent, personas.vault_keys["respondent"], case.pk)
+    request = repair.repair_request(him, concerning=personas.survivor, name="", offer="An apology.")
+    if to != "facilitator":
+        facilitator = case_actor(personas.facilitator, personas.vault_keys["facilitator"], case.pk)
+        repair.repair_review(facilitator, request=request, forward=True)
+    if to == "asked":
+        reader = Reader(member=personas.advocate, vault_key=personas.vault_keys["advocate"])
+        repair.repair_ask(reader, request=request, recipient=personas.survivor)
+    return {"case_id": case.pk, "request_id": request.pk}
 
 
 def _story(personas: Personas) -> dict[str, object]:
@@ -257,6 +298,19 @@ MATRIX: dict[str, Entry] = {
     "record_access_receipt": Entry(SURVIVOR, kwargs=_record_read),
     "record_messages": Entry(SURVIVOR, kwargs=_record),
     "record_notices": Entry(SURVIVOR, kwargs=_record, method="post", ok_status=302),
+    # Asking someone to step in: the survivor under her record; the member she asked (the
+    # facilitator here) on their own pages; everyone else gets 404.
+    "record_allies": Entry(SURVIVOR, kwargs=_record),
+    "ally_ask": Entry(SURVIVOR, kwargs=_record),
+    "ally_request": Entry(SURVIVOR, kwargs=_ally_request),
+    "ally_stop": Entry(SURVIVOR, kwargs=_ally_request),  # GET asks; POST stops
+    "ally_list": Entry(MEMBERS),
+    "ally_detail": Entry({ALLY}, kwargs=_ally_asked),
+    # The matrix posts an empty answer: the person asked is told to choose (400).
+    "ally_answer": Entry({ALLY}, kwargs=_ally_asked, method="post", ok_status=400),
+    "ally_shared": Entry({ALLY}, kwargs=_ally_accepted),
+    "ally_file": Entry({ALLY}, kwargs=_ally_file),
+    "ally_notes": Entry({ALLY}, kwargs=_ally_accepted),
     # Anonymous reporting: for visitors; members are sent home.
     "report_start": Entry({"outsider"}, kwargs=lambda p: ORG),
     "report_return": Entry({"outsider"}, kwargs=lambda p: ORG),
@@ -298,6 +352,22 @@ MATRIX: dict[str, Entry] = {
     "case_detail": Entry(IN_CASE, kwargs=_case),
     "case_act": Entry(IN_CASE, kwargs=lambda p: {**_case(p), "name": "need"}, method="post", ok_status=400),
     "group_case": Entry(SURVIVOR, kwargs=_group, method="post", ok_status=302),
+    # A request for repair: he (the respondent persona) and his facilitator in his plan; the
+    # advocates once it is passed on; only the person concerned (the survivor) once asked.
+    "case_repair": Entry({"respondent", "facilitator"}, kwargs=lambda p: {"case_id": _repair(p)["case_id"]}),
+    "case_repair_new": Entry(
+        {"respondent"}, kwargs=lambda p: {"case_id": _repair(p)["case_id"]}, method="post", ok_status=400
+    ),
+    "case_repair_review": Entry(
+        {"facilitator"}, kwargs=lambda p: _repair(p, to="facilitator"), method="post", ok_status=400
+    ),
+    "repair_team": Entry({"advocate"}),
+    "repair_team_request": Entry(
+        {"advocate"}, kwargs=lambda p: {"request_id": _repair(p, to="advocates")["request_id"]}
+    ),
+    "repair_asked": Entry(MEMBERS),  # every member reads their own (usually empty) list
+    "repair_asked_one": Entry(SURVIVOR, kwargs=lambda p: {"request_id": _repair(p)["request_id"]}),
+    "repair_asked_more": Entry(SURVIVOR, kwargs=lambda p: {"request_id": _repair(p)["request_id"]}),
     "process_reports": Entry({"oversight"}),
     # Insights: the tables and the self-assessment for those who steer and the commission;
     # the transparency report and action points for every member (each sees the points

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
 from chorus.cases.machine import MEASURE_KINDS, Pathway, Role
-from chorus.cases.models import Appeal, Case, Decision, Item, Measure
+from chorus.cases.models import Appeal, Case, Decision, Item, Measure, RepairRequest
 from chorus.insights.disclosure import DisclosureError, Known, Mark, Published, Table, publish, shared_row_groups
 from chorus.records.models import Category, Record
 
@@ -57,6 +57,26 @@ APPEAL_OUTCOMES = (
     ("stands", _("Appealed, decision stands")),
     ("reversed", _("Appealed, reversed")),
 )
+# Self-initiated plans, by what became of the plan's latest request for repair. Never asked
+# and never answered are one row, as he sees them (``cases.services.repair.told``).
+SELF_INITIATED = (
+    ("no_request", _("Plan, no request for repair")),
+    ("under_way", _("Request under way")),
+    ("not_passed_on", _("Request not passed on")),
+    ("closed", _("Request closed without an answer")),
+    ("nothing", _("Answer: nothing wanted")),
+    ("acknowledgement", _("Answer: an acknowledgement")),
+    ("apology", _("Answer: an apology")),
+    ("restorative", _("Answer: a restorative process")),
+)
+_REPAIR_ROWS = {
+    "facilitator": "under_way",
+    "advocates": "under_way",
+    "asked": "under_way",
+    "not_forwarded": "not_passed_on",
+    "not_asked": "closed",
+    "expired": "closed",
+}
 # The side of the organization whose first step counts as a response.
 RESPONDING_ROLES = (Role.FACILITATOR, Role.INVESTIGATOR)
 
@@ -282,6 +302,25 @@ def _appeals(source: Source) -> Built:
     return years, [column_names[c] for c in columns], _grid(pairs, years, columns)
 
 
+def _self_initiated(source: Source) -> Built:
+    """Each self-initiated plan once, by the year it was started and what became of its
+    latest request for repair (counted from plain columns: status and answer)."""
+    plans = Case.objects.filter(
+        organization=source.organization, opened_at__lt=source.as_of, pathway=Pathway.SELF
+    ).values_list("pk", "opened_at")
+    latest: dict[UUID, str] = {}
+    for case_id, status, answer in (
+        RepairRequest.objects.filter(case__organization=source.organization, requested_at__lt=source.as_of)
+        .order_by("requested_at", "id")
+        .values_list("case_id", "status", "answer")
+    ):
+        latest[case_id] = answer if status == RepairRequest.Status.ANSWERED else _REPAIR_ROWS[status]
+    pairs = [(latest.get(case_id, "no_request"), str(opened_at.astimezone(UTC).year)) for case_id, opened_at in plans]
+    rows, row_names = _labels(SELF_INITIATED)
+    years = sorted({year for _, year in pairs})
+    return [row_names[r] for r in rows], years, _grid(pairs, rows, years)
+
+
 SPECS: tuple[Spec, ...] = (
     Spec(
         "registered",
@@ -337,6 +376,17 @@ SPECS: tuple[Spec, ...] = (
         _("Year decided"),
         "columns",
         _appeals,
+    ),
+    Spec(
+        "self_initiated",
+        _("Self-initiated accountability"),
+        _(
+            "Accountability plans members started for themselves, by the year started, and what became of "
+            "any request for repair they made. Never asked and never answered are counted together."
+        ),
+        _("Plan and request for repair"),
+        "rows",
+        _self_initiated,
     ),
 )
 
