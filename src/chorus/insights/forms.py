@@ -97,3 +97,28 @@ class ActionPointUpdateForm(forms.Form):
         required=False,
         help_text=_("Only administrators and the oversight body move a due date."),
     )
+
+
+class AccountabilityStoryForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your story of accountability"),
+        help_text=_(
+            "What you did, the harm it caused, and what you learned or changed. Leave out names, places, dates and "
+            "anything else that could point to you or to the people you harmed. You will read it back before "
+            "anyone sees it."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,  # the service explains an empty or too long story in its own words
+        strip=False,
+    )
+
+
+class AccountabilityReadersForm(forms.Form):
+    readers = forms.ChoiceField(
+        label=_("Who may read the stories of accountability that their authors chose to show?"),
+        choices=[
+            ("commission", _("Only the commission")),
+            ("members", _("Every member of the organization")),
+        ],
+        widget=forms.RadioSelect,
+    )

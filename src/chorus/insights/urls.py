@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chorus.insights import views
+from chorus.insights import views, views_accountability
 
 urlpatterns = [
     path("insights/", views.insights, name="insights"),
@@ -15,4 +15,11 @@ urlpatterns = [
     path("stories/<uuid:story_id>/withdraw/", views.story_withdraw, name="story_withdraw"),
     path("stories/<uuid:story_id>/delete/", views.story_delete, name="story_delete"),
     path("commission/stories/", views.commission_stories, name="commission_stories"),
+    path("stories/accountability/", views_accountability.accountability_mine, name="accountability_mine"),
+    path("accountability-stories/", views_accountability.accountability_stories, name="accountability_stories"),
+    path(
+        "organization/accountability-stories/",
+        views_accountability.accountability_readers,
+        name="accountability_readers",
+    ),
 ]

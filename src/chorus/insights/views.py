@@ -20,6 +20,7 @@ from chorus.insights.access import action_point_for, may_see_insights, require_c
 from chorus.insights.aggregates import insights as insight_tables
 from chorus.insights.aggregates import snapshot
 from chorus.insights.charts import bar_chart_html
+from chorus.insights.models import StoryKind
 from chorus.insights.report import insights_pdf
 from chorus.insights.services import actions, stories
 from chorus.insights.services.actions import ActionError
@@ -124,7 +125,10 @@ def story_show(request: HttpRequest, owner: Owner, story_id: UUID) -> HttpRespon
     except StoryError as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("The commission can now read this excerpt. You can take it back at any time."))
+        if stories.story_of(owner, story_id).kind == StoryKind.ACCOUNTABILITY:
+            messages.success(request, _("Your story is shown, without your name. You can take it back at any time."))
+        else:
+            messages.success(request, _("The commission can now read this excerpt. You can take it back at any time."))
     return redirect("story", story_id=story_id)
 
 
@@ -132,16 +136,17 @@ def story_show(request: HttpRequest, owner: Owner, story_id: UUID) -> HttpRespon
 @owner_required
 def story_withdraw(request: HttpRequest, owner: Owner, story_id: UUID) -> HttpResponse:
     stories.story_withdraw(owner, story_id)
-    messages.success(request, _("Taken back. The commission's copy is deleted; yours stays here."))
+    messages.success(request, _("Taken back. The copy others read is deleted; yours stays here."))
     return redirect("story", story_id=story_id)
 
 
 @require_POST
 @owner_required
 def story_delete(request: HttpRequest, owner: Owner, story_id: UUID) -> HttpResponse:
+    kind = stories.story_of(owner, story_id).kind
     stories.story_delete(owner, story_id)
     messages.success(request, _("The excerpt is deleted."))
-    return redirect("my_stories")
+    return redirect("accountability_mine" if kind == StoryKind.ACCOUNTABILITY else "my_stories")
 
 
 @require_GET

@@ -2,6 +2,11 @@
 experience to the organization's learning, reads it back exactly as the commission will,
 shows it when ready, and may take it back at any time.
 
+Stories of accountability follow the same steps: anyone writes, without their name, about
+harm they caused and what they learned. Their shown copy is sealed under the server key,
+because the organization may let every member read them (``AccountabilityReaders``; by
+default only the commission reads them).
+
 The author is whoever holds the vault key whose tag the story carries (as for records);
 the commission reads only the shown copy, sealed to its team key, with no author, no date
 and no order that would line stories up with cases.
@@ -10,17 +15,21 @@ and no order that would line stories up with cases.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chorus.insights.models import Story
+from chorus.accounts import keyring
+from chorus.accounts.models import Member
+from chorus.insights.models import AccountabilityReaders, Story, StoryKind
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
@@ -31,6 +40,7 @@ from chorus.web.posting import clean_text
 
 MAX_EXCERPT = 3000
 PURPOSE = "story"
+SHOWN_PURPOSE = "accountability-story"
 
 # What an excerpt must not carry: the ways of reaching or finding a person.
 _IDENTIFYING = (
@@ -50,6 +60,7 @@ class StoryView:
     id: UUID
     text: str
     shown: bool
+    kind: str = StoryKind.SURVIVOR
 
 
 def clean_excerpt(text: str) -> str:
@@ -82,11 +93,11 @@ def _story_for(owner: Owner, story_id: UUID) -> Story:
 
 def _view(owner: Owner, story: Story) -> StoryView:
     text = keys.open_bytes(owner.vault_key, story.text_sealed, PURPOSE, story.pk).decode()
-    return StoryView(id=story.pk, text=text, shown=story.shown_at is not None)
+    return StoryView(id=story.pk, text=text, shown=story.shown_at is not None, kind=story.kind)
 
 
-def stories_of(owner: Owner) -> list[StoryView]:
-    rows = Story.objects.filter(organization=owner.organization, owner_tag=owner.tag).order_by("created_at")
+def stories_of(owner: Owner, kind: str = StoryKind.SURVIVOR) -> list[StoryView]:
+    rows = Story.objects.filter(organization=owner.organization, owner_tag=owner.tag, kind=kind).order_by("created_at")
     return [_view(owner, story) for story in rows]
 
 
@@ -94,12 +105,14 @@ def story_of(owner: Owner, story_id: UUID) -> StoryView:
     return _view(owner, _story_for(owner, story_id))
 
 
-def story_write(owner: Owner, *, text: str, story_id: UUID | None = None) -> Story:
+def story_write(owner: Owner, *, text: str, story_id: UUID | None = None, kind: str = StoryKind.SURVIVOR) -> Story:
     """Save a new excerpt, or a new wording of one that is not shown (take it back first)."""
+    if kind not in StoryKind.values:
+        raise StoryError(_("Please choose which kind of story this is."))
     value = clean_excerpt(text)
     with transaction.atomic():
         if story_id is None:
-            story = Story(organization=owner.organization, owner_tag=owner.tag)
+            story = Story(organization=owner.organization, owner_tag=owner.tag, kind=kind)
             action = "story.written"
         else:
             story = _story_for(owner, story_id)
@@ -117,6 +130,13 @@ def story_show(owner: Owner, story_id: UUID) -> None:
     with transaction.atomic():
         story = _story_for(owner, story_id)
         if story.shown_at is not None:
+            return
+        if story.kind == StoryKind.ACCOUNTABILITY:
+            text = keys.open_bytes(owner.vault_key, story.text_sealed, PURPOSE, story.pk)
+            story.shown_sealed = keys.seal_for_server(text.decode(), SHOWN_PURPOSE, story.pk)
+            story.shown_at = timezone.now()
+            story.save(update_fields=["shown_sealed", "shown_at"])
+            _log(owner, "story.shown", story)
             return
         commission_key = team_key_ensure(owner.organization, COMMISSION)
         if commission_key is None:
@@ -158,13 +178,71 @@ def stories_for_commission(reader: Reader) -> list[str]:
     if not TeamKey.objects.filter(organization=reader.member.organization, role=COMMISSION).exists():
         return []  # nothing was ever shown
     team = team_keyring(reader, COMMISSION)
-    shown = list(Story.objects.filter(organization=reader.member.organization, shown_sealed__isnull=False))
+    shown = list(
+        Story.objects.filter(
+            organization=reader.member.organization, kind=StoryKind.SURVIVOR, shown_sealed__isnull=False
+        )
+    )
     shown.sort(key=lambda story: hashlib.blake2b(story.pk.bytes, key=team.private_key[:32], digest_size=16).digest())
     texts = [team.open(story.shown_sealed or b"").decode() for story in shown]
     ledger_append(
         organization_id=reader.member.organization.pk,
         actor=reader.member.pseudonym,
         action="stories.read",
+        refs={"count": len(texts)},
+    )
+    return texts
+
+
+# ---- stories of accountability: who reads them -----------------------------------------------
+
+
+def accountability_readers(organization_id: object) -> str:
+    row = AccountabilityReaders.objects.filter(organization_id=organization_id).first()
+    return row.readers if row else AccountabilityReaders.Readers.COMMISSION
+
+
+def accountability_readers_set(admin: Member, *, readers: str) -> None:
+    """An administrator chooses who reads shown stories of accountability (ledgered)."""
+    if not admin.has_role("admin"):
+        raise StoryError(_("Only an administrator can change this."))
+    if readers not in AccountabilityReaders.Readers.values:
+        raise StoryError(_("Choose who may read the stories of accountability."))
+    with transaction.atomic():
+        AccountabilityReaders.objects.update_or_create(
+            organization=admin.organization, defaults={"readers": readers, "changed_at": timezone.now()}
+        )
+        ledger_append(
+            organization_id=admin.organization_id,
+            actor=admin.pseudonym,
+            action="stories.accountability_readers",
+            refs={"readers": readers},
+        )
+
+
+def may_read_accountability(member: Member) -> bool:
+    return member.has_role(COMMISSION) or (
+        accountability_readers(member.organization_id) == AccountabilityReaders.Readers.MEMBERS
+    )
+
+
+def accountability_stories_for(member: Member) -> list[str]:
+    """Every shown story of accountability, with no author, no date and an order unrelated
+    to time (a keyed hash of each id). Reading is ledgered (how many, by whom)."""
+    if not may_read_accountability(member):
+        raise PermissionDenied
+    shown = list(
+        Story.objects.filter(
+            organization=member.organization, kind=StoryKind.ACCOUNTABILITY, shown_sealed__isnull=False
+        )
+    )
+    order_key = keyring.server_key(b"chorus.storyord")
+    shown.sort(key=lambda story: hmac.digest(order_key, story.pk.bytes, "sha256"))
+    texts = [keys.open_for_server(story.shown_sealed or b"", SHOWN_PURPOSE, story.pk) for story in shown]
+    ledger_append(
+        organization_id=member.organization_id,
+        actor=member.pseudonym,
+        action="stories.accountability_read",
         refs={"count": len(texts)},
     )
     return texts
