@@ -253,3 +253,42 @@ def shares(organization: Organization) -> list[RoleShare]:
         holders = set(Member.objects.holding(organization, role).values_list("pk", flat=True))
         result.append(RoleShare(role, len(holders), len(holders & prepared_ids(organization, role))))
     return result
+
+
+@dataclass(frozen=True)
+class RoleStatus:
+    role: str
+    label: str
+    held: bool  # the member holds the organization role
+    current: TrainingRecord | None
+
+
+@dataclass(frozen=True)
+class PersonPreparation:
+    member: Member
+    statuses: list[RoleStatus]
+    records: list[TrainingRecord]
+
+    @property
+    def unprepared(self) -> list[RoleStatus]:
+        """Roles they hold without current preparation for them."""
+        return [status for status in self.statuses if status.held and status.current is None]
+
+
+def person_preparation(member: Member) -> PersonPreparation:
+    records = records_of(member)
+    today = timezone.localdate()
+    statuses = []
+    for role in PREPARED_ROLES:
+        current = next((row for row in records if row.is_current(today) and role in row.role_codes), None)
+        statuses.append(RoleStatus(role, role_label(role), member.has_role(role), current))
+    return PersonPreparation(member, statuses, records)
+
+
+def overview(organization: Organization) -> list[PersonPreparation]:
+    """Everyone who holds a role that requires preparation, or has a record, by name."""
+    ids: set[UUID] = set(TrainingRecord.objects.filter(organization=organization).values_list("member_id", flat=True))
+    for role in PREPARED_ROLES:
+        ids |= set(Member.objects.holding(organization, role).values_list("pk", flat=True))
+    people = Member.objects.filter(pk__in=ids, is_active=True).order_by("display_name")
+    return [person_preparation(member) for member in people]
