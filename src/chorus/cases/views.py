@@ -18,7 +18,7 @@ from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
 from chorus.cases.models import Case, Measure
-from chorus.cases.services import act, core, formal, reminders, reports, stages, story
+from chorus.cases.services import act, core, formal, reminders, repair, reports, stages, story
 from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
@@ -39,6 +39,8 @@ def cases(request: HttpRequest) -> HttpResponse:
             "cases": [(case, STATE_LABELS[case.state], Pathway(case.pathway).label) for case in rows],
             "form": case_forms.CaseOpenForm(),
             "is_admin": member.has_role("admin"),
+            "is_advocate": member.has_role("advocate"),
+            "repair_waiting": repair.repair_asks_for(member).exists(),
         },
     )
 
