@@ -27,8 +27,10 @@ from chorus.insights.services.stories import story_write
 from chorus.ledger.log import tree_head_sign
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
-from chorus.records.access import Reader
-from chorus.records.services import sharing
+from chorus.preparation.models import TrainingRecord
+from chorus.records.access import Owner, Reader
+from chorus.records.models import Grant, Record
+from chorus.records.services import sharing, witnessed
 from chorus.records.services.team import team_key_ensure
 from tests.cases.factory import claim_invitation, opened, people
 from tests.escrow.factory import SAM, matched_group, name
@@ -51,6 +53,15 @@ class Entry:
     denied_anonymous: str = "sign_in"  # "sign_in" (redirect) or a status
     extra: dict[str, object] = field(default_factory=dict)  # posted
     query: dict[str, str] = field(default_factory=dict)  # in a GET's query string
+
+
+PREPARATION = {"admin", "oversight", "other_org"}
+
+
+def _training_record(personas: Personas) -> dict[str, object]:
+    record = TrainingRecord.objects.filter(member=personas.panel).first()
+    assert record is not None  # the personas who decide are prepared (tests/personas.py)
+    return {"record_id": record.pk}
 
 
 def _invitation_token(personas: Personas) -> dict[str, object]:
@@ -189,6 +200,37 @@ def _repair(personas: Personas, *, to: str = "asked") -> dict[str, object]:
 
 def _story(personas: Personas) -> dict[str, object]:
     return {"story_id": story_write(survivor_owner(personas), text="What I want them to learn.").pk}
+
+
+def _witnessed(personas: Personas, *, asked: bool = False) -> tuple[Record, Grant]:
+    """A member saw something happen to the survivor, named her, agreed she may be asked,
+    and shared the account with the advocates (who asked her, if ``asked``)."""
+    witness, vault_key = add_member(personas.organization, "witness", set())
+    owner = Owner(organization=personas.organization, vault_key=vault_key, member=witness)
+    record = witnessed.witnessed_create(owner, values={"what": "I saw him follow her to the car park."})
+    witnessed.witnessed_name(owner, record, email=personas.survivor.email, contact_allowed=True)
+    grant = sharing.grant_create(
+        owner, record, grantee=None, purpose="support", versions=[1], parts=["what"], attachment_ids=[],
+        expires_at=None,
+    )  # fmt: skip
+    if asked:
+        witnessed.witnessed_ask(advocate_reader(personas), grant)
+    return record, grant
+
+
+def _own_witnessed(personas: Personas) -> dict[str, object]:
+    """The survivor's own account of what she saw happen to the respondent."""
+    owner = survivor_owner(personas)
+    return {"record_id": witnessed.witnessed_create(owner, values={"what": "I saw it happen."}).pk}
+
+
+def _witnessed_grant(personas: Personas) -> dict[str, object]:
+    return {"grant_id": _witnessed(personas)[1].pk}
+
+
+def _witnessed_question(personas: Personas) -> dict[str, object]:
+    record = _witnessed(personas, asked=True)[0]
+    return {"question_id": record.witness_account.pk}
 
 
 def _action_point(personas: Personas) -> dict[str, object]:
@@ -336,6 +378,13 @@ MATRIX: dict[str, Entry] = {
     "retention": Entry(MEMBERS),  # every member reads the periods, the hold and each change
     "retention_settings": Entry({"admin", "other_org"}),  # other_org: its own organization's
     "retention_hold": Entry({"admin", "other_org"}),
+    # Preparation: administrators and oversight see and confirm everyone's (other_org: its own
+    # organization's); a record of another organization is not found. Each member sees their
+    # own on the account page.
+    "preparation": Entry(PREPARATION),
+    "preparation_record": Entry(PREPARATION),
+    "preparation_settings": Entry(PREPARATION),
+    "preparation_withdraw": Entry({"admin", "oversight"}, kwargs=_training_record),  # GET asks; POST withdraws
     "match_list": Entry({"advocate"}),
     "match_detail": Entry({"advocate"}, kwargs=_match),
     "match_invite": Entry({"advocate"}, kwargs=_match, method="post", ok_status=302),
@@ -384,6 +433,21 @@ MATRIX: dict[str, Entry] = {
     "story_withdraw": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
     "story_delete": Entry(SURVIVOR, kwargs=_story, method="post", ok_status=302),
     "commission_stories": Entry({"commission"}),
+    # What I saw: every member may write one; only its witness reaches it; only the member
+    # it is about answers the question asked of her; only advocates reach what was shared.
+    "witnessed_new": Entry(MEMBERS),
+    "witnessed": Entry(SURVIVOR, kwargs=_own_witnessed),
+    "witnessed_questions": Entry(MEMBERS),
+    "witnessed_answer": Entry(SURVIVOR, kwargs=_witnessed_question, method="post", ok_status=302),
+    "witnessed_inbox": Entry({"advocate"}),
+    "witnessed_shared": Entry({"advocate"}, kwargs=_witnessed_grant),
+    "witnessed_ask": Entry({"advocate"}, kwargs=_witnessed_grant, method="post", ok_status=302),
+    "witnessed_add": Entry({"advocate"}, kwargs=_witnessed_grant, method="post", ok_status=302),
+    # Stories of accountability: anyone writes; the commission reads (every member only when an
+    # administrator chose so); each organization's administrator chooses for their own.
+    "accountability_mine": Entry(MEMBERS),
+    "accountability_stories": Entry({"commission"}),
+    "accountability_readers": Entry({"admin", "other_org"}),
     # Guidance for friends and allies: read by anyone, signed in or not; written, with its
     # versions and the directory of services, by the organization's administrators and advocates.
     "guidance": Entry(EVERYONE, kwargs=lambda p: ORG),
