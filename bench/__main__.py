@@ -3,8 +3,9 @@
 python -m bench sign-in     one Argon2id derivation with the production defaults
 python -m bench records     record saves per second in-process (encrypt, ledger, commit)
                             with 10^5 records already stored (run it on SQLite)
-python -m bench ledger      ledger appends per second (the Merkle tree kept on each), a full verify,
-                            and proofs served from a stored tree of 10^6 leaves (run on PostgreSQL)
+python -m bench ledger      ledger appends per second with 1 and 4 writers on one chain, a verify
+                            of 10^6 events beside bare SHA-256 over the same bytes, and proofs
+                            served from a stored tree of 10^6 leaves (run on PostgreSQL)
 python -m bench escrow      the two-hop OPRF, whole escrow entries, and match lookups among
                             10^6 stored entries (run on each database)
 python -m bench insights    publishing a table (suppression audited by maximum flow) by size,
@@ -114,226 +115,10 @@ def bench_record_saves(existing: int = 100_000, saves: int = 500) -> None:
     )
 
 
-def bench_ledger_appends(count: int = 2000) -> None:
-    database = _django()
-    from chorus.ledger.services import ledger_append, ledger_verify
+def bench_ledger() -> None:
+    from bench.ledger import bench_ledger as run
 
-    start = time.perf_counter()
-    for number in range(count):
-        ledger_append(organization_id=None, actor="bench", action="bench.append", refs={"n": number})
-    elapsed = time.perf_counter() - start
-    _emit(bench="ledger_append", database=database, events=count, per_second=round(count / elapsed))
-    start = time.perf_counter()
-    result = ledger_verify("platform")
-    _emit(
-        bench="ledger_verify",
-        database=database,
-        events=result.events,
-        ms=round((time.perf_counter() - start) * 1000),
-        ok=result.ok,
-    )
-    bench_ledger_proofs(database)
-
-
-def bench_ledger_proofs(database: str, leaves: int = 1_000_000, rounds: int = 300) -> None:
-    """Serving the proofs members' browsers ask for, from a stored tree of 10^6 leaves: one
-    query for the nodes, then the proof (the tree is stored as ``ledger_append`` stores it)."""
-    import random
-
-    from chorus.crypto import merkle
-    from chorus.ledger import log
-    from chorus.ledger.models import LedgerHead, LedgerNode
-
-    chain = "bench:proofs"
-    frontier = merkle.Frontier()
-    batch: list[LedgerNode] = []
-    start = time.perf_counter()
-    for number in range(leaves):
-        for node in frontier.append(merkle.leaf_hash(number.to_bytes(8, "big"))):
-            batch.append(LedgerNode(chain=chain, position=merkle.position(node.level, node.index), hash=node.hash))
-        if len(batch) >= 20_000:
-            LedgerNode.objects.bulk_create(batch)
-            batch = []
-    LedgerNode.objects.bulk_create(batch)
-    LedgerHead.objects.create(chain=chain, seq=leaves, hash="0" * 64, frontier=b"".join(frontier.hashes))
-    fill_s = time.perf_counter() - start
-    rng = random.Random(1)  # noqa: S311 - which proofs to time, not a secret
-    consistency_ms, inclusion_ms, sizes = [], [], []
-    for _ in range(rounds):
-        old = rng.randint(1, leaves - 1)
-        began = time.perf_counter()
-        proof = log.consistency(chain, old, leaves)
-        consistency_ms.append((time.perf_counter() - began) * 1000)
-        sizes.append(len(proof))
-        began = time.perf_counter()
-        log.inclusion(chain, rng.randint(1, leaves), leaves)
-        inclusion_ms.append((time.perf_counter() - began) * 1000)
-    _emit(
-        bench="ledger_proofs_served",
-        database=database,
-        leaves=leaves,
-        stored_nodes=LedgerNode.objects.filter(chain=chain).count(),
-        fill_seconds=round(fill_s, 1),
-        consistency_p50_ms=round(statistics.median(consistency_ms), 2),
-        consistency_p99_ms=round(_percentile(consistency_ms, 0.99), 2),
-        inclusion_p50_ms=round(statistics.median(inclusion_ms), 2),
-        consistency_proof_hashes_max=max(sizes),
-    )
-
-
-def _fill_escrow(organization_id: Any, count: int, *, sizes: tuple[int, int, int]) -> list[bytes]:
-    """Store ``count`` entries of one identifier each, with blobs of the real sizes, as fast
-    as the database takes them. Returns a sample of the stored tags."""
-    import uuid
-
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from chorus.escrow.models import Tag
-
-    for_owner_size, released_size, sealed_size = sizes
-    sample: list[bytes] = []
-    next_tag = (Tag.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    now = timezone.now()
-    batch = 20_000
-    for offset in range(0, count, batch):
-        rows = []
-        for number in range(min(batch, count - offset)):
-            tag_id = next_tag + offset + number
-            tag = os.urandom(32)
-            if len(sample) < 1000 and number % 97 == 0:
-                sample.append(tag)
-            rows.append(
-                (uuid.uuid4(), tag_id, tag, os.urandom(32), os.urandom(for_owner_size), os.urandom(sealed_size))
-            )
-        released = os.urandom(released_size)  # its size is what counts here
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                raw = connection.connection.cursor()
-                with raw.copy(
-                    "COPY escrow_entry (id, organization_id, owner_tag, for_owner, released, created_at) FROM STDIN"
-                ) as copy:
-                    for entry_id, _, _, owner_tag, for_owner, _ in rows:
-                        copy.write_row((entry_id, organization_id, owner_tag, for_owner, released, now))
-                with raw.copy("COPY escrow_tag (id, tag, threshold) FROM STDIN") as copy:
-                    for _, tag_id, tag, _, _, _ in rows:
-                        copy.write_row((tag_id, tag, 2))
-                with raw.copy("COPY escrow_share (entry_id, tag_id, sealed) FROM STDIN") as copy:
-                    for entry_id, tag_id, _, _, _, sealed in rows:
-                        copy.write_row((entry_id, tag_id, sealed))
-            else:
-                with connection.cursor() as cursor:
-                    org = uuid.UUID(str(organization_id)).hex
-                    cursor.executemany(
-                        "INSERT INTO escrow_entry (id, organization_id, owner_tag, for_owner, released, created_at) "
-                        "VALUES (%s, %s, %s, %s, %s, %s)",
-                        [(e.hex, org, o, f, released, now.isoformat()) for e, _, _, o, f, _ in rows],
-                    )
-                    cursor.executemany(
-                        "INSERT INTO escrow_tag (id, tag, threshold) VALUES (%s, %s, 2)",
-                        [(t, g) for _, t, g, _, _, _ in rows],
-                    )
-                    cursor.executemany(
-                        "INSERT INTO escrow_share (entry_id, tag_id, sealed) VALUES (%s, %s, %s)",
-                        [(e.hex, t, s) for e, t, _, _, _, s in rows],
-                    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in ("escrow_tag", "escrow_share"):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
-            cursor.execute("ANALYZE escrow_entry; ANALYZE escrow_tag; ANALYZE escrow_share")
-    return sample
-
-
-def _escrow_bytes() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT sum(pg_total_relation_size(t)) FROM unnest(ARRAY['escrow_entry', 'escrow_tag', 'escrow_share']) t"
-            )
-        else:
-            cursor.execute(
-                "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'escrow_entry%' OR name LIKE 'escrow_tag%' "
-                "OR name LIKE 'escrow_share%' OR name LIKE 'sqlite_autoindex_escrow_%'"
-            )
-        return int(cursor.fetchone()[0])
-
-
-def bench_escrow(stored: int = 1_000_000, entries: int = 300, lookups: int = 2000) -> None:
-    database = _django()
-    from django.db.models import Count
-
-    from chorus.accounts.services.members import member_create, organization_create
-    from chorus.crypto import oprf
-    from chorus.escrow.models import Entry, Share, Tag
-    from chorus.escrow.services.entries import Choices, Named, entry_submit
-    from chorus.records.access import Owner
-    from chorus.records.services.team import team_key_ensure
-
-    # Bare two-hop: the platform's and the custodian's blind evaluation, nothing else.
-    k1, k2 = oprf.random_scalar(), oprf.random_scalar()
-    _, blinded = oprf.blind(b"email:someone@example.org", oprf.VOPRF)
-    rounds = 4000
-    start = time.perf_counter()
-    for _ in range(rounds):
-        oprf.blind_evaluate(k2, oprf.blind_evaluate(k1, blinded, oprf.OPRF), oprf.OPRF)  # type: ignore[arg-type]
-    raw_rate = rounds / (time.perf_counter() - start)
-
-    organization = organization_create(name="Bench", slug="bench-escrow")
-    for email, roles in (("advocate@bench.example", {"advocate"}), ("survivor@bench.example", set())):
-        member, _, vault_key = member_create(
-            organization=organization,
-            email=email,
-            display_name="Bench",
-            password="a bench passphrase",
-            roles=roles,
-            actor="bench",
-        )
-    team_key_ensure(organization)
-    owner = Owner(organization=organization, vault_key=vault_key, member=member)
-    # Whole entries, server side: both evaluations, derivation, sealing, insert, match check, ledger.
-    start = time.perf_counter()
-    for number in range(entries):
-        entry_submit(
-            owner,
-            named=[Named("email", f"person.{number}@example.org")],
-            choices=Choices(
-                tell_me=True, would_meet=True, release="contact", statement="a few words for the advocates"
-            ),
-        )
-    escrow_rate = entries / (time.perf_counter() - start)
-    share = Share.objects.select_related("entry").first()
-    assert share is not None
-    sizes = (len(bytes(share.entry.for_owner)), len(bytes(share.entry.released)), len(bytes(share.sealed)))
-
-    start = time.perf_counter()
-    sample = _fill_escrow(organization.pk, stored - Entry.objects.count(), sizes=sizes)
-    fill_seconds = time.perf_counter() - start
-    in_db = Share.objects.count()
-
-    # The lookup a new entry makes: its tag by the unique index, then its siblings' authors.
-    samples = []
-    for number in range(lookups):
-        value = sample[number % len(sample)] if number % 2 == 0 else os.urandom(32)
-        start = time.perf_counter()
-        tag = Tag.objects.filter(tag=value).first()
-        if tag is not None:
-            Share.objects.filter(tag=tag).aggregate(n=Count("entry__owner_tag", distinct=True))
-        samples.append((time.perf_counter() - start) * 1000)
-    _emit(
-        bench="escrow",
-        database=database,
-        raw_two_hop_evals_per_s=round(raw_rate),
-        escrow_entries_per_s=round(escrow_rate, 1),
-        escrow_vs_raw=round(escrow_rate / raw_rate, 3),
-        entries_in_db=in_db,
-        fill_seconds=round(fill_seconds, 1),
-        match_lookup_p50_ms=round(statistics.median(samples), 3),
-        match_lookup_p99_ms=round(_percentile(samples, 0.99), 3),
-        db_bytes_per_entry=round(_escrow_bytes() / in_db),
-    )
+    run(_emit, _django)
 
 
 # The page's work for one identifier, timed in the page: normalize and blind; then, with
@@ -512,6 +297,12 @@ def bench_insights(cases: int = 10_000, records: int = 20_000, rounds: int = 40)
           median_ms=round(statistics.median(samples)), worst_ms=round(max(samples)))  # fmt: skip
 
 
+def bench_escrow() -> None:
+    from bench.escrow import bench_escrow as run
+
+    run(_emit, _django)
+
+
 def bench_load() -> None:
     from bench.load import bench_load as run
 
@@ -541,7 +332,7 @@ BENCHES: dict[str, Callable[[], None]] = {
     "insights": bench_insights,
     "sign-in": bench_sign_in_cost,
     "records": bench_record_saves,
-    "ledger": bench_ledger_appends,
+    "ledger": bench_ledger,
     "escrow": bench_escrow,
     "browser-escrow": bench_browser_escrow,
     "team-key": bench_team_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -113,8 +114,16 @@ def main(argv: list[str]) -> int:  # noqa: PLR0911 - one exit code per way the c
     def ready(port: int) -> None:
         print(f"custodian listening on http://{arguments.host}:{port}/", flush=True)  # noqa: T201
 
+    # A stop (SIGTERM, Ctrl-C) first writes the evaluation counts still held in memory.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         serve(make_app(custodian, token=token, witness=witness), arguments.host, arguments.port, ready=ready)
     except KeyboardInterrupt:
         return 0
+    finally:
+        custodian.close()
     return 0
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt

@@ -14,6 +14,7 @@ proof: it would only prove to this process what this process computed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,11 @@ SCOPE = "escrow-evaluations"
 MODE = oprf.VOPRF  # each holder can prove its evaluations; inputs hash to the group in this mode
 
 
-def _take(member: Member, count: int) -> None:
+def take(member: Member, count: int) -> None:
+    """Count ``count`` evaluations against the member's hourly limit, or raise RateLimited.
+    The server construction calls it inside the transaction that saves the entry (its
+    outputs never leave this process, so an evaluation whose entry is not saved reveals
+    nothing); a browser's evaluations are counted before it gets any answer."""
     if not 1 <= count <= holders.MAX_BATCH:
         raise ValueError(f"1 to {holders.MAX_BATCH} identifiers at a time")
     if not ratelimit.consume(
@@ -41,8 +46,8 @@ def _take(member: Member, count: int) -> None:
 
 
 def outputs(identifiers: Sequence[str], *, member: Member) -> list[bytes]:
-    """y for each canonical identifier; raises RateLimited or CustodianUnavailable."""
-    _take(member, len(identifiers))
+    """y for each canonical identifier; raises RateLimited (the custodian's limit) or
+    CustodianUnavailable. The platform's own count is the caller's: ``take``."""
     return two_hop([identifier.encode() for identifier in identifiers], requester=holders.requester_for(member.pk))
 
 
@@ -60,7 +65,7 @@ def for_browser(blinded: Sequence[bytes], *, member: Member) -> Evaluated:
     """The platform's hop, then the custodian's, on elements the browser blinded: this
     process sees only random-looking group elements, never an identifier or an output.
     Counted against the member's hourly limit like the server construction."""
-    _take(member, len(blinded))
+    take(member, len(blinded))
     secret, _public = holders.platform_key()
     by_platform, platform_proof = oprf.blind_evaluate_batch(secret, blinded, MODE)
     by_custodian, custodian_proof = holders.custodian().evaluate(
@@ -70,6 +75,9 @@ def for_browser(blinded: Sequence[bytes], *, member: Member) -> Evaluated:
 
 
 def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
+    custodian = holders.custodian()
+    if not custodian.remote:
+        return _two_hop_in_process(inputs, requester=requester, custodian=custodian)
     secret, _public = holders.platform_key()
     k1 = oprf.scalar_to_int(secret)
     blinds, by_platform = [], []
@@ -78,7 +86,6 @@ def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
         folded = oprf.scalar_from_int(oprf.scalar_to_int(r) * k1 % threshold.ORDER)
         blinds.append(r)
         by_platform.append(oprf.blind(data, MODE, blind=folded)[1])  # = k1 · (r · H(x))
-    custodian = holders.custodian()
     by_custodian, proof = custodian.evaluate(requester, by_platform)
     if custodian.remote and not oprf.verify_proof(custodian.public_key(), by_platform, by_custodian, proof, MODE):
         raise CustodianUnavailable("the custodian's proof does not match its public key")
@@ -86,4 +93,22 @@ def two_hop(inputs: Sequence[bytes], *, requester: str) -> list[bytes]:
     return [
         oprf.finalize(data, blind, element, oprf.OPRF)
         for data, blind, element in zip(inputs, blinds, by_custodian, strict=True)
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _inverse(secret: bytes) -> bytes:
+    return oprf.scalar_from_int(pow(oprf.scalar_to_int(secret), -1, threshold.ORDER))
+
+
+def _two_hop_in_process(inputs: Sequence[bytes], *, requester: str, custodian: holders.CustodianClient) -> list[bytes]:
+    """The same y with the custodian in this process (the embedded default), whose key
+    share sits beside the platform's: blinding would hide nothing from it. It gets H(x)
+    (and counts the evaluations against its limits as ever); the platform's share is
+    applied at Finalize, as the "blind" 1/k1. Two scalar multiplications per identifier
+    instead of three (tests/escrow/test_custodian.py checks both ways agree)."""
+    by_custodian, _proof = custodian.evaluate(requester, [oprf.hash_to_group(data, MODE) for data in inputs])
+    k1_inverse = _inverse(holders.platform_key()[0])
+    return [
+        oprf.finalize(data, k1_inverse, element, oprf.OPRF) for data, element in zip(inputs, by_custodian, strict=True)
     ]

@@ -11,6 +11,7 @@ oracle): the advocates are told, and they contact the survivor through the platf
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -227,8 +227,8 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
             gettext("You can keep up to %(count)d identifiers sealed at once. Withdraw an older entry to name more.")
             % {"count": settings.CHORUS_ESCROW_ACTIVE_LIMIT}
         )
-    team_key = team_key_ensure(owner.organization)
-    if team_key is None:
+    team_public = _team_public(owner.organization)
+    if team_public is None:
         raise EscrowError(
             gettext("This organization has no advocates yet, so nobody could receive a match. Nothing was saved.")
         )
@@ -254,7 +254,29 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
         "release": choices.release,
         "record_title": (record_parts or {}).get("title", ""),
     }
-    return _Draft(entry, member, bytes(team_key.public_key), released, owner_copy)
+    return _Draft(entry, member, team_public, released, owner_copy)
+
+
+# The advocates' public key as ``team_key_ensure`` last gave it, per organization, for at
+# most TEAM_KEY_SECONDS: a burst of entries does not ask again who holds the role for each
+# one. An entry may so be sealed to a key retired less than that long ago, as it would be by
+# a request that fetched the key just before (records.services.rotation re-seals escrow
+# shares sealed to a retired key).
+TEAM_KEY_SECONDS = 1.0
+_team_keys: dict[UUID, tuple[float, bytes]] = {}
+
+
+def _team_public(organization: Organization) -> bytes | None:
+    now = time.monotonic()
+    known = _team_keys.get(organization.pk)
+    if known is not None and now - known[0] < TEAM_KEY_SECONDS:
+        return known[1]
+    team_key = team_key_ensure(organization)
+    if team_key is None:
+        _team_keys.pop(organization.pk, None)
+        return None
+    _team_keys[organization.pk] = (now, bytes(team_key.public_key))
+    return bytes(team_key.public_key)
 
 
 def share_content(identifier: str, released_key: bytes) -> bytes:
@@ -280,7 +302,12 @@ def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> E
         payload = matching.payload(derived, bytes(draft.entry.owner_tag), share_content(identifier, released_key))
         shares.append(SealedShare(derived.tag, keys.seal_to(draft.team_public, payload)))
     as_written = [{"kind": item.kind, "text": item.text.strip()} for item in named if item.text.strip()]
-    return _save(owner, draft, shares, released_key, {**draft.owner_copy, "named": as_written})
+    try:
+        return _save(
+            owner, draft, shares, released_key, {**draft.owner_copy, "named": as_written}, evaluations=len(outputs)
+        )
+    except RateLimited as error:
+        raise EscrowError(str(error)) from error
 
 
 # What a payload sealed in the browser can measure: sealed box (48) around x ‖ f(x) (64)
@@ -318,13 +345,24 @@ def entry_submit_sealed(
 
 
 def _save(
-    owner: Owner, draft: _Draft, shares: Sequence[SealedShare], released_key: bytes, owner_copy: dict[str, Any]
+    owner: Owner,
+    draft: _Draft,
+    shares: Sequence[SealedShare],
+    released_key: bytes,
+    owner_copy: dict[str, Any],
+    *,
+    evaluations: int = 0,
 ) -> Entry:
+    """One transaction, so one commit, per entry: the platform's count of the evaluations
+    made here (``evaluations``; a browser's were counted when it asked), the rows and the
+    ledger event."""
     entry, organization = draft.entry, owner.organization
     entry.for_owner = keys.seal_json(owner.vault_key, owner_copy, "escrow-entry", entry.pk)
     entry.released = keys.seal_json(released_key, draft.released, "escrow-released", entry.pk)
     k = organization.escrow_threshold
     with transaction.atomic():
+        if evaluations:
+            evaluation.take(draft.member, evaluations)
         entry.save(force_insert=True)
         needing_attention = [match for share in shares if (match := file_share(entry, share.tag, share.sealed, k))]
         # One event per submission whatever happened: members can see the ledger's head, so
@@ -348,24 +386,42 @@ def file_share(entry: Entry, tag_value: bytes, sealed: bytes, k: int) -> Match |
     """Store one share; return the match that now needs the advocates' attention — one this
     share completed, or an existing one it joined (marked unopened again). Runs inside a
     transaction; the tag row's lock makes the count-and-record step exactly-once."""
-    while True:
-        Tag.objects.bulk_create([Tag(tag=tag_value, threshold=k)], ignore_conflicts=True)
-        tag = Tag.objects.select_for_update().filter(tag=tag_value).first()
-        if tag is not None:  # None only if a withdrawal removed it between the two statements
-            break
-    Share.objects.create(entry=entry, tag=tag, sealed=sealed)
+    tag = _tag_locked(tag_value, k)
+    Share.objects.bulk_create([Share(entry=entry, tag=tag, sealed=sealed)])
     return _match_check(tag, entry.organization_id)
+
+
+def _tag_locked(tag_value: bytes, k: int) -> Tag:
+    """The tag's row, made if new, and locked until the transaction ends, in one statement:
+    an upsert that touches the row takes its lock as an UPDATE would (PostgreSQL; SQLite's
+    IMMEDIATE transaction holds the whole database). A concurrent first share of the same
+    tag waits on the unique index until this transaction ends, then finds the row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Tag._meta.db_table} (tag, threshold) VALUES (%s, %s) ON CONFLICT (tag)"  # noqa: S608 - the model's own table
+            f" DO UPDATE SET threshold = {Tag._meta.db_table}.threshold RETURNING id, threshold",
+            [tag_value, k],
+        )
+        tag_id, threshold = cursor.fetchone()
+    return Tag(id=tag_id, tag=tag_value, threshold=threshold)
 
 
 def _match_check(tag: Tag, organization_id: UUID) -> Match | None:
     """With the tag row locked: the match that needs attention, made now if ``k`` distinct
-    authors whose membership a second person confirmed named this tag."""
-    existing = Match.objects.filter(tag=tag).first()
+    authors whose membership a second person confirmed named this tag. One query reads
+    both the existing match and the count."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT id FROM {Match._meta.db_table} WHERE tag_id = %s),"  # noqa: S608 - the models' own tables
+            f" (SELECT COUNT(DISTINCT e.owner_tag) FROM {Share._meta.db_table} s"
+            f" JOIN {Entry._meta.db_table} e ON e.id = s.entry_id WHERE s.tag_id = %s AND e.counts = %s)",
+            [tag.pk, tag.pk, True],
+        )
+        existing, authors = cursor.fetchone()
     if existing is not None:
-        Match.objects.filter(pk=existing.pk).update(opened_at=None)
-        return existing
-    authors = Share.objects.filter(tag=tag, entry__counts=True).aggregate(n=Count("entry__owner_tag", distinct=True))
-    if authors["n"] < tag.threshold:
+        Match.objects.filter(pk=existing).update(opened_at=None)
+        return Match.objects.get(pk=existing)
+    if authors < tag.threshold:
         return None
     return Match.objects.create(organization_id=organization_id, tag=tag)
 
