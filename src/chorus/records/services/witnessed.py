@@ -247,6 +247,19 @@ def questions_for(member: Member) -> list[Question]:
     return [Question(id=row.pk, asked_at=row.asked_at) for row in rows]
 
 
+def question_for(member: Member, question_id: UUID) -> WitnessAccount:
+    """A question asked of this member (answered or not); 404 for anyone else."""
+    account = WitnessAccount.objects.filter(
+        pk=question_id,
+        record__organization=member.organization,
+        survivor_tag=survivor_tag(member),
+        asked_at__isnull=False,
+    ).first()
+    if account is None:
+        raise Http404
+    return account
+
+
 def cases_of(member: Member) -> list[Case]:
     """Her own cases (as a complainant who has not withdrawn) she may choose from."""
     return list(

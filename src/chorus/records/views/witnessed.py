@@ -100,6 +100,7 @@ def witnessed_questions(request: HttpRequest) -> HttpResponse:
 @member_required
 def witnessed_answer(request: HttpRequest, question_id: UUID) -> HttpResponse:
     member = signed_in_member(request)
+    witnessed.question_for(member, question_id)  # 404 for anyone she is not
     form = AnswerForm(request.POST, cases=_case_choices(request), prefix=str(question_id))
     if not form.is_valid():
         messages.error(request, _("Please choose yes or no."))
