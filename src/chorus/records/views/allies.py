@@ -23,7 +23,6 @@ from chorus.records.access import (
     record_for_owner,
     require_member_vault,
 )
-from chorus.records.fields import PART_NAMES
 from chorus.records.forms import AllyAnswerForm, AllyAskForm, AllyNoteForm
 from chorus.records.models import AllyRequest, AllyState
 from chorus.records.services import allies, writing
@@ -73,10 +72,8 @@ def ally_ask(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpRespons
             for v in reversed(contents.versions)
         ],
         attachments=[(str(a.id), a.name) for a in contents.attachments],
-        initial={
-            "versions": [str(contents.versions[-1].number)] if contents.versions else [],
-            "parts": [name for name in PART_NAMES if name != "title"],
-        },
+        # The newest version, and no part: she ticks each part she gives.
+        initial={"versions": [str(contents.versions[-1].number)] if contents.versions else []},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
