@@ -16,6 +16,8 @@ from chorus.cases.machine import CONSENT_STEPS, SERIOUS, STATE_LABELS, Action, F
 from chorus.cases.models import Consent
 from chorus.cases.services.core import MAX_TEXT, CaseActor
 from chorus.cases.services.stages import MAX_TARGET_DAYS
+from chorus.preparation.models import PREPARED_ROLES
+from chorus.preparation.services.training import prepared_ids
 from chorus.records.access import Owner
 from chorus.records.models import Record
 from chorus.records.services.writing import records_of
@@ -56,10 +58,30 @@ NOTHING_TO_CHOOSE: dict[tuple[str, str], StrOrPromise] = {
 }
 
 
+def _prepared_label(member: Member, prepared: set[Any]) -> str:
+    if member.pk in prepared:
+        return member.display_name
+    return _("%(name)s (no current preparation)") % {"name": member.display_name}
+
+
 def _consent_steps(actor: CaseActor) -> list[tuple[str, StrOrPromise]]:
     """The consents this person has not given yet (a given one is not asked for again)."""
     given = set(Consent.objects.filter(party__in=actor.parties).values_list("step", flat=True))
     return [(step, label) for step, label in CONSENT_STEPS if step not in given]
+
+
+def _member_field(actor: CaseActor, spec: Field, common: dict[str, Any]) -> forms.Field:
+    """Members to appoint. For a role that requires preparation, everyone holding the role is
+    offered and those without current preparation are marked: choosing one is refused with
+    what is missing, which tells the person appointing more than a shorter list would."""
+    case = actor.case
+    members = Member.objects.filter(organization=case.organization, is_active=True).exclude(pk=actor.member.pk)
+    if spec.filter:
+        members = members.filter(pk__in=Member.objects.holding(case.organization, spec.filter))
+    if spec.filter in PREPARED_ROLES:
+        prepared = prepared_ids(case.organization, spec.filter)
+        return _Choice(members.order_by("display_name"), label_of=lambda m: _prepared_label(m, prepared), **common)
+    return _Choice(members.order_by("display_name"), label_of=lambda m: m.display_name, **common)
 
 
 def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 (one return per field kind, read top to bottom)
@@ -76,10 +98,7 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "email":
         return forms.EmailField(**common)
     if kind == "member":
-        members = Member.objects.filter(organization=case.organization, is_active=True).exclude(pk=actor.member.pk)
-        if spec.filter:
-            members = members.filter(pk__in=Member.objects.holding(case.organization, spec.filter))
-        return _Choice(members.order_by("display_name"), label_of=lambda m: m.display_name, **common)
+        return _member_field(actor, spec, common)
     if kind == "party":
         parties = case.parties.filter(
             role__in=spec.filter.split(), joined_at__isnull=False, recused_at__isnull=True, withdrawn_at__isnull=True
@@ -191,6 +210,7 @@ class SelfCaseForm(forms.Form):
         field.queryset = (
             Member.objects.holding(member.organization, "facilitator")
             .exclude(pk=member.pk)
+            .filter(pk__in=prepared_ids(member.organization, "facilitator"))  # only those who may be chosen
             .order_by("display_name")
         )
 
