@@ -22,22 +22,35 @@ appealed" when it cannot be added up from shown figures) is "not shown".
 No figure is counted afresh beside the tables: the number of cases that ended, which once
 stood here, is in no table and would bound the outcomes table's columns from outside its
 audit, so it is not published.
+
+Preparation before power: for each role that investigates, decides or facilitates, the share
+of the members holding it who hold current preparation for it. Who holds those roles is
+public to members (the "Who holds power" page), so an exact share of a small group is a
+count about named people: "2 of 3 panel members" leaves each of three people one in three
+likely to be the one unprepared, and 0% or 100% tells each one's status. So a share is shown
+only when at least the insights threshold (5) hold the role, and then rounded down to a
+multiple of 10% (at least 10%, at most 90%) unless it is exactly all or none. All and none
+are shown as they are: at that size they are a fact about the organization's duty, which
+members are owed, rather than about any one person. Below the threshold it says "not shown".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Organization
+from chorus.accounts.roles import ROLE_LABELS
 from chorus.cases.models import Case
 from chorus.insights.aggregates import APPEAL_OUTCOMES, Insight, insights, snapshot
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for
+from chorus.preparation.services.training import shares
 
 REFUSED_ACTION = "case.decision_change_refused"
 
@@ -54,6 +67,7 @@ class Transparency:
     figures: list[Figure]
     refused_changes: int
     noisy: bool
+    preparation: list[Figure] = field(default_factory=list)
 
 
 def transparency_report(organization: Organization, *, as_of: datetime | None = None) -> Transparency:
@@ -71,7 +85,30 @@ def transparency_report(organization: Organization, *, as_of: datetime | None = 
         figures=figures,
         refused_changes=refused_changes(organization),
         noisy=any(insight.published.noisy for insight in tables.values()),
+        preparation=preparation_shares(organization),
     )
+
+
+def prepared_share(holders: int, prepared: int, threshold: int) -> str:
+    """How the page prints the share of ``holders`` with current preparation (see above)."""
+    if holders == 0:
+        return str(_("nobody holds this role"))
+    if holders < threshold:
+        return str(_("not shown"))
+    if prepared == holders:
+        return str(_("all (100%)"))
+    if prepared == 0:
+        return str(_("none (0%)"))
+    tens = min(max(prepared * 10 // holders, 1), 9) * 10
+    return str(_("about %(percent)d%%") % {"percent": tens})
+
+
+def preparation_shares(organization: Organization) -> list[Figure]:
+    threshold = settings.CHORUS_INSIGHTS_THRESHOLD
+    return [
+        Figure(ROLE_LABELS[share.role], prepared_share(share.holders, share.prepared, threshold))
+        for share in shares(organization)
+    ]
 
 
 # Columns of the decisions-and-appeals table (``aggregates.APPEAL_OUTCOMES``).
