@@ -28,6 +28,8 @@ STATEMENT = "He does this to every new starter in logistics"
 CASE = "I want Rowan kept away from my shifts at the depot"
 EXCERPT = "Nobody believed me when I said the audit lead was doing this"
 ANONYMOUS = "The night supervisor at the east gate follows me to the car park"
+WITNESSED = "I saw the shift lead corner Marisol Quennell-Abara by the loading bay"
+ACCOUNTABLE = "I kept texting a colleague late at night after she asked me to stop"
 WORRIED = "I keep commenting on a colleague's clothes in the loading bay"
 REPAIR = "I would like to apologise for the remarks I made at the depot party"
 REPAIR_WORDS = "An apology in writing, through the advocates, and then leave me be"
@@ -124,6 +126,15 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
         assert opened.status_code == 302, opened.text[:500]
         story = survivor.post("/stories/", {"text": EXCERPT})
         assert story.status_code == 302, story.text[:500]
+        # What I saw: an account about the respondent persona, who may be asked about it.
+        saw = survivor.post(
+            "/records/saw/new/", {"what": WITNESSED, "email": "respondent@riverside.example", "contact": "yes"}
+        )
+        assert saw.status_code == 302, saw.text[:500]
+        assert "Respondent" in survivor.get(saw.headers["Location"]).text  # named, for the witness alone
+        accountable = survivor.post("/stories/accountability/", {"text": ACCOUNTABLE})
+        assert accountable.status_code == 302, accountable.text[:500]
+        assert survivor.post(f"{accountable.headers['Location']}show/", {}).status_code == 302
 
         anonymous = Visitor(deployment.url)
         receipt_page = anonymous.post("/report/riverside/", {"understood": "yes"})
@@ -145,6 +156,7 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
     typed = [STORY, WHEN, MESSAGE, NAMED, STATEMENT, CASE, EXCERPT, ANONYMOUS, WORRIED, REPAIR, REPAIR_WORDS,
              "Pettigrew", "Rowan"]  # fmt: skip
     typed += [ALLY_WORDS, ALLY_NOTE, ALLY_REPORT]
+    typed += [WITNESSED, ACCOUNTABLE, "Quennell"]
     found = [text for text in typed if text.lower().encode() in stored.lower()]
     assert found == [], f"in the clear in the dump: {found}"
     assert NOTE not in stored and b"23:40" not in stored
@@ -163,6 +175,16 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
     assert ally_request.encode() in rows.replace(b"-", b"") or ally_request.encode() in rows
     ally = [str(personas.facilitator.pk).encode(), str(personas.facilitator.pk).replace("-", "").encode()]
     assert [token for token in [*ally, personas.facilitator.pseudonym.encode()] if token in rows] == []
+    # Whom a witness named is sealed: the account's row holds neither her id nor her address,
+    # and no ledger event about an account names her.
+    named_her = [str(personas.respondent.pk).encode(), personas.respondent.pk.hex.encode(), b"respondent@"]
+    named_her.append(personas.respondent.pseudonym.encode())
+    witnessed = _copy_block(dump, "records_witnessaccount")
+    assert len(witnessed.splitlines()) == 2, "the witnessed account is in the dump"
+    assert [token for token in named_her if token in witnessed] == []
+    events = [line for line in _copy_block(dump, "ledger_ledgerevent").splitlines() if b"witnessed" in line]
+    assert events, "the account's steps are ledgered"
+    assert [line for line in events if any(token in line for token in named_her)] == []
     assert os.path.getsize(tmp_path / "gunicorn.log") < 100_000
     logs = b"".join(path.read_bytes() for path in tmp_path.glob("*.log")).lower()
     assert [text for text in typed if text.lower().encode() in logs] == [], "no typed text in any process's log"
