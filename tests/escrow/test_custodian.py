@@ -16,6 +16,7 @@ import pytest
 from django.test import override_settings
 
 from chorus.crypto import oprf, threshold
+from chorus.custodian import service
 from chorus.custodian.service import Custodian, EvaluationLimits, RateLimited
 from chorus.escrow import evaluation, holders
 from chorus.escrow.models import Match
@@ -143,6 +144,70 @@ def test_total_limit(tmp_path: Path) -> None:
         limits.take("second-member", 2, now=1)
     limits.take("second-member", 2, now=3600)  # a new hour
     limits.close()
+
+
+def _allowed(limits: EvaluationLimits, requester: str) -> int:
+    """How many more single evaluations ``limits`` grants ``requester`` this hour."""
+    granted = 0
+    while True:
+        try:
+            limits.take(requester, 1)
+        except RateLimited:
+            return granted
+        granted += 1
+
+
+def test_a_crashed_custodian_forgets_at_most_the_stated_evaluations(tmp_path: Path) -> None:
+    limits = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=60, total=1000)
+    for _ in range(40):
+        limits.take("member-one", 1)
+    assert limits.unsaved <= service.UNSAVED_AT_MOST - 1
+    # A crash: the counts held in memory are never written (the object is dropped unclosed).
+    restarted = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=60, total=1000)
+    assert 20 <= _allowed(restarted, "member-one") <= 20 + service.UNSAVED_AT_MOST - 1
+    restarted.close()
+
+
+def test_a_stopped_custodian_forgets_nothing(tmp_path: Path) -> None:
+    limits = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=60, total=1000)
+    for _ in range(41):
+        limits.take("member-one", 1)
+    limits.close()
+    restarted = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=60, total=1000)
+    assert _allowed(restarted, "member-one") == 19
+    restarted.close()
+
+
+def test_the_custodian_writes_its_counts_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "SAVE_EVERY_SECONDS", 3600.0)  # only the count decides here
+    limits = EvaluationLimits(tmp_path / "limits.sqlite3", per_requester=100, total=1000)
+    for _ in range(2 * service.UNSAVED_AT_MOST):
+        limits.take("member-one", 1)
+    assert limits.writes == 2
+    limits.take("member-two", service.MAX_BATCH)  # a whole batch is written at once
+    assert limits.writes == 3
+    assert limits.unsaved == 0
+    limits.close()
+
+
+def test_the_custodian_service_killed_forgets_at_most_the_stated_evaluations(tmp_path: Path) -> None:
+    running = _start(tmp_path, "--per-requester-per-hour", "24")
+    try:
+        for _ in range(20):
+            assert _post(running.url, {"requester": "member-one", "blinded": [_blinded()]})[0] == 200
+    finally:
+        running.process.kill()  # SIGKILL: no chance to write what it holds
+        running.process.wait(timeout=10)
+        if running.process.stdout is not None:
+            running.process.stdout.close()
+    restarted = _start(tmp_path, "--per-requester-per-hour", "24")
+    try:
+        granted = 0
+        while _post(restarted.url, {"requester": "member-one", "blinded": [_blinded()]})[0] == 200:
+            granted += 1
+        assert 4 <= granted <= 4 + service.UNSAVED_AT_MOST - 1
+    finally:
+        _stop(restarted)
 
 
 def test_two_hop_equals_an_oprf_under_the_product_of_the_shares(remote: Running, tmp_path: Path) -> None:
