@@ -5,7 +5,7 @@ switched off (``<script>`` typed into a page is shown as text) and refuses dange
 schemes; nh3 (Ammonia) then keeps only an allow-list of tags and attributes and links whose
 scheme is http, https, mailto or tel. An image is shown as its description only: the content security
 policy would block one from elsewhere, and a picture is not what guidance needs.
-Headings move one level down, so the page's own title stays its only ``<h1>``.
+A ``#`` heading is shown as ``<h2>``, so the page's own title stays its only ``<h1>``.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ _PARSER = _parser()
 
 
 def _adjust(tokens: list[Any]) -> None:
-    """Headings one level down; an image becomes its description, as plain text."""
+    """A first-level heading becomes a second-level one; an image becomes its description, as plain text."""
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+            token.tag = f"h{max(int(token.tag[1]), 2)}"
         for child in token.children or ():
             if child.type == "image":
                 child.type, child.tag, child.attrs, child.children = "text", "", {}, None
