@@ -37,7 +37,7 @@ class RecordForm(forms.Form):
         error_messages={"required": _("Choose a course, or choose “Another topic” and write it.")},
     )
     other = forms.CharField(
-        label=_("Another topic"),
+        label=_("Topic, if not on the list"),
         required=False,
         max_length=MAX_TOPIC,
         help_text=_("Only if the course is not on the list. Do not write about any case or person."),
