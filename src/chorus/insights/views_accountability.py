@@ -34,7 +34,11 @@ def accountability_mine(request: HttpRequest, owner: Owner) -> HttpResponse:
     return render(
         request,
         "insights/accountability_mine.html",
-        {"stories": stories.stories_of(owner, StoryKind.ACCOUNTABILITY), "form": form},
+        {
+            "stories": stories.stories_of(owner, StoryKind.ACCOUNTABILITY),
+            "form": form,
+            "may_read": owner.member is not None and stories.may_read_accountability(owner.member),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
