@@ -4,6 +4,7 @@ the English fallback, the directory, and the ledger entry for each change."""
 from __future__ import annotations
 
 import importlib
+from uuid import UUID
 
 import pytest
 from django.apps import apps
@@ -40,7 +41,7 @@ def test_every_new_organization_starts_with_the_pages_in_both_languages(db: None
     assert [shown.page.shows_resources for shown in pages_shown(organization, "en")].count(True) == 1
 
 
-def page_of(organization_id: object, slug: str) -> GuidancePage:
+def page_of(organization_id: UUID, slug: str) -> GuidancePage:
     return GuidancePage.objects.get(organization_id=organization_id, slug=slug)
 
 
