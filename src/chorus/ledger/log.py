@@ -3,8 +3,7 @@ events, signed tree heads, and the custodian as the witness that countersigns th
 
 * Leaf ``seq - 1`` of a chain's tree is ``merkle.leaf_hash`` of event ``seq``'s 32-byte
   chain hash, which covers every field of the event and, through ``prev_hash``, every
-  event before it. ``ledger_append`` extends the tree in the same transaction
-  (``tree_extend``): the head row keeps the tree's right edge, and the perfect subtrees an
+  event before it. ``ledger_append`` extends the tree in the same transaction: the head row keeps the tree's right edge, and the perfect subtrees an
   event completes (two on average) go to ``LedgerNode``.
 * A tree head (``crypto/tree_head.py``) is signed with the deployment's ledger key and then
   countersigned by the witness, which first checks a consistency proof from the last head
@@ -75,18 +74,6 @@ def _frontier(head: LedgerHead) -> merkle.Frontier:
     data = bytes(head.frontier)
     hashes = [data[offset : offset + merkle.HASH_SIZE] for offset in range(0, len(data), merkle.HASH_SIZE)]
     return merkle.Frontier.from_hashes(head.seq, hashes)
-
-
-def tree_extend(head: LedgerHead, event: LedgerEvent) -> bytes:
-    """Add ``event`` (the one after ``head``) to its chain's tree; returns the new right
-    edge for the head row. Called by ``ledger_append`` under the head's lock."""
-    frontier = _frontier(head)
-    nodes = frontier.append(leaf_for(event.hash))
-    LedgerNode.objects.bulk_create(
-        LedgerNode(chain=event.chain, position=merkle.position(node.level, node.index), hash=node.hash)
-        for node in nodes
-    )
-    return b"".join(frontier.hashes)
 
 
 def _fetch(chain: str, keys: Iterable[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:

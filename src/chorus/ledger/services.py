@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from chorus.crypto import merkle, signing
 from chorus.crypto.errors import BadSignature
 from chorus.ledger.keys import checkpoint_seed, trusted_public_key
-from chorus.ledger.log import IMPORTANT, leaf_for, pinned_keys, tree_extend, tree_head_problem
+from chorus.ledger.log import IMPORTANT, leaf_for, pinned_keys, tree_head_problem
 from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerNode, LedgerTreeHead
+from chorus.ledger.walk import Walk, canonical_json, event_body, walk_chain
 
 GENESIS_HASH = "0" * 64
 PLATFORM_CHAIN = "platform"
@@ -66,37 +67,128 @@ def ledger_append(
 
     The head row is locked (PostgreSQL) or the write lock held (SQLite, whose
     transactions start IMMEDIATE), so two processes can never both extend the same
-    head; the unique (chain, seq) constraint is the last line of defence.
+    head; the unique (chain, seq) constraint is the last line of defence. Everything that
+    does not depend on the head is done before the lock is taken; under it, one read of
+    the head, one hash (and the tree's few), and one write (``_write``). The lock is then
+    held until the caller's transaction ends, so a service appends as its last step.
     """
     chain = chain_for(organization_id)
     refs = dict(refs or {})
+    draft = _Draft(
+        chain=chain,
+        actor=actor,
+        action=action,
+        refs=refs,
+        refs_json=canonical_json(refs),
+        payload_hash=payload_digest(payload),
+    )
     with transaction.atomic():
-        head = LedgerHead.objects.select_for_update().filter(chain=chain).first()
-        if head is None:
-            try:
-                with transaction.atomic():
-                    head = LedgerHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
-            except IntegrityError:
-                head = LedgerHead.objects.select_for_update().get(chain=chain)
-        event = LedgerEvent(
-            chain=chain,
-            seq=head.seq + 1,
-            created_at=timezone.now(),
-            actor=actor,
-            action=action,
-            refs=refs,
-            payload_hash=payload_digest(payload),
-            prev_hash=head.hash,
-        )
-        event.hash = event_hash(event)
-        event.save(force_insert=True)
-        frontier = tree_extend(head, event)
-        LedgerHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash, frontier=frontier)
         if action in IMPORTANT:
             from chorus.ledger.tasks import witness_soon  # the queue's models load after the ledger's
 
-            witness_soon(chain)
+            witness_soon(chain)  # in the same transaction, before the lock: it does not need it
+        seq, prev_hash, frontier = _locked_head(chain)
+        event = draft.event(seq + 1, prev_hash)
+        nodes = frontier.append(leaf_for(event.hash))
+        event.pk = _write(event, draft.refs_json, nodes, b"".join(frontier.hashes))
+    event._state.adding, event._state.db = False, connection.alias
     return event
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An event before it has a place in its chain."""
+
+    chain: str
+    actor: str
+    action: str
+    refs: dict[str, Any]
+    refs_json: str
+    payload_hash: str
+
+    def event(self, seq: int, prev_hash: str) -> LedgerEvent:
+        created_at = timezone.now()
+        body = event_body(
+            chain=self.chain,
+            seq=seq,
+            at=_timestamp(created_at),
+            actor=self.actor,
+            action=self.action,
+            refs_json=self.refs_json,
+            payload_hash=self.payload_hash,
+            prev_hash=prev_hash,
+        )
+        return LedgerEvent(
+            chain=self.chain,
+            seq=seq,
+            created_at=created_at,
+            actor=self.actor,
+            action=self.action,
+            refs=self.refs,
+            payload_hash=self.payload_hash,
+            prev_hash=prev_hash,
+            hash=hashlib.sha256(body).hexdigest(),
+        )
+
+
+_EVENTS, _NODES, _HEADS = (model._meta.db_table for model in (LedgerEvent, LedgerNode, LedgerHead))
+# The tables' own names, never input.
+_INSERT_EVENT = (
+    f"INSERT INTO {_EVENTS} (chain, seq, created_at, actor, action, refs, payload_hash, prev_hash, hash) "  # noqa: S608
+    "VALUES (%s, %s, %s, %s, %s, {refs}, %s, %s, %s)"
+)
+_INSERT_NODES = f"INSERT INTO {_NODES} (chain, position, hash) VALUES "  # noqa: S608
+_MOVE_HEAD = f"UPDATE {_HEADS} SET seq = %s, hash = %s, frontier = %s WHERE chain = %s"  # noqa: S608
+
+
+def _locked_head(chain: str) -> tuple[int, str, merkle.Frontier]:
+    """The chain's head, locked until the caller's transaction ends (made if it is new)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, hash, frontier FROM {_HEADS} WHERE chain = %s{lock}", [chain])  # noqa: S608 - the table's own name
+        row = cursor.fetchone()
+    if row is None:
+        try:
+            with transaction.atomic():
+                LedgerHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
+        except IntegrityError:
+            pass  # another process made it first; its lock is taken below
+        return _locked_head(chain)
+    seq, head_hash, frontier = row[0], row[1], bytes(row[2])
+    size = merkle.HASH_SIZE
+    return (
+        seq,
+        head_hash,
+        merkle.Frontier.from_hashes(seq, [frontier[at : at + size] for at in range(0, len(frontier), size)]),
+    )
+
+
+def _write(event: LedgerEvent, refs_json: str, nodes: list[merkle.Node], frontier: bytes) -> int:
+    """Insert the event and the tree nodes it completes and move the head: one statement
+    on PostgreSQL (one round trip under the lock). Returns the event's id."""
+    created_at = connection.ops.adapt_datetimefield_value(event.created_at)
+    values: list[Any] = [event.chain, event.seq, created_at, event.actor, event.action, refs_json]
+    values += [event.payload_hash, event.prev_hash, event.hash]
+    node_values: list[Any] = [
+        value for node in nodes for value in (event.chain, merkle.position(node.level, node.index), node.hash)
+    ]
+    head: list[Any] = [event.seq, event.hash, frontier, event.chain]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            statement = (
+                f"WITH event AS ({_INSERT_EVENT.format(refs='%s::jsonb')} RETURNING id), "  # noqa: S608
+                f"nodes AS ({_INSERT_NODES}{', '.join(['(%s, %s, %s)'] * len(nodes))}) "
+                f"{_MOVE_HEAD} RETURNING (SELECT id FROM event)"
+            )
+            cursor.execute(statement, values + node_values + head)
+            return int(cursor.fetchone()[0])
+        cursor.execute(_INSERT_EVENT.format(refs="%s"), values)
+        event_id = int(cursor.lastrowid)
+        cursor.executemany(
+            f"{_INSERT_NODES}(%s, %s, %s)", [node_values[at : at + 3] for at in range(0, len(node_values), 3)]
+        )
+        cursor.execute(_MOVE_HEAD, head)
+        return event_id
 
 
 @dataclass(frozen=True)
@@ -116,72 +208,6 @@ def checkpoint_message(*, chain: str, seq: int, head_hash: str, signed_at: datet
     return _canonical({"v": 1, "chain": chain, "seq": seq, "head": head_hash, "at": _timestamp(signed_at)})
 
 
-@dataclass
-class _Walk:
-    """What walking a chain from its start found."""
-
-    count: int = 0
-    head_hash: str = GENESIS_HASH
-    hashes: dict[int, str] = field(default_factory=dict)  # only at checkpointed events
-    roots: dict[int, bytes] = field(default_factory=dict)  # only at sizes something vouches for
-    frontier: merkle.Frontier = field(default_factory=merkle.Frontier)
-    nodes: int = 0  # the perfect subtrees the events complete, and their multiset hash
-    node_digest: int = 0
-    problem: str | None = None
-    bad_seq: int | None = None
-
-
-_MOD = 2**256
-
-
-def _node_term(position: int, value: bytes | memoryview) -> int:
-    """One stored node's share of a multiset hash (the sum, mod 2**256, of each node's
-    SHA-256): every stored node is compared with the events in one pass, in any order."""
-    return int.from_bytes(hashlib.sha256(position.to_bytes(8, "big") + bytes(value)).digest(), "big")
-
-
-def _nodes_problem(chain: str, walk: _Walk) -> str | None:
-    count, digest = 0, 0
-    for position, value in (
-        LedgerNode.objects.filter(chain=chain).values_list("position", "hash").iterator(chunk_size=5000)
-    ):
-        count += 1
-        digest = (digest + _node_term(position, value)) % _MOD
-    if (count, digest) != (walk.nodes, walk.node_digest):
-        return (
-            f"the stored Merkle tree ({count} nodes) does not match the events ({walk.nodes} nodes): proofs "
-            "served to members' browsers would not verify"
-        )
-    return None
-
-
-def _walk(chain: str, wanted: set[int], sizes: set[int]) -> _Walk:
-    walk = _Walk(roots={0: merkle.EMPTY_ROOT} if 0 in sizes else {})
-    for event in LedgerEvent.objects.filter(chain=chain).order_by("seq", "id").iterator(chunk_size=2000):
-        if event.seq != walk.count + 1:
-            walk.problem = (
-                f"expected event {walk.count + 1} but found {event.seq} (an event was removed, inserted or renumbered)"
-            )
-        elif event.prev_hash != walk.head_hash:
-            walk.problem = f"event {event.seq} does not point at the event before it"
-        elif event_hash(event) != event.hash:
-            walk.problem = f"event {event.seq} was modified (its hash does not match its content)"
-        if walk.problem:
-            walk.bad_seq = min(event.seq, walk.count + 1)
-            return walk
-        if event.seq in wanted:
-            walk.hashes[event.seq] = event.hash
-        for node in walk.frontier.append(leaf_for(event.hash)):
-            walk.nodes += 1
-            walk.node_digest = (
-                walk.node_digest + _node_term(merkle.position(node.level, node.index), node.hash)
-            ) % _MOD
-        if event.seq in sizes:
-            walk.roots[event.seq] = walk.frontier.root()
-        walk.count, walk.head_hash = event.seq, event.hash
-    return walk
-
-
 def ledger_verify(chain: str, *, witness: Mapping[str, list[tuple[int, bytes]]] | None = None) -> VerifyResult:
     """Walk the chain from its start; name the first event that does not fit.
 
@@ -192,11 +218,21 @@ def ledger_verify(chain: str, *, witness: Mapping[str, list[tuple[int, bytes]]] 
     change can reach: a chain truncated, rewritten or re-signed below a witnessed size is
     caught even when every stored checkpoint and tree head was removed with it.
     """
+    witnessed = list((witness or {}).get(chain, []))
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _verify(chain, witnessed)
+    # The events, the tree and the head as of one moment, while appends go on: on
+    # PostgreSQL, one read-only snapshot (SQLite's reads already share one while they run).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(chain, witnessed)
+
+
+def _verify(chain: str, witnessed: list[tuple[int, bytes]]) -> VerifyResult:
     checkpoints = list(LedgerCheckpoint.objects.filter(chain=chain))
     tree_heads = list(LedgerTreeHead.objects.filter(chain=chain))
-    witnessed = list((witness or {}).get(chain, []))
     sizes = {row.size for row in tree_heads} | {size for size, _ in witnessed}
-    walk = _walk(chain, {checkpoint.seq for checkpoint in checkpoints}, sizes)
+    walk = walk_chain(chain, {checkpoint.seq for checkpoint in checkpoints}, sizes)
     if walk.problem is None:
         walk.problem, walk.bad_seq = _after_walk(chain, walk, witnessed, checkpoints, tree_heads)
     return VerifyResult(chain, walk.count, walk.head_hash, walk.problem, walk.bad_seq)
@@ -207,7 +243,7 @@ Found = tuple[str | None, int | None]  # a problem and the event it concerns, or
 
 def _after_walk(
     chain: str,
-    walk: _Walk,
+    walk: Walk,
     witnessed: list[tuple[int, bytes]],
     checkpoints: list[LedgerCheckpoint],
     tree_heads: list[LedgerTreeHead],
@@ -221,7 +257,7 @@ def _after_walk(
     return found if found[0] else _signed_problem(walk, checkpoints, tree_heads)
 
 
-def _stored_problem(chain: str, walk: _Walk) -> Found:
+def _stored_problem(chain: str, walk: Walk) -> Found:
     """The head row and the stored tree against the events."""
     head = LedgerHead.objects.filter(chain=chain).first()
     if head is not None and (head.seq != walk.count or head.hash != walk.head_hash):
@@ -229,13 +265,18 @@ def _stored_problem(chain: str, walk: _Walk) -> Found:
             f"the chain ends at event {walk.count} but its head says {head.seq} (events were removed from the end)",
             walk.count + 1,
         )
-    if head is not None and bytes(head.frontier) != b"".join(walk.frontier.hashes):
+    if head is not None and bytes(head.frontier) != b"".join(walk.frontier):
         return "the stored Merkle tree does not match the events (its right edge differs)", walk.count
-    problem = _nodes_problem(chain, walk)
-    return (problem, walk.count) if problem else (None, None)
+    if not walk.nodes_match:
+        return (
+            f"the stored Merkle tree ({walk.stored_nodes} nodes) does not match the events ({walk.nodes} nodes): "
+            "proofs served to members' browsers would not verify",
+            walk.count,
+        )
+    return None, None
 
 
-def _signed_problem(walk: _Walk, checkpoints: list[LedgerCheckpoint], tree_heads: list[LedgerTreeHead]) -> Found:
+def _signed_problem(walk: Walk, checkpoints: list[LedgerCheckpoint], tree_heads: list[LedgerTreeHead]) -> Found:
     """Checkpoints and tree heads stored with the chain, under the pinned keys."""
     trusted = trusted_public_key()
     for checkpoint in checkpoints:
