@@ -11,8 +11,9 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from chorus.cases.models import Case
-from chorus.cases.services.core import case_actor, case_open, item_write_to_team, items_for
+from chorus.cases.models import Case, RepairRequest
+from chorus.cases.services import repair
+from chorus.cases.services.core import case_actor, case_open, item_write_to_team, items_for, self_case_open
 from chorus.crypto.errors import CryptoError
 from chorus.escrow.models import Group, Match
 from chorus.escrow.services import groups
@@ -39,11 +40,13 @@ class Sealed:
     case: Case
     match: Match
     group: Group
+    repair: RepairRequest
 
 
 def seal_everything(personas: Personas) -> Sealed:
     """Two shares with the advocate team (each with a conversation), a case with an item for
-    the team, a match and its group with a message, and a story shown to the commission."""
+    the team, a match and its group with a message, a request for repair passed on to the
+    advocates, and a story shown to the commission."""
     built = [survivor_record(personas), survivor_record(personas)]
     case = case_open(
         personas.survivor, personas.vault_keys["survivor"], summary="I want it to stop.", pathway="support"
@@ -54,12 +57,24 @@ def seal_everything(personas: Personas) -> Sealed:
     groups.message_from_team(advocate_reader(personas), group, "You are not alone; we are here.")
     story_show(personas, EXCERPT)
     return Sealed(
+        repair=_repair_passed_on(personas),
         grants=[b.grant for b in built],
         conversations=[Conversation.objects.get(record=b.record) for b in built],
         case=case,
         match=match,
         group=group,
     )
+
+
+def _repair_passed_on(personas: Personas) -> RepairRequest:
+    plan = self_case_open(
+        personas.respondent, personas.vault_keys["respondent"], facilitator=personas.facilitator, text="Worried."
+    )
+    him = case_actor(personas.respondent, personas.vault_keys["respondent"], plan.pk)
+    request = repair.repair_request(him, concerning=personas.survivor, name="", offer="An apology.")
+    facilitator = case_actor(personas.facilitator, personas.vault_keys["facilitator"], plan.pk)
+    repair.repair_review(facilitator, request=request, forward=True)
+    return request
 
 
 def story_show(personas: Personas, text: str) -> None:
@@ -84,6 +99,7 @@ def read_as_advocate(sealed: Sealed, reader: Reader) -> dict[str, Any]:
             for entry in match_open(reader, Match.objects.get(pk=sealed.match.pk)).entries
         ),
         "group": [message.body for message in groups.messages_for_team(reader, Group.objects.get(pk=sealed.group.pk))],
+        "repair": repair.repair_for_team(reader, sealed.repair.pk)[1].offer,
     }
 
 

@@ -126,7 +126,10 @@ def test_current_advocates_read_everything_before_during_and_after_a_rotation(pe
         halfway.append(len(opened_by(copy, personas, ADVOCATE)))
         assert read_as_advocate(sealed, advocate) == before
         assert read_as_advocate(sealed, newcomer) == before
-    assert len(halfway) >= 3 and all(0 < left < total for left in halfway), halfway
+    # The last batch may re-seal exactly the last rows and only learn on the next one that
+    # nothing is left, so it alone may leave none.
+    assert len(halfway) >= 3 and all(0 < left < total for left in halfway[:-1]), halfway
+    assert 0 <= halfway[-1] < halfway[-2], halfway
     assert opened_by(copy, personas, ADVOCATE) == []
     assert read_as_advocate(sealed, advocate) == before == read_as_advocate(sealed, newcomer)
 
