@@ -154,6 +154,7 @@ def bench_requests(emit: Callable[..., None], *, rounds: int = 60, profile: bool
         try:
             with connection.execute_wrapper(counter):
                 samples = []
+                cpu_start = time.process_time()
                 profiler = cProfile.Profile() if profile else None
                 for _ in range(rounds):
                     start = time.perf_counter()
@@ -163,12 +164,14 @@ def bench_requests(emit: Callable[..., None], *, rounds: int = 60, profile: bool
                     if profiler is not None:
                         profiler.disable()
                     samples.append((time.perf_counter() - start) * 1000)
+            cpu_ms = (time.process_time() - cpu_start) * 1000 / rounds
         finally:
             del connection.commit
         figures: dict[str, Any] = {
             "request": name,
             "database": connection.vendor,
             "p50_ms": round(statistics.median(samples), 2),
+            "cpu_ms": round(cpu_ms, 2),
             "queries": round(counter.queries / rounds, 1),
             "commits": round((counter.commits + commits[0]) / rounds, 1),
         }

@@ -160,7 +160,7 @@ def records_of(owner: Owner) -> list[RecordSummary]:
             newest_number=Subquery(newest.values("number")[:1]),
             newest_ciphertext=Subquery(newest.values("ciphertext")[:1]),
         )
-        .select_related("draft")
+        .select_related("draft", "witness_account")
         .order_by("-created_at")
     )
     summaries = []

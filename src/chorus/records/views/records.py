@@ -173,6 +173,7 @@ def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResp
     record = record_for_owner(owner, record_id)
     record_opened(owner, record)  # opening it keeps it: its retention clock starts again
     file_error = None
+    contents = None
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES)
         if form.is_valid():
@@ -180,12 +181,21 @@ def record_edit(request: HttpRequest, owner: Owner, record_id: UUID) -> HttpResp
             if file_error is None:
                 return redirect("record_edit", record_id=record.pk)
     else:
-        form = RecordForm(initial=writing.record_contents(owner, record).working)
-    return _editor(request, owner, record, form, file_error=file_error)
+        contents = writing.record_contents(owner, record)
+        form = RecordForm(initial=contents.working)
+    return _editor(request, owner, record, form, file_error=file_error, contents=contents)
 
 
-def _editor(request: HttpRequest, owner: Owner, record: Record, form: RecordForm, *, file_error: str | None) -> HttpResponse:
-    contents = writing.record_contents(owner, record)
+def _editor(
+    request: HttpRequest,
+    owner: Owner,
+    record: Record,
+    form: RecordForm,
+    *,
+    file_error: str | None,
+    contents: writing.RecordContents | None = None,
+) -> HttpResponse:
+    contents = contents or writing.record_contents(owner, record)
     return render(
         request,
         "records/edit.html",
