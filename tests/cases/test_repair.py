@@ -13,6 +13,7 @@ from django.utils import timezone
 from chorus.cases.models import Case, RepairRequest
 from chorus.cases.services import repair
 from chorus.cases.services.core import CaseError, case_actor, self_case_open
+from chorus.cases.services.retention import case_destroy
 from chorus.ledger.models import LedgerEvent
 from chorus.records.access import Reader
 from chorus.records.services.team import team_key_ensure
@@ -215,3 +216,17 @@ def test_the_ledger_never_names_her_next_to_the_request(personas: Personas) -> N
     events = LedgerEvent.objects.filter(refs__request=str(request.pk))
     assert {event.action for event in events} >= {"repair.asked", "repair.answered", "case.repair_requested"}
     assert personas.survivor.pseudonym not in {event.actor for event in events}
+
+
+def test_destroying_the_plan_at_the_end_of_its_retention_leaves_nothing_of_the_request(personas: Personas) -> None:
+    request = _asked(personas)
+    case_destroy(request.case)
+    request.refresh_from_db()
+    assert (bytes(request.body_sealed), request.key_for_team, request.key_for_her, request.her_tag) == (
+        b"",
+        None,
+        None,
+        None,
+    )
+    assert list(repair.repair_requests_for_team(personas.advocate)) == []
+    assert list(repair.repair_asks_for(personas.survivor)) == []

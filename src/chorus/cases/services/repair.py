@@ -162,6 +162,8 @@ def repair_read(actor: CaseActor, request: RepairRequest) -> RepairContent:
     """What the request says, for him or his facilitator. Ledgered as a read."""
     if request.case_id != actor.case.pk or actor.party(Role.SELF, Role.FACILITATOR) is None:
         raise Http404
+    if not request.key_for_case:  # destroyed with the case's content at the end of its retention period
+        return RepairContent("", "", "", "")
     key = keys.open_bytes(_case_key(actor), request.key_for_case, "repair-key", request.pk)
     with transaction.atomic():
         log(actor, actor.case, "repair_read", request=request.pk)
@@ -306,6 +308,7 @@ def repair_asks_for(member: Member) -> QuerySet[RepairRequest]:
         her_tag=concerned_tag(member),
         case__organization=member.organization,
         status=Status.ASKED,
+        key_for_her__isnull=False,
         expires_at__gt=timezone.now(),
     ).order_by("-asked_at")
 

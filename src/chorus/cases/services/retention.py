@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.cases.machine import ENDED
-from chorus.cases.models import Case, Item, ItemShare, Party
+from chorus.cases.models import Case, Item, ItemShare, Party, RepairRequest
 from chorus.cases.services.core import log
 from chorus.retention.services.policy import organizations_on_hold
 from chorus.web import tasks
@@ -36,6 +36,9 @@ def case_destroy(case: Case) -> None:
         Item.objects.filter(case=case).update(body_sealed=None)
         ItemShare.objects.filter(item__case=case).update(body_sealed=None)
         Party.objects.filter(case=case).update(keys_sealed=None, invite_sealed=None, invite_hash=None)
+        RepairRequest.objects.filter(case=case).update(
+            body_sealed=b"", note_sealed=None, key_for_case=b"", key_for_team=None, key_for_her=None, her_tag=None
+        )
         Case.objects.filter(pk=case.pk).update(destroyed_at=timezone.now(), keys_for_team=b"", keys_for_group=None)
         log(None, case, "destroyed", why="retention period ended")
 
