@@ -73,46 +73,10 @@ def bench_sign_in_cost(rounds: int = 20) -> None:
     )
 
 
-def bench_record_saves(existing: int = 100_000, saves: int = 500) -> None:
-    database = _django()
-    from chorus.accounts.services.members import organization_create
-    from chorus.crypto import envelope
-    from chorus.records.access import Owner
-    from chorus.records.models import Record, RecordVersion
-    from chorus.records.services import writing
+def bench_record_saves() -> None:
+    from bench.records import bench_record_saves as run
 
-    organization = organization_create(name="Bench", slug="bench")
-    started = time.perf_counter()
-    batch = 5000
-    for offset in range(0, existing, batch):
-        records = [
-            Record(organization=organization, owner_tag=os.urandom(32), key_for_owner=os.urandom(73))
-            for _ in range(min(batch, existing - offset))
-        ]
-        Record.objects.bulk_create(records)
-        RecordVersion.objects.bulk_create(
-            RecordVersion(record=record, number=1, ciphertext=os.urandom(600)) for record in records
-        )
-    filled_s = time.perf_counter() - started
-    owner = Owner(organization=organization, vault_key=envelope.random_key())
-    record = writing.record_create(owner)
-    story = {"what": "x" * 2000, "when": "last spring", "impact": "y" * 500}
-    samples = []
-    for number in range(saves):
-        start = time.perf_counter()
-        writing.record_save(owner, record, {**story, "where": f"room {number}"})
-        samples.append((time.perf_counter() - start) * 1000)
-    total_s = sum(samples) / 1000
-    _emit(
-        bench="record_save",
-        database=database,
-        existing_records=Record.objects.count() - 1,
-        fill_seconds=round(filled_s, 1),
-        saves=saves,
-        per_second=round(saves / total_s, 1),
-        p50_ms=round(statistics.median(samples), 2),
-        p99_ms=round(_percentile(samples, 0.99), 2),
-    )
+    run(_emit, _django)
 
 
 def bench_ledger() -> None:

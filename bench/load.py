@@ -127,6 +127,8 @@ def bench_load(emit: Callable[..., None], *, users: int = 12, seconds: int = 40,
         "CHORUS_ESCROW_EVALUATIONS_PER_HOUR": "100000000",
         "CHORUS_ESCROW_ACTIVE_LIMIT": "100000000",
     }
+    if os.environ.get("PYTHONPATH"):  # the deployment runs the code this process imports
+        settings["PYTHONPATH"] = os.environ["PYTHONPATH"]
     os.environ.update(settings)  # the members below are made with the deployment's own settings
     with Deployment(database_url, folder, workers=workers, env=settings) as deployment:
         people = _people(folder)

@@ -72,9 +72,9 @@ def _kinds() -> tuple[dict[str, Callable[[], Any]], Any]:
     )  # fmt: skip
     case = case_open(member, vault_key, summary="I want it to stop.", pathway="support")
 
-    survivor = Client()
+    survivor = Client(HTTP_HOST="127.0.0.1")
     assert survivor.post("/sign-in/", {"email": "survivor@requests.example", "password": PASSWORD}).status_code == 302
-    helper = Client()
+    helper = Client(HTTP_HOST="127.0.0.1")
     response = helper.post("/sign-in/", {"email": "advocate@requests.example", "password": PASSWORD})
     response = helper.post("/sign-in/two-factor/", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302, response
@@ -96,7 +96,7 @@ def _kinds() -> tuple[dict[str, Callable[[], Any]], Any]:
         return expect(survivor.post("/escrow/new/", {"kind_0": "email", "text_0": address, **choices}), 302)
 
     kinds: dict[str, Callable[[], Any]] = {
-        "bare Django view": lambda: expect(Client().get("/healthz/"), 200),
+        "bare Django view": lambda: expect(Client(HTTP_HOST="127.0.0.1").get("/healthz/"), 200),
         "home (survivor)": lambda: expect(survivor.get("/"), 200),
         "record: autosave draft": lambda: expect(
             survivor.post(f"/records/{record.pk}/draft/", {"what": f"now {random.getrandbits(48):x}"}), 200
