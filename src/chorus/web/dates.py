@@ -89,7 +89,7 @@ class DatePartsField(forms.Field):
         day, month, year = (int(part) for part in typed)
         try:
             typed_date = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a year of twenty digits overflows a C long
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         if len(typed[2]) != 4:  # "26" is not read as 2026, nor as the year 26
             raise ValidationError(self.error_messages["year"], code="year")
