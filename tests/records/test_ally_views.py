@@ -3,6 +3,8 @@ everyone else (who gets 404)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -10,7 +12,7 @@ from chorus.records.models import AllyRequest, Grant
 from chorus.records.services import allies
 from tests.helpers import open_vault
 from tests.personas import ALL_PERSONAS, Personas
-from tests.records.ally_factory import ALLY, ALLY_WORDS, asked
+from tests.records.ally_factory import ALLY, ALLY_WORDS, ally_reader, asked
 from tests.records.factory import STORY, survivor_record
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,39 @@ def test_it_shows_advocates_nothing_of_it(personas: Personas) -> None:
     assert client.get(f"/advocates/shared/{made.request.grant_id}/").status_code == 404
     share_page = _client(personas, "survivor").get(f"/records/{made.built.record.pk}/share/").content.decode()
     assert str(made.request.grant_id) not in share_page  # stopped only from its own page
+
+
+def _without_tokens(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_it_changes_no_insight_or_advocate_page(personas: Personas) -> None:
+    """The figures and the advocates' pages read the same before and after a request to step
+    in, accepted, written in and reported on."""
+    built = survivor_record(personas)
+    pages = {"admin": ["/insights/", "/transparency/"], "advocate": ["/advocates/inbox/", "/", "/transparency/"]}
+    before = {
+        (who, url): _without_tokens(_client(personas, who).get(url).content.decode())
+        for who in pages
+        for url in pages[who]
+    }
+    request = allies.ally_ask(
+        built.owner,
+        built.record,
+        ally=personas.advocate,
+        ask="talk",
+        words="",
+        versions=[1],
+        parts=["what"],
+        attachment_ids=[],
+    )
+    friend = ally_reader(personas, "advocate")  # an advocate asked as a friend
+    allies.ally_answer(friend, request, accept=True)
+    assert allies.ally_shared(friend, request).versions  # they read it, too
+    allies.ally_write(friend, request, body="Reported back.", report=True)
+    after = {
+        (who, url): _without_tokens(_client(personas, who).get(url).content.decode())
+        for who in pages
+        for url in pages[who]
+    }
+    assert after == before
