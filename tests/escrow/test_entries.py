@@ -12,6 +12,7 @@ from django.utils import timezone
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.escrow.services import matches
 from chorus.escrow.services.entries import EscrowError, entries_of, entry_withdraw
+from chorus.ledger.models import LedgerEvent
 from chorus.notices.services import BATCH, notices_flush
 from chorus.records.services.team import AccessRefused
 from chorus.web.tasks import tasks_run_due
@@ -124,8 +125,10 @@ def test_platform_rate_limit(personas: Personas) -> None:
     name(owner, ("email", "a@example.org"), ("email", "b@example.org"))
     entry = name(owner, ("email", "c@example.org"))
     entry_withdraw(owner, entry)
+    events = LedgerEvent.objects.count()
     with pytest.raises(EscrowError, match="many identifiers this hour"):
         name(owner, ("email", "d@example.org"))
+    assert Entry.objects.count() == 2 and LedgerEvent.objects.count() == events  # refused whole: nothing kept
 
 
 def test_withdrawing_before_a_match_deletes_and_prevents_it(personas: Personas) -> None:

@@ -26,9 +26,10 @@ SAVE_EVERY_SECONDS = 1.0
 class RateLimited(Exception):
     """Too many evaluations in this hour; ``retry_after`` is in seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, *, total: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.total = total  # every requester's evaluations together, not this one's
 
 
 def load_key(path: Path, *, info: bytes) -> tuple[bytes, bytes]:
@@ -137,7 +138,7 @@ class EvaluationLimits:
             if used + count > self.per_requester:
                 raise RateLimited("This account has asked for too many evaluations this hour.", retry_after)
             if written.get(_TOTAL, 0) + self.unsaved + count > self.total:
-                raise RateLimited("The custodian has reached its evaluations for this hour.", retry_after)
+                raise RateLimited("The custodian has reached its evaluations for this hour.", retry_after, total=True)
             self._unsaved[requester] = self._unsaved.get(requester, 0) + count
             self._unsaved[_TOTAL] = self.unsaved + count
             if self.unsaved >= UNSAVED_AT_MOST or time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:

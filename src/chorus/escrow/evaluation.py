@@ -42,7 +42,11 @@ def take(member: Member, count: int) -> None:
     if not ratelimit.consume(
         SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=timedelta(hours=1)
     ):
-        raise RateLimited(_("You have named many identifiers this hour. Please try again later."), 3600)
+        raise RateLimited(_member_limit(), 3600)
+
+
+def _member_limit() -> str:
+    return _("You have named many identifiers this hour. Please try again later.")
 
 
 def outputs(identifiers: Sequence[str], *, member: Member) -> list[bytes]:
@@ -107,7 +111,13 @@ def _two_hop_in_process(inputs: Sequence[bytes], *, requester: str, custodian: h
     (and counts the evaluations against its limits as ever); the platform's share is
     applied at Finalize, as the "blind" 1/k1. Two scalar multiplications per identifier
     instead of three (tests/escrow/test_custodian.py checks both ways agree)."""
-    by_custodian, _proof = custodian.evaluate(requester, [oprf.hash_to_group(data, MODE) for data in inputs])
+    try:
+        by_custodian, _proof = custodian.evaluate(requester, [oprf.hash_to_group(data, MODE) for data in inputs])
+    except RateLimited as refused:
+        # Its limit per member is the platform's (CHORUS_ESCROW_EVALUATIONS_PER_HOUR), and the
+        # platform counts a server-made entry only when saving it: say it the platform's way.
+        message = _("Too many identifiers were named this hour. Please try again later.")
+        raise RateLimited(message if refused.total else _member_limit(), refused.retry_after) from refused
     k1_inverse = _inverse(holders.platform_key()[0])
     return [
         oprf.finalize(data, k1_inverse, element, oprf.OPRF) for data, element in zip(inputs, by_custodian, strict=True)

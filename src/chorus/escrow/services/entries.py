@@ -364,7 +364,10 @@ def _save(
         if evaluations:
             evaluation.take(draft.member, evaluations)
         entry.save(force_insert=True)
-        needing_attention = [match for share in shares if (match := file_share(entry, share.tag, share.sealed, k))]
+        # Tags locked in one order by every submission, so two entries naming the same
+        # people in another order wait for each other instead of deadlocking.
+        in_order = sorted(shares, key=lambda share: share.tag)
+        needing_attention = [match for share in in_order if (match := file_share(entry, share.tag, share.sealed, k))]
         # One event per submission whatever happened: members can see the ledger's head, so
         # a matched submission must not add more events than an unmatched one (no oracle).
         ledger_append(
