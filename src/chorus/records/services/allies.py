@@ -195,7 +195,11 @@ def _end_for_ally(request: AllyRequest, state: AllyState, now: datetime) -> None
 def ally_answer(reader: Reader, request: AllyRequest, *, accept: bool) -> None:
     """The ally accepts or declines. Declining tells only her, and takes back what she gave."""
     with transaction.atomic():
-        locked = AllyRequest.objects.select_for_update().select_related("grant", "grant__record").get(pk=request.pk)
+        locked = (
+            AllyRequest.objects.select_for_update(of=("self",))
+            .select_related("grant", "grant__record")
+            .get(pk=request.pk)
+        )
         if locked.grant.grantee_id != reader.member.pk:
             raise AccessRefused(_("This request is not addressed to you."))
         if locked.state != AllyState.ASKED:
@@ -248,7 +252,7 @@ def ally_stop(owner: Owner, record: Record, request: AllyRequest) -> bool:
     """Stop at any time: the ally loses what was shared and the notes. False if it had ended."""
     with transaction.atomic():
         locked = (
-            AllyRequest.objects.select_for_update()
+            AllyRequest.objects.select_for_update(of=("self",))
             .select_related("grant", "grant__grantee", "grant__record")
             .filter(pk=request.pk, grant__record=record)
             .first()
