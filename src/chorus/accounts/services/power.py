@@ -38,7 +38,7 @@ from chorus.accounts.roles import (
     approver_roles,
     separation_conflict,
 )
-from chorus.ledger.models import LedgerEvent
+from chorus.ledger.models import LedgerEvent, LedgerHead
 from chorus.ledger.services import chain_for, ledger_append
 
 
@@ -336,38 +336,67 @@ _GIVEN = ("member.created", "member.roles_changed", "role.approved", "role.seate
 _TAKEN = ("member.roles_changed", "role.removed")
 
 
+@dataclass
+class _Fold:
+    """The roles the ledger shows given and not taken back, per pseudonym, from a chain's
+    events up to ``seq``."""
+
+    seq: int
+    roles: dict[str, set[str]]
+
+
+# Per chain, in this process: folds of committed events only. Committed events are always a
+# prefix of the chain (an append holds the head until it commits), so a fold up to ``seq``
+# stays true and the next call reads only the events after it: the cost of the check does
+# not grow with the ledger. A fold that read inside a transaction (which may still roll back
+# what it saw) is used for that call and not kept.
+_folds: dict[str, _Fold] = {}
+
+
 def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[object, set[str]]:
     """For each member, the power roles the ledger shows they were given and still hold.
 
     A role row written straight into the database (by whoever holds it, not through a
     proposal and approval) has no such event, so nothing is sealed to it and "Who holds
-    power" flags it. One query, over the few events that name these members."""
+    power" flags it. Two queries (the chain's head, then the role events after what this
+    process already folded), however long the ledger."""
     by_pseudonym = {member.pseudonym: member.pk for member in members}
-    backed: dict[object, set[str]] = {pk: set() for pk in by_pseudonym.values()}
     if not by_pseudonym:
-        return backed
+        return {}
+    chain = chain_for(organization_id)
+    head = LedgerHead.objects.filter(chain=chain).values_list("seq", flat=True).first() or 0
+    known = _folds.get(chain)
+    if known is None or known.seq > head:  # a chain this process never read, or one started again
+        known = _Fold(0, {})
+    roles = {pseudonym: set(given) for pseudonym, given in known.roles.items()}
     events = (
-        LedgerEvent.objects.filter(
-            chain=chain_for(organization_id), action__in=_GIVEN + _TAKEN, refs__member__in=list(by_pseudonym)
-        )
+        LedgerEvent.objects.filter(chain=chain, seq__gt=known.seq, seq__lte=head, action__in=_GIVEN + _TAKEN)
         .order_by("seq")
         .values_list("action", "refs")
     )
     for action, refs in events:
-        pseudonym = refs.get("member") if isinstance(refs, dict) else None
-        if not isinstance(pseudonym, str) or pseudonym not in by_pseudonym:
-            continue
-        roles = backed[by_pseudonym[pseudonym]]
-        if action in ("role.approved", "role.seated"):
-            roles |= _role_names(refs.get("role"), single=True)
-        elif action == "member.created":
-            roles |= _role_names(refs.get("roles"))
-        elif action == "member.roles_changed":  # before two-person approval began
-            roles |= _role_names(refs.get("added"))
-            roles -= _role_names(refs.get("removed"))
-        else:
-            roles -= _role_names(refs.get("roles"))
-    return {pk: roles & set(POWER_ROLES) for pk, roles in backed.items()}
+        _fold(roles, action, refs)
+    if not transaction.get_connection().in_atomic_block:
+        _folds[chain] = _Fold(head, roles)
+    power = set(POWER_ROLES)
+    return {pk: roles.get(pseudonym, set()) & power for pseudonym, pk in by_pseudonym.items()}
+
+
+def _fold(roles: dict[str, set[str]], action: str, refs: object) -> None:
+    pseudonym = refs.get("member") if isinstance(refs, dict) else None
+    if not isinstance(pseudonym, str):
+        return
+    held = roles.setdefault(pseudonym, set())
+    assert isinstance(refs, dict)  # noqa: S101 (narrowing for the type checker)
+    if action in ("role.approved", "role.seated"):
+        held |= _role_names(refs.get("role"), single=True)
+    elif action == "member.created":
+        held |= _role_names(refs.get("roles"))
+    elif action == "member.roles_changed":  # before two-person approval began
+        held |= _role_names(refs.get("added"))
+        held -= _role_names(refs.get("removed"))
+    else:
+        held -= _role_names(refs.get("roles"))
 
 
 def _role_names(value: object, *, single: bool = False) -> set[str]:
