@@ -260,8 +260,8 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
 # The advocates' public key as ``team_key_ensure`` last gave it, per organization, for at
 # most TEAM_KEY_SECONDS: a burst of entries does not ask again who holds the role for each
 # one. An entry may so be sealed to a key retired less than that long ago, as it would be by
-# a request that fetched the key just before (records.services.rotation re-seals escrow
-# shares sealed to a retired key).
+# a request that fetched the key just before; the rotation waits twice the request timeout
+# (records.services.team._requests_end) before re-sealing such shares to the successor.
 TEAM_KEY_SECONDS = 1.0
 _team_keys: dict[UUID, tuple[float, bytes]] = {}
 
