@@ -6,37 +6,38 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from chorus.crypto import merkle, signing
+from chorus.crypto import signing
 from chorus.crypto.errors import BadSignature
+from chorus.ledger.append import (
+    GENESIS_HASH,
+    PLATFORM_CHAIN,
+    _canonical,
+    _timestamp,
+    chain_for,
+    ledger_append,
+    payload_digest,
+)
 from chorus.ledger.keys import checkpoint_seed, trusted_public_key
-from chorus.ledger.log import IMPORTANT, leaf_for, pinned_keys, tree_head_problem
-from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerNode, LedgerTreeHead
-from chorus.ledger.walk import Walk, canonical_json, event_body, walk_chain
+from chorus.ledger.log import pinned_keys, tree_head_problem
+from chorus.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerHead, LedgerTreeHead
+from chorus.ledger.walk import Walk, walk_chain
 
-GENESIS_HASH = "0" * 64
-PLATFORM_CHAIN = "platform"
-
-
-def chain_for(organization_id: object | None) -> str:
-    return f"org:{organization_id}" if organization_id is not None else PLATFORM_CHAIN
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def payload_digest(payload: Mapping[str, Any] | None) -> str:
-    return hashlib.sha256(_canonical(payload or {})).hexdigest()
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+# Where every service and check finds them (appending lives in ``append.py``).
+__all__ = [
+    "GENESIS_HASH",
+    "PLATFORM_CHAIN",
+    "chain_for",
+    "event_hash",
+    "ledger_append",
+    "ledger_verify",
+    "payload_digest",
+]
 
 
 def event_hash(event: LedgerEvent) -> str:
@@ -53,142 +54,6 @@ def event_hash(event: LedgerEvent) -> str:
         "prev": event.prev_hash,
     }
     return hashlib.sha256(_canonical(body)).hexdigest()
-
-
-def ledger_append(
-    *,
-    organization_id: object | None,
-    actor: str,
-    action: str,
-    refs: Mapping[str, Any] | None = None,
-    payload: Mapping[str, Any] | None = None,
-) -> LedgerEvent:
-    """Append one event to the organization's chain, inside the caller's transaction.
-
-    The head row is locked (PostgreSQL) or the write lock held (SQLite, whose
-    transactions start IMMEDIATE), so two processes can never both extend the same
-    head; the unique (chain, seq) constraint is the last line of defence. Everything that
-    does not depend on the head is done before the lock is taken; under it, one read of
-    the head, one hash (and the tree's few), and one write (``_write``). The lock is then
-    held until the caller's transaction ends, so a service appends as its last step.
-    """
-    chain = chain_for(organization_id)
-    refs = dict(refs or {})
-    draft = _Draft(
-        chain=chain,
-        actor=actor,
-        action=action,
-        refs=refs,
-        refs_json=canonical_json(refs),
-        payload_hash=payload_digest(payload),
-    )
-    with transaction.atomic():
-        if action in IMPORTANT:
-            from chorus.ledger.tasks import witness_soon  # the queue's models load after the ledger's
-
-            witness_soon(chain)  # in the same transaction, before the lock: it does not need it
-        seq, prev_hash, frontier = _locked_head(chain)
-        event = draft.event(seq + 1, prev_hash)
-        nodes = frontier.append(leaf_for(event.hash))
-        event.pk = _write(event, draft.refs_json, nodes, b"".join(frontier.hashes))
-    event._state.adding, event._state.db = False, connection.alias
-    return event
-
-
-@dataclass(frozen=True)
-class _Draft:
-    """An event before it has a place in its chain."""
-
-    chain: str
-    actor: str
-    action: str
-    refs: dict[str, Any]
-    refs_json: str
-    payload_hash: str
-
-    def event(self, seq: int, prev_hash: str) -> LedgerEvent:
-        created_at = timezone.now()
-        body = event_body(
-            chain=self.chain,
-            seq=seq,
-            at=_timestamp(created_at),
-            actor=self.actor,
-            action=self.action,
-            refs_json=self.refs_json,
-            payload_hash=self.payload_hash,
-            prev_hash=prev_hash,
-        )
-        return LedgerEvent(
-            chain=self.chain,
-            seq=seq,
-            created_at=created_at,
-            actor=self.actor,
-            action=self.action,
-            refs=self.refs,
-            payload_hash=self.payload_hash,
-            prev_hash=prev_hash,
-            hash=hashlib.sha256(body).hexdigest(),
-        )
-
-
-_EVENTS, _NODES, _HEADS = (model._meta.db_table for model in (LedgerEvent, LedgerNode, LedgerHead))
-# The tables' own names, never input.
-_INSERT_EVENT = (
-    f"INSERT INTO {_EVENTS} (chain, seq, created_at, actor, action, refs, payload_hash, prev_hash, hash) "  # noqa: S608
-    "VALUES (%s, %s, %s, %s, %s, {refs}, %s, %s, %s)"
-)
-_INSERT_NODES = f"INSERT INTO {_NODES} (chain, position, hash) VALUES "  # noqa: S608
-_MOVE_HEAD = f"UPDATE {_HEADS} SET seq = %s, hash = %s, frontier = %s WHERE chain = %s"  # noqa: S608
-
-
-def _locked_head(chain: str) -> tuple[int, str, merkle.Frontier]:
-    """The chain's head, locked until the caller's transaction ends (made if it is new)."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash, frontier FROM {_HEADS} WHERE chain = %s{lock}", [chain])  # noqa: S608 - the table's own name
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                LedgerHead.objects.create(chain=chain, seq=0, hash=GENESIS_HASH)
-        except IntegrityError:
-            pass  # another process made it first; its lock is taken below
-        return _locked_head(chain)
-    seq, head_hash, frontier = row[0], row[1], bytes(row[2])
-    size = merkle.HASH_SIZE
-    return (
-        seq,
-        head_hash,
-        merkle.Frontier.from_hashes(seq, [frontier[at : at + size] for at in range(0, len(frontier), size)]),
-    )
-
-
-def _write(event: LedgerEvent, refs_json: str, nodes: list[merkle.Node], frontier: bytes) -> int:
-    """Insert the event and the tree nodes it completes and move the head: one statement
-    on PostgreSQL (one round trip under the lock). Returns the event's id."""
-    created_at = connection.ops.adapt_datetimefield_value(event.created_at)
-    values: list[Any] = [event.chain, event.seq, created_at, event.actor, event.action, refs_json]
-    values += [event.payload_hash, event.prev_hash, event.hash]
-    node_values: list[Any] = [
-        value for node in nodes for value in (event.chain, merkle.position(node.level, node.index), node.hash)
-    ]
-    head: list[Any] = [event.seq, event.hash, frontier, event.chain]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            statement = (
-                f"WITH event AS ({_INSERT_EVENT.format(refs='%s::jsonb')} RETURNING id), "  # noqa: S608
-                f"nodes AS ({_INSERT_NODES}{', '.join(['(%s, %s, %s)'] * len(nodes))}) "
-                f"{_MOVE_HEAD} RETURNING (SELECT id FROM event)"
-            )
-            cursor.execute(statement, values + node_values + head)
-            return int(cursor.fetchone()[0])
-        cursor.execute(_INSERT_EVENT.format(refs="%s"), values)
-        event_id = int(cursor.lastrowid)
-        cursor.executemany(
-            f"{_INSERT_NODES}(%s, %s, %s)", [node_values[at : at + 3] for at in range(0, len(node_values), 3)]
-        )
-        cursor.execute(_MOVE_HEAD, head)
-        return event_id
 
 
 @dataclass(frozen=True)

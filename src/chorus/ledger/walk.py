@@ -44,7 +44,7 @@ BLOCK = 1 << BLOCK_LEVEL  # leaves per block at most; a batch of rows is fetched
 
 # What ``json.dumps(value, ensure_ascii=False)`` writes for a string, and for anything in
 # sorted, compact form: the same functions ``json`` itself calls.
-_string: Callable[[str], str] = json.encoder.encode_basestring
+json_string: Callable[[str], str] = json.encoder.encode_basestring
 _compact = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _hexdigest = operator.methodcaller("hexdigest")
 _digest = operator.methodcaller("digest")
@@ -60,8 +60,8 @@ def event_body(
     """The bytes an event's hash covers (``services.event_hash``), with ``refs`` already
     in canonical JSON and ``at`` as ``services._timestamp`` writes the time."""
     return (
-        f'{{"action":{_string(action)},"actor":{_string(actor)},"at":{_string(at)},"chain":{_string(chain)},'
-        f'"payload":{_string(payload_hash)},"prev":{_string(prev_hash)},"refs":{refs_json},"seq":{seq},"v":1}}'
+        f'{{"action":{json_string(action)},"actor":{json_string(actor)},"at":{json_string(at)},"chain":{json_string(chain)},'
+        f'"payload":{json_string(payload_hash)},"prev":{json_string(prev_hash)},"refs":{refs_json},"seq":{seq},"v":1}}'
     ).encode()
 
 
@@ -73,9 +73,9 @@ def _at_sqlite(stored: datetime | str) -> str:
 
 # The C halves of ``json.loads`` and of ``_compact`` (sorted keys, no spaces, UTF-8 as is),
 # called directly: for a small object, the Python around them costs more than they do.
-_scan: Callable[[str, int], tuple[object, int]] = json.scanner.make_scanner(json.JSONDecoder())
+_scan: Callable[[str, int], tuple[object, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _encode: Callable[[object, int], list[str]] = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-    None, None, _string, None, ":", ",", True, False, True
+    None, None, json_string, None, ":", ",", True, False, True
 )
 
 
