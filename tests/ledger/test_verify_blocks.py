@@ -5,6 +5,8 @@ ones ``event_hash`` (and the standalone check) recompute, for awkward values too
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 
@@ -34,7 +36,7 @@ def _roots(sizes: tuple[int, ...]) -> list[tuple[int, bytes]]:
     return [(size, merkle.root(leaves[:size])) for size in sizes]
 
 
-def _sql(statement: str, params: list[object]) -> None:
+def _sql(statement: str, params: list[Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
@@ -83,7 +85,7 @@ NODE_TAMPERING = [
 
 @pytest.mark.usefixtures("tamperable_ledger", "small_blocks")
 @pytest.mark.parametrize(("statement", "params"), NODE_TAMPERING)
-def test_a_stored_node_changed_removed_or_added_anywhere_is_found(statement: str, params: list[object]) -> None:
+def test_a_stored_node_changed_removed_or_added_anywhere_is_found(statement: str, params: list[Any]) -> None:
     _append(EVENTS)
     assert ledger_verify(CHAIN).ok
     _sql(statement, params)
