@@ -68,6 +68,7 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, cases: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["case"].choices = cases
-        if not cases:
+        if cases:
+            self.fields["case"] = forms.ChoiceField(label=_("Which case"), choices=cases, required=False)
+        else:
             del self.fields["case"]

@@ -197,7 +197,7 @@ def stories_for_commission(reader: Reader) -> list[str]:
 # ---- stories of accountability: who reads them -----------------------------------------------
 
 
-def accountability_readers(organization_id: object) -> str:
+def accountability_readers(organization_id: UUID) -> str:
     row = AccountabilityReaders.objects.filter(organization_id=organization_id).first()
     return row.readers if row else AccountabilityReaders.Readers.COMMISSION
 
