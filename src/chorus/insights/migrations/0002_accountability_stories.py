@@ -6,42 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0009_member_removal_and_deletion'),
-        ('insights', '0001_initial'),
+        ("accounts", "0009_member_removal_and_deletion"),
+        ("insights", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountabilityReaders',
+            name="AccountabilityReaders",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('readers', models.CharField(choices=[('commission', 'Only the commission'), ('members', 'Every member')], default='commission', max_length=12)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "readers",
+                    models.CharField(
+                        choices=[("commission", "Only the commission"), ("members", "Every member")],
+                        default="commission",
+                        max_length=12,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='story',
-            name='kind',
-            field=models.CharField(choices=[('survivor', "A survivor's story"), ('accountability', 'A story of accountability')], default='survivor', max_length=16),
+            model_name="story",
+            name="kind",
+            field=models.CharField(
+                choices=[("survivor", "A survivor's story"), ("accountability", "A story of accountability")],
+                default="survivor",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='story',
-            name='shown_sealed',
-            field=models.BinaryField(help_text='The copy its readers read, sealed (see above).', null=True),
+            model_name="story",
+            name="shown_sealed",
+            field=models.BinaryField(help_text="The copy its readers read, sealed (see above).", null=True),
         ),
         migrations.AddConstraint(
-            model_name='story',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['survivor', 'accountability'])), name='story_kind_valid'),
+            model_name="story",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["survivor", "accountability"])), name="story_kind_valid"
+            ),
         ),
         migrations.AddField(
-            model_name='accountabilityreaders',
-            name='organization',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization'),
+            model_name="accountabilityreaders",
+            name="organization",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organization"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accountabilityreaders',
-            constraint=models.CheckConstraint(condition=models.Q(('readers__in', ['commission', 'members'])), name='accountability_readers_valid'),
+            model_name="accountabilityreaders",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("readers__in", ["commission", "members"])), name="accountability_readers_valid"
+            ),
         ),
     ]
