@@ -76,13 +76,4 @@ urlpatterns = [
     path("advocates/saw/<uuid:grant_id>/", witnessed_shared, name="witnessed_shared"),
     path("advocates/saw/<uuid:grant_id>/ask/", witnessed_ask, name="witnessed_ask"),
     path("advocates/saw/<uuid:grant_id>/add/", witnessed_add, name="witnessed_add"),
-    # What I saw: the witness's pages, her answer, the advocates' pages.
-    path("records/saw/new/", witnessed_new, name="witnessed_new"),
-    path("records/saw/<uuid:record_id>/", witnessed_page, name="witnessed"),
-    path("records/saw/questions/", witnessed_questions, name="witnessed_questions"),
-    path("records/saw/questions/<uuid:question_id>/", witnessed_answer, name="witnessed_answer"),
-    path("advocates/saw/", witnessed_inbox, name="witnessed_inbox"),
-    path("advocates/saw/<uuid:grant_id>/", witnessed_shared, name="witnessed_shared"),
-    path("advocates/saw/<uuid:grant_id>/ask/", witnessed_ask, name="witnessed_ask"),
-    path("advocates/saw/<uuid:grant_id>/add/", witnessed_add, name="witnessed_add"),
 ]
