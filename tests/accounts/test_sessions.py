@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from chorus.accounts.sessions import REFRESH_SECONDS
@@ -38,6 +38,15 @@ def test_it_moves_the_idle_expiry_forward_once_it_falls_behind(personas: Persona
     assert client.get("/records/").status_code == 200
     moved = Session.objects.get(pk=session.pk).expire_date
     assert moved >= before + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_it_slides_a_short_idle_limit_too(personas: Personas) -> None:
+    client, session = _signed_in(personas)
+    with override_settings(SESSION_COOKIE_AGE=60):  # CHORUS_SESSION_IDLE_MINUTES=1
+        Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(seconds=50))
+        before = timezone.now()
+        assert client.get("/records/").status_code == 200
+    assert Session.objects.get(pk=session.pk).expire_date >= before + timedelta(seconds=60)
 
 
 def test_it_signs_out_a_member_idle_for_longer_than_the_limit(personas: Personas) -> None:

@@ -3,10 +3,11 @@
 Django's ``SESSION_SAVE_EVERY_REQUEST`` pushes the expiry forward by writing the session
 row on each request: one UPDATE and one commit per page, autosave included, and every
 concurrent request of a member rewriting the same row. Here the row is written when its
-data changed, or when the expiry it holds is more than ``REFRESH_SECONDS`` behind where a
-write now would put it. A session therefore still ends ``CHORUS_SESSION_IDLE_MINUTES``
-after the last request at the latest (up to ``REFRESH_SECONDS`` sooner, never later), and
-signing out, suspension and removal still end it at once by deleting the row.
+data changed, or when the expiry it holds is more than ``REFRESH_SECONDS`` (or a tenth of
+the idle limit, if less) behind where a write now would put it. A session therefore still
+ends ``CHORUS_SESSION_IDLE_MINUTES`` after the last request at the latest (up to that much
+sooner, never later), and signing out, suspension and removal still end it at once by
+deleting the row.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class SessionStore(DatabaseSessionStore):
         """Whether the stored expiry has fallen far enough behind to be written again."""
         if self.loaded_expiry is None:
             return False
-        due = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - REFRESH_SECONDS)
+        # At most a tenth of the idle limit, so a short limit (a minute) still slides.
+        lag = min(REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10)
+        due = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - lag)
         return self.loaded_expiry < due
 
 
