@@ -27,8 +27,10 @@ import hashlib
 import json
 import json.scanner
 import operator
+import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +81,16 @@ _encode: Callable[[object, int], list[str]] = json.encoder.c_make_encoder(  # ty
 )
 
 
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')  # what ``json_string`` changes
+
+
+def _escaped(column: tuple[str, ...]) -> tuple[str, ...] | list[str]:
+    """A column of strings as they go between the quotes of canonical JSON."""
+    if not _NEEDS_ESCAPE.search("".join(column)):
+        return column
+    return [json_string(value)[1:-1] for value in column]
+
+
 def _refs_from_text(text: str | None) -> str:
     """An event's stored references, as the canonical JSON its hash covers."""
     if text is None:
@@ -113,15 +125,22 @@ class Walk:
 class _Rows:
     """A sorted stream of rows from a cursor, read in batches of ``size``."""
 
-    def __init__(self, cursor: Any, size: int) -> None:
-        self._cursor, self._size = cursor, size
+    def __init__(self, cursor: Any, size: int, reader: ThreadPoolExecutor | None) -> None:
+        self._cursor, self._size, self._reader = cursor, size, reader
         self._rows: list[tuple[Any, ...]] = []
         self._done = False
+        self._next = reader.submit(cursor.fetchmany, size) if reader else None
 
     def _more(self) -> bool:
         if self._done:
             return False
-        batch = self._cursor.fetchmany(self._size)
+        if self._next is None or self._reader is None:
+            batch = self._cursor.fetchmany(self._size)
+        else:
+            # The next batch is read while this one is checked.
+            batch, self._next = self._next.result(), None
+            if len(batch) == self._size:
+                self._next = self._reader.submit(self._cursor.fetchmany, self._size)
         if len(batch) < self._size:
             self._done = True
         self._rows.extend(batch)
@@ -151,11 +170,11 @@ class _Rows:
 
 
 @contextmanager
-def _stream(sql: str, params: list[Any], size: int) -> Iterator[_Rows]:
+def _stream(sql: str, params: list[Any], size: int, reader: ThreadPoolExecutor | None) -> Iterator[_Rows]:
     # A server-side cursor on PostgreSQL, so a chain of any length is never held whole.
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        yield _Rows(cursor, size)
+        yield _Rows(cursor, size, reader)
 
 
 # The tables' own names, never input.
@@ -178,7 +197,13 @@ def walk_chain(chain: str, wanted: set[int], sizes: set[int]) -> Walk:
         refs="refs::text" if postgresql else "refs",
     )
     walker = _Walker(chain, wanted, sizes, str if postgresql else _at_sqlite)
-    with _stream(events_sql, [chain], BLOCK) as events, _stream(_NODES_SQL, [chain], 2 * BLOCK) as nodes:
+    # On PostgreSQL the next batches are fetched (by the server, mostly) while Python hashes
+    # the last ones; SQLite reads in this process anyway.
+    with (
+        ThreadPoolExecutor(max_workers=2) if postgresql else nullcontext() as reader,
+        _stream(events_sql, [chain], BLOCK, reader) as events,
+        _stream(_NODES_SQL, [chain], 2 * BLOCK, reader) as nodes,
+    ):
         return walker.run(events, nodes)
 
 
@@ -225,10 +250,50 @@ class _Walker:
 
     def _events(self, start: int, rows: list[tuple[Any, ...]]) -> bool:
         """Check one block's events; False (with the problem named) when one does not fit."""
-        walk, chain, at = self.walk, self.chain, self.at
+        walk = self.walk
         seqs, _, _, _, _, _, prevs, hashes = zip(*rows, strict=True)
-        bodies = [
-            event_body(
+        if (
+            seqs != tuple(range(start + 1, start + len(rows) + 1))
+            or prevs[0] != walk.head_hash
+            or prevs[1:] != hashes[:-1]
+            or list(map(_hexdigest, map(hashlib.sha256, self._bodies(rows)))) != list(hashes)
+        ):
+            self._first_problem(start, rows)
+            if walk.problem:
+                return False
+        for seq in self.wanted:
+            if start < seq <= start + len(rows):
+                walk.hashes[seq] = hashes[seq - start - 1]
+        walk.count, walk.head_hash = start + len(rows), hashes[-1]
+        return True
+
+    def _bodies(self, rows: list[tuple[Any, ...]]) -> list[bytes]:
+        """The blocks' events' canonical bytes, if every link holds (``event_body``, faster).
+
+        The previous hashes are put in as they are: if every event's hash then matches,
+        each previous hash is the hex digest before it (the links were compared), so
+        escaping would not have changed it; if one does not match, ``_first_problem`` walks
+        the block again with ``event_body``. Times are written by the query (digits and
+        punctuation). Actors, actions and payload hashes are escaped, but a whole column
+        only when one of them needs it."""
+        _, stored_ats, stored_actors, stored_actions, refs, stored_payloads, _, _ = zip(*rows, strict=True)
+        ats = stored_ats if self.at is str else tuple(map(self.at, stored_ats))
+        actors, actions, payloads = map(_escaped, (stored_actors, stored_actions, stored_payloads))
+        chain = json_string(self.chain)
+        return [
+            f'{{"action":"{action}","actor":"{actor}","at":"{at}","chain":{chain},"payload":"{payload}",'
+            f'"prev":"{row[6]}","refs":{refs_json},"seq":{row[0]},"v":1}}'.encode()
+            for row, at, actor, action, refs_json, payload in zip(
+                rows, ats, actors, actions, map(_refs_from_text, refs), payloads, strict=True
+            )
+        ]
+
+    def _first_problem(self, start: int, rows: list[tuple[Any, ...]]) -> None:
+        walk, previous, chain, at = self.walk, self.walk.head_hash, self.chain, self.at
+        for offset, row in enumerate(rows):
+            seq, created_at, actor, action, refs, payload_hash, prev_hash, stored_hash = row
+            expected = start + offset + 1
+            body = event_body(
                 chain=chain,
                 seq=seq,
                 at=at(created_at),
@@ -238,27 +303,6 @@ class _Walker:
                 payload_hash=payload_hash,
                 prev_hash=prev_hash,
             )
-            for seq, created_at, actor, action, refs, payload_hash, prev_hash, _ in rows
-        ]
-        if (
-            seqs != tuple(range(start + 1, start + len(rows) + 1))
-            or prevs[0] != walk.head_hash
-            or prevs[1:] != hashes[:-1]
-            or list(map(_hexdigest, map(hashlib.sha256, bodies))) != list(hashes)
-        ):
-            self._first_problem(start, rows, bodies)
-            if walk.problem:
-                return False
-        for seq in self.wanted:
-            if start < seq <= start + len(rows):
-                walk.hashes[seq] = hashes[seq - start - 1]
-        walk.count, walk.head_hash = start + len(rows), hashes[-1]
-        return True
-
-    def _first_problem(self, start: int, rows: list[tuple[Any, ...]], bodies: list[bytes]) -> None:
-        walk, previous = self.walk, self.walk.head_hash
-        for offset, (row, body) in enumerate(zip(rows, bodies, strict=True)):
-            seq, prev_hash, stored_hash, expected = row[0], row[6], row[7], start + offset + 1
             if seq != expected:
                 walk.problem = (
                     f"expected event {expected} but found {seq} (an event was removed, inserted or renumbered)"
