@@ -46,7 +46,15 @@ def test_recorded_preparation_lets_a_panel_member_be_appointed(live_server: Live
     admin.get_by_role("button", name="Record and confirm").click()
     expect(admin.locator(".notice-success")).to_contain_text("Recorded: Ana is prepared for Panel member until")
     expect(admin.locator("section", has_text="Ana")).to_contain_text("Current until")
-    assert TrainingRecord.objects.get(member=ana).confirmed_by == personas.admin
+    record = TrainingRecord.objects.get(member=ana)
+    assert record.confirmed_by == personas.admin
+    # The settings and the withdrawal page (opened, not used) hold at 320 px too.
+    admin.get_by_role("link", name="Change this, or the list of courses").click()
+    admin.get_by_label("Add a course or topic to the list").fill("Trauma-informed interviewing")
+    admin.get_by_role("button", name="Add to the list").click()
+    expect(admin.locator(".notice-success")).to_contain_text("The course is on the list.")
+    admin.goto(f"{base}/organization/preparation/{record.pk}/withdraw/")
+    expect(admin.get_by_role("button", name="Withdraw the record")).to_have_class("danger")
 
     advocate = browser_pages()
     _sign_in(advocate, base, personas.advocate.email, personas.totp_secrets.get("advocate"))
