@@ -161,7 +161,7 @@ def _append_in_database(draft: _Draft) -> LedgerEvent:
 
 
 # The function ``_append_in_database`` calls (installed by migration 0004): lock the head
-# (made if the chain is new), hash the event's bytes with the head put in, insert the event
+# (made if the chain is new; refused if its tree edge does not fit its size), hash the event's bytes with the head put in, insert the event
 # and the tree nodes its leaf completes (``merkle.Frontier.append``: pop a frontier hash
 # and hash it with the current one while the leaf index has a 1 bit there), move the head.
 APPEND_FUNCTION = r"""
@@ -184,6 +184,9 @@ BEGIN
         INSERT INTO ledger_ledgerhead (chain, seq, hash, frontier)
             VALUES (p_chain, 0, repeat('0', 64), ''::bytea) ON CONFLICT DO NOTHING;
         SELECT * INTO v_head FROM ledger_ledgerhead WHERE chain = p_chain FOR UPDATE;
+    END IF;
+    IF length(v_head.frontier) <> 32 * length(replace(v_head.seq::bit(64)::text, '0', '')) THEN
+        RAISE EXCEPTION 'the ledger head of % does not hold its tree''s right edge', p_chain;
     END IF;
     v_seq := v_head.seq + 1;
     v_hash := encode(sha256(
