@@ -43,6 +43,7 @@ from chorus.ledger.models import LedgerEvent, LedgerNode
 GENESIS_HASH = "0" * 64
 BLOCK_LEVEL = 14
 BLOCK = 1 << BLOCK_LEVEL  # leaves per block at most; a batch of rows is fetched per block
+REFS_REMEMBERED = 1 << 16
 
 # What ``json.dumps(value, ensure_ascii=False)`` writes for a string, and for anything in
 # sorted, compact form: the same functions ``json`` itself calls.
@@ -215,6 +216,7 @@ class _Walker:
         self.stack: list[tuple[int, bytes]] = []  # (level, hash): the right edge, largest first
         self.computed_high: dict[int, bytes] = {}  # nodes above a block, by position
         self.stored_high: dict[int, bytes] = {}
+        self.refs_seen: dict[str | None, str] = {}
 
     def run(self, events: _Rows, nodes: _Rows) -> Walk:
         walk = self.walk
@@ -284,9 +286,18 @@ class _Walker:
             f'{{"action":"{action}","actor":"{actor}","at":"{at}","chain":{chain},"payload":"{payload}",'
             f'"prev":"{row[6]}","refs":{refs_json},"seq":{row[0]},"v":1}}'.encode()
             for row, at, actor, action, refs_json, payload in zip(
-                rows, ats, actors, actions, map(_refs_from_text, refs), payloads, strict=True
+                rows, ats, actors, actions, map(self._refs, refs), payloads, strict=True
             )
         ]
+
+    def _refs(self, text: str | None) -> str:
+        """``_refs_from_text``, remembered: many events name the same record or case."""
+        known = self.refs_seen.get(text)
+        if known is None:
+            known = _refs_from_text(text)
+            if len(self.refs_seen) < REFS_REMEMBERED:
+                self.refs_seen[text] = known
+        return known
 
     def _first_problem(self, start: int, rows: list[tuple[Any, ...]]) -> None:
         walk, previous, chain, at = self.walk, self.walk.head_hash, self.chain, self.at
