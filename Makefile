@@ -93,7 +93,7 @@ test: lint typecheck fuzz test-sqlite test-postgres
 
 bench: setup-dev
 	env -u DATABASE_URL $(BIN)/python -m bench sign-in records escrow browser-escrow insights team-key merkle
-	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights
+	bash scripts/with-postgres.sh $(BIN)/python -m bench ledger escrow insights requests
 	bash scripts/with-postgres.sh $(BIN)/python -m bench load
 
 # Every page each demo persona reaches, as PNGs at 1280 and 390 px in screenshots/<persona>/,
