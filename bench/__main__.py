@@ -19,6 +19,8 @@ python -m bench merkle      the ledger's Merkle tree at 10^6 leaves: appends per
 python -m bench load        the production deployment (gunicorn, custodian service, task worker)
                             under a mixed load from locust, against its bare Django view
                             (run it on PostgreSQL)
+python -m bench requests    the load mix's requests in-process: per kind, median time, CPU, SQL
+                            queries and commits (--profile: time in crypto, templates, database)
 """
 
 from __future__ import annotations
