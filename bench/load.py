@@ -28,6 +28,30 @@ SURVIVORS = 16
 ADVOCATES = 4
 
 
+def survivor_who_shared(organization: Any, email: str, name: str) -> tuple[Any, Any, Any, Any]:
+    """A survivor with one saved record shared with the advocates and a support case:
+    (member, record, grant, case). The load mix and the per-request counts start from her."""
+    from chorus.accounts.services.members import member_create
+    from chorus.cases.services.core import case_open
+    from chorus.records.access import Owner
+    from chorus.records.services import sharing, writing
+
+    member, _, vault_key = member_create(
+        organization=organization, email=email, display_name=name, password=PASSWORD, roles=set(), actor="bench"
+    )
+    owner = Owner(organization=organization, vault_key=vault_key, member=member)
+    record = writing.record_create(owner)
+    story = {"what": "He would not let me pass, and laughed about it.", "when": "last spring"}
+    version = writing.record_save(owner, record, story)
+    assert version is not None
+    grant = sharing.grant_create(
+        owner, record, grantee=None, purpose="support", versions=[version.number], parts=list(story),
+        attachment_ids=[], expires_at=None,
+    )  # fmt: skip
+    case = case_open(member, vault_key, summary="I want it to stop.", pathway="support")
+    return member, record, grant, case
+
+
 def _people(folder: Path) -> Path:
     """Members made through the services, as sign-up and the record pages make them."""
     import django
@@ -37,9 +61,6 @@ def _people(folder: Path) -> Path:
 
     from chorus.accounts.services.members import member_create, organization_create
     from chorus.accounts.services.two_factor import totp_new_secret
-    from chorus.cases.services.core import case_open
-    from chorus.records.access import Owner
-    from chorus.records.services import sharing, writing
     from chorus.records.services.team import team_key_ensure
 
     organization = organization_create(name="Load Test Union", slug="load")
@@ -57,20 +78,7 @@ def _people(folder: Path) -> Path:
     survivors, grants, cases = [], [], []
     for number in range(SURVIVORS):
         email = f"survivor{number}@load.example"
-        member, _, vault_key = member_create(
-            organization=organization, email=email, display_name=f"Survivor {number}", password=PASSWORD,
-            roles=set(), actor="bench",
-        )  # fmt: skip
-        owner = Owner(organization=organization, vault_key=vault_key, member=member)
-        record = writing.record_create(owner)
-        story = {"what": "He would not let me pass, and laughed about it.", "when": "last spring"}
-        version = writing.record_save(owner, record, story)
-        assert version is not None
-        grant = sharing.grant_create(
-            owner, record, grantee=None, purpose="support", versions=[version.number], parts=list(story),
-            attachment_ids=[], expires_at=None,
-        )  # fmt: skip
-        case = case_open(member, vault_key, summary="I want it to stop.", pathway="support")
+        _, record, grant, case = survivor_who_shared(organization, email, f"Survivor {number}")
         survivors.append({"email": email, "record": str(record.pk), "case": str(case.pk)})
         grants.append(str(grant.pk))
         cases.append(str(case.pk))

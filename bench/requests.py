@@ -42,11 +42,9 @@ def _kinds() -> tuple[dict[str, Callable[[], Any]], Any]:
     from django.test import Client
     from tests.personas import enrol_two_factor
 
+    from bench.load import survivor_who_shared
     from chorus.accounts.services.members import member_create, organization_create
     from chorus.accounts.services.two_factor import totp_new_secret
-    from chorus.cases.services.core import case_open
-    from chorus.records.access import Owner
-    from chorus.records.services import sharing, writing
     from chorus.records.services.team import team_key_ensure
 
     organization = organization_create(name="Requests", slug="requests")
@@ -57,20 +55,7 @@ def _kinds() -> tuple[dict[str, Callable[[], Any]], Any]:
     secret = totp_new_secret()
     enrol_two_factor(advocate, secret)
     team_key_ensure(organization)
-    member, _, vault_key = member_create(
-        organization=organization, email="survivor@requests.example", display_name="Survivor", password=PASSWORD,
-        roles=set(), actor="bench",
-    )  # fmt: skip
-    owner = Owner(organization=organization, vault_key=vault_key, member=member)
-    record = writing.record_create(owner)
-    story = {"what": "He would not let me pass, and laughed about it.", "when": "last spring"}
-    version = writing.record_save(owner, record, story)
-    assert version is not None
-    grant = sharing.grant_create(
-        owner, record, grantee=None, purpose="support", versions=[version.number], parts=list(story),
-        attachment_ids=[], expires_at=None,
-    )  # fmt: skip
-    case = case_open(member, vault_key, summary="I want it to stop.", pathway="support")
+    _, record, grant, case = survivor_who_shared(organization, "survivor@requests.example", "Survivor")
 
     survivor = Client(HTTP_HOST="127.0.0.1")
     assert survivor.post("/sign-in/", {"email": "survivor@requests.example", "password": PASSWORD}).status_code == 302
