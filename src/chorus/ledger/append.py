@@ -77,12 +77,15 @@ def ledger_append(
         refs_json=canonical_json(refs),
         payload_hash=payload_digest(payload),
     )
+    # No savepoint inside the caller's transaction: an append that fails fails the caller's
+    # work with it (the event is written if and only if that work is), so a savepoint would
+    # cost two round trips and protect nothing.
     if connection.vendor != "postgresql":
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             _witness_if_important(draft)
             event = _append_here(draft)
     elif action in IMPORTANT or connection.in_atomic_block:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             _witness_if_important(draft)
             event = _append_in_database(draft)
     else:

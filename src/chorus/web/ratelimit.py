@@ -29,7 +29,9 @@ def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -
     """Count one failure; True when this failure is the one that locks the subject."""
     key = _key(scope, subject)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: a database error here fails the caller's
+    # work too, so a savepoint would cost two round trips and protect nothing.
+    with transaction.atomic(savepoint=False):
         # An UPDATE with F() is atomic in both databases, so two processes counting at
         # once never lose a failure.
         counted = RateLimit.objects.filter(key=key, window_started_at__gt=now - window).update(
@@ -53,7 +55,7 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
     """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over."""
     key = _key(scope, subject)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # as in record_failure
         # The usual case is one conditional UPDATE; a new or expired window starts afresh.
         taken = RateLimit.objects.filter(
             key=key, window_started_at__gt=now - window, failures__lte=limit - count
