@@ -277,7 +277,7 @@ def bench_load() -> None:
 
 def bench_requests() -> None:
     _django()
-    from bench.requests import bench_requests as run
+    from bench.request_cost import bench_requests as run
 
     run(_emit, profile="--profile" in sys.argv)
 
