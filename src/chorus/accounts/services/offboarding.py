@@ -37,7 +37,7 @@ from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role
 from chorus.cases.models import Measure, Party
 from chorus.ledger.services import ledger_append
-from chorus.records.models import Grant
+from chorus.records.models import Grant, Purpose
 
 # Seats given for a role or a task, which someone else must take over.
 _HANDED_OVER = (Role.FACILITATOR, Role.INVESTIGATOR, Role.PANEL, Role.APPEAL_PANEL, Role.OWNER)
@@ -89,7 +89,9 @@ def handover_of(member: Member) -> Handover:
             for party in seats
         ],
         measures=owned.count(),
-        personal_shares=Grant.objects.filter(grantee=member, revoked_at__isnull=True).count(),
+        personal_shares=Grant.objects.filter(grantee=member, revoked_at__isnull=True)
+        .exclude(purpose=Purpose.ALLY)  # a request to step in reaches no one but the two of them
+        .count(),
     )
 
 

@@ -227,6 +227,9 @@ def ally_write(reader: Reader, request: AllyRequest, *, body: str, report: bool)
     key = _key_for_ally(reader, request)
     note = AllyNote(request=request, report=report)
     with transaction.atomic():
+        # Stopping locks this row too: a note never lands after she stopped it.
+        if AllyRequest.objects.select_for_update().get(pk=request.pk).state != AllyState.ACCEPTED:
+            raise AllyGone(_("This has ended. Thank you for being there."))
         note.body_sealed = b""
         note.save()
         note.body_sealed = keys.seal_bytes(key, body.encode(), "ally-note", note.pk)
