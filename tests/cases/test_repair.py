@@ -201,6 +201,39 @@ def test_he_cannot_tell_whether_she_was_asked(personas: Personas) -> None:
     assert _told(personas, forwarded) == told_forwarded
 
 
+def _his_view(personas: Personas, request: RepairRequest) -> tuple[str, bool, int]:
+    """What he can observe: the words, whether he may ask again, and the emails he gets."""
+    mail.outbox.clear()
+    tasks_run_due()
+    emails = sum(personas.respondent.email in message.to for message in mail.outbox)
+    may_ask = True
+    try:
+        repair.repair_request(
+            _actor(personas, "respondent", request.case), concerning=personas.survivor, name="", offer=OFFER
+        )
+    except CaseError:
+        may_ask = False
+    return _told(personas, request), may_ask, emails
+
+
+@pytest.mark.parametrize("later", [0, repair.REPAIR_DAYS - 1, repair.REPAIR_DAYS + 1])
+def test_not_asking_her_looks_to_him_exactly_like_her_silence(personas: Personas, later: int) -> None:
+    """The advocates closing a request without asking her must not tell him she was not
+    asked: same words, same emails, same refusal of a second request, on the same day."""
+    seen = []
+    for decide in ("ask", "not ask"):
+        forwarded = _forwarded(personas)
+        if decide == "ask":
+            repair.repair_ask(_reader(personas), request=forwarded, recipient=personas.survivor)
+        else:
+            repair.repair_not_asked(_reader(personas), request=forwarded)
+        repair.repair_expire(timezone.now() + timedelta(days=later))
+        seen.append(_his_view(personas, forwarded))
+        RepairRequest.objects.filter(pk=forwarded.pk).delete()
+        forwarded.case.delete()
+    assert seen[0] == seen[1]
+
+
 def test_she_is_asked_only_once_in_a_plan(personas: Personas) -> None:
     request = _asked(personas)
     repair.repair_expire(timezone.now() + timedelta(days=repair.REPAIR_DAYS + 1))

@@ -367,7 +367,7 @@ class RepairRequest(models.Model):
         WITH_ADVOCATES = "advocates", _("With the advocates")
         ASKED = "asked", _("Asked")
         ANSWERED = "answered", _("Answered")
-        NOT_ASKED = "not_asked", _("Closed without asking")
+        NOT_ASKED = "not_asked", _("Closed without asking")  # open to him until it expires
         EXPIRED = "expired", _("Closed")
 
     class Answer(models.TextChoices):
@@ -415,8 +415,8 @@ class RepairRequest(models.Model):
                 name="repair_answer_only_when_answered",
             ),
             models.CheckConstraint(
-                condition=Q(closed_at__isnull=True, status__in=["facilitator", "advocates", "asked"])
-                | Q(closed_at__isnull=False, status__in=["not_forwarded", "answered", "not_asked", "expired"]),
+                condition=Q(closed_at__isnull=True, status__in=["facilitator", "advocates", "asked", "not_asked"])
+                | Q(closed_at__isnull=False, status__in=["not_forwarded", "answered", "expired"]),
                 name="repair_closed_only_when_ended",
             ),
             models.UniqueConstraint(

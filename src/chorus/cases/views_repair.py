@@ -49,7 +49,7 @@ def _case_page(
             }
         )
     his = actor.party(Role.SELF) is not None
-    may_ask = his and not any(row["request"].closed_at is None or row["request"].asked_at for row in rows)
+    may_ask = his and not any(row["request"].closed_at is None or repair.passed_on(row["request"]) for row in rows)
     return render(
         request,
         "cases/repair.html",

@@ -98,11 +98,11 @@ class Migration(migrations.Migration):
                     models.CheckConstraint(
                         condition=models.Q(
                             models.Q(
-                                ("closed_at__isnull", True), ("status__in", ["facilitator", "advocates", "asked"])
+                                ("closed_at__isnull", True), ("status__in", ["facilitator", "advocates", "asked", "not_asked"])
                             ),
                             models.Q(
                                 ("closed_at__isnull", False),
-                                ("status__in", ["not_forwarded", "answered", "not_asked", "expired"]),
+                                ("status__in", ["not_forwarded", "answered", "expired"]),
                             ),
                             _connector="OR",
                         ),

@@ -91,11 +91,23 @@ def _open(request: RepairRequest, key: bytes) -> RepairContent:
     return RepairContent(body["member"], body["name"], body["offer"], body["from"], note)
 
 
+# A request the advocates decided not to put to her stays open, and closes on the same
+# schedule as one she never answered: he cannot tell the two apart, so he never learns
+# whether she was asked.
+_STILL_OPEN = (Status.WITH_ADVOCATES, Status.ASKED, Status.NOT_ASKED)
+_PASSED_ON = (Status.WITH_ADVOCATES, Status.ASKED, Status.NOT_ASKED, Status.ANSWERED, Status.EXPIRED)
+
+
+def passed_on(request: RepairRequest) -> bool:
+    """Whether the facilitator passed this request on: one per plan, whatever came of it."""
+    return request.status in _PASSED_ON
+
+
 def _closed(request: RepairRequest, status: str, **fields: object) -> None:
     """Move one request from the status the caller saw, or refuse: someone else was first."""
     now = timezone.now()
     done = RepairRequest.objects.filter(pk=request.pk, status=request.status).update(
-        status=status, closed_at=now if status not in (Status.WITH_ADVOCATES, Status.ASKED) else None, **fields
+        status=status, closed_at=now if status not in _STILL_OPEN else None, **fields
     )
     if not done:
         raise CaseError(_("Someone else dealt with this request a moment ago. Please look again."))
@@ -137,8 +149,10 @@ def repair_request(actor: CaseActor, *, concerning: Member | None, name: str, of
     elif not written:
         raise CaseError(_("Choose the person concerned, or write their name."))
     text = clean_text(offer, required=False)
-    if case.repair_requests.filter(asked_at__isnull=False).exists():
-        raise CaseError(_("The person concerned has already been asked once in this plan. They are not asked again."))
+    if case.repair_requests.filter(status__in=_PASSED_ON).exists():
+        raise CaseError(
+            _("A request for repair has already been passed on in this plan. Another one is not passed on.")
+        )
     if case.repair_requests.filter(closed_at__isnull=True).exists():
         raise CaseError(_("A request for repair is already under way in this plan."))
     key = keys.new_key()
@@ -205,7 +219,7 @@ def told(request: RepairRequest, content: RepairContent | None = None) -> str:
         return _("Your facilitator is reading your request.")
     if request.status == Status.NOT_FORWARDED:
         return _("Your facilitator did not pass this request on. You can talk with them about why.")
-    if request.status in (Status.WITH_ADVOCATES, Status.ASKED):
+    if request.status in _STILL_OPEN and request.closed_at is None:
         return _(
             "Your request is with the advocates. You will hear here only what the person concerned chooses to tell you."
         )
@@ -289,14 +303,14 @@ def repair_not_asked(reader: Reader, *, request: RepairRequest) -> None:
     if request.status != Status.WITH_ADVOCATES:
         raise CaseError(_("This request has already been dealt with."))
     with transaction.atomic():
-        _closed(request, Status.NOT_ASKED)
+        # No email to him and no change on his page: it closes when an ask would have.
+        _closed(request, Status.NOT_ASKED, expires_at=timezone.now() + timedelta(days=REPAIR_DAYS))
         ledger_append(
             organization_id=request.case.organization_id,
             actor=reader.member.pseudonym,
             action="repair.not_asked",
             refs={"request": str(request.pk)},
         )
-        parties_notify(request.case, Role.SELF)
 
 
 # ---- her side ---------------------------------------------------------------------------
@@ -369,10 +383,11 @@ def repair_expire(now: datetime | None = None) -> int:
     and her tag are dropped. A periodic job of the worker; idempotent."""
     now = now or timezone.now()
     closed = 0
-    for request in RepairRequest.objects.filter(status=Status.ASKED, expires_at__lte=now).select_related("case"):
+    due = RepairRequest.objects.filter(status__in=[Status.ASKED, Status.NOT_ASKED], expires_at__lte=now)
+    for request in due.select_related("case"):
         with transaction.atomic():
-            updated = RepairRequest.objects.filter(pk=request.pk, status=Status.ASKED).update(
-                status=Status.EXPIRED, closed_at=now, key_for_her=None, her_tag=None
+            updated = RepairRequest.objects.filter(pk=request.pk, status=request.status).update(
+                status=Status.EXPIRED, closed_at=now, key_for_her=None, her_tag=None  # not asked ends the same
             )
             if updated:
                 ledger_append(
