@@ -162,7 +162,7 @@ def test_a_restored_copy_opens_matches_and_verifies(
     database = "database.pgdump" if connection.vendor == "postgresql" else "database.sqlite3"
     assert sorted(names) == sorted([database, f"attachments/{built.attachment_id.hex}.sealed", "manifest.json"])
     assert manifest["database_vendor"] == connection.vendor
-    assert manifest["migrations"]["ledger"].startswith("0003")
+    assert manifest["migrations"]["ledger"] == _ledger_now()
     assert [member["path"] for member in manifest["members"]] == names[:-1]
     content = archive.read_bytes()
     keys = [
@@ -338,6 +338,15 @@ def _names(archive: Path) -> list[str]:
         return tar.getnames()
 
 
+def _ledger_now() -> str:
+    """The ledger's newest migration, as this checkout ships it."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return max(
+        name for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations if app == "ledger"
+    )
+
+
 def test_a_damaged_or_foreign_archive_changes_nothing_and_an_older_one_is_migrated(
     tmp_path: Path, fresh: Callable[..., Restored]
 ) -> None:
@@ -371,7 +380,7 @@ def test_a_damaged_or_foreign_archive_changes_nothing_and_an_older_one_is_migrat
     assert done.returncode == 0, done.stderr
     assert (
         "older migration state; ran migrate" in done.stdout
-        and "ledger: 0002_append_only_triggers → 0003" in done.stdout
+        and f"ledger: 0002_append_only_triggers → {_ledger_now()[:4]}" in done.stdout
     )
     assert target.chorus("migrate", "--check").returncode == 0
     assert (target.folder / ATTACHMENT).read_bytes() == (old.folder / ATTACHMENT).read_bytes()
