@@ -51,10 +51,21 @@ def test_it_shows_it_only_to_the_commission_by_default(personas: Personas) -> No
 
 
 def test_it_shows_it_to_every_member_when_the_organization_chose_so(personas: Personas) -> None:
-    _shown(personas)
     stories.accountability_readers_set(personas.admin, readers="members")
+    _shown(personas)
     assert stories.accountability_stories_for(personas.survivor) == [TOLD]
     assert LedgerEvent.objects.filter(action="stories.accountability_readers", actor=personas.admin.pseudonym).exists()
+
+
+def test_widening_the_readers_leaves_stories_already_shown_with_the_commission(personas: Personas) -> None:
+    story = _shown(personas)
+    stories.accountability_readers_set(personas.admin, readers="members")
+    assert stories.accountability_stories_for(personas.survivor) == []
+    assert stories.accountability_stories_for(personas.commission) == [TOLD]
+    owner = survivor_owner(personas, "respondent")
+    stories.story_withdraw(owner, story.pk)
+    stories.story_show(owner, story.pk)  # its author shows it again, now to every member
+    assert stories.accountability_stories_for(personas.survivor) == [TOLD]
 
 
 def test_it_denies_the_setting_to_anyone_but_an_administrator(personas: Personas) -> None:
@@ -117,9 +128,9 @@ def test_it_denies_the_readers_page_to_members_by_default(personas: Personas) ->
 
 
 def test_it_shows_the_readers_page_to_members_without_the_author(personas: Personas) -> None:
-    _shown(personas)
     admin = _client(personas, "admin")
     assert admin.post("/organization/accountability-stories/", {"readers": "members"}).status_code == 302
+    _shown(personas)
     page = _client(personas, "survivor").get("/accountability-stories/").content.decode()
     assert TOLD in page
     assert "Respondent" not in page and "respondent@" not in page

@@ -231,11 +231,16 @@ def accountability_stories_for(member: Member) -> list[str]:
     to time (a keyed hash of each id). Reading is ledgered (how many, by whom)."""
     if not may_read_accountability(member):
         raise PermissionDenied
-    shown = list(
-        Story.objects.filter(
-            organization=member.organization, kind=StoryKind.ACCOUNTABILITY, shown_sealed__isnull=False
-        )
+    shown_stories = Story.objects.filter(
+        organization=member.organization, kind=StoryKind.ACCOUNTABILITY, shown_sealed__isnull=False
     )
+    if not member.has_role(COMMISSION):
+        # A story shown while only the commission read them stays with the commission: one
+        # administrator widening the readers does not widen what its author agreed to.
+        # Its author may show it again to reach every member.
+        widened = AccountabilityReaders.objects.get(organization_id=member.organization_id).changed_at
+        shown_stories = shown_stories.filter(shown_at__gte=widened)
+    shown = list(shown_stories)
     order_key = keyring.server_key(b"chorus.storyord")
     shown.sort(key=lambda story: hmac.digest(order_key, story.pk.bytes, "sha256"))
     texts = [keys.open_for_server(story.shown_sealed or b"", SHOWN_PURPOSE, story.pk) for story in shown]
