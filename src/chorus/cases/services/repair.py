@@ -64,6 +64,9 @@ MAX_NAME = 200
 # Her steps name no one in the ledger: her pseudonym next to the request would tie her to him.
 CONCERNED = "person-concerned"
 Status = RepairRequest.Status
+# Asking her and deciding not to are one action in the ledger (the request's own row keeps
+# which): he may hold a role that reads the ledger, and must not learn whether she was asked.
+ADVOCATES_ACTED = "repair.advocates_acted"
 Answer = RepairRequest.Answer
 OPEN_TO_TEAM = (Status.WITH_ADVOCATES, Status.ASKED, Status.ANSWERED, Status.NOT_ASKED, Status.EXPIRED)
 
@@ -292,7 +295,7 @@ def repair_ask(reader: Reader, *, request: RepairRequest, recipient: Member) -> 
         ledger_append(
             organization_id=request.case.organization_id,
             actor=reader.member.pseudonym,
-            action="repair.asked",
+            action=ADVOCATES_ACTED,
             refs={"request": str(request.pk)},
         )
         tasks.mail_later("cases/email/repair_ask", recipient.email, {})
@@ -308,7 +311,7 @@ def repair_not_asked(reader: Reader, *, request: RepairRequest) -> None:
         ledger_append(
             organization_id=request.case.organization_id,
             actor=reader.member.pseudonym,
-            action="repair.not_asked",
+            action=ADVOCATES_ACTED,
             refs={"request": str(request.pk)},
         )
 
@@ -336,15 +339,9 @@ def repair_ask_for(member: Member, request_id: UUID) -> RepairRequest:
 
 def repair_hear_more(member: Member, vault_key: bytes, request: RepairRequest) -> RepairContent:
     """She chose to hear more: what it is about and whom it is from. Nothing records that
-    she read it where he could learn it; the ledger event names neither her nor him."""
+    she read it, not even the ledger: he may hold a role that reads the ledger, and an event
+    at that moment would tell him she opened it."""
     key = keys.open_from(keys.member_private_key(member, vault_key), request.key_for_her or b"")
-    with transaction.atomic():
-        ledger_append(
-            organization_id=member.organization_id,
-            actor=CONCERNED,
-            action="repair.read",
-            refs={"request": str(request.pk)},
-        )
     return _open(request, key)
 
 
