@@ -32,7 +32,8 @@ def test_it_falls_back_to_english_saying_so(client: Client, personas: Personas) 
     body = client.get(URL, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "<h1>When a friend tells you</h1>" in body
     assert '<article class="guidance" lang="en">' in body
-    assert "is not available in español yet, so it is shown in english." in body.lower()
+    # said in the visitor's language: the sentence is for someone who reads Spanish
+    assert "aún no está disponible en español, así que se muestra en inglés." in body
 
 
 def test_it_shows_the_newest_version(client: Client, personas: Personas) -> None:
