@@ -222,11 +222,11 @@ def told(request: RepairRequest, content: RepairContent | None = None) -> str:
         return _("Your facilitator is reading your request.")
     if request.status == Status.NOT_FORWARDED:
         return _("Your facilitator did not pass this request on. You can talk with them about why.")
-    if request.status in _STILL_OPEN and request.closed_at is None:
+    if request.status in _STILL_OPEN:
         return _(
             "Your request is with the advocates. You will hear here only what the person concerned chooses to tell you."
         )
-    if request.status in (Status.NOT_ASKED, Status.EXPIRED):
+    if request.status == Status.EXPIRED:
         return _("This request is closed. Nothing more will happen with it.")
     said = {
         Answer.NOTHING: _("No repair is wanted."),
