@@ -23,7 +23,7 @@ from chorus.accounts.services.lifecycle import (
     membership_change_approve,
 )
 from chorus.accounts.services.power import PowerRefused, role_approve, role_propose, roles_remove
-from chorus.accounts.services.sanctions import sanction_carried_out
+from chorus.accounts.services.sanctions import measure_tag, sanction_carried_out
 from chorus.accounts.services.signin import sign_in_password
 from chorus.cases.keys import member_tag
 from chorus.cases.models import Case, Measure, Party
@@ -249,16 +249,27 @@ def test_a_change_carrying_out_a_sanction_shows_on_the_case_who_did_it(personas:
     measure = _sanction(personas)
     assert sanction_carried_out(measure) == []
     change = member_remove(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
-    assert change.measure_id == measure.pk
+    assert change.case_reference == ""  # the row names no case
     (waiting,) = sanction_carried_out(measure)
     assert (waiting.kind, waiting.outcome, waiting.done, waiting.proposed_by) == ("remove", "", False, "Admin")
     proposed = LedgerEvent.objects.get(action="member.removal_proposed")
-    assert proposed.refs["measure"] == str(measure.pk)
+    assert proposed.refs["measure"] == measure_tag(measure.pk).hex()
 
     membership_change_approve(change=change, approver=personas.oversight)
     (done,) = sanction_carried_out(measure)
     assert done.done and done.decided_by == "Oversight" and done.decided_at is not None
-    assert LedgerEvent.objects.get(action="member.removed").refs["measure"] == str(measure.pk)
+    assert LedgerEvent.objects.get(action="member.removed").refs["measure"] == measure_tag(measure.pk).hex()
+
+
+def test_a_change_carrying_out_a_sanction_does_not_tie_the_member_to_the_case_in_a_dump(personas: Personas) -> None:
+    measure = _sanction(personas)
+    Case.objects.filter(pk=measure.case_id).update(reference="C-2026-0042")
+    change = member_suspend(member=personas.respondent, reason="sanction", actor=personas.admin, measure=measure)
+    row = MembershipChange.objects.filter(pk=change.pk).values().get()
+    dumped = repr(row) + repr(list(LedgerEvent.objects.values_list("refs", flat=True)))
+    for identifier in (str(measure.pk), measure.pk.hex, str(measure.case_id), measure.case_id.hex, "C-2026-0042"):
+        assert identifier not in dumped
+    assert [row.kind for row in sanction_carried_out(measure)] == ["suspend"]  # the server still finds it
 
 
 def test_a_lapsed_change_shows_as_expired_on_the_case(personas: Personas) -> None:

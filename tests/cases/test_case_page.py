@@ -13,7 +13,7 @@ from chorus.cases.machine import ACTIONS, SERIOUS, STEP_GROUPS
 from chorus.cases.models import Case, StagePeriod
 from chorus.cases.services import stages
 from chorus.notices.services import notice_preferences_set
-from tests.cases.factory import PANELS, claim_invitation, formal_decided, opened, people
+from tests.cases.factory import IN_A_MONTH, PANELS, claim_invitation, formal_decided, opened, people
 from tests.escrow.factory import client_for
 from tests.personas import Personas
 
@@ -457,3 +457,56 @@ def test_waiting_names_someone_whose_consent_is_missing_only_to_those_who_could_
     assert "The case is waiting on the facilitator and the other people in the case." in _page(
         personas, "respondent", case
     )
+
+
+def test_the_owner_of_a_sanction_carries_it_out_from_the_case(personas: Personas) -> None:
+    """An administrator handed a sanction opens the suspension from the case page; the change
+    names the measure only by its keyed hash, a second person approves it, and the case shows
+    who carried it out. Anyone else following the same link gets the page for an unknown address."""
+    from chorus.accounts.models import MembershipChange
+    from chorus.accounts.services.lifecycle import membership_change_approve
+
+    crowd = people(personas, *PANELS)
+    case = formal_decided(crowd)
+    Case.objects.filter(pk=case.pk).update(state="final")
+    crowd.act("advocate", case, "sanction", kind="sanction", text="Suspended for three months.",
+              owner=personas.admin, due=IN_A_MONTH)  # fmt: skip
+    measure = case.measures.get(kind="sanction")
+    link = f"/organization/members/{personas.respondent.pk}/suspend/?measure={measure.pk}"
+    shown = _section(_page(personas, "admin", case), "measures")
+    assert link.replace("&", "&amp;") in shown and personas.respondent.display_name in shown
+    assert "propose a suspension" not in _section(_page(personas, "survivor", case), "measures")
+
+    admin = client_for(personas.admin, personas.vault_keys["admin"])
+    page = admin.get(link)
+    assert page.status_code == 200 and f"This carries out measure {measure.number}" in page.content.decode()
+    for stranger, url in (
+        ("advocate", link),  # not an administrator, not the owner
+        ("admin", f"/organization/members/{personas.survivor.pk}/suspend/?measure={measure.pk}"),  # not the respondent
+        ("admin", f"/organization/members/{personas.respondent.pk}/suspend/?measure=not-a-uuid"),
+    ):
+        response = client_for(personas.members[stranger], personas.vault_keys[stranger]).get(url)
+        assert response.status_code in (403, 404), (stranger, url)
+
+    response = admin.post(link.split("?", maxsplit=1)[0], {"reason": "sanction", "measure": str(measure.pk)})
+    assert response.status_code == 302
+    change = MembershipChange.objects.get(member=personas.respondent)
+    assert change.case_reference == "" and str(measure.pk) not in repr(MembershipChange.objects.values().get())
+    assert "propose a suspension" not in _section(_page(personas, "admin", case), "measures")  # one is waiting
+    membership_change_approve(change=change, approver=personas.oversight)
+    assert "Carried out: Suspension, proposed by Admin" in _section(_page(personas, "survivor", case), "measures")
+
+
+def test_a_case_reference_typed_on_the_members_page_is_refused_when_it_names_a_case_in_chorus(
+    personas: Personas,
+) -> None:
+    from chorus.accounts.models import MembershipChange
+
+    crowd = people(personas)
+    case = opened(crowd)
+    admin = client_for(personas.admin, personas.vault_keys["admin"])
+    url = f"/organization/members/{personas.respondent.pk}/suspend/"
+    response = admin.post(url, {"reason": "other", "case_reference": case.reference})
+    assert response.status_code == 400 and "is a case in Chorus" in response.content.decode()
+    assert not MembershipChange.objects.exists()
+    assert admin.post(url, {"reason": "other", "case_reference": "HR-2025-7"}).status_code == 302

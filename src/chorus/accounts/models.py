@@ -403,10 +403,10 @@ class MembershipChange(models.Model):
     reason = models.CharField(max_length=16, choices=MEMBERSHIP_CHANGE_REASONS)
     case_reference = models.CharField(max_length=64, blank=True, default="")
     # The case's measure (a sanction or an interim measure) this change carries out, when it
-    # was proposed from the case: the case shows that it was done, and by whom.
-    measure = models.ForeignKey(
-        "cases.Measure", null=True, blank=True, on_delete=models.SET_NULL, related_name="membership_changes"
-    )
+    # was proposed from the case: the case shows that it was done, and by whom. A keyed hash
+    # of the measure's id (``accounts.services.sanctions.measure_tag``), never a reference to
+    # it: a database dump must not tie a member to the case in which they were the respondent.
+    measure_tag = models.BinaryField(max_length=32, null=True, blank=True, db_index=True)
     proposed_by = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
     proposed_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

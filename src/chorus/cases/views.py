@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import member_required, require_role
-from chorus.accounts.services.sanctions import sanctions_carried_out
+from chorus.accounts.services.sanctions import carrying_out_allowed, respondent_of, sanctions_carried_out
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
@@ -131,7 +131,7 @@ def _page(
             "refusals": refusals,
             "parties": parties,
             "pending": case.parties.filter(joined_at__isnull=True),
-            "measures": _measures(case),
+            "measures": _measures(actor),
             "milestones": case.milestones.select_related("verifier"),
             "findings": findings,
             # Shown to the original panel's members (DESIGN.md "Cases").
@@ -256,16 +256,26 @@ def case_deadlines(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/deadlines.html", {"form": form})
 
 
-def _measures(case: Case) -> list[Measure]:
+def _measures(actor: CaseActor) -> list[Measure]:
     """The case's measures; a sanction or interim measure carries the membership changes that
-    carry it out (``accounts.services.sanctions``): who proposed, who approved, when."""
-    measures = list(case.measures.select_related("owner"))
+    carry it out (``accounts.services.sanctions``): who proposed, who approved, when. Its
+    owner, if an administrator, is offered the suspension or removal that carries it out
+    while none waits or took effect."""
+    case = actor.case
+    measures = list(case.measures.select_related("owner", "case"))
     carried = sanctions_carried_out(
         [measure for measure in measures if measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)]
     )
     for measure in measures:
+        rows = carried.get(measure.pk, [])
         measure.carried_out = [  # type: ignore[attr-defined]
             (_("Removal from the organization") if row.kind == "remove" else _("Suspension"), row)
-            for row in carried.get(measure.pk, [])
+            for row in rows
         ]
+        measure.carry_out = None  # type: ignore[attr-defined]
+        settled = any(row.done or row.outcome == "" for row in rows)
+        if not settled and carrying_out_allowed(measure, actor.member):
+            respondent = respondent_of(measure)
+            if respondent is not None and respondent.is_active:
+                measure.carry_out = respondent  # type: ignore[attr-defined]
     return measures

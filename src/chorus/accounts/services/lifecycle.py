@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -60,11 +59,10 @@ from chorus.accounts.services.leaving import (
     team_keys_rotate,
 )
 from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
+from chorus.accounts.services.sanctions import measure_tag
+from chorus.cases.models import Case, Measure
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
-
-if TYPE_CHECKING:
-    from chorus.cases.models import Measure
 
 REASONS = {
     "suspend": {code for code, _label in SUSPENSION_REASONS},
@@ -160,7 +158,7 @@ def _change(
         measure_refusal = _measure_refusal(measure, member, kind)
         if measure_refusal is not None:
             raise PowerRefused(measure_refusal)
-        case_reference = case_reference or measure.case.reference or ""
+        # The case reference is not copied from the measure: with it, the row would name the case.
     case_reference = case_reference.strip()
     refusal = case_reference_refusal(case_reference)
     if refusal is not None:
@@ -170,6 +168,19 @@ def _change(
     if not actor.is_active or not actor.has_role("admin"):
         raise PowerRefused(
             _("Only an administrator of this organization suspends, reinstates or removes its members.")
+        )
+    if case_reference and Case.objects.filter(
+        organization_id=member.organization_id, reference__iexact=case_reference
+    ).exists():
+        # Written beside the member, a case's reference would tell a database dump that they
+        # were its respondent; the measure's keyed hash says it to the server alone.
+        raise PowerRefused(
+            _(
+                "%(reference)s is a case in Chorus. Carry out its decision from the case's page, where the "
+                "measure's owner proposes it: the case then shows it was done, and its reference is not written "
+                "beside this member. Nothing was changed."
+            )
+            % {"reference": case_reference}
         )
     if actor.pk == member.pk:
         raise PowerRefused(_("Nobody suspends, reinstates or removes themselves. Another administrator must do it."))
@@ -196,7 +207,7 @@ def _change(
             kind=kind,
             reason=reason,
             case_reference=case_reference,
-            measure=measure,
+            measure_tag=measure_tag(measure.pk) if measure is not None else None,
             proposed_by=actor,
             proposed_at=now,
             expires_at=now + timedelta(hours=settings.CHORUS_ROLE_PROPOSAL_TTL_HOURS),
@@ -213,11 +224,11 @@ def _change(
 
 
 def _refs(change: MembershipChange) -> dict[str, object]:
-    """Pseudonyms, the reason code and, when it carries out a case's measure, its id: never
-    the case reference, never a name."""
+    """Pseudonyms, the reason code and, when it carries out a case's measure, the keyed hash
+    of its id (as the row keeps it): never the case reference, never a name."""
     refs: dict[str, object] = {"change": str(change.pk), "member": change.member.pseudonym, "reason": change.reason}
-    if change.measure_id is not None:
-        refs["measure"] = str(change.measure_id)
+    if change.measure_tag is not None:
+        refs["measure"] = bytes(change.measure_tag).hex()
     return refs
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +23,25 @@ from chorus.accounts.services.lifecycle import (
     power_held,
 )
 from chorus.accounts.services.power import PowerRefused
+from chorus.accounts.services.sanctions import measure_to_carry_out
+from chorus.cases.models import Measure
+
+
+def _measure(request: HttpRequest, admin: Member, person: Member, kind: str) -> Measure | None:
+    """The case's measure a suspension or removal carries out, when the page was opened from
+    the case by the measure's owner (``?measure=``); a link that does not hold is a 404, as
+    an unknown address is, so the page tells nobody which cases a member is the respondent of."""
+    raw = request.POST.get("measure") if request.method == "POST" else request.GET.get("measure")
+    if not raw:
+        return None
+    try:
+        measure_id = UUID(raw)
+    except ValueError:
+        raise Http404 from None
+    measure = measure_to_carry_out(measure_id, admin, person) if kind != "reinstate" else None
+    if measure is None:
+        raise Http404
+    return measure
 
 
 def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpResponse:
@@ -37,8 +56,13 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
     if stale is not None:
         messages.info(request, stale % {"name": person.display_name})
         return redirect("members")
+    measure = _measure(request, admin, person, kind)
     reasons = {"suspend": SUSPENSION_REASONS, "reinstate": REINSTATEMENT_REASONS, "remove": REMOVAL_REASONS}[kind]
-    form = MembershipChangeForm(request.POST if request.method == "POST" else None, reasons=reasons)
+    form = MembershipChangeForm(
+        request.POST if request.method == "POST" else None,
+        reasons=reasons,
+        initial={"reason": "sanction"} if measure is not None else None,
+    )
     if request.method == "POST" and form.is_valid():
         act = {"suspend": member_suspend, "reinstate": member_reinstate, "remove": member_remove}[kind]
         try:
@@ -47,6 +71,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
                 reason=form.cleaned_data["reason"],
                 case_reference=form.cleaned_data["case_reference"],
                 actor=admin,
+                **({"measure": measure} if measure is not None else {}),
             )
         except PowerRefused as refused:
             form.add_error(None, str(refused))
@@ -62,6 +87,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
             "kind": kind,
             "power_held": bool(power_held(person)),
             "held_roles": bool(person.role_codes),
+            "measure": measure,
         },
         status=400 if form.errors else 200,
     )
