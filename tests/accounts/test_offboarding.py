@@ -101,6 +101,7 @@ def test_offboarding_removes_every_power_role_and_rotates_the_team_key(personas:
 
 def test_an_offboarded_administrators_invitations_stop_working(personas: Personas) -> None:
     second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    add_member(personas.organization, "third admin", {"admin"})
     _sent, token = invitation_create(inviter=second_admin, email="newcomer@riverside.example", roles=set())
     member_offboard(member=second_admin, actor=personas.admin)
     with pytest.raises(InvitationUnusable, match="withdrawn"):
@@ -247,3 +248,34 @@ def test_an_administrator_does_not_offboard_who_proposed_suspending_them(persona
     assert _fresh(second).role_codes == {"admin"}
     membership_change_approve(change=suspension, approver=personas.oversight)
     assert not _fresh(personas.admin).is_active
+
+
+def test_an_administrator_does_not_make_themselves_the_only_one_alone(personas: Personas) -> None:
+    """The last administrator is never suspended or removed: taking the only other
+    administrator's role alone would put the actor beyond anyone's check. They may give it up
+    themselves, or two people remove them; with a third administrator left, it is done at once."""
+    from chorus.accounts.services.lifecycle import member_remove, membership_change_approve
+    from chorus.accounts.services.power import member_set_roles
+
+    second, _ = add_member(personas.organization, "second admin", {"admin"})
+    with pytest.raises(PowerRefused, match="leave you the only administrator"):
+        member_offboard(member=second, actor=personas.admin)
+    with pytest.raises(PowerRefused, match="leave you the only administrator"):
+        member_set_roles(member=second, roles=set(), actor=personas.admin)
+    client = _signed_in(personas, "admin")
+    assert "leave you the only administrator" in client.get(reverse("member_offboard", args=[second.pk])).content.decode()
+    page = client.post(reverse("member_offboard", args=[second.pk]))
+    assert page.status_code == 400 and "leave you the only administrator" in page.content.decode()
+    assert _fresh(second).role_codes == {"admin"}
+    assert not LedgerEvent.objects.filter(action__in=["role.removed", "member.offboarded"]).exists()
+
+    third, _ = add_member(personas.organization, "third admin", {"admin"})
+    member_offboard(member=second, actor=personas.admin)  # two administrators remain
+    assert _fresh(second).role_codes == set()
+    member_set_roles(member=third, roles=set(), actor=third)  # one gives up their own role
+    assert _fresh(third).role_codes == set()
+
+    fourth, _ = add_member(personas.organization, "fourth admin", {"admin"})
+    removal = member_remove(member=fourth, reason="left", actor=personas.admin)
+    membership_change_approve(change=removal, approver=personas.oversight)  # two people did it
+    assert not _fresh(fourth).is_active and _fresh(personas.admin).role_codes == {"admin"}

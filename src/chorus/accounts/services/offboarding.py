@@ -6,7 +6,8 @@ power: ``accounts/services/power.py``), except where one person taking power awa
 lose the organization something no second person could bring back: the only active
 oversight member is refused (as for a suspension), and so is the only holder of the
 advocate team's or the commission's key (what was shared with the team would be unreadable
-for good). Every power role goes, the team keys they held are
+for good). Nor does an administrator offboard the only other administrator: they would be
+left the last one, whom nobody suspends. Every power role goes, the team keys they held are
 retired straight away (``records.services.team``), the invitations they sent stop working if
 they were an administrator, and it is ledgered. What they were doing is listed first, so it
 can be handed over: the seats they hold in open cases (which end with the role), the measures
@@ -32,7 +33,7 @@ from chorus.accounts.services.leaving import (
     team_keys_rotate,
 )
 from chorus.accounts.services.lifecycle import only_oversight_refusal, refuse_only_oversight
-from chorus.accounts.services.power import PowerRefused, roles_remove
+from chorus.accounts.services.power import PowerRefused, roles_remove, sole_administrator_refusal
 from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role
 from chorus.cases.models import Measure, Party
@@ -107,12 +108,17 @@ def team_key_refusal(member: Member, roles: set[str], *, lock: bool = False) -> 
     ) % {"name": member.display_name, "roles": ", ".join(str(ROLE_LABELS[role]) for role in alone)}
 
 
-def offboarding_refusal(member: Member) -> str | None:
-    """Why offboarding ``member`` is refused whoever asks, shown on the page before anyone
-    tries: the only active oversight member, or the only holder of a team's key."""
+def offboarding_refusal(member: Member, actor: Member) -> str | None:
+    """Why offboarding ``member`` is refused, shown on the page before ``actor`` tries: the
+    only active oversight member, the only holder of a team's key, or the only other
+    administrator (``power.sole_administrator_refusal``)."""
     roles = member.role_codes & set(POWER_ROLES)
     if "oversight" in roles and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
         return only_oversight_refusal(member)
+    if "admin" in roles:
+        refusal = sole_administrator_refusal(member, actor)
+        if refusal is not None:
+            return refusal
     return team_key_refusal(member, roles)
 
 

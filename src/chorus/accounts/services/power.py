@@ -11,7 +11,8 @@ rules every function here keeps:
 * an administrator never also holds a role that reads case content, decides or oversees;
 * removing a role takes effect at once: one person may always reduce power, except the
   power of whoever proposed suspending or removing them, while that proposal waits
-  (``_refuse_own_accuser``);
+  (``_refuse_own_accuser``), and another administrator's role when that would leave the
+  actor the only administrator (whom nobody suspends or removes);
 * every step is ledgered, and who holds power is shown to every member.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -119,7 +121,8 @@ def _grant(
 
 def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> None:
     """Takes effect at once (one person may always reduce power), but never removes the
-    organization's last administrator."""
+    organization's last administrator, nor another administrator's role when that would
+    leave ``actor`` the only one."""
     with transaction.atomic():
         if not isinstance(actor, str) and actor.pk != member.pk:
             _refuse_own_accuser(member=member, actor=actor)
@@ -132,6 +135,10 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
             )
             if admins == {member.pk}:
                 raise LastAdministrator(_("An organization needs at least one administrator. Nothing was changed."))
+            if not isinstance(actor, str):
+                refusal = sole_administrator_refusal(member, actor, admins)
+                if refusal is not None:
+                    raise PowerRefused(refusal)
         removed = sorted(MemberRole.objects.filter(member=member, role__in=roles).values_list("role", flat=True))
         if not removed:
             return
@@ -143,6 +150,27 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
             refs={"member": member.pseudonym, "roles": removed},
         )
     member.refresh_roles()
+
+
+def sole_administrator_refusal(member: Member, actor: Member, admins: set[UUID] | None = None) -> str | None:
+    """Why ``actor`` may not take ``member``'s administrator role alone: it would leave the
+    actor the only active administrator, whom nobody suspends or removes, so beyond anyone's
+    check. ``admins``: the active administrators' ids, when the caller has them locked."""
+    if actor.pk == member.pk:
+        return None
+    if admins is None:
+        admins = set(
+            MemberRole.objects.filter(
+                member__organization_id=member.organization_id, member__is_active=True, role="admin"
+            ).values_list("member_id", flat=True)
+        )
+    if member.pk not in admins or admins - {member.pk} != {actor.pk}:
+        return None
+    return _(
+        "Removing the administrator role from %(name)s would leave you the only administrator, whom nobody can "
+        "suspend or remove. They can give up the role themselves, or you can propose their suspension or removal, "
+        "which a second person confirms. Nothing was changed."
+    ) % {"name": member.display_name}
 
 
 def _refuse_own_accuser(*, member: Member, actor: Member) -> None:

@@ -55,7 +55,7 @@ def member_offboard_view(request: HttpRequest, member_id: UUID) -> HttpResponse:
             "handover": handover,
             "role_labels": [ROLE_LABELS[role] for role in handover.roles],
             "sole": [ROLE_LABELS[sole.role] for sole in sole_roles(person)],
-            "refusal": None if error else offboarding_refusal(person),
+            "refusal": None if error else offboarding_refusal(person, admin),
             "error": error,
         },
         status=400 if error else 200,
