@@ -223,46 +223,36 @@ def record_contents(owner: Owner, record: Record) -> RecordContents:
     return RecordContents(record=record, versions=versions, draft=draft, attachments=attachments)
 
 
-class _Rows:
-    """The three statements of a save, written once in SQL: a save is the hottest write a
-    survivor makes, and the ORM's query building cost more than the statements themselves
-    (measured by ``make bench`` records). Names come from the models, values are parameters."""
-
-    def __init__(self) -> None:
-        quote = connection.ops.quote_name
-        version, draft = quote(RecordVersion._meta.db_table), quote(RecordDraft._meta.db_table)
-        self.last = (
-            f"SELECT {quote('number')}, {quote('ciphertext')} FROM {version} WHERE {quote('record_id')} = %s "
-            f"ORDER BY {quote('number')} DESC LIMIT 1"
-        )
-        self.insert = (
-            f"INSERT INTO {version} ({quote('record_id')}, {quote('number')}, {quote('saved_at')}, "
-            f"{quote('ciphertext')}) VALUES (%s, %s, %s, %s)"
-        )
-        self.draft_delete = f"DELETE FROM {draft} WHERE {quote('record_id')} = %s"
-
-
-_ROWS: dict[str, _Rows] = {}
+# The three statements of a save, written once in SQL: a save is the hottest write a survivor
+# makes, and building them through the ORM cost more than running them (``make bench``
+# records). The table names are the models' (checked in tests/records/test_writing_sql.py);
+# every value is a parameter. Double quotes name columns on SQLite and PostgreSQL alike.
+_LAST_VERSION = (
+    'SELECT "number", "ciphertext" FROM "records_recordversion" WHERE "record_id" = %s ORDER BY "number" DESC LIMIT 1'
+)
+_VERSION_INSERT = (
+    'INSERT INTO "records_recordversion" ("record_id", "number", "saved_at", "ciphertext") VALUES (%s, %s, %s, %s)'
+)
+_DRAFT_DELETE = 'DELETE FROM "records_recorddraft" WHERE "record_id" = %s'
 
 
 def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> Version | None:
     """Save the parts as a new version; None when nothing changed since the last one."""
     parts = clean_parts(values)
     key = record_key(owner, record)
-    rows = _ROWS.get(connection.vendor) or _ROWS.setdefault(connection.vendor, _Rows())
-    record_id = Record._meta.pk.get_db_prep_value(record.pk, connection)  # type: ignore[union-attr]
+    record_id = Record._meta.pk.get_db_prep_value(record.pk, connection)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.features.has_select_for_update:
             # Two saves of one record take their numbers one after the other. (SQLite has no
             # row locks: its transactions take the database's write lock when they begin.)
             Record.objects.select_for_update().filter(pk=record.pk).values_list("pk").first()
-        cursor.execute(rows.last, [record_id])
+        cursor.execute(_LAST_VERSION, [record_id])
         last = cursor.fetchone()
         if last is not None:
             number, ciphertext = last
             context = f"{record.pk}:{number}"
             if keys.open_json(key, bytes(ciphertext), "record-version", context) == parts:
-                cursor.execute(rows.draft_delete, [record_id])
+                cursor.execute(_DRAFT_DELETE, [record_id])
                 return None
         elif not parts:
             return None
@@ -270,9 +260,9 @@ def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> V
         saved_at = timezone.now()
         sealed = keys.seal_json(key, parts, "record-version", f"{record.pk}:{number}")
         cursor.execute(
-            rows.insert, [record_id, number, connection.ops.adapt_datetimefield_value(saved_at), sealed]
+            _VERSION_INSERT, [record_id, number, connection.ops.adapt_datetimefield_value(saved_at), sealed]
         )
-        cursor.execute(rows.draft_delete, [record_id])
+        cursor.execute(_DRAFT_DELETE, [record_id])
         _log(owner, "record.version_saved", record, version=number)
     return Version(number=number, saved_at=saved_at, parts=parts)
 
