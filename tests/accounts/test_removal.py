@@ -227,6 +227,44 @@ def test_the_last_administrator_is_not_removed(personas: Personas) -> None:
     assert _fresh(personas.admin).is_active and personas.admin.has_role("admin")
 
 
+def test_the_oversight_body_checks_even_the_only_administrator(personas: Personas) -> None:
+    """Administrators alone propose these changes and never the last administrator's: without
+    this, the only administrator would be beyond anyone's check. The oversight body proposes
+    it, a second person approves it, and the operator then seats a new administrator."""
+    with pytest.raises(PowerRefused, match="oversight body may propose it for an administrator"):
+        member_suspend(member=personas.survivor, reason="other", actor=personas.oversight)
+    with pytest.raises(PowerRefused, match="oversight body may propose it for an administrator"):
+        member_suspend(member=personas.admin, reason="other", actor=personas.advocate)
+    change = member_remove(member=personas.admin, reason="other", actor=personas.oversight)
+    with pytest.raises(PowerRefused, match="a different person must approve"):
+        membership_change_approve(change=change, approver=personas.oversight)
+    second, _ = add_member(personas.organization, "second oversight", {"oversight"})
+    membership_change_approve(change=change, approver=second)
+    removed = _fresh(personas.admin)
+    assert not removed.is_active and removed.role_codes == set()
+    assert LedgerEvent.objects.get(action="member.removed").refs["proposed_by"] == personas.oversight.pseudonym
+
+
+def test_the_oversight_body_proposes_it_from_who_holds_power(personas: Personas) -> None:
+    oversight = _signed_in(personas.oversight, personas.vault_keys["oversight"])
+    page = oversight.get(reverse("power")).content.decode()
+    suspend = reverse("member_suspend", args=[personas.admin.pk])
+    assert suspend in page and "you may propose suspending or removing Admin" in page
+    assert suspend not in _signed_in(personas.advocate, personas.vault_keys["advocate"]).get(reverse("power")).content.decode()
+    assert oversight.get(reverse("member_suspend", args=[personas.survivor.pk])).status_code == 403
+    assert oversight.get(reverse("members")).status_code == 403
+    form = oversight.get(suspend)
+    assert form.status_code == 200 and "Back to Who holds power" in form.content.decode()
+    response = oversight.post(suspend, {"reason": "other"})
+    assert response.status_code == 302 and response["Location"] == reverse("power")
+    change = MembershipChange.objects.get(member=personas.admin)
+    assert (change.kind, change.proposed_by) == ("suspend", personas.oversight)
+    second, _ = add_member(personas.organization, "second oversight", {"oversight"})
+    membership_change_approve(change=change, approver=second)
+    assert not _fresh(personas.admin).is_active
+    assert "Nobody is an active administrator" in oversight.get(reverse("power")).content.decode()
+
+
 # A sanction decided in a case ---------------------------------------------------------------
 
 

@@ -44,6 +44,23 @@ def get_member_for_admin(request: HttpRequest, member_id: UUID) -> tuple[Member,
     return admin, member
 
 
+def get_member_for_change(request: HttpRequest, member_id: UUID) -> tuple[Member, Member]:
+    """(proposer, member) when the signed-in member may propose suspending, removing or
+    reinstating ``member_id``: an administrator, or the oversight body for an administrator
+    (``lifecycle.may_propose``); else 403/404."""
+    from chorus.accounts.services.lifecycle import may_propose  # the services import this module's models
+
+    actor = signed_in_member(request)
+    if not (actor.has_role("admin") or actor.has_role("oversight")):
+        raise PermissionDenied
+    member = Member.objects.filter(pk=member_id, organization=actor.organization).first()
+    if member is None:
+        raise Http404
+    if member.pk != actor.pk and not may_propose(actor, member):
+        raise PermissionDenied
+    return actor, member
+
+
 def get_invitation_for_admin(request: HttpRequest, invitation_id: UUID) -> tuple[Member, Invitation]:
     admin = require_admin(request)
     invitation = Invitation.objects.filter(pk=invitation_id, organization=admin.organization).first()

@@ -12,7 +12,7 @@ database dump or the ledger shows only the reason code). The rules:
   approves it. Otherwise one administrator could cut a survivor, a complainant or a
   respondent off from their own records and cases, undo a sanction, silence every other
   holder of power, or bring back one who was suspended for abusing it;
-* nobody suspends themselves, nor the organization's last active administrator;
+* nobody suspends themselves;
 * a suspended member's account is inactive: the session backend no longer loads it, so
   their open sessions end at their next request (their session rows are deleted too),
   sign-in says the account is suspended, and their roles count for nothing
@@ -24,9 +24,12 @@ database dump or the ledger shows only the reason code). The rules:
   organization: it stays sealed under their own vault key, which nobody else holds
   (docs/members.md says why), and for ``REMOVAL_EXPORT_DAYS`` they may still sign in to
   take their records away (``leaving.export_until``);
-* nobody suspends or removes the organization's last active administrator, nor its only
-  active oversight member (that would leave nobody to verify the ledger or approve what
-  only oversight approves): a second one is seated first;
+* an administrator does not suspend or remove the organization's last active
+  administrator, and nobody its only active oversight member (that would leave nobody to
+  verify the ledger or approve what only oversight approves): a second one is seated first;
+* the oversight body may propose suspending, removing or reinstating an administrator,
+  even the last one (a second person approves it, and the deployment's operator then seats
+  a new administrator), so no administrator is beyond a check (``may_propose``);
 * a change proposed from a case's measure (a decided sanction) names it, so the case shows
   that it was carried out, and by whom (``sanctions.sanction_carried_out``).
 """
@@ -165,9 +168,12 @@ def _change(
         raise PowerRefused(refusal)
     if actor.organization_id != member.organization_id:
         raise PowerRefused(_("That person is not part of your organization."))
-    if not actor.is_active or not actor.has_role("admin"):
+    if actor.pk != member.pk and not may_propose(actor, member):
         raise PowerRefused(
-            _("Only an administrator of this organization suspends, reinstates or removes its members.")
+            _(
+                "Only an administrator of this organization suspends, reinstates or removes its members; the "
+                "oversight body may propose it for an administrator."
+            )
         )
     if case_reference and Case.objects.filter(
         organization_id=member.organization_id, reference__iexact=case_reference
@@ -199,7 +205,7 @@ def _change(
                 % name
             )
         if kind != "reinstate":
-            _refuse_last_administrator(member)
+            _refuse_last_administrator(member, proposer=actor)
             refuse_only_oversight(member)
         change = MembershipChange.objects.create(
             organization_id=member.organization_id,
@@ -244,9 +250,30 @@ def _refuse_state(member: Member, kind: str) -> None:
         raise PowerRefused(_("%(name)s is not suspended. Nothing was changed.") % name)
 
 
-def _refuse_last_administrator(member: Member) -> None:
+def may_propose(actor: Member, member: Member) -> bool:
+    """Whether ``actor`` may propose suspending, removing or reinstating ``member``: an
+    active administrator, for anyone; an active oversight member, for an administrator
+    (one now, or in the last proposal period, so removing the role first does not get
+    around it). Otherwise an administrator, above all the only one, would be beyond anyone's
+    check: administrators alone propose these changes, and nobody suspends the last one."""
+    if not actor.is_active or actor.organization_id != member.organization_id:
+        return False
+    if actor.has_role("admin"):
+        return True
+    return actor.has_role("oversight") and "admin" in power_held(member)
+
+
+def _from_oversight(proposer: Member) -> bool:
+    return proposer.has_role("oversight") and not proposer.has_role("admin")
+
+
+def _refuse_last_administrator(member: Member, *, proposer: Member) -> None:
     """Locked, as in ``roles_remove``, so two administrators suspending each other at once
-    cannot both succeed."""
+    cannot both succeed. The oversight body may propose suspending or removing even the last
+    administrator (a second person still approves it); the deployment's operator then seats
+    a new one (``chorus organization seat``)."""
+    if _from_oversight(proposer):
+        return
     admins = set(
         MemberRole.objects.select_for_update()
         .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
@@ -373,7 +400,7 @@ def membership_change_approve(*, change: MembershipChange, approver: Member) -> 
         member = Member.objects.select_for_update().get(pk=change.member_id)
         _refuse_state(member, change.kind)
         if change.kind != "reinstate":
-            _refuse_last_administrator(member)
+            _refuse_last_administrator(member, proposer=change.proposed_by)
             refuse_only_oversight(member)
         now = timezone.now()
         MembershipChange.objects.filter(pk=change.pk).update(outcome="approved", decided_by=approver, decided_at=now)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chorus.accounts.access import get_member_for_admin, get_membership_change_for_decider, member_required
+from chorus.accounts.access import get_member_for_change, get_membership_change_for_decider, member_required
 from chorus.accounts.forms import MembershipChangeForm
 from chorus.accounts.models import REINSTATEMENT_REASONS, REMOVAL_REASONS, SUSPENSION_REASONS, Member
 from chorus.accounts.services.lifecycle import (
@@ -45,17 +45,20 @@ def _measure(request: HttpRequest, admin: Member, person: Member, kind: str) -> 
 
 
 def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpResponse:
-    admin, person = get_member_for_admin(request, member_id)
-    # A stale link or a typed address: the members page offers only the action that fits.
+    admin, person = get_member_for_change(request, member_id)
+    # Administrators come from the members page; the oversight body, proposing a change to an
+    # administrator, from "Who holds power".
+    back = "members" if admin.has_role("admin") else "power"
+    # A stale link or a typed address: the page it came from offers only the action that fits.
     if person.pk == admin.pk:
         messages.info(
             request, _("Nobody suspends, reinstates or removes themselves. Another administrator must do it.")
         )
-        return redirect("members")
+        return redirect(back)
     stale = _stale(person, kind)
     if stale is not None:
         messages.info(request, stale % {"name": person.display_name})
-        return redirect("members")
+        return redirect(back)
     measure = _measure(request, admin, person, kind)
     reasons = {"suspend": SUSPENSION_REASONS, "reinstate": REINSTATEMENT_REASONS, "remove": REMOVAL_REASONS}[kind]
     form = MembershipChangeForm(
@@ -77,7 +80,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
             form.add_error(None, str(refused))
         else:
             messages.success(request, _done(kind) % {"name": person.display_name})
-            return redirect("members")
+            return redirect(back)
     return render(
         request,
         "accounts/member_change.html",
@@ -88,6 +91,7 @@ def _change_page(request: HttpRequest, member_id: UUID, *, kind: str) -> HttpRes
             "power_held": bool(power_held(person)),
             "held_roles": bool(person.role_codes),
             "measure": measure,
+            "back": back,
         },
         status=400 if form.errors else 200,
     )

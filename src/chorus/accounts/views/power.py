@@ -66,6 +66,10 @@ def power(request: HttpRequest) -> HttpResponse:
                 (change, change_refusal(change, member) is None) for change in membership_changes_visible_to(member)
             ],
             "oversight_gone": organization.oversight_since is not None and "oversight" not in present,
+            "admin_gone": not holders["admin"],
+            # The oversight body proposes suspending or removing an administrator from here
+            # (``lifecycle.may_propose``); a second person approves it.
+            "oversight_proposes": member.is_active and member.has_role("oversight") and not member.has_role("admin"),
         },
     )
 
