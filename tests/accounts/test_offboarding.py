@@ -241,10 +241,10 @@ def test_an_administrator_does_not_offboard_who_proposed_suspending_them(persona
 
     second, _ = add_member(personas.organization, "second admin", {"admin"})
     suspension = member_suspend(member=personas.admin, reason="other", actor=second)
-    with pytest.raises(PowerRefused, match="proposed a change to your membership"):
+    with pytest.raises(PowerRefused, match="change to your own membership is waiting"):
         member_offboard(member=second, actor=personas.admin)
     page = _signed_in(personas, "admin").post(reverse("member_offboard", args=[second.pk]))
-    assert page.status_code == 400 and "Another administrator must change their roles" in page.content.decode()
+    assert page.status_code == 400 and "Another administrator must change" in page.content.decode()
     assert _fresh(second).role_codes == {"admin"}
     membership_change_approve(change=suspension, approver=personas.oversight)
     assert not _fresh(personas.admin).is_active
@@ -279,3 +279,22 @@ def test_an_administrator_does_not_make_themselves_the_only_one_alone(personas: 
     removal = member_remove(member=fourth, reason="left", actor=personas.admin)
     membership_change_approve(change=removal, approver=personas.oversight)  # two people did it
     assert not _fresh(fourth).is_active and _fresh(personas.admin).role_codes == {"admin"}
+
+
+def test_an_administrator_facing_a_proposal_takes_nobodys_roles_until_it_is_decided(personas: Personas) -> None:
+    """The oversight member who proposed suspending them is protected, and so is the one who
+    would approve it: otherwise the administrator removes the approver's role and the proposal
+    waits until it lapses."""
+    from chorus.accounts.services.lifecycle import member_suspend, membership_change_approve
+    from chorus.accounts.services.power import member_set_roles
+
+    approver, _ = add_member(personas.organization, "second oversight", {"oversight"})
+    add_member(personas.organization, "third oversight", {"oversight"})
+    suspension = member_suspend(member=personas.admin, reason="other", actor=personas.oversight)
+    with pytest.raises(PowerRefused, match="change to your own membership is waiting"):
+        member_set_roles(member=approver, roles=set(), actor=personas.admin)
+    with pytest.raises(PowerRefused, match="change to your own membership is waiting"):
+        member_offboard(member=approver, actor=personas.admin)
+    assert _fresh(approver).role_codes == {"oversight"}
+    membership_change_approve(change=suspension, approver=approver)
+    assert not _fresh(personas.admin).is_active

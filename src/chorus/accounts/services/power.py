@@ -10,7 +10,7 @@ rules every function here keeps:
   administrator other than the proposer approves, so the rule is still two people;
 * an administrator never also holds a role that reads case content, decides or oversees;
 * removing a role takes effect at once: one person may always reduce power, except the
-  power of whoever proposed suspending or removing them, while that proposal waits
+  power of anyone while a proposal to suspend or remove the actor waits
   (``_refuse_own_accuser``), and another administrator's role when that would leave the
   actor the only administrator (whom nobody suspends or removes);
 * every step is ledgered, and who holds power is shown to every member.
@@ -174,17 +174,16 @@ def sole_administrator_refusal(member: Member, actor: Member, admins: set[UUID] 
 
 
 def _refuse_own_accuser(*, member: Member, actor: Member) -> None:
-    """Nobody takes the roles of someone who proposed suspending or removing them while
-    that proposal waits for a second person: they would otherwise be the last
-    administrator, whom nobody suspends, and escape the check."""
-    accusing = MembershipChange.objects.pending().filter(
-        member=actor, proposed_by=member, kind__in=["suspend", "remove"]
-    )
-    if accusing.exists():
+    """Nobody takes anyone's roles while a proposal to suspend or remove them waits for a
+    second person: they would otherwise take the role of whoever proposed it or of whoever
+    would approve it, or become the last administrator, whom nobody suspends, and escape the
+    check."""
+    accused = MembershipChange.objects.pending().filter(member=actor, kind__in=["suspend", "remove"])
+    if accused.exists():
         raise PowerRefused(
             _(
-                "%(name)s proposed a change to your membership, and it is waiting for a second person. Another "
-                "administrator must change their roles. Nothing was changed."
+                "A change to your own membership is waiting for a second person, so you cannot take anyone's roles "
+                "until it is decided. Another administrator must change %(name)s's roles. Nothing was changed."
             )
             % {"name": member.display_name}
         )
