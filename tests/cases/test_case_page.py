@@ -510,3 +510,18 @@ def test_a_case_reference_typed_on_the_members_page_is_refused_when_it_names_a_c
     assert response.status_code == 400 and "is a case in Chorus" in response.content.decode()
     assert not MembershipChange.objects.exists()
     assert admin.post(url, {"reason": "other", "case_reference": "HR-2025-7"}).status_code == 302
+
+
+def test_an_interim_suspension_handed_to_an_administrator_is_carried_out_from_the_case(personas: Personas) -> None:
+    """An interim measure may name who carries it out; an administrator named there is offered
+    the suspension, and the form says to choose one."""
+    crowd = people(personas, *PANELS)
+    case = formal_decided(crowd)
+    Case.objects.filter(pk=case.pk).update(state="investigation")
+    assert "carried out by an administrator" in _page(personas, "advocate", case)
+    crowd.act("advocate", case, "interim", text="Suspended pending review.", risk="He works beside her.",
+              expires=IN_A_MONTH, owner=personas.admin)  # fmt: skip
+    measure = case.measures.get(kind="interim")
+    assert measure.owner is not None
+    shown = _section(_page(personas, "admin", case), "measures")
+    assert f"/organization/members/{personas.respondent.pk}/suspend/?measure={measure.pk}" in shown

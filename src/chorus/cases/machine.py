@@ -277,6 +277,11 @@ ACTIONS: tuple[Action, ...] = (
         Field("text", "text", _("The measure (e.g. suspension pending review)")),
         Field("risk", "text", _("Risk assessment")),
         Field("expires", "date", _("Expires on")),
+        Field("owner", "member", _("Who carries it out"), required=False),
+        help=_(
+            "A suspension from the organization is carried out by an administrator: choose one as who carries it out, "
+            "and the case page offers them that step and shows when it was done."
+        ),
     ),
     # Formal.
     _a("allegation", _("Add an allegation"), "complainant", "filed", Field("text", "text", _("Allegation"))),
@@ -402,6 +407,10 @@ ACTIONS: tuple[Action, ...] = (
         Field("text", "text", _("What is to be done")),
         Field("owner", "member", _("Who carries it out")),
         Field("due", "date", _("Due by")),
+        help=_(
+            "A suspension or removal from the organization is carried out by an administrator: choose one as who "
+            "carries it out, and the case page offers them that step and shows when it was done."
+        ),
     ),
     _a("close", _("Close the case"), "team", "final monitoring", help=_("Every sanction and remedy must be done.")),
     # Restorative.

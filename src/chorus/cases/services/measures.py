@@ -152,6 +152,8 @@ def interim(actor: CaseActor, data: dict[str, Any]) -> str:
     )
     item_write(actor, "interim", "file", clean_text(data["text"]), measure=measure)
     item_write(actor, "risk_assessment", "file", clean_text(data["risk"]), measure=measure)
+    if data.get("owner") is not None:  # e.g. an administrator, who carries out a suspension pending review
+        _handover(actor, measure, _owner_party(actor, data["owner"]))
     return _("Interim measure %(number)d is in place until %(date)s. The respondent can read and challenge it.") % {
         "number": measure.number,
         "date": formats.date_format(expires),
