@@ -106,6 +106,26 @@ def test_systemd_units_verify(unit: Path, tmp_path: Path) -> None:
     assert verified.returncode == 0 and complaints == [], verified.stdout + verified.stderr
 
 
+SERVICES = [unit for unit in UNITS if unit.suffix == ".service"]
+LONG_RUNNING = ("chorus-web.service", "chorus-worker.service", "chorus-custodian.service")
+
+
+@pytest.mark.parametrize("unit", SERVICES, ids=[unit.name for unit in SERVICES])
+def test_every_service_is_hardened(unit: Path) -> None:
+    """Each service runs as its own user with files only it reads, no way to gain privileges,
+    a read-only system and no home folders; the three that serve restart when they stop."""
+    service = _unit(unit)["Service"]
+    assert service.get("User") and service.get("User") != "root", unit.name
+    assert service["UMask"] == "0077"
+    assert service["NoNewPrivileges"] == "yes"
+    assert service["ProtectSystem"] == "strict"
+    assert service["ProtectHome"] == "yes"
+    assert service["PrivateTmp"] == "yes"
+    if unit.name in LONG_RUNNING:
+        assert service["Restart"] == "always", unit.name
+    assert {unit.name for unit in SERVICES} >= set(LONG_RUNNING)
+
+
 def test_services_may_write_where_the_settings_point() -> None:
     values = _shipped_settings()
     writable_needed = [
