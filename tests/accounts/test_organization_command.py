@@ -113,6 +113,17 @@ def test_bad_input_is_refused_and_nothing_is_created(extra: dict[str, str], mess
     assert not mail.outbox
 
 
+def test_a_second_organization_starts_beside_one_that_runs(personas: Personas) -> None:
+    before = {organization.pk for organization in Organization.objects.all()}
+    out = _create()
+    assert "Created Harbour Tenants (harbour)" in out
+    harbour = Organization.objects.get(slug="harbour")
+    assert harbour.pk not in before and Organization.objects.count() == len(before) + 1
+    assert Invitation.objects.filter(organization=harbour, by_operator=True).count() == 2
+    assert not Invitation.objects.filter(organization=personas.organization, by_operator=True).exists()
+    assert ledger_verify(chain_for(harbour.pk)).ok and ledger_verify(chain_for(personas.organization.pk)).ok
+
+
 def test_a_taken_slug_or_an_existing_account_is_refused(personas: Personas) -> None:
     before = Organization.objects.count()
     with pytest.raises(CommandError, match="slug 'riverside' exists already"):
@@ -128,7 +139,7 @@ def test_a_mail_server_that_refuses_leaves_nothing_half_made() -> None:
     backend = "django.core.mail.backends.smtp.EmailBackend"
     with (
         override_settings(EMAIL_BACKEND=backend, EMAIL_HOST="127.0.0.1", EMAIL_PORT=1, EMAIL_TIMEOUT=2),
-        pytest.raises(ConnectionRefusedError),
+        pytest.raises(CommandError, match=r"mail server at 127\.0\.0\.1:1 did not take the invitations.*Nothing was created"),
     ):
         _create()
     assert not Organization.objects.filter(slug="harbour").exists()

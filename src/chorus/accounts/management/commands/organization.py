@@ -4,6 +4,7 @@ administrator or oversight member where none is left, and lists what the deploym
 
 from __future__ import annotations
 
+import smtplib
 from argparse import ArgumentParser
 from typing import Any
 
@@ -62,6 +63,12 @@ class Command(BaseCommand):
                 self._list()
         except OperatorRefused as refused:
             raise CommandError(str(refused)) from None
+        except (OSError, smtplib.SMTPException) as failed:  # the mail server refused or could not be reached
+            raise CommandError(
+                f"The mail server at {settings.EMAIL_HOST}:{settings.EMAIL_PORT} did not take the invitations "
+                f"({failed.__class__.__name__}: {failed}). Nothing was created: check CHORUS_EMAIL_URL and run the "
+                "command again."
+            ) from None
 
     def _create(self, options: dict[str, Any]) -> None:
         founded = organization_found(
