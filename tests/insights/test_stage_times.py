@@ -114,6 +114,26 @@ def test_the_insights_page_shows_the_stage_tables(personas: Personas) -> None:
     assert 'id="stage-target-shares"' in page
 
 
+def test_the_pdf_carries_the_stage_table_as_the_page_prints_it(personas: Personas) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    _stays(personas.organization, "formal", "filed", 3, 12)
+    _stays(personas.organization, "formal", "filed", 12, 2)  # a small count: never printed as 2
+    _stays(personas.organization, "formal", "investigation", 20, 9)
+    response = client_for(personas.admin, personas.vault_keys["admin"]).get("/insights/report.pdf")
+    assert response.status_code == 200
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).split())
+    published = stage_times(personas.organization)
+    assert "Time in each stage" in text and "Share within target" in text
+    for label, figures in published.time.grid():
+        assert f"{label} {' '.join(figures)}" in text, label
+    assert any("<5" in figures for _label, figures in published.time.grid())
+    for label, share in published.shares:
+        assert f"{label}: {share}" in text
+
+
 def _shares_from_shown_figures(insight: Insight, given: dict[str, str]) -> None:
     """Each share is what the shown row totals of that stage's own rows give, else "—"."""
     grid = dict(insight.grid())

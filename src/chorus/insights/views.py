@@ -25,6 +25,7 @@ from chorus.insights.report import insights_pdf
 from chorus.insights.services import actions, stories
 from chorus.insights.services.actions import ActionError
 from chorus.insights.services.stories import StoryError
+from chorus.insights.stage_times import stage_times
 from chorus.insights.transparency import transparency_report
 from chorus.ledger.services import chain_for, published_checkpoint
 from chorus.records.access import Owner
@@ -61,6 +62,7 @@ def insights_report(request: HttpRequest) -> HttpResponse:
         insight_tables(member.organization, as_of=as_of),
         as_of=as_of,
         threshold=settings.CHORUS_INSIGHTS_THRESHOLD,
+        stages=stage_times(member.organization, as_of=as_of),
     )
     return download(data, name=f"chorus-insights-{as_of.date().isoformat()}.pdf", mime="application/pdf")
 
