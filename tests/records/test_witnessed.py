@@ -34,7 +34,7 @@ def _witness(personas: Personas, *, contact: bool = True, email: str = "survivor
 def test_it_keeps_the_account_as_the_witness_own_sealed_record(personas: Personas) -> None:
     owner, record, _grant = _witness(personas)
     status = witnessed.witnessed_status(owner, record)
-    assert status.named == "Survivor" and status.contact_allowed and not status.asked
+    assert status.named == "survivor@riverside.example" and status.contact_allowed and not status.asked
     account = WitnessAccount.objects.get(record=record)
     assert str(personas.survivor.pk).encode() not in bytes(account.survivor_sealed or b"")
     assert LedgerEvent.objects.filter(action="witnessed.created").exists()
@@ -62,15 +62,38 @@ def test_it_is_never_offered_on_the_escrow_page(personas: Personas, client) -> N
     assert "The lift" not in page
 
 
-def test_it_refuses_naming_oneself_or_an_unknown_address(personas: Personas) -> None:
+def test_it_refuses_naming_oneself_and_an_empty_address_with_consent(personas: Personas) -> None:
     owner = survivor_owner(personas, "panel")
     record = witnessed.witnessed_create(owner, values=SEEN)
     with pytest.raises(WitnessError, match="someone else"):
-        witnessed.witnessed_name(owner, record, email="panel@riverside.example", contact_allowed=True)
-    with pytest.raises(WitnessError, match="No member"):
-        witnessed.witnessed_name(owner, record, email="nobody@riverside.example", contact_allowed=True)
+        witnessed.witnessed_name(owner, record, email=" Panel@Riverside.example", contact_allowed=True)
     with pytest.raises(WitnessError, match="email address"):
         witnessed.witnessed_name(owner, record, email="", contact_allowed=True)
+
+
+def test_an_address_nobody_uses_is_kept_as_any_other_and_the_advocate_reads_there_is_nobody_to_ask(
+    personas: Personas,
+) -> None:
+    """The witness learns nothing of whether an address is a member's: it is kept and shown back
+    alike. The advocate, who reads the account, learns that there is nobody to ask."""
+    owner, record, grant = _witness(personas, email="nobody@riverside.example")
+    status = witnessed.witnessed_status(owner, record)
+    assert status.named == "nobody@riverside.example" and status.contact_allowed
+    account = WitnessAccount.objects.get(record=record)
+    assert account.survivor_tag is None and b"nobody" not in bytes(account.named_sealed or b"")
+    with pytest.raises(WitnessError, match="nobody to ask"):
+        witnessed.witnessed_ask(advocate_reader(personas), grant)
+
+
+def test_naming_is_limited_per_hour(personas: Personas) -> None:
+    owner = survivor_owner(personas, "panel")
+    record = witnessed.witnessed_create(owner, values=SEEN)
+    for number in range(witnessed.NAMINGS_PER_HOUR):
+        witnessed.witnessed_name(owner, record, email=f"person{number}@riverside.example", contact_allowed=True)
+    with pytest.raises(WitnessError, match="many times this hour"):
+        witnessed.witnessed_name(owner, record, email="survivor@riverside.example", contact_allowed=True)
+    assert witnessed.witnessed_status(owner, record).named == f"person{witnessed.NAMINGS_PER_HOUR - 1}@riverside.example"
+    witnessed.witnessed_name(owner, record, email="", contact_allowed=False)  # taking the name away is not limited
 
 
 def test_it_denies_asking_her_without_the_witness_consent(personas: Personas) -> None:

@@ -40,7 +40,7 @@ def test_a_witness_shares_what_they_saw_and_learns_only_that_she_declined(
     witness.get_by_role("group", name=re.compile("May an advocate ask her")).get_by_label("Yes").check()
     witness.get_by_role("button", name="Save (only you can read it)").click()
     expect(witness.locator("main")).to_contain_text(SEEN)
-    expect(witness.locator("#witness-status")).to_contain_text(personas.survivor.display_name)
+    expect(witness.locator("#witness-status")).to_contain_text(personas.survivor.email)
     expect(witness.locator("#witness-answer")).to_have_text("Nobody has asked her.")
     account_url = witness.url
 

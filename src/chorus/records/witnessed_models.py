@@ -30,6 +30,9 @@ class WitnessAnswer(models.TextChoices):
 class WitnessAccount(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="witness_account")
+    # The address the witness gave, sealed for the server: what they see of whom they named,
+    # whether or not a member uses it (so the page never tells them which addresses are members).
+    named_sealed = models.BinaryField(null=True, help_text="The address the witness gave, sealed for the server.")
     survivor_sealed = models.BinaryField(null=True, help_text="The member it happened to, sealed for the server.")
     survivor_tag = models.BinaryField(null=True, help_text="Keyed hash of that member's id; names nobody.")
     contact_allowed = models.BooleanField(default=False, help_text="The witness agrees an advocate may ask her.")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 from django.db import transaction
@@ -40,8 +41,10 @@ from chorus.records.models import Grant, Record
 from chorus.records.services import sharing, writing
 from chorus.records.services.writing import OWNER_ACTOR, RecordError
 from chorus.records.witnessed_models import WitnessAccount, WitnessAnswer
+from chorus.web import ratelimit
 
 SURVIVOR_PURPOSE = "witness-survivor"
+NAMED_PURPOSE = "witness-named"
 CASE_PURPOSE = "witness-case"
 
 
@@ -89,36 +92,51 @@ def account_for_owner(owner: Owner, record: Record) -> WitnessAccount:
     return account
 
 
+# Naming attempts per witness per hour: enough to correct a typo, too few to try a list of
+# addresses (the page reads the same whether an address is a member's or not, and this keeps
+# it from being a way to test many).
+NAMINGS_PER_HOUR = 10
+_NAMING_SCOPE = "witness-naming"
+
+
 def witnessed_name(owner: Owner, record: Record, *, email: str, contact_allowed: bool) -> WitnessAccount:
-    """Whom it happened to (a member, by the address she uses here), and whether an
-    advocate may ask her. Changing either withdraws a question not yet answered."""
+    """Whom it happened to (the address she uses here), and whether an advocate may ask her.
+    Changing either withdraws a question not yet answered.
+
+    The witness is never told whether a member uses the address: what they typed is kept,
+    sealed, and shown back to them; the member it belongs to, if any, is found now and kept
+    under a sealed id and a keyed tag, so that an advocate can ask her. If nobody uses it, the
+    advocate reads that there is nobody to ask."""
     account = account_for_owner(owner, record)
     email = (email or "").strip().lower()
     survivor: Member | None = None
     if email:
         if owner.member is None:
             raise WitnessError(_("Only members with an account can name the person it happened to."))
+        if email == owner.member.email.strip().lower():
+            raise WitnessError(_("This is for what you saw happen to someone else. Write your own record instead."))
+        if not ratelimit.consume(
+            _NAMING_SCOPE, str(owner.member.pk), count=1, limit=NAMINGS_PER_HOUR, window=timedelta(hours=1)
+        ):
+            raise WitnessError(
+                _("You have named someone many times this hour. Nothing was changed; please try again later.")
+            )
         survivor = Member.objects.filter(
             organization=owner.organization, email=email, is_active=True, deleted_at__isnull=True
         ).first()
-        if survivor is None:
-            raise WitnessError(
-                _("No member of your organization uses that email address here. Check it, or leave it empty.")
-            )
-        if survivor.pk == owner.member.pk:
-            raise WitnessError(_("This is for what you saw happen to someone else. Write your own record instead."))
     elif contact_allowed:
         raise WitnessError(_("An advocate can only ask her if you give the email address she uses here."))
     with transaction.atomic():
         account = WitnessAccount.objects.select_for_update().get(pk=account.pk)
         if account.answer:
             raise WitnessError(_("She has already answered, so this can no longer change."))
+        account.named_sealed = keys.seal_for_server(email, NAMED_PURPOSE, account.pk) if email else None
         if survivor is None:
             account.survivor_sealed = account.survivor_tag = None
         else:
             account.survivor_sealed = keys.seal_for_server(str(survivor.pk), SURVIVOR_PURPOSE, account.pk)
             account.survivor_tag = survivor_tag(survivor)
-        account.contact_allowed = contact_allowed and survivor is not None
+        account.contact_allowed = contact_allowed and bool(email)
         account.asked_at = None  # a question she has not answered is withdrawn with the old choice
         account.save()
         _log(owner.organization.pk, OWNER_ACTOR, "witnessed.named", account, contact=account.contact_allowed)
@@ -129,7 +147,7 @@ def witnessed_name(owner: Owner, record: Record, *, email: str, contact_allowed:
 class WitnessStatus:
     """What the witness may know: never her case, never more than yes or no."""
 
-    named: str  # the display name of the member they named, or ""
+    named: str  # the address they gave (for accounts named before it was kept, the member's name), or ""
     contact_allowed: bool
     asked: bool
     answer: str
@@ -139,7 +157,9 @@ class WitnessStatus:
 def witnessed_status(owner: Owner, record: Record) -> WitnessStatus:
     account = account_for_owner(owner, record)
     named = ""
-    if account.survivor_sealed:
+    if account.named_sealed:
+        named = keys.open_for_server(account.named_sealed, NAMED_PURPOSE, account.pk)
+    elif account.survivor_sealed:  # named before the address was kept: the member's name, as then
         member = Member.objects.filter(
             pk=keys.open_for_server(account.survivor_sealed, SURVIVOR_PURPOSE, account.pk)
         ).first()
@@ -179,10 +199,12 @@ def witnessed_ask(reader: Reader, grant: Grant) -> None:
         raise WitnessError(_("This account is no longer shared with you."))
     with transaction.atomic():
         account = WitnessAccount.objects.select_for_update().get(pk=account_for_grant(grant).pk)
-        if not account.contact_allowed or account.survivor_sealed is None:
+        if not account.contact_allowed:
             raise WitnessError(
                 _("The person who wrote this did not agree that she may be asked, so she cannot be contacted here.")
             )
+        if account.survivor_sealed is None:
+            raise WitnessError(_("No member of the organization uses the address the witness gave, so there is nobody to ask here."))
         if account.asked_at is not None:
             raise WitnessError(_("She has already been asked."))
         account.asked_at = timezone.now()
