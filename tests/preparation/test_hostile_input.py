@@ -63,7 +63,7 @@ def test_hostile_record_forms_are_refused_with_a_reason(personas: Personas, chan
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
     posted = {"member": str(ana.pk), "roles": ["panel"], "course": "other", "other": "Topic", **_today(), **changes}
     response = _admin(personas).post(reverse("preparation_record"), posted)
-    assert response.status_code == 200 and "There is a problem" in response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in response.content.decode()
     assert not TrainingRecord.objects.filter(member=ana).exists()
 
 

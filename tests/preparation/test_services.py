@@ -94,6 +94,26 @@ def test_it_refuses_a_future_completion_and_an_end_before_it(personas: Personas)
         training_record(actor=personas.admin, member=ana, roles={"advocate"}, topic="X", completed_on=TODAY)
 
 
+def test_a_date_may_shorten_the_organizations_validity_never_lengthen_it(personas: Personas) -> None:
+    """Otherwise one administrator could make someone eligible for appointment for good."""
+    ana, _ = unprepared(personas.organization, "Ana", {"panel"})
+    latest = add_months(TODAY, 24)  # the default validity
+    with pytest.raises(PreparationError, match="at most your organization's validity of 24 months"):
+        training_record(
+            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY,
+            valid_until=latest + timedelta(days=1),
+        )  # fmt: skip
+    with pytest.raises(PreparationError, match="at most"):
+        training_record(
+            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=date(9999, 1, 1)
+        )
+    assert not TrainingRecord.objects.filter(member=ana).exists()
+    record = training_record(
+        actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=latest
+    )
+    assert record.valid_until == latest
+
+
 def test_appointing_someone_never_prepared_is_refused_plainly(personas: Personas) -> None:
     crowd, case = _formal_case_at_investigation(personas)
     ana, _ = unprepared(personas.organization, "Ana", {"investigator"})

@@ -111,7 +111,7 @@ def test_a_refused_record_starts_with_the_error_summary_and_keeps_what_was_typed
         },
     )
     page = response.content.decode()
-    assert response.status_code == 200 and "There is a problem" in page
+    assert response.status_code == 400 and "There is a problem" in page
     assert "Choose at least one role the preparation covers." in page
     assert "Write the topic, or choose a course from the list." in page
     assert "The date must be a real date" in page
@@ -186,3 +186,23 @@ def test_the_case_page_marks_who_has_no_current_preparation(personas: Personas) 
     training_record(actor=personas.admin, member=bea, roles={"panel"}, topic="X", completed_on=timezone.localdate())
     page = _client(personas, "advocate").get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "Bea (no current preparation)" not in page and ">Bea<" in page
+
+
+def test_the_form_refuses_a_date_past_the_organizations_validity(personas: Personas) -> None:
+    ana, _ = unprepared(personas.organization, "Ana", {"panel"})
+    Course.objects.create(organization=personas.organization, name="Myths and facts about rape")
+    completed = timezone.localdate() - timedelta(days=10)
+    response = _client(personas, "oversight").post(
+        reverse("preparation_record"),
+        {
+            "member": str(ana.pk),
+            "roles": ["panel"],
+            "course": "Myths and facts about rape",
+            **_posted_date("completed_on", completed),
+            **_posted_date("valid_until", completed.replace(year=completed.year + 5)),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "at most your organization&#x27;s validity of 24 months" in page
+    assert not TrainingRecord.objects.filter(member=ana).exists()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Member
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.preparation.models import PREPARED_ROLES, VALIDITY_BOUNDS, Course
-from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON
+from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON, add_months, policy_for, validity_exceeded
 from chorus.web.dates import DatePartsField
 
 OTHER = "other"
@@ -47,11 +47,12 @@ class RecordForm(forms.Form):
     valid_until = DatePartsField(
         label=_("Valid until"),
         required=False,
-        help_text=_("Leave empty for your organization's usual validity."),
+        help_text=_("Leave empty for your organization's usual validity. A date may shorten it, never lengthen it."),
     )
 
     def __init__(self, confirmer: Member, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.organization_id = confirmer.organization_id
         member = self.fields["member"]
         assert isinstance(member, forms.ModelChoiceField)  # noqa: S101 (narrowing for the type checker)
         # Never oneself: nobody confirms their own preparation.
@@ -72,6 +73,10 @@ class RecordForm(forms.Form):
         completed, until = cleaned.get("completed_on"), cleaned.get("valid_until")
         if completed and until and until <= completed:
             self.add_error("valid_until", _("The date it is valid until must be after the date it was completed."))
+        elif completed and until:
+            months = policy_for(self.organization_id).validity_months
+            if until > add_months(completed, months):
+                self.add_error("valid_until", validity_exceeded(add_months(completed, months), months))
         return cleaned
 
     @property

@@ -80,7 +80,12 @@ def preparation_record(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("preparation")
-    return render(request, "preparation/record.html", {"form": form, "policy": policy_for(confirmer.organization)})
+    return render(
+        request,
+        "preparation/record.html",
+        {"form": form, "policy": policy_for(confirmer.organization)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

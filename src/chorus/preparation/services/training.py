@@ -48,6 +48,13 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def validity_exceeded(latest: date, months: int) -> str:
+    return _(
+        "A record counts for at most your organization's validity of %(months)d months: choose %(date)s or an "
+        "earlier date, or leave it empty."
+    ) % {"months": months, "date": formats.date_format(latest, "DATE_FORMAT")}
+
+
 def _confirmer(actor: Member) -> Member:
     if not actor.is_active or not may_confirm(actor):
         raise PreparationError(_("Only an administrator or an oversight member can do this."))
@@ -133,10 +140,16 @@ def training_record(
     today = timezone.localdate()
     if completed_on > today:
         raise PreparationError(_("The date it was completed must be today or in the past."))
+    months = policy_for(member.organization_id).validity_months
+    latest = add_months(completed_on, months)
     if valid_until is None:
-        valid_until = add_months(completed_on, policy_for(member.organization_id).validity_months)
+        valid_until = latest
     if valid_until <= completed_on:
         raise PreparationError(_("The date it is valid until must be after the date it was completed."))
+    if valid_until > latest:
+        # A date may shorten the organization's validity, never lengthen it: otherwise one
+        # person could make someone eligible for appointment for good.
+        raise PreparationError(validity_exceeded(latest, months))
     with transaction.atomic():
         record = TrainingRecord.objects.create(
             organization_id=member.organization_id,
