@@ -35,6 +35,8 @@ def test_every_setting_has_help_and_a_valid_default() -> None:
         ("CHORUS_BASE_URL", "chorus.example"),
         ("CHORUS_LOG_LEVEL", "LOUD"),
         ("CHORUS_TRUSTED_PROXIES", "the proxy"),
+        ("CHORUS_TRAINING_MAX_VALIDITY_YEARS", "0"),
+        ("CHORUS_TRAINING_MAX_VALIDITY_YEARS", "11"),
     ],
 )
 def test_a_bad_value_names_the_setting(name: str, value: str) -> None:

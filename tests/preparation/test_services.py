@@ -6,12 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from chorus.cases.services.core import CaseError, self_case_open
 from chorus.cases.services.formal import appoint
 from chorus.ledger.models import LedgerEvent
-from chorus.preparation.models import TrainingRecord
+from chorus.preparation.models import PreparationPolicy, TrainingRecord
 from chorus.preparation.services.training import (
     PreparationError,
     add_months,
@@ -112,6 +113,28 @@ def test_a_date_may_shorten_the_organizations_validity_never_lengthen_it(persona
         actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=latest
     )
     assert record.valid_until == latest
+
+
+@override_settings(CHORUS_TRAINING_MAX_VALIDITY_YEARS=3)
+def test_no_record_counts_past_the_deployments_ceiling_whatever_the_organization_set(personas: Personas) -> None:
+    """The organization's validity is one administrator's choice, so it cannot lift the ceiling."""
+    with pytest.raises(PreparationError, match="from 1 to 36"):
+        validity_set(actor=personas.admin, months=37)
+    # A validity set before the ceiling was lowered still cannot carry a record past it.
+    PreparationPolicy.objects.create(organization=personas.organization, validity_months=120)
+    ana, _ = unprepared(personas.organization, "Ana", {"panel"})
+    ceiling = add_months(TODAY, 36)
+    for too_late in (ceiling + timedelta(days=1), add_months(TODAY, 120), date(9999, 1, 1)):
+        with pytest.raises(PreparationError, match="at most 3 years after it was completed"):
+            training_record(
+                actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=too_late
+            )
+    assert not TrainingRecord.objects.filter(member=ana).exists()
+    assert training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY).valid_until == ceiling
+    with override_settings(CHORUS_TRAINING_MAX_VALIDITY_YEARS=5):
+        bea, _ = unprepared(personas.organization, "Bea", {"panel"})
+        record = training_record(actor=personas.admin, member=bea, roles={"panel"}, topic="X", completed_on=TODAY)
+        assert record.valid_until == add_months(TODAY, 60)
 
 
 def test_appointing_someone_never_prepared_is_refused_plainly(personas: Personas) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -206,3 +206,38 @@ def test_the_form_refuses_a_date_past_the_organizations_validity(personas: Perso
     page = response.content.decode()
     assert "There is a problem" in page and "at most your organization&#x27;s validity of 24 months" in page
     assert not TrainingRecord.objects.filter(member=ana).exists()
+
+
+@override_settings(CHORUS_TRAINING_MAX_VALIDITY_YEARS=3)
+def test_the_form_refuses_a_date_past_the_deployments_ceiling(personas: Personas) -> None:
+    PreparationPolicy.objects.create(organization=personas.organization, validity_months=120)
+    ana, _ = unprepared(personas.organization, "Ana", {"panel"})
+    completed = timezone.localdate() - timedelta(days=10)
+    client = _client(personas, "admin")
+    page = client.get(reverse("preparation_record")).content.decode()
+    assert "it counts for 36 months from the date completed" in page  # what a record gets, not the 120 set
+    response = client.post(
+        reverse("preparation_record"),
+        {
+            "member": str(ana.pk),
+            "roles": ["panel"],
+            "course": "other",
+            "other": "Trauma basics",
+            **_posted_date("completed_on", completed),
+            **_posted_date("valid_until", completed.replace(year=completed.year + 4)),
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "at most 3 years after it was completed" in page
+    assert 'href="#id_valid_until' in page  # the error summary leads to the field
+    assert not TrainingRecord.objects.filter(member=ana).exists()
+
+
+@override_settings(CHORUS_TRAINING_MAX_VALIDITY_YEARS=3)
+def test_the_usual_validity_cannot_be_set_past_the_deployments_ceiling(personas: Personas) -> None:
+    client = _client(personas, "admin")
+    refused = client.post(reverse("preparation_settings"), {"form": "validity", "validity-validity_months": "37"})
+    assert "Enter 36 or less." in refused.content.decode()
+    assert not PreparationPolicy.objects.filter(organization=personas.organization, validity_months=37).exists()
+    assert 'max="36"' in client.get(reverse("preparation_settings")).content.decode()

@@ -56,6 +56,13 @@ def _epsilon(raw: str) -> float:
     return value
 
 
+def _training_years(raw: str) -> int:
+    value = int(raw.strip())
+    if not 1 <= value <= 10:
+        raise ValueError("expected a whole number of years from 1 to 10")
+    return value
+
+
 def _str(raw: str) -> str:
     return raw.strip()
 
@@ -305,6 +312,14 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting("CHORUS_APPEAL_DAYS", "10", "Days after a decision during which either party may appeal.", _positive_int),
+    Setting(
+        "CHORUS_TRAINING_MAX_VALIDITY_YEARS",
+        "3",
+        "Years after its completion date that a training record counts for at most, whatever an organization's "
+        "usual validity or a record's own end date says (1 to 10), so no administrator can make someone "
+        "eligible for appointment for good.",
+        _training_years,
+    ),
     Setting(
         "CHORUS_RETENTION_FORMAL_DAYS",
         "2557",

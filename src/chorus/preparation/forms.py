@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Member
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.preparation.models import PREPARED_ROLES, VALIDITY_BOUNDS, Course
-from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON, add_months, policy_for, validity_exceeded
+from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON, ceiling_months, validity_refusal
 from chorus.web.dates import DatePartsField
 
 OTHER = "other"
@@ -71,12 +71,10 @@ class RecordForm(forms.Form):
         if cleaned.get("course") == OTHER and not (cleaned.get("other") or "").strip():
             self.add_error("other", _("Write the topic, or choose a course from the list."))
         completed, until = cleaned.get("completed_on"), cleaned.get("valid_until")
-        if completed and until and until <= completed:
-            self.add_error("valid_until", _("The date it is valid until must be after the date it was completed."))
-        elif completed and until:
-            months = policy_for(self.organization_id).validity_months
-            if until > add_months(completed, months):
-                self.add_error("valid_until", validity_exceeded(add_months(completed, months), months))
+        if completed and until:
+            refusal = validity_refusal(self.organization_id, completed_on=completed, valid_until=until)
+            if refusal is not None:
+                self.add_error("valid_until", refusal)
         return cleaned
 
     @property
@@ -114,6 +112,23 @@ class ValidityForm(forms.Form):
             "max_value": _("Enter %(limit_value)s or less."),
         },
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Never past the deployment's ceiling, whatever the database would hold.
+        self.fields["validity_months"].widget.attrs["max"] = str(self._highest())
+
+    @staticmethod
+    def _highest() -> int:
+        return min(VALIDITY_BOUNDS[1], ceiling_months())
+
+    def clean_validity_months(self) -> int:
+        months = int(self.cleaned_data["validity_months"])
+        if months > self._highest():
+            raise forms.ValidationError(
+                self.fields["validity_months"].error_messages["max_value"] % {"limit_value": self._highest()}
+            )
+        return months
 
 
 class CourseForm(forms.Form):

@@ -23,9 +23,9 @@ from chorus.preparation.services.training import (
     PreparationError,
     course_add,
     overview,
-    policy_for,
     training_record,
     training_withdraw,
+    validity_months_for,
     validity_set,
 )
 
@@ -43,7 +43,7 @@ def preparation(request: HttpRequest) -> HttpResponse:
         "preparation/preparation.html",
         {
             "people": overview(organization),
-            "policy": policy_for(organization),
+            "validity_months": validity_months_for(organization),
             "confirmer": confirmer,
             "changes": changes,
         },
@@ -83,7 +83,7 @@ def preparation_record(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "preparation/record.html",
-        {"form": form, "policy": policy_for(confirmer.organization)},
+        {"form": form, "validity_months": validity_months_for(confirmer.organization)},
         status=400 if form.errors else 200,
     )
 
@@ -113,7 +113,7 @@ def preparation_settings(request: HttpRequest) -> HttpResponse:
     posted = request.POST.get("form") if request.method == "POST" else None
     validity_form = ValidityForm(
         request.POST if posted == "validity" else None,
-        initial={"validity_months": policy_for(organization).validity_months},
+        initial={"validity_months": validity_months_for(organization)},
         prefix="validity",
     )
     course_form = CourseForm(request.POST if posted == "course" else None, prefix="course")

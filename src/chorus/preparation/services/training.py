@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chorus.accounts.models import Member, Organization
 from chorus.accounts.roles import ROLE_LABELS
@@ -48,11 +50,45 @@ def add_months(day: date, months: int) -> date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def validity_exceeded(latest: date, months: int) -> str:
-    return _(
-        "A record counts for at most your organization's validity of %(months)d months: choose %(date)s or an "
-        "earlier date, or leave it empty."
-    ) % {"months": months, "date": formats.date_format(latest, "DATE_FORMAT")}
+def ceiling_months() -> int:
+    """The longest any record counts, set for the whole deployment
+    (CHORUS_TRAINING_MAX_VALIDITY_YEARS): an organization's usual validity is set by one
+    administrator, so without this one person could still make someone eligible for years."""
+    return int(settings.CHORUS_TRAINING_MAX_VALIDITY_YEARS) * 12
+
+
+def validity_months_for(organization: Organization | UUID) -> int:
+    """How long a record made now counts when no end date is given: the organization's usual
+    validity, never more than the deployment's ceiling."""
+    return min(policy_for(organization).validity_months, ceiling_months())
+
+
+def validity_refusal(organization: Organization | UUID, *, completed_on: date, valid_until: date) -> str | None:
+    """Why an end date is refused, or None. A date may shorten the organization's validity,
+    never lengthen it, and never passes the deployment's ceiling: otherwise one person could
+    make someone eligible for appointment for good."""
+    if valid_until <= completed_on:
+        return _("The date it is valid until must be after the date it was completed.")
+    months = policy_for(organization).validity_months
+    if months <= ceiling_months():
+        latest = add_months(completed_on, months)
+        if valid_until > latest:
+            return _(
+                "A record counts for at most your organization's validity of %(months)d months: choose %(date)s or "
+                "an earlier date, or leave it empty."
+            ) % {"months": months, "date": formats.date_format(latest, "DATE_FORMAT")}
+        return None
+    years = int(settings.CHORUS_TRAINING_MAX_VALIDITY_YEARS)
+    latest = add_months(completed_on, ceiling_months())
+    if valid_until > latest:
+        return ngettext(
+            "A record counts for at most %(years)d year after it was completed: choose %(date)s or an earlier "
+            "date, or leave it empty.",
+            "A record counts for at most %(years)d years after it was completed: choose %(date)s or an earlier "
+            "date, or leave it empty.",
+            years,
+        ) % {"years": years, "date": formats.date_format(latest, "DATE_FORMAT")}
+    return None
 
 
 def _confirmer(actor: Member) -> Member:
@@ -64,7 +100,7 @@ def _confirmer(actor: Member) -> Member:
 def validity_set(*, actor: Member, months: int) -> PreparationPolicy:
     """The validity a new record gets when no end date is given; records already made keep theirs."""
     _confirmer(actor)
-    low, high = VALIDITY_BOUNDS
+    low, high = VALIDITY_BOUNDS[0], min(VALIDITY_BOUNDS[1], ceiling_months())
     if not low <= months <= high:
         raise PreparationError(_("Enter a number of months from %(low)d to %(high)d.") % {"low": low, "high": high})
     with transaction.atomic():
@@ -140,16 +176,11 @@ def training_record(
     today = timezone.localdate()
     if completed_on > today:
         raise PreparationError(_("The date it was completed must be today or in the past."))
-    months = policy_for(member.organization_id).validity_months
-    latest = add_months(completed_on, months)
     if valid_until is None:
-        valid_until = latest
-    if valid_until <= completed_on:
-        raise PreparationError(_("The date it is valid until must be after the date it was completed."))
-    if valid_until > latest:
-        # A date may shorten the organization's validity, never lengthen it: otherwise one
-        # person could make someone eligible for appointment for good.
-        raise PreparationError(validity_exceeded(latest, months))
+        valid_until = add_months(completed_on, validity_months_for(member.organization_id))
+    refusal = validity_refusal(member.organization_id, completed_on=completed_on, valid_until=valid_until)
+    if refusal is not None:
+        raise PreparationError(refusal)
     with transaction.atomic():
         record = TrainingRecord.objects.create(
             organization_id=member.organization_id,
