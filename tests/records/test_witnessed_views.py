@@ -69,6 +69,46 @@ def test_the_witness_reads_the_same_whether_or_not_a_member_uses_the_address(per
     assert [account.contact_allowed for account in WitnessAccount.objects.all()] == [True, True]
 
 
+def _comparable(response, email: str) -> str:  # type: ignore[no-untyped-def]
+    page = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", response.content.decode())
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return page.replace(email, "ADDRESS")
+
+
+def test_changing_whom_it_happened_to_reads_the_same_whether_or_not_a_member_uses_the_address(
+    personas: Personas,
+) -> None:
+    """The naming form on the account's own page, with and without a member behind the address."""
+    client = _client(personas, "respondent")
+    owner = survivor_owner(personas, "respondent")
+    pages = []
+    for email in (personas.survivor.email, "who@else.example"):
+        record = witnessed.witnessed_create(owner, values={"what": SEEN})
+        response = client.post(f"/records/saw/{record.pk}/", {"email": email, "contact": "yes"})
+        assert response.status_code == 302 and response["Location"] == f"/records/saw/{record.pk}/"
+        shown = client.get(response["Location"])
+        assert shown.status_code == 200 and email in shown.content.decode()
+        pages.append(_comparable(shown, email))
+    assert pages[0] == pages[1]
+
+
+def test_naming_is_refused_plainly_after_the_hourly_limit_alike_for_any_address(personas: Personas) -> None:
+    client = _client(personas, "respondent")
+    record = witnessed.witnessed_create(survivor_owner(personas, "respondent"), values={"what": SEEN})
+    for number in range(witnessed.NAMINGS_PER_HOUR):
+        posted = {"email": f"person{number}@riverside.example", "contact": "yes"}
+        assert "Your choice is saved." in client.post(f"/records/saw/{record.pk}/", posted, follow=True).content.decode()
+    refusals = []
+    for email in (personas.survivor.email, "who@else.example"):
+        response = client.post(f"/records/saw/{record.pk}/", {"email": email, "contact": "yes"})
+        assert response.status_code == 400
+        assert "You have named someone many times this hour." in response.content.decode()
+        refusals.append(_comparable(response, email))
+    assert refusals[0] == refusals[1]
+    last = f"person{witnessed.NAMINGS_PER_HOUR - 1}@riverside.example"
+    assert witnessed.witnessed_status(survivor_owner(personas, "respondent"), record).named == last
+
+
 def test_it_denies_the_account_to_anyone_but_its_witness(personas: Personas) -> None:
     record, _grant = _shared(personas)
     for persona in ("survivor", "advocate", "admin"):
