@@ -92,6 +92,7 @@ def test_the_summary_says_who_is_in_it_who_it_waits_on_and_the_next_deadline(per
     page = _page(personas, "survivor", case)
     summary = _section(page, "summary")
     assert case.reference and case.reference in summary and "Complainant 1" in summary
+    assert str(case.pk) not in summary  # the short reference only, not the raw id
     assert "You" in _section(page, "waiting")  # the survivor adds an allegation first
     deadline = _section(page, "deadline")
     assert "Target for this stage (Filed)" in deadline and "overdue" not in deadline

@@ -175,6 +175,8 @@ def test_advocate_opens_invites_and_the_group_decides(personas: Personas) -> Non
     page = advocate.get(reverse("match_detail", args=[match.pk])).content.decode()
     assert "Email address: sam.lee@example.org" in page and "Survivor B" in page
     assert "Invited to the group." in page
+    named_on = re.findall(r"<dt>Named on</dt><dd>([^<]*)</dd>", page)
+    assert named_on and all(not re.fullmatch(r"\d{4}-\d\d-\d\d", day) and day != "—" for day in named_on), named_on
 
     survivor = client_for(personas.survivor, personas.vault_keys["survivor"])
     assert "waiting for your answer" in survivor.get(reverse("escrow")).content.decode()

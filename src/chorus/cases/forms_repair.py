@@ -65,7 +65,7 @@ class RepairReviewForm(forms.Form):
 
 
 class RepairAskForm(forms.Form):
-    recipient = _MemberChoice(queryset=Member.objects.none(), label=_("Whom to ask"))
+    recipient = _MemberChoice(queryset=Member.objects.none(), label=_("Whom to ask"), empty_label=_("Choose one"))
 
     def __init__(self, member: Member, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -132,7 +132,12 @@ def _released(entry: Entry, content: dict[str, Any]) -> dict[str, Any]:
         )
     except CryptoError as error:
         raise AccessRefused(_("An entry of this match cannot be read with the key its share carries.")) from error
-    return {**released, "identifier": content.get("identifier", "")}
+    written = released.get("written")
+    try:  # kept as an ISO date inside the sealed part; shown as the reader's long date
+        written_on = date.fromisoformat(written) if isinstance(written, str) else None
+    except ValueError:
+        written_on = None
+    return {**released, "identifier": content.get("identifier", ""), "written_on": written_on}
 
 
 def _json(data: bytes) -> dict[str, Any]:
