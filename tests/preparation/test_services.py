@@ -17,6 +17,7 @@ from chorus.preparation.services.training import (
     PreparationError,
     add_months,
     missing,
+    prepared_ids,
     training_record,
     training_withdraw,
     validity_set,
@@ -227,3 +228,17 @@ def test_preparation_that_ends_today_still_counts_and_not_tomorrow(personas: Per
     assert missing(ana, "panel") is None
     TrainingRecord.objects.filter(member=ana).update(valid_until=today - timedelta(days=1))
     assert missing(ana, "panel") is not None
+
+
+def test_a_record_made_before_the_ceiling_with_a_far_end_date_no_longer_counts(personas: Personas) -> None:
+    """Made before the deployment's ceiling existed, with an end date years away: it stops
+    counting once the ceiling has passed since its completion, for appointment and on the page."""
+    ana, _ = unprepared(personas.organization, "Ana", {"panel"})
+    record = training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY)
+    assert missing(ana, "panel") is None
+    long_ago = add_months(TODAY, -37)  # past the default 3-year ceiling
+    TrainingRecord.objects.filter(pk=record.pk).update(completed_on=long_ago, valid_until=date(2099, 1, 1))
+    record.refresh_from_db()
+    assert record.status() == "expired" and record.counts_until == add_months(long_ago, 36)
+    assert missing(ana, "panel") is not None
+    assert ana.pk not in prepared_ids(personas.organization, "panel")

@@ -112,6 +112,14 @@ class TrainingRecord(models.Model):
 
         return [ROLE_LABELS[code] for code in self.role_codes]
 
+    @property
+    def counts_until(self) -> date:
+        """Its end date, but never past the deployment's ceiling after completion
+        (CHORUS_TRAINING_MAX_VALIDITY_YEARS), for records made before that ceiling existed."""
+        from chorus.preparation.services.training import add_months, ceiling_months  # the services import models
+
+        return min(self.valid_until, add_months(self.completed_on, ceiling_months()))
+
     def is_current(self, today: date | None = None) -> bool:
         return self.status(today) == "current"
 
@@ -120,6 +128,6 @@ class TrainingRecord(models.Model):
         day = today or timezone.localdate()
         if self.withdrawn_at is not None:
             return "withdrawn"
-        if self.valid_until < day:
+        if self.counts_until < day:
             return "expired"
         return "current"

@@ -241,18 +241,30 @@ def records_of(member: Member) -> list[TrainingRecord]:
     return list(TrainingRecord.objects.filter(member=member).select_related("confirmed_by", "withdrawn_by"))
 
 
+def _earliest_completion(day: date) -> date:
+    """Records completed before this no longer count on ``day``, whatever end date they
+    carry: one made before the ceiling existed with a far-off date is capped here too."""
+    return add_months(day, -ceiling_months())
+
+
 def current_record(member: Member, role: str, *, today: date | None = None) -> TrainingRecord | None:
     """The record covering ``role`` that stays valid longest, if any is current."""
     day = today or timezone.localdate()
-    rows = TrainingRecord.objects.filter(member=member, withdrawn_at__isnull=True, valid_until__gte=day)
+    rows = TrainingRecord.objects.filter(
+        member=member, withdrawn_at__isnull=True, valid_until__gte=day, completed_on__gte=_earliest_completion(day)
+    )
     return next((row for row in rows if role in row.role_codes), None)
 
 
 def prepared_ids(organization: Organization | UUID, role: str) -> set[UUID]:
     """Members of the organization with a current record covering ``role``."""
     organization_id = organization.pk if isinstance(organization, Organization) else organization
+    today = timezone.localdate()
     rows = TrainingRecord.objects.filter(
-        organization_id=organization_id, withdrawn_at__isnull=True, valid_until__gte=timezone.localdate()
+        organization_id=organization_id,
+        withdrawn_at__isnull=True,
+        valid_until__gte=today,
+        completed_on__gte=_earliest_completion(today),
     ).values_list("member_id", "roles")
     return {member_id for member_id, roles in rows if role in roles.split()}
 
@@ -267,13 +279,13 @@ def missing(member: Member, role: str) -> str | None:
     if not covering:
         problem = _("%(name)s has no recorded preparation for %(work)s.") % values
     else:
-        last = max(covering, key=lambda row: row.withdrawn_at.date() if row.withdrawn_at else row.valid_until)
+        last = max(covering, key=lambda row: row.withdrawn_at.date() if row.withdrawn_at else row.counts_until)
         if last.withdrawn_at is not None:
             problem = _("%(name)s has no current preparation for %(work)s: the last record was withdrawn on %(date)s.")
             values["date"] = formats.date_format(timezone.localtime(last.withdrawn_at))
         else:
             problem = _("%(name)s has no current preparation for %(work)s: the last one expired on %(date)s.")
-            values["date"] = formats.date_format(last.valid_until)
+            values["date"] = formats.date_format(last.counts_until)
         problem = problem % values
     return f"{problem} {_('An administrator or an oversight member can record it on the Preparation page.')}"
 
