@@ -133,7 +133,7 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
             "/records/saw/new/", {"what": WITNESSED, "email": "respondent@riverside.example", "contact": "yes"}
         )
         assert saw.status_code == 302, saw.text[:500]
-        assert "Respondent" in survivor.get(saw.headers["Location"]).text  # named, for the witness alone
+        assert "respondent@riverside.example" in survivor.get(saw.headers["Location"]).text  # shown back to the witness alone
         accountable = survivor.post("/stories/accountability/", {"text": ACCOUNTABLE})
         assert accountable.status_code == 302, accountable.text[:500]
         assert survivor.post(f"{accountable.headers['Location']}show/", {}).status_code == 302
