@@ -105,17 +105,12 @@ def carrying_out_allowed(measure: Measure, member: Member) -> bool:
 
 
 def respondent_of(measure: Measure) -> Member | None:
-    """The member who is the respondent of ``measure``'s case, found by the keyed tag the case
-    keeps (the case never names them): for the owner who carries the measure out."""
-    from chorus.cases.keys import member_tag
+    """The member who is the respondent of ``measure``'s case (the case keeps them sealed for
+    the server, ``cases.services.core.party_member``): for the owner who carries it out."""
+    from chorus.cases.services.core import party_member  # cases imports accounts; this way round only here
 
-    tags = {bytes(tag or b"") for tag in measure.case.parties.filter(role="respondent").values_list("tag", flat=True)}
-    if len(tags) != 1:
-        return None
-    for member in Member.objects.filter(organization_id=measure.case.organization_id, deleted_at__isnull=True):
-        if member_tag(member) in tags:
-            return member
-    return None
+    respondents = list(measure.case.parties.filter(role="respondent", member_sealed__isnull=False)[:2])
+    return party_member(respondents[0]) if len(respondents) == 1 else None
 
 
 def measure_to_carry_out(measure_id: UUID, member: Member, person: Member) -> Measure | None:
