@@ -159,6 +159,7 @@ def test_removing_the_role_first_does_not_get_around_the_second_person(personas:
     from chorus.accounts.services.power import roles_remove
 
     second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
+    add_member(personas.organization, "second oversight", {"oversight"})  # so the role may be taken
     roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.admin)
     change = member_suspend(member=_fresh(personas.oversight), reason="other", actor=personas.admin)
     with pytest.raises(PowerRefused, match="holds the Oversight role"):

@@ -148,7 +148,7 @@ def test_a_mail_server_that_refuses_leaves_nothing_half_made() -> None:
 
 
 def test_the_operator_seats_oversight_where_none_is_left(personas: Personas) -> None:
-    roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.admin)
+    roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.oversight)  # they step down
     proposal = role_propose(member=personas.survivor, role="panel", proposer=personas.admin)
     out = _run("seat", "riverside", "--role", "oversight", "--email", "respondent@riverside.example")
     assert "now holds the oversight role" in out

@@ -38,7 +38,7 @@ def test_removing_the_last_oversight_member_does_not_hand_its_approvals_to_admin
     personas: Personas,
 ) -> None:
     second_admin, _ = add_member(personas.organization, "second admin", {"admin"})
-    roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.admin)
+    roles_remove(member=personas.oversight, roles={"oversight"}, actor=personas.oversight)  # they step down
     personas.organization.refresh_from_db()
     assert approving_roles(personas.organization, "panel") == {"oversight"}
     assert approving_roles(personas.organization, "oversight") == {"oversight"}

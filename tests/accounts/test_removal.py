@@ -245,6 +245,19 @@ def test_the_oversight_body_checks_even_the_only_administrator(personas: Persona
     assert LedgerEvent.objects.get(action="member.removed").refs["proposed_by"] == personas.oversight.pseudonym
 
 
+def test_the_only_administrator_does_not_take_the_oversight_bodys_roles_to_escape_it(personas: Personas) -> None:
+    """Removing roles is done at once, but not the only oversight member's by someone else:
+    otherwise the only administrator removes them all and nobody may propose suspending them."""
+    from chorus.accounts.services.power import member_set_roles
+
+    second, _ = add_member(personas.organization, "second oversight", {"oversight"})
+    member_set_roles(member=second, roles=set(), actor=personas.admin)  # another one remains
+    with pytest.raises(PowerRefused, match="only active oversight member"):
+        member_set_roles(member=personas.oversight, roles=set(), actor=personas.admin)
+    assert _fresh(personas.oversight).role_codes == {"oversight"}
+    member_suspend(member=personas.admin, reason="other", actor=_fresh(personas.oversight))
+
+
 def test_the_oversight_body_proposes_it_from_who_holds_power(personas: Personas) -> None:
     oversight = _signed_in(personas.oversight, personas.vault_keys["oversight"])
     page = oversight.get(reverse("power")).content.decode()

@@ -61,7 +61,12 @@ from chorus.accounts.services.leaving import (
     sessions_end,
     team_keys_rotate,
 )
-from chorus.accounts.services.power import PowerRefused, approving_roles, roles_present
+from chorus.accounts.services.power import (
+    PowerRefused,
+    approving_roles,
+    refuse_only_oversight,
+    roles_present,
+)
 from chorus.accounts.services.sanctions import measure_tag
 from chorus.cases.models import Case, Measure
 from chorus.ledger.models import LedgerEvent
@@ -287,30 +292,6 @@ def _refuse_last_administrator(member: Member, *, proposer: Member) -> None:
             )
             % {"name": member.display_name}
         )
-
-
-def refuse_only_oversight(member: Member) -> None:
-    """Also refused by offboarding (``offboarding.member_offboard``). The oversight body verifies the ledger, reads process reports and approves what only
-    it approves: suspending or removing its only active member leaves nobody to do that (and
-    administrators never take it back, ``Organization.oversight_since``)."""
-    if "oversight" not in member.role_codes:
-        return
-    holders = set(
-        MemberRole.objects.select_for_update()
-        .filter(member__organization_id=member.organization_id, member__is_active=True, role="oversight")
-        .values_list("member_id", flat=True)
-    )
-    if member.pk in holders and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
-        raise PowerRefused(only_oversight_refusal(member))
-
-
-def only_oversight_refusal(member: Member) -> str:
-    """Why the only active oversight member is not suspended, removed or offboarded."""
-    return _(
-        "%(name)s is the organization's only active oversight member. Without one, nobody verifies the "
-        "ledger or approves what only the oversight body approves. Have a second oversight member approved "
-        "first, or ask the deployment's operator to seat one (chorus organization seat). Nothing was changed."
-    ) % {"name": member.display_name}
 
 
 def _take_effect(change: MembershipChange, *, actor: Member) -> None:

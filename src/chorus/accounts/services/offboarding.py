@@ -32,8 +32,13 @@ from chorus.accounts.services.leaving import (
     team_keys_held_alone,
     team_keys_rotate,
 )
-from chorus.accounts.services.lifecycle import only_oversight_refusal, refuse_only_oversight
-from chorus.accounts.services.power import PowerRefused, roles_remove, sole_administrator_refusal
+from chorus.accounts.services.power import (
+    PowerRefused,
+    only_oversight_refusal,
+    refuse_only_oversight,
+    roles_remove,
+    sole_administrator_refusal,
+)
 from chorus.cases.keys import member_tag
 from chorus.cases.machine import Role
 from chorus.cases.models import Measure, Party

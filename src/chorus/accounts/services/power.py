@@ -11,8 +11,9 @@ rules every function here keeps:
 * an administrator never also holds a role that reads case content, decides or oversees;
 * removing a role takes effect at once: one person may always reduce power, except the
   power of anyone while a proposal to suspend or remove the actor waits
-  (``_refuse_own_accuser``), and another administrator's role when that would leave the
-  actor the only administrator (whom nobody suspends or removes);
+  (``_refuse_own_accuser``), another administrator's role when that would leave the actor
+  the only administrator (whom nobody suspends or removes), and the only active oversight
+  member's role (``refuse_only_oversight``);
 * every step is ledgered, and who holds power is shown to every member.
 """
 
@@ -121,8 +122,9 @@ def _grant(
 
 def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> None:
     """Takes effect at once (one person may always reduce power), but never removes the
-    organization's last administrator, nor another administrator's role when that would
-    leave ``actor`` the only one."""
+    organization's last administrator, another administrator's role when that would leave
+    ``actor`` the only one, nor (for anyone but themselves) the only active oversight
+    member's role."""
     with transaction.atomic():
         if not isinstance(actor, str) and actor.pk != member.pk:
             _refuse_own_accuser(member=member, actor=actor)
@@ -139,6 +141,10 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
                 refusal = sole_administrator_refusal(member, actor, admins)
                 if refusal is not None:
                     raise PowerRefused(refusal)
+        if "oversight" in roles and not isinstance(actor, str) and actor.pk != member.pk:
+            # Otherwise one administrator, removing every oversight member's role at once,
+            # would leave nobody who may propose suspending them.
+            refuse_only_oversight(member)
         removed = sorted(MemberRole.objects.filter(member=member, role__in=roles).values_list("role", flat=True))
         if not removed:
             return
@@ -150,6 +156,32 @@ def roles_remove(*, member: Member, roles: set[str], actor: Member | str) -> Non
             refs={"member": member.pseudonym, "roles": removed},
         )
     member.refresh_roles()
+
+
+def refuse_only_oversight(member: Member) -> None:
+    """Refused by suspension and removal (``lifecycle``), offboarding and another person's
+    removal of the role (``roles_remove``). The oversight body verifies the ledger, reads
+    process reports, approves what only it approves and may propose suspending an
+    administrator: taking its only active member away leaves nobody to do that (and
+    administrators never take it back, ``Organization.oversight_since``)."""
+    if "oversight" not in member.role_codes:
+        return
+    holders = set(
+        MemberRole.objects.select_for_update()
+        .filter(member__organization_id=member.organization_id, member__is_active=True, role="oversight")
+        .values_list("member_id", flat=True)
+    )
+    if member.pk in holders and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
+        raise PowerRefused(only_oversight_refusal(member))
+
+
+def only_oversight_refusal(member: Member) -> str:
+    """Why the only active oversight member is not suspended, removed or offboarded."""
+    return _(
+        "%(name)s is the organization's only active oversight member. Without one, nobody verifies the "
+        "ledger or approves what only the oversight body approves. Have a second oversight member approved "
+        "first, or ask the deployment's operator to seat one (chorus organization seat). Nothing was changed."
+    ) % {"name": member.display_name}
 
 
 def sole_administrator_refusal(member: Member, actor: Member, admins: set[UUID] | None = None) -> str | None:
