@@ -298,3 +298,16 @@ def test_an_administrator_facing_a_proposal_takes_nobodys_roles_until_it_is_deci
     assert _fresh(approver).role_codes == {"oversight"}
     membership_change_approve(change=suspension, approver=approver)
     assert not _fresh(personas.admin).is_active
+
+
+def test_a_waiting_proposal_does_not_freeze_removing_anyone_elses_roles(personas: Personas) -> None:
+    """Only the accuser and those who may decide are protected: a proposal left waiting must
+    not stop the administrator taking power from someone else at once."""
+    from chorus.accounts.services.lifecycle import member_suspend
+    from chorus.accounts.services.power import member_set_roles
+
+    second, _ = add_member(personas.organization, "second admin", {"admin"})
+    add_member(personas.organization, "third admin", {"admin"})
+    member_suspend(member=personas.admin, reason="other", actor=second)
+    member_set_roles(member=personas.advocate, roles=set(), actor=personas.admin)
+    assert _fresh(personas.advocate).role_codes == set()

@@ -10,8 +10,8 @@ rules every function here keeps:
   administrator other than the proposer approves, so the rule is still two people;
 * an administrator never also holds a role that reads case content, decides or oversees;
 * removing a role takes effect at once: one person may always reduce power, except the
-  power of anyone while a proposal to suspend or remove the actor waits
-  (``_refuse_own_accuser``), another administrator's role when that would leave the actor
+  power of whoever proposed, or may decide, a proposal to suspend or remove the actor
+  while it waits (``_refuse_own_accuser``), another administrator's role when that would leave the actor
   the only administrator (whom nobody suspends or removes), and the only active oversight
   member's role (``refuse_only_oversight``);
 * every step is ledgered, and who holds power is shown to every member.
@@ -206,16 +206,20 @@ def sole_administrator_refusal(member: Member, actor: Member, admins: set[UUID] 
 
 
 def _refuse_own_accuser(*, member: Member, actor: Member) -> None:
-    """Nobody takes anyone's roles while a proposal to suspend or remove them waits for a
-    second person: they would otherwise take the role of whoever proposed it or of whoever
-    would approve it, or become the last administrator, whom nobody suspends, and escape the
-    check."""
-    accused = MembershipChange.objects.pending().filter(member=actor, kind__in=["suspend", "remove"])
-    if accused.exists():
+    """While a proposal to suspend or remove ``actor`` waits for a second person, they do not
+    take the roles of whoever proposed it or of anyone who may decide it: otherwise they
+    would remove their accuser or their judge and let the proposal lapse. Anyone else's roles
+    they may still take at once (one person may always reduce power, and a proposal left
+    waiting must not freeze that)."""
+    from chorus.accounts.services.lifecycle import may_decide  # lifecycle imports this module
+
+    pending = MembershipChange.objects.pending().filter(member=actor, kind__in=["suspend", "remove"])
+    if any(change.proposed_by_id == member.pk or may_decide(change, member) for change in pending):
         raise PowerRefused(
             _(
-                "A change to your own membership is waiting for a second person, so you cannot take anyone's roles "
-                "until it is decided. Another administrator must change %(name)s's roles. Nothing was changed."
+                "A change to your own membership is waiting for a second person, and %(name)s proposed it or may "
+                "decide it, so you cannot take their roles until it is decided. Another administrator must change "
+                "%(name)s's roles. Nothing was changed."
             )
             % {"name": member.display_name}
         )
