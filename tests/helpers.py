@@ -61,3 +61,25 @@ def run_node(script: str, command: str, request: dict[str, Any]) -> Any:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def migrated_to(targets: list[tuple[str, str]]) -> Any:
+    """Migrate the test database to ``targets`` (forwards or back) and return the apps as
+    they were then, for a migration test to make rows of the old shape."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def migrated_to_latest() -> None:
+    """Migrate the test database forward to every app's newest migration again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

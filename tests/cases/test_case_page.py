@@ -476,6 +476,15 @@ def test_the_owner_of_a_sanction_carries_it_out_from_the_case(personas: Personas
     link = f"/organization/members/{personas.respondent.pk}/suspend/?measure={measure.pk}"
     shown = _section(_page(personas, "admin", case), "measures")
     assert link.replace("&", "&amp;") in shown and personas.respondent.display_name in shown
+    # The owner is named on the page, never in the rows: beside the proposal they make, a name
+    # there would tell a database dump whose case this is.
+    assert f"<td>{personas.admin.display_name}</td>" in _section(_page(personas, "survivor", case), "measures")
+    from chorus.cases.models import Item, Party
+
+    rows = repr(list(Party.objects.filter(case=case).values("label"))) + repr(
+        list(Item.objects.filter(case=case).values("author_label"))
+    )
+    assert personas.admin.display_name not in rows
     assert "propose a suspension" not in _section(_page(personas, "survivor", case), "measures")
 
     admin = client_for(personas.admin, personas.vault_keys["admin"])

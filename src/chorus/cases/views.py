@@ -19,7 +19,7 @@ from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
 from chorus.cases.models import Case, Measure
 from chorus.cases.services import act, core, formal, reminders, repair, reports, stages, story
-from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused
+from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused, party_member
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
@@ -108,6 +108,11 @@ def _page(
     refusals = [error for name, form in bound.items() if name not in names for error in form.non_field_errors()]
     findings = formal.findings(case)
     parties = list(case.parties.filter(joined_at__isnull=False).order_by("added_at"))
+    for party in parties:
+        if party.role == Role.OWNER:  # labelled by the role in the database (``measures._owner_party``)
+            owner = party_member(party)
+            if owner is not None:
+                party.label = f"{owner.display_name} ({party.label})"  # shown, never saved
     return render(
         request,
         "cases/case.html",
@@ -266,7 +271,12 @@ def _measures(actor: CaseActor) -> list[Measure]:
     carried = sanctions_carried_out(
         [measure for measure in measures if measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)]
     )
+    owners: dict[object, str] = {}
     for measure in measures:
+        if measure.owner is not None and measure.owner_id not in owners:
+            owner = party_member(measure.owner)
+            owners[measure.owner_id] = owner.display_name if owner is not None else measure.owner.label
+        measure.owner_name = owners.get(measure.owner_id, "")  # type: ignore[attr-defined]
         rows = carried.get(measure.pk, [])
         measure.carried_out = [  # type: ignore[attr-defined]
             (_("Removal from the organization") if row.kind == "remove" else _("Suspension"), row)

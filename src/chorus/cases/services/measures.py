@@ -51,7 +51,10 @@ def _owner_party(actor: CaseActor, member: Member) -> Party:
     existing = actor.case.parties.filter(role=Role.OWNER, tag=case_keys.member_tag(member)).first()
     if existing is not None:
         return existing
-    party = party_add(actor.case, member, Role.OWNER, member.display_name, bundle_keys=None)
+    # Labelled by the role, never the name: the owner of a sanction is often the administrator
+    # who proposes carrying it out, and a name here beside that proposal would tell a database
+    # dump whose case it was. The case page shows the name, opened from the sealed member.
+    party = party_add(actor.case, member, Role.OWNER, str(Role.OWNER.label), bundle_keys=None)
     tasks.mail_later("cases/email/step", member.email, {})
     return party
 
