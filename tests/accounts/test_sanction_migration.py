@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from chorus.accounts.models import MembershipChange
 from chorus.accounts.services.sanctions import sanction_carried_out
 from chorus.cases.keys import member_tag
 from chorus.cases.models import Case, Measure, Party
+from tests.helpers import migrated_to, migrated_to_latest
 from tests.personas import Personas
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_flushable")]
@@ -27,9 +26,7 @@ def test_changes_made_before_the_upgrade_still_show_on_the_case_and_name_no_case
     measure = Measure.objects.create(case=case, number=1, kind="sanction", status="agreed", decided_at=timezone.now())
 
     before, after = [("accounts", "0009_member_removal_and_deletion")], [("accounts", "0010_membership_change_measure_tag")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps.get_model("accounts", "MembershipChange")
+    old = migrated_to(before).get_model("accounts", "MembershipChange")
     now = timezone.now()
     old.objects.create(
         organization_id=personas.organization.pk,
@@ -54,12 +51,8 @@ def test_changes_made_before_the_upgrade_still_show_on_the_case_and_name_no_case
         expires_at=now + timedelta(days=1),
         outcome="",
     )
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(after)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrated_to(after)
+    migrated_to_latest()
 
     carried = MembershipChange.objects.get(member=personas.respondent)
     assert carried.case_reference == ""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from chorus.notices.models import PendingNotice
 from chorus.notices.services import notices_flush, recipient_open, recipient_tag
+from tests.helpers import migrated_to, migrated_to_latest
 from tests.personas import Personas
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_flushable")]
@@ -18,18 +17,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 def test_notices_waiting_at_the_upgrade_are_still_sent_once_per_person(personas: Personas) -> None:
     before, after = [("notices", "0001_initial")], [("notices", "0002_pending_notice_names_nobody")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps.get_model("notices", "PendingNotice")
+    old = migrated_to(before).get_model("notices", "PendingNotice")
     at = timezone.now().replace(minute=17)
     for seq, kind in enumerate(("step", "step", "reply")):
         old.objects.create(member_id=personas.survivor.pk, kind=kind, created_at=at, source=f"org:x#{seq}")
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(after)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrated_to(after)
+    migrated_to_latest()
 
     rows = list(PendingNotice.objects.order_by("kind"))
     assert [row.kind for row in rows] == ["reply", "step"]
