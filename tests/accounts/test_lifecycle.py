@@ -59,7 +59,7 @@ def test_nobody_suspends_a_member_alone_not_even_one_without_power(personas: Per
     another administrator or the oversight body confirms."""
     built = survivor_record(personas)
     change = member_suspend(
-        member=personas.survivor, reason="sanction", case_reference="C-2026-014", actor=personas.admin
+        member=personas.survivor, reason="sanction", case_reference="HR-2026-014", actor=personas.admin
     )
     assert change.outcome == "" and _fresh(personas.survivor).is_active
     for who, refusal in [
@@ -77,7 +77,7 @@ def test_nobody_suspends_a_member_alone_not_even_one_without_power(personas: Per
     # Only pseudonyms and the reason code: never the case reference, never a name.
     assert set(event.refs) == {"change", "member", "reason", "proposed_by"}
     assert (event.refs["member"], event.refs["reason"]) == (personas.survivor.pseudonym, "sanction")
-    assert "C-2026-014" not in str(event.refs)
+    assert "HR-2026-014" not in str(event.refs)
 
     back = member_reinstate(member=_fresh(personas.survivor), reason="sanction_ended", actor=personas.admin)
     assert not _fresh(personas.survivor).is_active  # undoing a sanction takes two as well
@@ -315,7 +315,7 @@ def test_it_suspends_from_the_members_page(personas: Personas) -> None:
     assert reverse("member_suspend", args=[personas.admin.pk]) not in page  # not themselves
     form = client.get(suspend_url).content.decode()
     assert 'class="danger"' in form and 'value="sanction"' in form
-    response = client.post(suspend_url, {"reason": "sanction", "case_reference": "C-2026-7"}, follow=True)
+    response = client.post(suspend_url, {"reason": "sanction", "case_reference": "HR-2026-7"}, follow=True)
     assert "A second person must confirm it" in response.content.decode()
     assert "suspension waiting for approval" in response.content.decode()
     assert _fresh(personas.survivor).is_active

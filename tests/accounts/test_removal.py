@@ -59,7 +59,7 @@ def test_nobody_removes_a_member_alone(personas: Personas) -> None:
     built = survivor_record(personas)
     client = _signed_in(personas.survivor, personas.vault_keys["survivor"])
     assert client.get("/records/").status_code == 200
-    change = member_remove(member=personas.survivor, reason="sanction", case_reference="C-2026-7", actor=personas.admin)
+    change = member_remove(member=personas.survivor, reason="sanction", case_reference="HR-2026-7", actor=personas.admin)
     assert _fresh(personas.survivor).is_active and _fresh(personas.survivor).removed_at is None
     for who, refusal in [
         (personas.admin, "You proposed this change"),
@@ -79,7 +79,7 @@ def test_nobody_removes_a_member_alone(personas: Personas) -> None:
     (event,) = LedgerEvent.objects.filter(action="member.removed")
     assert event.actor == personas.oversight.pseudonym
     assert set(event.refs) == {"change", "member", "reason", "proposed_by"}
-    assert "C-2026-7" not in str(event.refs)
+    assert "HR-2026-7" not in str(event.refs)
     assert [e.action for e in LedgerEvent.objects.filter(action__startswith="member.r").order_by("seq")] == [
         "member.removal_proposed",
         "member.removed",
@@ -373,7 +373,7 @@ def test_it_proposes_a_removal_from_the_members_page(personas: Personas) -> None
     assert refused.status_code == 400
     body = refused.content.decode()
     assert "There is a problem" in body and "Choose a reason." in body and "A case reference is an identifier" in body
-    response = admin.post(url, {"reason": "sanction", "case_reference": "C-2026-14"}, follow=True)
+    response = admin.post(url, {"reason": "sanction", "case_reference": "HR-2026-14"}, follow=True)
     assert "You proposed to remove Survivor" in response.content.decode()
     assert "removal waiting for approval" in response.content.decode()
     assert MembershipChange.objects.get().kind == "remove"

@@ -41,7 +41,7 @@ def test_a_member_is_removed_by_two_people_and_a_survivor_deletes_her_account(
     admin.get_by_role("button", name="Remove Casey").click()
     expect(admin.get_by_role("link", name="Choose a reason.")).to_be_visible()  # the error summary
     admin.get_by_label("Carrying out a decided sanction").check()
-    admin.get_by_label("Case reference").fill("C-2026-14")
+    admin.get_by_label("Case reference").fill("HR-2026-14")
     admin.get_by_role("button", name="Remove Casey").click()
     expect(admin.get_by_role("status").first).to_contain_text("You proposed to remove Casey")
 

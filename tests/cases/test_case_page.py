@@ -516,8 +516,12 @@ def test_a_case_reference_typed_on_the_members_page_is_refused_when_it_names_a_c
     case = opened(crowd)
     admin = client_for(personas.admin, personas.vault_keys["admin"])
     url = f"/organization/members/{personas.respondent.pk}/suspend/"
-    response = admin.post(url, {"reason": "other", "case_reference": case.reference})
-    assert response.status_code == 400 and "is a case in Chorus" in response.content.decode()
+    assert case.reference is not None
+    number = int(case.reference.rsplit("-", 1)[1])
+    for typed in (case.reference, case.reference.lower(), f"C-{case.reference[2:6]}-{number}", "C-2031-9999"):
+        # the case's own reference however written, and one of no case at all: refused alike
+        response = admin.post(url, {"reason": "other", "case_reference": typed})
+        assert response.status_code == 400 and "shape of a case reference in Chorus" in response.content.decode()
     assert not MembershipChange.objects.exists()
     assert admin.post(url, {"reason": "other", "case_reference": "HR-2025-7"}).status_code == 302
 

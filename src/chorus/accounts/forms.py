@@ -161,7 +161,7 @@ class MembershipChangeForm(forms.Form):
         required=False,
         max_length=64,
         help_text=_(
-            "An identifier such as C-2026-014, if this carries out a decision taken outside Chorus. "
+            "An identifier such as HR-2026-014, if this carries out a decision taken outside Chorus. "
             "A decision in a case in Chorus is carried out from the case. Do not write anything about what happened."
         ),
         error_messages={"max_length": _("A case reference is at most 64 characters.")},

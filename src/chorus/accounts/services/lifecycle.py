@@ -68,7 +68,7 @@ from chorus.accounts.services.power import (
     roles_present,
 )
 from chorus.accounts.services.sanctions import measure_tag
-from chorus.cases.models import Case, Measure
+from chorus.cases.models import Measure
 from chorus.ledger.models import LedgerEvent
 from chorus.ledger.services import chain_for, ledger_append
 
@@ -85,9 +85,12 @@ _PROPOSED = {
 _DONE = {"suspend": "member.suspended", "reinstate": "member.reinstated", "remove": "member.removed"}
 # The measures of a case a membership change may carry out.
 _CARRIED_OUT_MEASURES = {"sanction", "interim"}
-# An identifier such as "C-2026-014": up to five letters, a year, a number. No words fit,
+# An identifier such as "HR-2026-014": up to five letters, a year, a number. No words fit,
 # so nothing about what happened, nor a name, can be written here.
 CASE_REFERENCE = re.compile(r"[A-Za-z]{1,5}-[0-9]{4}-[0-9]{1,6}")
+# The shape of Chorus's own references ("C-2026-0042", ``cases.services.stages``), however the
+# number is written.
+CHORUS_REFERENCE = re.compile(r"[Cc]-[0-9]{4}-[0-9]+")
 # Who approves a change for someone without power (besides never the proposer or the member).
 _APPROVERS_WITHOUT_POWER = {"admin", "oversight"}
 
@@ -95,7 +98,7 @@ _APPROVERS_WITHOUT_POWER = {"admin", "oversight"}
 def case_reference_refusal(value: str) -> str | None:
     if value and not CASE_REFERENCE.fullmatch(value):
         return _(
-            "A case reference is an identifier such as C-2026-014: up to five letters, the year and a number. "
+            "A case reference is an identifier such as HR-2026-014: up to five letters, the year and a number. "
             "Write nothing about what happened here."
         )
     return None
@@ -180,16 +183,16 @@ def _change(
                 "oversight body may propose it for an administrator."
             )
         )
-    if case_reference and Case.objects.filter(
-        organization_id=member.organization_id, reference__iexact=case_reference
-    ).exists():
+    if CHORUS_REFERENCE.fullmatch(case_reference):
         # Written beside the member, a case's reference would tell a database dump that they
-        # were its respondent; the measure's keyed hash says it to the server alone.
+        # were its respondent; the measure's keyed hash says it to the server alone. Every
+        # reference of Chorus's shape is refused alike, whether or not such a case exists, so
+        # the refusal tells nobody which cases there are.
         raise PowerRefused(
             _(
-                "%(reference)s is a case in Chorus. Carry out its decision from the case's page, where the "
-                "measure's owner proposes it: the case then shows it was done, and its reference is not written "
-                "beside this member. Nothing was changed."
+                "%(reference)s has the shape of a case reference in Chorus. Carry out a decision of a case in Chorus "
+                "from the case's page, where the measure's owner proposes it: the case then shows it was done, and "
+                "its reference is not written beside this member. Nothing was changed."
             )
             % {"reference": case_reference}
         )
