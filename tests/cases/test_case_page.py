@@ -537,5 +537,7 @@ def test_an_interim_suspension_handed_to_an_administrator_is_carried_out_from_th
               expires=IN_A_MONTH, owner=personas.admin)  # fmt: skip
     measure = case.measures.get(kind="interim")
     assert measure.owner is not None
+    owner_reads = _section(_page(personas, "admin", case), "timeline")
+    assert "Suspended pending review." in owner_reads and "He works beside her." not in owner_reads
     shown = _section(_page(personas, "admin", case), "measures")
     assert f"/organization/members/{personas.respondent.pk}/suspend/?measure={measure.pk}" in shown

@@ -77,8 +77,9 @@ def measure_request(actor: CaseActor, data: dict[str, Any]) -> str:
     return _("Measure %(number)d is requested. The advocates decide it with reasons.") % {"number": measure.number}
 
 
-def _handover(actor: CaseActor, measure: Measure, owner: Party) -> None:
-    for item in measure.items.filter(body_sealed__isnull=False):
+def _handover(actor: CaseActor, measure: Measure, owner: Party, *, withheld: tuple[str, ...] = ()) -> None:
+    """The owner reads what they carry out: the measure's items, less the ``withheld`` kinds."""
+    for item in measure.items.filter(body_sealed__isnull=False).exclude(kind__in=withheld):
         if item.compartment in actor.opened():
             item_share(actor, item, owner)
     stamp(Measure, measure.pk, owner=owner)
@@ -156,7 +157,9 @@ def interim(actor: CaseActor, data: dict[str, Any]) -> str:
     item_write(actor, "interim", "file", clean_text(data["text"]), measure=measure)
     item_write(actor, "risk_assessment", "file", clean_text(data["risk"]), measure=measure)
     if data.get("owner") is not None:  # e.g. an administrator, who carries out a suspension pending review
-        _handover(actor, measure, _owner_party(actor, data["owner"]))
+        # They read the measure, not the risk assessment: that weighs the case itself, and an
+        # administrator never reads case content.
+        _handover(actor, measure, _owner_party(actor, data["owner"]), withheld=("risk_assessment",))
     return _("Interim measure %(number)d is in place until %(date)s. The respondent can read and challenge it.") % {
         "number": measure.number,
         "date": formats.date_format(expires),
