@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Member
 from chorus.accounts.roles import ROLE_LABELS
 from chorus.preparation.models import PREPARED_ROLES, VALIDITY_BOUNDS, Course
-from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON, ceiling_months, validity_refusal
+from chorus.preparation.services.training import MAX_TOPIC, MIN_REASON, validity_months_highest, validity_refusal
 from chorus.web.dates import DatePartsField
 
 OTHER = "other"
@@ -116,19 +117,11 @@ class ValidityForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Never past the deployment's ceiling, whatever the database would hold.
-        self.fields["validity_months"].widget.attrs["max"] = str(self._highest())
-
-    @staticmethod
-    def _highest() -> int:
-        return min(VALIDITY_BOUNDS[1], ceiling_months())
-
-    def clean_validity_months(self) -> int:
-        months = int(self.cleaned_data["validity_months"])
-        if months > self._highest():
-            raise forms.ValidationError(
-                self.fields["validity_months"].error_messages["max_value"] % {"limit_value": self._highest()}
-            )
-        return months
+        field = self.fields["validity_months"]
+        highest = validity_months_highest()
+        field.validators = [v for v in field.validators if not isinstance(v, MaxValueValidator)]
+        field.validators.append(MaxValueValidator(highest))
+        field.widget.attrs["max"] = str(highest)
 
 
 class CourseForm(forms.Form):

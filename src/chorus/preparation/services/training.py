@@ -63,32 +63,36 @@ def validity_months_for(organization: Organization | UUID) -> int:
     return min(policy_for(organization).validity_months, ceiling_months())
 
 
+def validity_months_highest() -> int:
+    """The longest usual validity an organization may set: the database's bound, never past
+    the deployment's ceiling."""
+    return min(VALIDITY_BOUNDS[1], ceiling_months())
+
+
 def validity_refusal(organization: Organization | UUID, *, completed_on: date, valid_until: date) -> str | None:
     """Why an end date is refused, or None. A date may shorten the organization's validity,
     never lengthen it, and never passes the deployment's ceiling: otherwise one person could
     make someone eligible for appointment for good."""
     if valid_until <= completed_on:
         return _("The date it is valid until must be after the date it was completed.")
-    months = policy_for(organization).validity_months
-    if months <= ceiling_months():
-        latest = add_months(completed_on, months)
-        if valid_until > latest:
-            return _(
-                "A record counts for at most your organization's validity of %(months)d months: choose %(date)s or "
-                "an earlier date, or leave it empty."
-            ) % {"months": months, "date": formats.date_format(latest, "DATE_FORMAT")}
+    usual = policy_for(organization).validity_months
+    months = min(usual, ceiling_months())
+    latest = add_months(completed_on, months)
+    if valid_until <= latest:
         return None
+    if months == usual:
+        return _(
+            "A record counts for at most your organization's validity of %(months)d months: choose %(date)s or "
+            "an earlier date, or leave it empty."
+        ) % {"months": months, "date": formats.date_format(latest, "DATE_FORMAT")}
     years = int(settings.CHORUS_TRAINING_MAX_VALIDITY_YEARS)
-    latest = add_months(completed_on, ceiling_months())
-    if valid_until > latest:
-        return ngettext(
-            "A record counts for at most %(years)d year after it was completed: choose %(date)s or an earlier "
-            "date, or leave it empty.",
-            "A record counts for at most %(years)d years after it was completed: choose %(date)s or an earlier "
-            "date, or leave it empty.",
-            years,
-        ) % {"years": years, "date": formats.date_format(latest, "DATE_FORMAT")}
-    return None
+    return ngettext(
+        "A record counts for at most %(years)d year after it was completed: choose %(date)s or an earlier "
+        "date, or leave it empty.",
+        "A record counts for at most %(years)d years after it was completed: choose %(date)s or an earlier "
+        "date, or leave it empty.",
+        years,
+    ) % {"years": years, "date": formats.date_format(latest, "DATE_FORMAT")}
 
 
 def _confirmer(actor: Member) -> Member:
@@ -100,7 +104,7 @@ def _confirmer(actor: Member) -> Member:
 def validity_set(*, actor: Member, months: int) -> PreparationPolicy:
     """The validity a new record gets when no end date is given; records already made keep theirs."""
     _confirmer(actor)
-    low, high = VALIDITY_BOUNDS[0], min(VALIDITY_BOUNDS[1], ceiling_months())
+    low, high = VALIDITY_BOUNDS[0], validity_months_highest()
     if not low <= months <= high:
         raise PreparationError(_("Enter a number of months from %(low)d to %(high)d.") % {"low": low, "high": high})
     with transaction.atomic():
