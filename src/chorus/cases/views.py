@@ -19,7 +19,7 @@ from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
 from chorus.cases.models import Case, Measure
 from chorus.cases.services import act, core, formal, reminders, repair, reports, stages, story
-from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused, party_member
+from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused, party_member, party_shown_label
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
@@ -109,10 +109,7 @@ def _page(
     findings = formal.findings(case)
     parties = list(case.parties.filter(joined_at__isnull=False).order_by("added_at"))
     for party in parties:
-        if party.role == Role.OWNER:  # labelled by the role in the database (``measures._owner_party``)
-            owner = party_member(party)
-            if owner is not None:
-                party.label = f"{owner.display_name} ({party.label})"  # shown, never saved
+        party.label = party_shown_label(party)  # shown, never saved
     return render(
         request,
         "cases/case.html",

@@ -180,6 +180,15 @@ def party_member(party: Party) -> Member | None:
     return Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
 
 
+def party_shown_label(party: Party) -> str:
+    """How the case page names a party: its label, and for a measure's owner (labelled by the
+    role in the database, ``measures._owner_party``) the member's name before it."""
+    if party.role != Role.OWNER:
+        return party.label
+    member = party_member(party)
+    return f"{member.display_name} ({party.label})" if member is not None else party.label
+
+
 def party_invite(actor: CaseActor, role: str, label: str, email: str, *, invited_by: Party | None = None) -> Party:
     """Someone who may not have an account yet: their keys wait under a key derived from
     the link we email them; claiming it with their own account seals the keys to them."""

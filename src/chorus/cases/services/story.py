@@ -41,7 +41,7 @@ from chorus.cases.machine import (
     Role,
 )
 from chorus.cases.models import Appeal, Case, ConflictChallenge, Consent, Decision, Measure, Party, StagePeriod, Vote
-from chorus.cases.services.core import CaseActor, ItemView, complainants, party_member, respondent
+from chorus.cases.services.core import CaseActor, ItemView, complainants, party_member, party_shown_label, respondent
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -315,14 +315,15 @@ def _party_events(case: Case, opened: datetime | None) -> list[Entry]:
     entries = []
     for party in case.parties.filter(joined_at__isnull=False):
         assert party.joined_at is not None  # noqa: S101 (narrowing for the type checker)
+        who = party_shown_label(party)
         if not _opened_with_case(case, party, opened):
-            entries.append(Entry(party.joined_at, _("%(who)s joined the case") % {"who": party.label}))
+            entries.append(Entry(party.joined_at, _("%(who)s joined the case") % {"who": who}))
         if party.declared_at and not party.conflict:
-            entries.append(Entry(party.declared_at, _("%(who)s declared no conflict") % {"who": party.label}))
+            entries.append(Entry(party.declared_at, _("%(who)s declared no conflict") % {"who": who}))
         if party.recused_at:
-            entries.append(Entry(party.recused_at, _("%(who)s stepped aside") % {"who": party.label}))
+            entries.append(Entry(party.recused_at, _("%(who)s stepped aside") % {"who": who}))
         if party.withdrawn_at:
-            entries.append(Entry(party.withdrawn_at, _("%(who)s withdrew") % {"who": party.label}))
+            entries.append(Entry(party.withdrawn_at, _("%(who)s withdrew") % {"who": who}))
     return entries
 
 
