@@ -170,3 +170,29 @@ def test_the_printed_figures_give_no_small_count_back(personas: Personas, langua
             figures = [[int(f) if mark is Mark.SHOWN else 0 for f, mark in zip(row, line, strict=True)]
                        for row, line in zip(printed, marks, strict=True)]  # fmt: skip
             assert recovered(figures, marks, threshold) == [], (insight.spec.key, printed)
+
+
+def test_the_outcomes_and_decisions_tables_read_together_give_no_small_count_back(personas: Personas) -> None:
+    """Five formal cases under way and three decided (one not appealed, one under appeal,
+    one that stands): the outcomes table's "8" less its "5" would give the decisions
+    table's "<5" total, and its three "<5" would each be 1. The page withholds and
+    combines until the two tables, read together, pin nothing."""
+    from chorus.cases.models import Appeal, Party
+    from tests.insights.test_disclosure_linked import decisions_attack
+
+    org = personas.organization
+    past_cases(org, "formal", "final", 5)
+    not_appealed, under_appeal, stands = past_cases(org, "formal", "final", 3)
+    decided(not_appealed, upheld=True)
+    decided(under_appeal, upheld=False)
+    party = Party.objects.create(case=under_appeal, role="respondent", label="Respondent")
+    Appeal.objects.create(
+        case=under_appeal, by=party, ground=Appeal.Ground.EVIDENCE, filed_at=under_appeal.opened_at + timedelta(days=12)
+    )
+    decided(stands, upheld=True, appeal=True)
+    past_cases(org, "support", "closed", 10)
+    past_cases(org, "support", "support", 10)
+    outcomes, decisions = _table(personas, "outcomes"), _table(personas, "appeals")
+    assert decisions_attack(outcomes.published, decisions.published, 0) == []
+    assert "Not appealed + Appeal under way" in decisions.columns  # combined, and the page says why
+    assert "Some categories are combined" in decisions.note

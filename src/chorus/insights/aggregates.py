@@ -28,7 +28,16 @@ from django.utils.translation import gettext_lazy as _
 from chorus.accounts.models import Organization
 from chorus.cases.machine import MEASURE_KINDS, Pathway, Role
 from chorus.cases.models import Appeal, Case, Decision, Item, Measure, RepairRequest
-from chorus.insights.disclosure import DisclosureError, Known, Mark, Published, Table, publish, shared_row_groups
+from chorus.insights.disclosure import (
+    DisclosureError,
+    Known,
+    Linked,
+    Mark,
+    Published,
+    Table,
+    publish,
+    shared_row_groups,
+)
 from chorus.records.models import Category, Record
 
 FIRST_RESPONSE = (
@@ -51,6 +60,7 @@ OUTCOMES = (
     ("upheld", _("Finding: responsible")),
     ("not_upheld", _("Finding: not responsible")),
 )
+FINDINGS = frozenset(index for index, (code, _label) in enumerate(OUTCOMES) if code in ("upheld", "not_upheld"))
 APPEAL_OUTCOMES = (
     ("not_appealed", _("Not appealed")),
     ("pending", _("Appeal under way")),
@@ -107,6 +117,9 @@ class Spec:
     shares_rows: bool = False
     # What another table tells a reader about this one's columns (without noise).
     known: Callable[[Source, int], Known] | None = None
+    # Its grand total is another table's columns plus a known number; that table is
+    # published first, and this one reading both (without noise).
+    linked: tuple[str, Callable[[Source, Published], Linked | None]] | None = None
 
 
 def _grid(pairs: Iterable[tuple[str, str]], rows: list[str], columns: list[str]) -> list[list[int]]:
@@ -282,12 +295,23 @@ def _findings(source: Source, threshold: int) -> Known:
     close to the process may know it): the findings then add up to the decisions total less
     that number, exactly when the total is shown, within the range "<5" leaves otherwise.
     """
-    decided = len(source.decisions)
-    withdrawn = sum(case.pk in source.decisions and _outcome(source, case) == "withdrawn" for case in source.cases)
-    columns = frozenset(index for index, (code, _label) in enumerate(OUTCOMES) if code in ("upheld", "not_upheld"))
+    decided, withdrawn = len(source.decisions), _decided_then_withdrawn(source)
     if decided == 0 or decided >= threshold:
-        return Known(columns, decided - withdrawn, decided - withdrawn)
-    return Known(columns, max(0, 1 - withdrawn), threshold - 1 - withdrawn)
+        return Known(FINDINGS, decided - withdrawn, decided - withdrawn)
+    return Known(FINDINGS, max(0, 1 - withdrawn), threshold - 1 - withdrawn, small=True)
+
+
+def _decided_then_withdrawn(source: Source) -> int:
+    return sum(case.pk in source.decisions and _outcome(source, case) == "withdrawn" for case in source.cases)
+
+
+def _decisions_linked(source: Source, outcomes: Published) -> Linked | None:
+    """The decisions table's total is the outcomes table's findings plus the cases withdrawn
+    after a decision: the decisions table is published reading both pages at once."""
+    findings = frozenset(g for g, group in enumerate(outcomes.column_groups) if set(group) <= FINDINGS)
+    if not findings or not source.decisions:  # the outcomes table shows its grand total alone, or none decided
+        return None
+    return Linked(outcomes.values, outcomes.marks, findings, _decided_then_withdrawn(source))
 
 
 def _appeals(source: Source) -> Built:
@@ -376,6 +400,7 @@ SPECS: tuple[Spec, ...] = (
         _("Year decided"),
         "columns",
         _appeals,
+        linked=("outcomes", _decisions_linked),
     ),
     Spec(
         "self_initiated",
@@ -466,12 +491,19 @@ def insights(organization: Organization, *, as_of: datetime | None = None) -> li
     built = [(spec, *spec.build(source)) for spec in SPECS]
     sharing = [counts for spec, _rows, _columns, counts in built if spec.shares_rows]
     shared = None if epsilon else _shared_rows(sharing, threshold)
-    return [
-        _published(spec, rows, columns, counts, key=f"{organization.pk}|{spec.key}|{as_of.isoformat()}",
-                   shared_rows=shared if spec.shares_rows else None,
-                   known=spec.known(source, threshold) if spec.known and not epsilon else None)
-        for spec, rows, columns, counts in built
-    ]  # fmt: skip
+    done: dict[str, Insight] = {}
+    for spec, rows, columns, counts in built:
+        linked = None
+        if spec.linked and not epsilon:
+            other, tie = spec.linked
+            linked = tie(source, done[other].published)
+        done[spec.key] = _published(
+            spec, rows, columns, counts, key=f"{organization.pk}|{spec.key}|{as_of.isoformat()}",
+            shared_rows=shared if spec.shares_rows else None,
+            known=spec.known(source, threshold) if spec.known and not epsilon else None,
+            linked=linked,
+        )  # fmt: skip
+    return list(done.values())
 
 
 def _published(
@@ -483,10 +515,11 @@ def _published(
     key: str,
     shared_rows: tuple[tuple[int, ...], ...] | None,
     known: Known | None,
+    linked: Linked | None = None,
 ) -> Insight:
     if not rows or not columns:  # nothing counted yet: one empty cell
         table = Table(key=key, rows=("",), columns=("",), counts=((0,),))
-        shared_rows = known = None
+        shared_rows = known = linked = None
     else:
         table = Table(key=key, rows=tuple(rows), columns=tuple(columns), counts=tuple(tuple(row) for row in counts))
     published = publish(
@@ -496,6 +529,7 @@ def _published(
         key=noise_key(),
         shared_rows=shared_rows,
         known=known,
+        linked=linked,
     )
     if not rows or not columns:
         return Insight(spec=spec, published=published, rows=[], columns=[])

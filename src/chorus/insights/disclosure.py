@@ -30,6 +30,10 @@ page says which categories were merged and why.
 :func:`publish` ends with the audit: it raises :class:`DisclosureError` rather than return
 a table in which :func:`determined` finds anything, or a label that is not true.
 
+Tables on one page are tied by equations (a pathway's cases in three tables; formal
+findings and decisions): ``shared_rows``, ``known`` and ``linked`` give the audit those
+equations, so what it checks is what a reader of the whole page knows.
+
 Optional Laplace noise (:func:`noisy`) is added to the inner cells before suppression; the
 totals are the sums of the noisy cells, so the published table stays consistent. The noise
 is drawn deterministically from a key and the true count, so reloading a page gives the
@@ -148,6 +152,21 @@ class Known:
     columns: frozenset[int]
     low: int
     high: int
+    # The other table shows the sum's counterpart as "<T": the page must leave the sum two
+    # values as well, or it would pin that entry of the other table.
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A table published before this one, on the same page, whose ``columns`` add up to this
+    table's grand total less ``offset`` (taken as known to the reader): the formal findings
+    of the outcomes table and the formal cases decided. Both tables are audited as one."""
+
+    values: tuple[tuple[int, ...], ...]
+    marks: tuple[tuple[Mark, ...], ...]
+    columns: frozenset[int]
+    offset: int
 
 
 def with_margins(counts: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -165,6 +184,7 @@ def publish(
     key: bytes = b"",
     shared_rows: Groups | None = None,
     known: Known | None = None,
+    linked: Linked | None = None,
 ) -> Published:
     """The table with small entries hidden and enough others withheld to keep them hidden,
     merged into coarser categories when no withholding can; audited before it is returned.
@@ -179,6 +199,12 @@ def publish(
     findings, and the decisions table's total). The adversary is given that equation too,
     and columns are only combined with columns on the same side of it (the grand total
     alone, the last resort, says nothing the other table does not).
+
+    ``linked``: the table's grand total is another published table's columns plus a known
+    number (the decisions table and the outcomes table's findings). Every check reads both
+    pages at once, and this table is withheld from or coarsened until neither table's small
+    entries can be pinned; the grand total alone is always safe, because the other table
+    was published knowing it (``Known.small``).
     """
     if threshold < MIN_THRESHOLD:
         raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
@@ -188,16 +214,20 @@ def publish(
     keep_row_totals = shared_rows is not None
     if known and (not known.columns or max(known.columns) - min(known.columns) + 1 != len(known.columns)):
         raise ValueError(f"table {table.key!r}: a known sum must be of neighbouring columns")
+    if known and linked:
+        raise ValueError(f"table {table.key!r}: a table is tied to one other table at most")
+    if linked and not linked.columns:
+        raise ValueError(f"table {table.key!r}: the linked table has no columns to tie to")
     blocks = (known.columns, frozenset(range(len(table.columns))) - known.columns) if known else None
     for row_groups, column_groups in coarsenings(counts, rows=shared_rows, column_blocks=blocks):
         values = with_margins(merge(counts, row_groups, column_groups))
         on_page = _known_on_page(known, column_groups)
-        marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page)
+        marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
         if marks is not None:
             break
     else:  # unreachable: the grand total alone is always protected
         raise DisclosureError(f"table {table.key!r}: not even the grand total can be published")
-    audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals, known=on_page)
+    audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
     return Published(
         table=table,
         values=tuple(tuple(row) for row in values),
@@ -216,7 +246,7 @@ def _known_on_page(known: Known | None, column_groups: Groups) -> Known | None:
     inside = frozenset(g for g, group in enumerate(column_groups) if set(group) <= known.columns)
     if any(set(group) & known.columns for g, group in enumerate(column_groups) if g not in inside):
         return None  # only the grand total is left: no column to tie to the other table
-    return Known(inside, known.low, known.high)
+    return Known(inside, known.low, known.high, small=known.small)
 
 
 def audit(
@@ -227,6 +257,7 @@ def audit(
     key: str = "",
     keep_row_totals: bool = False,
     known: Known | None = None,
+    linked: Linked | None = None,
 ) -> None:
     """Refuse (``DisclosureError``) a page with an untrue label, a withheld grand total (or
     row total, for shared rows), or a small entry it pins."""
@@ -240,7 +271,7 @@ def audit(
         raise DisclosureError(f"table {key!r}: the grand total is withheld")
     if keep_row_totals and any(row[-1] is Mark.WITHHELD for row in marks):
         raise DisclosureError(f"table {key!r}: a row total other tables show is withheld")
-    if exposed := determined(values, marks, threshold, known=known):
+    if exposed := determined(values, marks, threshold, known=known, linked=linked):
         raise DisclosureError(f"table {key!r}: the page pins the small entries {exposed}")
 
 
@@ -249,7 +280,12 @@ def primary(values: list[list[int]], threshold: int) -> list[list[Mark]]:
 
 
 def suppress(
-    values: list[list[int]], threshold: int, *, keep_row_totals: bool = False, known: Known | None = None
+    values: list[list[int]],
+    threshold: int,
+    *,
+    keep_row_totals: bool = False,
+    known: Known | None = None,
+    linked: Linked | None = None,
 ) -> list[list[Mark]] | None:
     """Small entries marked and complements withheld until none is pinned; None when even
     withholding every entry that may be withheld leaves one pinned."""
@@ -268,9 +304,9 @@ def suppress(
     most = [
         [Mark.WITHHELD if may_withhold(r, c) else mark for c, mark in enumerate(row)] for r, row in enumerate(marks)
     ]
-    if determined(values, most, threshold, known=known):
+    if determined(values, most, threshold, known=known, linked=linked):
         return None
-    while exposed := determined(values, marks, threshold, known=known):
+    while exposed := determined(values, marks, threshold, known=known, linked=linked):
         complement = _complement_for(exposed[0], values, may_withhold)
         if complement is None:  # cannot happen after the check above; kept as a guard
             return None
@@ -415,27 +451,50 @@ def coarsenings(
 
 
 def determined(
-    values: list[list[int]], marks: list[list[Mark]], threshold: int, *, known: Known | None = None
-) -> list[tuple[int, int]]:
-    """Every small entry that the page pins to a single value (empty when the page is safe)."""
-    exposed = []
-    for r, row in enumerate(marks):
-        for c, mark in enumerate(row):
-            if mark is Mark.SMALL and not _two_values(values, marks, threshold, (r, c), known):
-                exposed.append((r, c))
-    return exposed
-
-
-def _two_values(
     values: list[list[int]],
     marks: list[list[Mark]],
     threshold: int,
-    position: tuple[int, int],
-    known: Known | None,
-) -> bool:
+    *,
+    known: Known | None = None,
+    linked: Linked | None = None,
+) -> list[tuple[int, int]]:
+    """Every small entry that the page pins to a single value (empty when the page is safe).
+
+    What the page would pin elsewhere is reported at the entries of this table nearest it:
+    a small sum of ``known`` columns at the first of their totals, a small entry of the
+    ``linked`` table at the grand total (the one figure the two tables share).
+    """
+    last_row, last_column = len(values) - 1, len(values[0]) - 1
+
+    def own(position: tuple[int, int]) -> Callable[[int], bool]:
+        return lambda value: _consistent(values, marks, threshold, fixed=(position, value), known=known, linked=linked)
+
+    def other(position: tuple[int, int]) -> Callable[[int], bool]:
+        return lambda value: _consistent(values, marks, threshold, linked=linked, fixed_linked=(position, value))
+
+    small = range(1, threshold)
+    exposed = [position for position in _small_entries(marks) if not _two_values(own(position), small)]
+    if known is not None and known.small and known.columns:
+        columns = known.columns
+        if not _two_values(
+            lambda value: _consistent(values, marks, threshold, known=Known(columns, value, value)),
+            range(known.low, known.high + 1),
+        ):
+            exposed.append((last_row, min(columns)))
+    if linked is not None and any(not _two_values(other(position), small) for position in _small_entries(linked.marks)):
+        exposed.append((last_row, last_column))
+    return exposed
+
+
+def _small_entries(marks: Sequence[Sequence[Mark]]) -> list[tuple[int, int]]:
+    return [(r, c) for r, row in enumerate(marks) for c, mark in enumerate(row) if mark is Mark.SMALL]
+
+
+def _two_values(consistent: Callable[[int], bool], candidates: range) -> bool:
+    """Whether at least two of the candidate values are consistent with the page."""
     found = 0
-    for value in range(1, threshold):
-        if _consistent(values, marks, threshold, fixed=(position, value), known=known):
+    for value in candidates:
+        if consistent(value):
             found += 1
             if found == 2:
                 return True
@@ -462,8 +521,10 @@ def _consistent(
     marks: list[list[Mark]],
     threshold: int,
     *,
-    fixed: tuple[tuple[int, int], int],
+    fixed: tuple[tuple[int, int], int] | None = None,
     known: Known | None = None,
+    linked: Linked | None = None,
+    fixed_linked: tuple[tuple[int, int], int] | None = None,
 ) -> bool:
     """Whether some table of non-negative counts agrees with the page and with ``fixed``.
 
@@ -473,23 +534,75 @@ def _consistent(
     totals-column. The page is consistent exactly when this circulation, with each entry
     between its bounds, exists. A sum of column totals known from elsewhere is one more
     node: those columns' totals flow through it, within its bounds, to the totals row.
+
+    A ``linked`` table is a second circulation beside the first, its ``columns``' totals
+    flowing through a node of their own. The two are spliced so that those totals plus the
+    offset must equal this table's grand total: the grand total carries the offset as
+    before, and the rest of it swaps heads with the linked sum (this table's totals row
+    feeds the other's, the linked sum feeds this table's totals column). The only edges
+    between the two circulations are then those two, so they carry the same flow.
     """
+    edges, grand = _table_edges(values, marks, threshold, fixed=fixed, through=known.columns if known else frozenset())
+    if known is not None and known.columns:
+        edges.append(("known", grand[0], known.low, known.high))
+    if linked is None:
+        return _circulation_exists([*edges, grand])
+    other, other_grand = _table_edges(
+        [list(row) for row in linked.values],
+        [list(row) for row in linked.marks],
+        threshold,
+        fixed=fixed_linked,
+        prefix="linked-",
+        through=linked.columns,
+    )
+    totals_row, totals_column, low, high = grand
+    return _circulation_exists(
+        [
+            *edges,
+            *other,
+            other_grand,
+            (totals_row, totals_column, linked.offset, linked.offset),
+            ("linked-known", totals_column, max(0, low - linked.offset), high - linked.offset),
+            (totals_row, other_grand[0], 0, _UNBOUNDED),
+        ]
+    )
+
+
+Edge = tuple[str, str, int, int]
+
+
+def _table_edges(
+    values: list[list[int]],
+    marks: list[list[Mark]],
+    threshold: int,
+    *,
+    fixed: tuple[tuple[int, int], int] | None,
+    prefix: str = "",
+    through: frozenset[int] = frozenset(),
+) -> tuple[list[Edge], Edge]:
+    """The circulation's edges for one table, and apart from them its grand total's. The
+    totals of the ``through`` columns flow to the node ``{prefix}known`` (the caller says
+    where it leads) instead of the totals row."""
     height, width = len(values), len(values[0])
     last_row, last_column = height - 1, width - 1
-    edges: list[tuple[str, str, int, int]] = []
+    edges: list[Edge] = []
+    grand: Edge | None = None
     for r in range(height):
         for c in range(width):
             low, high = _bounds(values[r][c], marks[r][c], threshold)
-            if (r, c) == fixed[0]:
+            if fixed is not None and (r, c) == fixed[0]:
                 low = high = fixed[1]
-            margin = (r == last_row) != (c == last_column)  # a row or column total
-            if margin and r == last_row and known is not None and c in known.columns:
-                edges.append((f"c{c}", "known", low, high))
+            row, column = f"{prefix}r{r}", f"{prefix}c{c}"
+            if (r, c) == (last_row, last_column):
+                grand = (row, column, low, high)
+            elif r == last_row and c in through:  # a column total in a known sum
+                edges.append((column, f"{prefix}known", low, high))
+            elif r == last_row or c == last_column:  # a row or column total
+                edges.append((column, row, low, high))
             else:
-                edges.append((f"c{c}", f"r{r}", low, high) if margin else (f"r{r}", f"c{c}", low, high))
-    if known is not None and known.columns:
-        edges.append(("known", f"r{last_row}", known.low, known.high))
-    return _circulation_exists(edges)
+                edges.append((row, column, low, high))
+    assert grand is not None  # noqa: S101 (narrowing for the type checker)
+    return edges, grand
 
 
 def _circulation_exists(edges: list[tuple[str, str, int, int]]) -> bool:
