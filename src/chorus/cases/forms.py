@@ -217,7 +217,7 @@ class SelfCaseForm(forms.Form):
 
 class ProcessReportForm(forms.Form):
     case_reference = forms.CharField(
-        label=_("Case reference"), required=False, max_length=40, help_text=_("Shown on the case page. Optional.")
+        label=_("Case reference"), required=False, max_length=40, help_text=_("Shown on the case page.")
     )
     text = forms.CharField(
         label=_("What went wrong in how the case was handled?"),

@@ -76,7 +76,7 @@ class ShareForm(forms.Form):
     expires_on = DatePartsField(
         label=_("Stop sharing on"),
         required=False,
-        help_text=_("Optional. You can also stop sharing at any time."),
+        help_text=_("Leave it empty to share until you stop. You can stop sharing at any time."),
     )
 
     def __init__(
