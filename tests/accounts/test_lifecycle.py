@@ -336,6 +336,7 @@ def test_it_shows_an_error_summary_and_keeps_what_was_typed(personas: Personas) 
     assert response.status_code == 400
     assert "There is a problem" in page
     assert 'href="#id_reason_0"' in page and 'href="#id_case_reference"' in page
+    assert "data-error-summary" in page and ">Case reference: " in page  # the shared summary, errors named by field
     assert 'value="a story about it"' in page
     assert _fresh(personas.survivor).is_active
 
