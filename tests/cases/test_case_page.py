@@ -480,6 +480,7 @@ def test_the_owner_of_a_sanction_carries_it_out_from_the_case(personas: Personas
     # The owner is named on the page, never in the rows: beside the proposal they make, a name
     # there would tell a database dump whose case this is.
     assert f"<td>{personas.admin.display_name}</td>" in _section(_page(personas, "survivor", case), "measures")
+    assert measure.due_at is not None
     assert f"<td>{date_format(measure.due_at, 'DATE_FORMAT')}</td>" in shown  # the due date, in the reader's format
     assert f"{personas.admin.display_name} (Carries out a measure) joined the case" in _section(
         _page(personas, "survivor", case), "timeline"

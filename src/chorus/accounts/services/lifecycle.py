@@ -50,7 +50,6 @@ from chorus.accounts.models import (
     REMOVAL_REASONS,
     SUSPENSION_REASONS,
     Member,
-    MemberRole,
     MembershipChange,
 )
 from chorus.accounts.roles import POWER_ROLES, ROLE_LABELS
@@ -64,6 +63,7 @@ from chorus.accounts.services.leaving import (
 from chorus.accounts.services.power import (
     PowerRefused,
     approving_roles,
+    only_active_holder,
     refuse_only_oversight,
     roles_present,
 )
@@ -282,12 +282,7 @@ def _refuse_last_administrator(member: Member, *, proposer: Member) -> None:
     a new one (``chorus organization seat``)."""
     if _from_oversight(proposer):
         return
-    admins = set(
-        MemberRole.objects.select_for_update()
-        .filter(member__organization_id=member.organization_id, member__is_active=True, role="admin")
-        .values_list("member_id", flat=True)
-    )
-    if member.pk in admins and not set(Member.objects.holding(member.organization_id, "admin")) - {member}:
+    if only_active_holder(member, "admin"):
         raise PowerRefused(
             _(
                 "%(name)s is the organization's last active administrator, and an organization needs one. "

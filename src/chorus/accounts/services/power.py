@@ -164,15 +164,20 @@ def refuse_only_oversight(member: Member) -> None:
     process reports, approves what only it approves and may propose suspending an
     administrator: taking its only active member away leaves nobody to do that (and
     administrators never take it back, ``Organization.oversight_since``)."""
-    if "oversight" not in member.role_codes:
-        return
+    if "oversight" in member.role_codes and only_active_holder(member, "oversight"):
+        raise PowerRefused(only_oversight_refusal(member))
+
+
+def only_active_holder(member: Member, role: str) -> bool:
+    """Whether ``member`` is the only active member holding ``role``. The role's rows are
+    locked first, so two people taking the role from each other at once cannot both see
+    someone else still holding it."""
     holders = set(
         MemberRole.objects.select_for_update()
-        .filter(member__organization_id=member.organization_id, member__is_active=True, role="oversight")
+        .filter(member__organization_id=member.organization_id, member__is_active=True, role=role)
         .values_list("member_id", flat=True)
     )
-    if member.pk in holders and not set(Member.objects.holding(member.organization_id, "oversight")) - {member}:
-        raise PowerRefused(only_oversight_refusal(member))
+    return member.pk in holders and not set(Member.objects.holding(member.organization_id, role)) - {member}
 
 
 def only_oversight_refusal(member: Member) -> str:
