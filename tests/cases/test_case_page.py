@@ -491,6 +491,16 @@ def test_the_owner_of_a_sanction_carries_it_out_from_the_case(personas: Personas
         list(Item.objects.filter(case=case).values("author_label"))
     )
     assert personas.admin.display_name not in rows
+    # Nor does the ledger tie them to the case: its events name whoever acted in a case by
+    # their pseudonym in that case, not by the one beside their name in the members table.
+    from chorus.cases.keys import acted
+    from chorus.ledger.models import LedgerEvent
+
+    events = [event for event in LedgerEvent.objects.all() if str(case.pk) in repr(event.refs)]
+    assert any(acted(personas.respondent, e.actor, e.refs) for e in events)  # the respondent did act in it
+    assert any(acted(personas.admin, e.actor, e.refs) for e in events)  # and the owner read it
+    named = {personas.admin.pseudonym, personas.respondent.pseudonym}
+    assert [event.action for event in events if event.actor in named] == []
     assert "propose a suspension" not in _section(_page(personas, "survivor", case), "measures")
 
     admin = client_for(personas.admin, personas.vault_keys["admin"])

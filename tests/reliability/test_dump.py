@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from chorus.accounts.models import Member
+from chorus.cases.models import Case
 from tests.deployment import Deployment, Visitor, database_url_of_tests, shared_settings
 from tests.personas import PASSWORD, Personas, add_member, make_personas
 
@@ -133,7 +134,9 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
             "/records/saw/new/", {"what": WITNESSED, "email": "respondent@riverside.example", "contact": "yes"}
         )
         assert saw.status_code == 302, saw.text[:500]
-        assert "respondent@riverside.example" in survivor.get(saw.headers["Location"]).text  # shown back to the witness alone
+        assert (
+            "respondent@riverside.example" in survivor.get(saw.headers["Location"]).text
+        )  # shown back to the witness alone
         accountable = survivor.post("/stories/accountability/", {"text": ACCOUNTABLE})
         assert accountable.status_code == 302, accountable.text[:500]
         assert survivor.post(f"{accountable.headers['Location']}show/", {}).status_code == 302
@@ -188,6 +191,16 @@ def test_a_dump_after_every_journey_holds_no_plaintext(tmp_path: Path) -> None:
     events = [line for line in _copy_block(dump, "ledger_ledgerevent").splitlines() if b"witnessed" in line]
     assert events, "the account's steps are ledgered"
     assert [line for line in events if any(token in line for token in named_her)] == []
+    # Nor does any event of a case name who acted in it by the pseudonym beside their name:
+    # his steps in the plan he started are there, under the case's own pseudonym for him.
+    case_ids = [
+        str(pk).encode() for pk in Case.objects.filter(organization=personas.organization).values_list("pk", flat=True)
+    ]
+    in_cases = [
+        line for line in _copy_block(dump, "ledger_ledgerevent").splitlines() if any(c in line for c in case_ids)
+    ]
+    assert in_cases, "the cases' steps are ledgered"
+    assert [line for line in in_cases if personas.respondent.pseudonym.encode() in line] == []
     assert os.path.getsize(tmp_path / "gunicorn.log") < 100_000
     logs = b"".join(path.read_bytes() for path in tmp_path.glob("*.log")).lower()
     assert [text for text in typed if text.lower().encode() in logs] == [], "no typed text in any process's log"

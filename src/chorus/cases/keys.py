@@ -57,6 +57,24 @@ def member_tag(member: Member) -> bytes:
     return hmac.digest(keyring.server_key(b"chorus.casepty"), str(member.pk).encode(), "sha256")
 
 
+def case_pseudonym(member_id: object, case_id: object) -> str:
+    """Who acted, as a case's ledger events name them: a keyed hash of the member and the
+    case, different in every case. A member's own pseudonym beside a case id would tell a
+    dump who took part in which case, the respondent included; this one names nobody
+    without the server key, and the server recomputes it to show a member their own steps."""
+    digest = hmac.new(keyring.server_key(b"chorus.caseactor"), f"{member_id}|{case_id}".encode(), "sha256")
+    return f"c_{digest.hexdigest()[:30]}"
+
+
+def acted(member: Member, actor: str, refs: object) -> bool:
+    """Whether a ledger event's ``actor`` is ``member``: their pseudonym, or in an event of a
+    case, their pseudonym in that case."""
+    if actor == member.pseudonym:
+        return True
+    case_id = refs.get("case") if isinstance(refs, dict) else None
+    return isinstance(case_id, str) and actor == case_pseudonym(member.pk, case_id)
+
+
 def email_hash(email: str) -> str:
     return hmac.new(keyring.server_key(b"chorus.caseinv"), email.strip().lower().encode(), "sha256").hexdigest()
 

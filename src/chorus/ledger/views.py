@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import member_required, require_role, signed_in_member
 from chorus.accounts.models import Member
+from chorus.cases.keys import acted
 from chorus.ledger import log
 from chorus.ledger.models import LedgerEvent, LedgerHead
 from chorus.ledger.services import chain_for, published_checkpoint
@@ -115,7 +116,7 @@ def receipt_response(event: LedgerEvent) -> HttpResponse:
 def _concerns(member: Member, event: LedgerEvent) -> bool:
     """The member acted in it or is named in it (as the whole value of a reference, or an
     item of a list of them: never inside free text); the oversight body may have any receipt."""
-    if member.has_role("oversight") or event.actor == member.pseudonym:
+    if member.has_role("oversight") or acted(member, event.actor, event.refs):
         return True
     refs = event.refs if isinstance(event.refs, dict) else {}
     return any(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts import keyring
 from chorus.accounts.models import Member, Organization
+from chorus.cases.keys import acted
 from chorus.crypto import envelope
 from chorus.crypto.errors import DecryptionError, MalformedInput
 from chorus.ledger.models import LedgerEvent, LedgerHead
@@ -277,7 +278,7 @@ def notices_scan(*, limit: int = SCAN_LIMIT) -> int:
             for event in events:
                 told: set[tuple[object, str]] = set()
                 for member, kind in _notices_for(event, scan):
-                    if (member.pk, kind) in told or not member.is_active or member.pseudonym == event.actor:
+                    if (member.pk, kind) in told or not member.is_active or acted(member, event.actor, event.refs):
                         continue  # nobody is told of what they did themselves
                     told.add((member.pk, kind))
                     if scan.wants(member, kind):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member
+from chorus.cases import keys as case_keys
 from chorus.cases.machine import ACTIONS, BOTH_CONSENT, BY_NAME, CONSENT_STEPS, ENDED, Action
 from chorus.cases.models import Case, Consent
 from chorus.cases.services import common, formal, measures, restorative  # noqa: F401 (register their actions)
@@ -150,7 +151,7 @@ def decision_change_refused(member: Member, case_id: UUID, name: str) -> None:
     with transaction.atomic():
         ledger_append(
             organization_id=member.organization_id,
-            actor=member.pseudonym,
+            actor=case_keys.case_pseudonym(member.pk, case.pk),
             action="case.decision_change_refused",
             refs={"case": str(case.pk), "action": name},
         )

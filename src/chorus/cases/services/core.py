@@ -90,7 +90,8 @@ class CaseActor:
 
     @property
     def pseudonym(self) -> str:
-        return self.member.pseudonym
+        """How this case's ledger events name them (``keys.case_pseudonym``)."""
+        return case_keys.case_pseudonym(self.member.pk, self.case.pk)
 
     def reader(self) -> Reader:
         return Reader(member=self.member, vault_key=self.vault_key)
@@ -185,8 +186,9 @@ def party_shown_label(party: Party) -> str:
     role in the database, ``measures._owner_party``) the member's name before it."""
     if party.role != Role.OWNER:
         return party.label
+    role = Role.OWNER.label  # in the reader's language, whatever language the row was written in
     member = party_member(party)
-    return f"{member.display_name} ({party.label})" if member is not None else party.label
+    return f"{member.display_name} ({role})" if member is not None else str(role)
 
 
 def party_invite(actor: CaseActor, role: str, label: str, email: str, *, invited_by: Party | None = None) -> Party:
