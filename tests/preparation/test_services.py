@@ -28,7 +28,11 @@ from tests.preparation.factory import unprepared
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date.today()
+
+def today() -> date:
+    """The service's today (the settings' time zone), read when used: a constant taken at
+    import goes stale when the suite runs across midnight."""
+    return timezone.localdate()
 
 
 def _formal_case_at_investigation(personas: Personas):  # type: ignore[no-untyped-def]
@@ -60,7 +64,7 @@ def test_months_end_on_the_last_day_of_a_shorter_month() -> None:
 def test_nobody_confirms_their_own_preparation(personas: Personas) -> None:
     with pytest.raises(PreparationError, match="Nobody confirms their own"):
         training_record(
-            actor=personas.oversight, member=personas.oversight, roles={"panel"}, topic="X", completed_on=TODAY
+            actor=personas.oversight, member=personas.oversight, roles={"panel"}, topic="X", completed_on=today()
         )
     # and the database holds it too
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -69,8 +73,8 @@ def test_nobody_confirms_their_own_preparation(personas: Personas) -> None:
             member=personas.admin,
             topic="X",
             roles="panel",
-            completed_on=TODAY,
-            valid_until=TODAY + timedelta(days=1),
+            completed_on=today(),
+            valid_until=today() + timedelta(days=1),
             confirmed_by=personas.admin,
         )
 
@@ -79,39 +83,44 @@ def test_nobody_confirms_their_own_preparation(personas: Personas) -> None:
 def test_only_administrators_and_oversight_confirm(personas: Personas, persona: str) -> None:
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
     with pytest.raises(PreparationError, match="Only an administrator or an oversight member"):
-        training_record(actor=personas.members[persona], member=ana, roles={"panel"}, topic="X", completed_on=TODAY)
+        training_record(actor=personas.members[persona], member=ana, roles={"panel"}, topic="X", completed_on=today())
 
 
 def test_it_refuses_a_future_completion_and_an_end_before_it(personas: Personas) -> None:
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
     with pytest.raises(PreparationError, match="today or in the past"):
         training_record(
-            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY + timedelta(days=1)
+            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today() + timedelta(days=1)
         )
     with pytest.raises(PreparationError, match="must be after"):
         training_record(
-            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=TODAY
+            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today(), valid_until=today()
         )
     with pytest.raises(PreparationError, match="at least one role"):
-        training_record(actor=personas.admin, member=ana, roles={"advocate"}, topic="X", completed_on=TODAY)
+        training_record(actor=personas.admin, member=ana, roles={"advocate"}, topic="X", completed_on=today())
 
 
 def test_a_date_may_shorten_the_organizations_validity_never_lengthen_it(personas: Personas) -> None:
     """Otherwise one administrator could make someone eligible for appointment for good."""
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
-    latest = add_months(TODAY, 24)  # the default validity
+    latest = add_months(today(), 24)  # the default validity
     with pytest.raises(PreparationError, match="at most your organization's validity of 24 months"):
         training_record(
-            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY,
+            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today(),
             valid_until=latest + timedelta(days=1),
         )  # fmt: skip
     with pytest.raises(PreparationError, match="at most"):
         training_record(
-            actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=date(9999, 1, 1)
+            actor=personas.admin,
+            member=ana,
+            roles={"panel"},
+            topic="X",
+            completed_on=today(),
+            valid_until=date(9999, 1, 1),
         )
     assert not TrainingRecord.objects.filter(member=ana).exists()
     record = training_record(
-        actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=latest
+        actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today(), valid_until=latest
     )
     assert record.valid_until == latest
 
@@ -124,18 +133,21 @@ def test_no_record_counts_past_the_deployments_ceiling_whatever_the_organization
     # A validity set before the ceiling was lowered still cannot carry a record past it.
     PreparationPolicy.objects.create(organization=personas.organization, validity_months=120)
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
-    ceiling = add_months(TODAY, 36)
-    for too_late in (ceiling + timedelta(days=1), add_months(TODAY, 120), date(9999, 1, 1)):
+    ceiling = add_months(today(), 36)
+    for too_late in (ceiling + timedelta(days=1), add_months(today(), 120), date(9999, 1, 1)):
         with pytest.raises(PreparationError, match="at most 3 years after it was completed"):
             training_record(
-                actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY, valid_until=too_late
+                actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today(), valid_until=too_late
             )
     assert not TrainingRecord.objects.filter(member=ana).exists()
-    assert training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY).valid_until == ceiling
+    assert (
+        training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today()).valid_until
+        == ceiling
+    )
     with override_settings(CHORUS_TRAINING_MAX_VALIDITY_YEARS=5):
         bea, _ = unprepared(personas.organization, "Bea", {"panel"})
-        record = training_record(actor=personas.admin, member=bea, roles={"panel"}, topic="X", completed_on=TODAY)
-        assert record.valid_until == add_months(TODAY, 60)
+        record = training_record(actor=personas.admin, member=bea, roles={"panel"}, topic="X", completed_on=today())
+        assert record.valid_until == add_months(today(), 60)
 
 
 def test_appointing_someone_never_prepared_is_refused_plainly(personas: Personas) -> None:
@@ -170,7 +182,7 @@ def test_appointing_someone_whose_preparation_expired_says_when(personas: Person
 def test_a_withdrawn_record_no_longer_counts(personas: Personas) -> None:
     crowd, case = _formal_case_at_investigation(personas)
     ana, _ = unprepared(personas.organization, "Ana", {"investigator"})
-    record = training_record(actor=personas.admin, member=ana, roles={"investigator"}, topic="X", completed_on=TODAY)
+    record = training_record(actor=personas.admin, member=ana, roles={"investigator"}, topic="X", completed_on=today())
     assert missing(ana, "investigator") is None
     with pytest.raises(PreparationError, match="Write the reason"):
         training_withdraw(actor=personas.oversight, record=record, reason="no")
@@ -183,10 +195,10 @@ def test_a_withdrawn_record_no_longer_counts(personas: Personas) -> None:
 def test_a_record_for_another_role_does_not_count(personas: Personas) -> None:
     crowd, case = _formal_case_at_investigation(personas)
     ana, _ = unprepared(personas.organization, "Ana", {"investigator", "facilitator"})
-    training_record(actor=personas.admin, member=ana, roles={"facilitator"}, topic="X", completed_on=TODAY)
+    training_record(actor=personas.admin, member=ana, roles={"facilitator"}, topic="X", completed_on=today())
     with pytest.raises(CaseError, match="no recorded preparation for investigation"):
         appoint(crowd.actor("advocate", case), ana, "investigator")
-    training_record(actor=personas.admin, member=ana, roles={"investigator"}, topic="X", completed_on=TODAY)
+    training_record(actor=personas.admin, member=ana, roles={"investigator"}, topic="X", completed_on=today())
     appoint(crowd.actor("advocate", case), ana, "investigator")
     assert case.parties.filter(role="investigator").count() == 1
 
@@ -234,9 +246,9 @@ def test_a_record_made_before_the_ceiling_with_a_far_end_date_no_longer_counts(p
     """Made before the deployment's ceiling existed, with an end date years away: it stops
     counting once the ceiling has passed since its completion, for appointment and on the page."""
     ana, _ = unprepared(personas.organization, "Ana", {"panel"})
-    record = training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=TODAY)
+    record = training_record(actor=personas.admin, member=ana, roles={"panel"}, topic="X", completed_on=today())
     assert missing(ana, "panel") is None
-    long_ago = add_months(TODAY, -37)  # past the default 3-year ceiling
+    long_ago = add_months(today(), -37)  # past the default 3-year ceiling
     TrainingRecord.objects.filter(pk=record.pk).update(completed_on=long_ago, valid_until=date(2099, 1, 1))
     record.refresh_from_db()
     assert record.status() == "expired" and record.counts_until == add_months(long_ago, 36)
