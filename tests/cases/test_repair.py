@@ -10,6 +10,7 @@ from django.core import mail
 from django.http import Http404
 from django.utils import timezone
 
+from chorus.cases.keys import acted
 from chorus.cases.models import Case, RepairRequest
 from chorus.cases.services import repair
 from chorus.cases.services.core import CaseError, case_actor, self_case_open
@@ -101,6 +102,9 @@ def test_only_the_facilitator_can_forward(personas: Personas) -> None:
     assert request.status == RepairRequest.Status.WITH_FACILITATOR
     repair.repair_review(_actor(personas, "facilitator", request.case), request=request, forward=True)
     assert [row.pk for row in repair.repair_requests_for_team(personas.advocate)] == [request.pk]
+    forwarded = LedgerEvent.objects.get(action="repair.forwarded")
+    assert forwarded.actor != personas.facilitator.pseudonym  # their pseudonym in the case
+    assert acted(personas.facilitator, forwarded.actor, forwarded.refs)  # so their receipts still find it
 
 
 def test_not_forwarded_he_is_told_so_and_the_advocates_see_nothing(personas: Personas) -> None:

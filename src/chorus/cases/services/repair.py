@@ -207,7 +207,8 @@ def repair_review(actor: CaseActor, *, request: RepairRequest, forward: bool) ->
                 organization_id=actor.case.organization_id,
                 actor=actor.pseudonym,
                 action="repair.forwarded",
-                refs={"request": str(request.pk)},
+                # The case too, so the facilitator's pseudonym in it can be recomputed for their receipts.
+                refs={"request": str(request.pk), "case": str(actor.case.pk)},
             )
         else:
             _closed(request, Status.NOT_FORWARDED)
