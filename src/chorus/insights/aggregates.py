@@ -192,6 +192,11 @@ class Source:
         )
         return "reversed" if reversed_ else "stands"
 
+    @cached_property
+    def decided_then_withdrawn(self) -> int:
+        """Formal cases decided and then withdrawn: in the decisions table, not among the findings."""
+        return sum(case.pk in self.decisions and _outcome(self, case) == "withdrawn" for case in self.cases)
+
     def finding(self, case_id: UUID) -> bool | None:
         """Whether any allegation was finally found (an appeal's finding replaces the panel's)."""
         stages = self.decisions.get(case_id)
@@ -295,14 +300,10 @@ def _findings(source: Source, threshold: int) -> Known:
     close to the process may know it): the findings then add up to the decisions total less
     that number, exactly when the total is shown, within the range "<5" leaves otherwise.
     """
-    decided, withdrawn = len(source.decisions), _decided_then_withdrawn(source)
+    decided, withdrawn = len(source.decisions), source.decided_then_withdrawn
     if decided == 0 or decided >= threshold:
         return Known(FINDINGS, decided - withdrawn, decided - withdrawn)
     return Known(FINDINGS, max(0, 1 - withdrawn), threshold - 1 - withdrawn, small=True)
-
-
-def _decided_then_withdrawn(source: Source) -> int:
-    return sum(case.pk in source.decisions and _outcome(source, case) == "withdrawn" for case in source.cases)
 
 
 def _decisions_linked(source: Source, outcomes: Published) -> Linked | None:
@@ -311,7 +312,7 @@ def _decisions_linked(source: Source, outcomes: Published) -> Linked | None:
     findings = frozenset(g for g, group in enumerate(outcomes.column_groups) if set(group) <= FINDINGS)
     if not findings or not source.decisions:  # the outcomes table shows its grand total alone, or none decided
         return None
-    return Linked(outcomes.values, outcomes.marks, findings, _decided_then_withdrawn(source))
+    return Linked(outcomes.values, outcomes.marks, findings, source.decided_then_withdrawn)
 
 
 def _appeals(source: Source) -> Built:

@@ -501,13 +501,6 @@ def _two_values(consistent: Callable[[int], bool], candidates: range) -> bool:
     return False
 
 
-def possible_values(
-    values: list[list[int]], marks: list[list[Mark]], threshold: int, position: tuple[int, int]
-) -> list[int]:
-    """The values of a small entry that some table consistent with the page allows."""
-    return [value for value in range(1, threshold) if _consistent(values, marks, threshold, fixed=(position, value))]
-
-
 def _bounds(value: int, mark: Mark, threshold: int) -> tuple[int, int]:
     if mark is Mark.SHOWN:
         return value, value
