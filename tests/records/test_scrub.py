@@ -76,6 +76,13 @@ def test_a_pdf_qpdf_cannot_open_is_refused_as_damaged() -> None:
         scrub.clean((FOUND / "pdf-with-wrong-page-count.bin").read_bytes())
 
 
+def test_a_pdf_whose_repaired_copy_does_not_open_is_refused() -> None:
+    # Found by the fuzz run: qpdf repaired a page tree whose only page was the catalogue
+    # and wrote a copy it could not read back, so the survivor's stored file was unreadable.
+    with pytest.raises(scrub.AttachmentRefused, match="damaged and could not be cleaned"):
+        scrub.clean((FOUND / "pdf-whose-repair-does-not-reopen.bin").read_bytes())
+
+
 def test_an_audio_file_whose_tags_hide_another_format_is_refused() -> None:
     # An ID3 header before a truncated WAV: stripping the tag left a WAV whose sizes lie,
     # which was accepted as an MP3 and then refused when the survivor uploaded it again.

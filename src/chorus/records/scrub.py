@@ -194,11 +194,21 @@ def _clean_pdf(data: bytes) -> CleanFile:
                 removed.append(_("embedded XMP metadata"))
             out = io.BytesIO()
             pdf.save(out, fix_metadata_version=False, deterministic_id=True)
+            _check_reopens(out.getvalue())
         except AttachmentRefused:
             raise
         except _PDF_FAILURES as error:
             raise AttachmentRefused(_("This PDF is damaged and could not be cleaned.")) from error
     return CleanFile(kind="pdf", mime="application/pdf", extension="pdf", data=out.getvalue(), removed=removed)
+
+
+def _check_reopens(cleaned: bytes) -> None:
+    """The cleaned copy opens again with its pages. qpdf repairs a damaged file as it reads it,
+    and can write a repair it cannot read back (a page tree whose only page is the catalogue):
+    such a copy would be stored, then fail when the survivor opens or uploads it again."""
+    with pikepdf.open(io.BytesIO(cleaned)) as again:
+        if len(again.pages) == 0 or _pdf_has_active_content(again):
+            raise AttachmentRefused(_("This PDF is damaged and could not be cleaned."))
 
 
 def _pdf_has_active_content(pdf: pikepdf.Pdf) -> bool:
