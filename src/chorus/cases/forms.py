@@ -28,9 +28,12 @@ if TYPE_CHECKING:
 
 
 class _Choice(forms.ModelChoiceField):
-    def __init__(self, *args: Any, label_of: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, label_of: Any, empty: bool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, empty_label=_("Choose one"), **kwargs)
         self.label_of = label_of
+        # Whether there is nothing to choose, when known from the case's rows already loaded
+        # (the same filter as the queryset, in Python): None asks the database.
+        self.empty = empty
 
     def label_from_instance(self, obj: Any) -> str:
         return str(self.label_of(obj))
@@ -100,20 +103,34 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
     if kind == "member":
         return _member_field(actor, spec, common)
     if kind == "party":
+        roles = spec.filter.split()
         parties = case.parties.filter(
-            role__in=spec.filter.split(), joined_at__isnull=False, recused_at__isnull=True, withdrawn_at__isnull=True
+            role__in=roles, joined_at__isnull=False, recused_at__isnull=True, withdrawn_at__isnull=True
         )
-        return _Choice(parties.order_by("added_at"), label_of=lambda p: p.label, **common)
+        empty = not any(
+            p.role in roles and p.joined_at is not None and p.recused_at is None and p.withdrawn_at is None
+            for p in case.parties.all()
+        )
+        return _Choice(parties.order_by("added_at"), label_of=lambda p: p.label, empty=empty, **common)
     if kind == "measure":
-        measures = case.measures.filter(status__in=spec.filter.split())
-        return _Choice(measures, label_of=lambda m: f"{m.number} · {m.get_kind_display()}", **common)
+        statuses = spec.filter.split()
+        measures = case.measures.filter(status__in=statuses)
+        empty = not any(m.status in statuses for m in case.measures.all())
+        return _Choice(measures, label_of=lambda m: f"{m.number} · {m.get_kind_display()}", empty=empty, **common)
     if kind == "milestone":
-        milestones = case.milestones.filter(verified_at__isnull=True)
-        milestones = milestones.filter(reported_at__isnull=spec.filter == "open")
-        return _Choice(milestones, label_of=lambda m: _("Milestone %(number)d") % {"number": m.number}, **common)
+        reported = spec.filter != "open"
+        milestones = case.milestones.filter(verified_at__isnull=True, reported_at__isnull=not reported)
+        empty = not any(
+            m.verified_at is None and (m.reported_at is not None) == reported for m in case.milestones.all()
+        )
+        label_of = lambda m: _("Milestone %(number)d") % {"number": m.number}  # noqa: E731
+        return _Choice(milestones, label_of=label_of, empty=empty, **common)
     if kind == "allegation":
         return _Choice(
-            case.allegations.all(), label_of=lambda a: _("Allegation %(number)d") % {"number": a.number}, **common
+            case.allegations.all(),
+            label_of=lambda a: _("Allegation %(number)d") % {"number": a.number},
+            empty=not case.allegations.all(),
+            **common,
         )
     if kind == "item":
         items = case.items.filter(compartment__in=list(actor.opened()), body_sealed__isnull=False)
@@ -130,6 +147,8 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
 
 
 def _empty(field: forms.Field) -> bool:
+    if isinstance(field, _Choice) and field.empty is not None:
+        return field.empty
     if isinstance(field, forms.ModelChoiceField):
         return field.queryset is not None and not field.queryset.exists()
     if isinstance(field, forms.ChoiceField):
@@ -139,7 +158,16 @@ def _empty(field: forms.Field) -> bool:
 
 def _fields(actor: CaseActor, action: Action) -> tuple[dict[str, forms.Field], StrOrPromise | None]:
     """The action's form fields, and why it cannot be offered when a choice it needs is
-    empty. An optional choice with nothing in it is left out rather than shown empty."""
+    empty. An optional choice with nothing in it is left out rather than shown empty.
+    Worked out once per step and request: the page asks whether a step can be offered, then
+    for its form."""
+    if action.name not in actor.step_fields:
+        actor.step_fields[action.name] = _fields_now(actor, action)
+    fields, why = actor.step_fields[action.name]
+    return dict(fields), why
+
+
+def _fields_now(actor: CaseActor, action: Action) -> tuple[dict[str, forms.Field], StrOrPromise | None]:
     fields: dict[str, forms.Field] = {}
     for spec in action.fields:
         field = _form_field(actor, spec)

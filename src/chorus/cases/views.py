@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +18,16 @@ from chorus.accounts.services.sanctions import carrying_out_allowed, respondent_
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
-from chorus.cases.models import Case, Measure
+from chorus.cases.models import Case, Decision, Measure, Milestone, Party
 from chorus.cases.services import act, core, formal, reminders, repair, reports, stages, story
-from chorus.cases.services.core import CaseActor, CaseError, DecisionRefused, party_member, party_shown_label
+from chorus.cases.services.core import (
+    CaseActor,
+    CaseError,
+    DecisionRefused,
+    party_member,
+    party_members,
+    party_shown_label,
+)
 from chorus.escrow.services import groups
 from chorus.escrow.views.entries import escrow_owner_required
 from chorus.records.access import Owner
@@ -86,6 +94,18 @@ def _page(
 ) -> HttpResponse:
     bound = bound or {}
     case = actor.case
+    # The page reads the case's rows many times over (what it waits on, deadlines, timeline,
+    # forms): each is loaded once here, and the services filter them in Python.
+    prefetch_related_objects(
+        [case],
+        Prefetch("parties", queryset=Party.objects.order_by("added_at")),
+        Prefetch("measures", queryset=Measure.objects.select_related("owner")),
+        Prefetch("milestones", queryset=Milestone.objects.select_related("verifier")),
+        "periods",
+        Prefetch("decisions", queryset=Decision.objects.select_related("allegation")),
+        "allegations",
+    )
+    party_members([party for party in case.parties.all() if party.role == Role.OWNER])  # named in several places
     try:
         items = core.items_for(actor)
     except AccessRefused as refused:
@@ -107,7 +127,7 @@ def _page(
     names = {action.name for action in offered}
     refusals = [error for name, form in bound.items() if name not in names for error in form.non_field_errors()]
     findings = formal.findings(case)
-    parties = list(case.parties.filter(joined_at__isnull=False).order_by("added_at"))
+    parties = [party for party in case.parties.all() if party.joined_at is not None]
     for party in parties:
         party.label = party_shown_label(party)  # shown, never saved
     return render(
@@ -132,9 +152,9 @@ def _page(
             "serious": SERIOUS,
             "refusals": refusals,
             "parties": parties,
-            "pending": case.parties.filter(joined_at__isnull=True),
+            "pending": [party for party in case.parties.all() if party.joined_at is None],
             "measures": _measures(actor),
-            "milestones": case.milestones.select_related("verifier"),
+            "milestones": case.milestones.all(),
             "findings": findings,
             # Shown to the original panel's members (DESIGN.md "Cases").
             "reversed": actor.party(Role.PANEL) is not None and formal.reversed_on_appeal(findings),
@@ -264,14 +284,15 @@ def _measures(actor: CaseActor) -> list[Measure]:
     owner, if an administrator, is offered the suspension or removal that carries it out
     while none waits or took effect."""
     case = actor.case
-    measures = list(case.measures.select_related("owner", "case"))
+    measures = list(case.measures.all())
     carried = sanctions_carried_out(
         [measure for measure in measures if measure.kind in (Measure.Kind.SANCTION, Measure.Kind.INTERIM)]
     )
     owners: dict[object, str] = {}
+    parties = {party.pk: party for party in case.parties.all()}
     for measure in measures:
         if measure.owner is not None and measure.owner_id not in owners:
-            owner = party_member(measure.owner)
+            owner = party_member(parties.get(measure.owner.pk, measure.owner))
             owners[measure.owner_id] = owner.display_name if owner is not None else measure.owner.label
         measure.owner_name = owners.get(measure.owner_id, "")  # type: ignore[attr-defined]
         rows = carried.get(measure.pk, [])

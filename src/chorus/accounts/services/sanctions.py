@@ -109,7 +109,7 @@ def respondent_of(measure: Measure) -> Member | None:
     the server, ``cases.services.core.party_member``): for the owner who carries it out."""
     from chorus.cases.services.core import party_member  # cases imports accounts; this way round only here
 
-    respondents = list(measure.case.parties.filter(role="respondent", member_sealed__isnull=False)[:2])
+    respondents = [p for p in measure.case.parties.all() if p.role == "respondent" and p.member_sealed is not None]
     return party_member(respondents[0]) if len(respondents) == 1 else None
 
 

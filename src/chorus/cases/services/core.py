@@ -31,7 +31,7 @@ from chorus.preparation.services.training import missing as preparation_missing
 from chorus.records import keys
 from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
-from chorus.records.services.team import team_key_ensure, team_keyring
+from chorus.records.services.team import TeamKeyring, team_key_ensure, team_keyring
 from chorus.web import posting, tasks
 
 MAX_TEXT = 20000
@@ -58,6 +58,8 @@ class CaseActor:
     parties: list[Party]
     team: bool
     _keys: case_keys.Keys | None = field(default=None, repr=False)
+    _team_keys: TeamKeyring | None = field(default=None, repr=False)
+    step_fields: dict[str, Any] = field(default_factory=dict, repr=False)  # ``forms._fields``, once per step
 
     def __repr__(self) -> str:
         return f"CaseActor(member={self.member}, case={self.case.pk})"
@@ -110,9 +112,15 @@ class CaseActor:
                 held.update(case_keys.open_from(private, party.keys_sealed))
             if self.team and self.case.keys_for_team:
                 sealed = self.case.keys_for_team
-                held.update(case_keys.open_from(team_keyring(self.reader()).private_for(sealed), sealed))
+                held.update(case_keys.open_from(self.team_keys().private_for(sealed), sealed))
             self._keys = held
         return self._keys
+
+    def team_keys(self) -> TeamKeyring:
+        """The advocates' team keys this person reaches, opened once per request."""
+        if self._team_keys is None:
+            self._team_keys = team_keyring(self.reader())
+        return self._team_keys
 
     def opened(self) -> case_keys.Keys:
         """The keys of the compartments this person may read and write."""
@@ -132,7 +140,7 @@ def cases_query(member: Member) -> Q:
 
 def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
     """The member acting in one case, or 404 when they have no standing in it."""
-    case = Case.objects.filter(cases_query(member), pk=case_id).distinct().first()
+    case = Case.objects.filter(cases_query(member), pk=case_id).select_related("organization").distinct().first()
     if case is None:
         raise Http404
     # A seat given for a role (facilitator, investigator, panel) ends with the role: removing
@@ -176,9 +184,28 @@ def party_add(case: Case, member: Member, role: str, label: str, *, bundle_keys:
 
 
 def party_member(party: Party) -> Member | None:
+    """The member a party is, opened from its sealed id; kept on the party row for the rest of
+    the request (a page names a measure's owner in several places)."""
     if party.member_sealed is None:
         return None
-    return Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
+    member: Member | None = party.__dict__.get("_member")
+    if member is None:
+        member = Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
+        party.__dict__["_member"] = member
+    return member
+
+
+def party_members(parties: list[Party]) -> None:
+    """``party_member`` for several parties in one query, kept on each party row."""
+    ids = {
+        party.pk: keys.open_for_server(party.member_sealed, "case-party", party.pk)
+        for party in parties
+        if party.member_sealed is not None and "_member" not in party.__dict__
+    }
+    found = {str(pk): member for pk, member in Member.objects.in_bulk(set(ids.values())).items()}
+    for party in parties:
+        if party.pk in ids:
+            party.__dict__["_member"] = found.get(str(ids[party.pk]))
 
 
 def party_shown_label(party: Party) -> str:
@@ -398,14 +425,17 @@ def items_for(actor: CaseActor) -> list[ItemView]:
     """Everything this person may read in the case, oldest first. Reading is ledgered."""
     opened = actor.opened()
     views: dict[UUID, ItemView] = {}
-    rows = actor.case.items.filter(body_sealed__isnull=False).select_related("measure", "milestone", "allegation")
-    for item in rows.filter(compartment__in=list(opened)):
-        views[item.pk] = _view(item, case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk))
-    if actor.team:
-        team = team_keyring(actor.reader())
-        for item in rows.filter(compartment="team"):
-            views[item.pk] = _view(item, team.open(item.body_sealed or b"").decode())
-    shared = ItemShare.objects.filter(party__in=actor.parties, body_sealed__isnull=False).select_related("item")
+    compartments = [*opened, "team"] if actor.team else list(opened)
+    rows = actor.case.items.filter(body_sealed__isnull=False, compartment__in=compartments)
+    for item in rows.select_related("measure", "milestone", "allegation"):
+        if item.compartment == "team":
+            views[item.pk] = _view(item, actor.team_keys().open(item.body_sealed or b"").decode())
+        else:
+            body = case_keys.open_item(opened[item.compartment], item.body_sealed or b"", item.pk)
+            views[item.pk] = _view(item, body)
+    shared = ItemShare.objects.filter(party__in=actor.parties, body_sealed__isnull=False).select_related(
+        "item__measure", "item__milestone", "item__allegation"
+    )
     if shared:
         private = keys.member_private_key(actor.member, actor.vault_key)
         for share in shared:
@@ -460,7 +490,11 @@ def repath(actor: CaseActor | None, case: Case, pathway: str, **refs: object) ->
 
 def complainants(case: Case) -> list[Party]:
     """The complainants taking part: joined, and not withdrawn."""
-    return list(case.parties.filter(role=Role.COMPLAINANT, joined_at__isnull=False, withdrawn_at__isnull=True))
+    return [
+        party
+        for party in case.parties.all()
+        if party.role == Role.COMPLAINANT and party.joined_at is not None and party.withdrawn_at is None
+    ]
 
 
 def parties_notify(case: Case, *roles: str) -> None:
@@ -473,4 +507,4 @@ def parties_notify(case: Case, *roles: str) -> None:
 
 
 def respondent(case: Case) -> Party | None:
-    return case.parties.filter(role=Role.RESPONDENT).first()
+    return next((party for party in case.parties.all() if party.role == Role.RESPONDENT), None)

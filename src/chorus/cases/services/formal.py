@@ -331,7 +331,7 @@ def appeal_window_close(payload: dict[str, Any]) -> None:
 
 def findings(case: Case) -> list[tuple[int, bool | None, bool | None]]:
     """(allegation number, panel finding, appeal finding) for the case page."""
-    rows = {(d.allegation_id, d.stage): d.upheld for d in Decision.objects.filter(case=case)}
+    rows = {(d.allegation_id, d.stage): d.upheld for d in case.decisions.all()}
     return [(a.number, rows.get((a.pk, "panel")), rows.get((a.pk, "appeal"))) for a in case.allegations.all()]
 
 

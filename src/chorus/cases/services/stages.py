@@ -156,7 +156,8 @@ def deadlines(case: Case) -> list[Deadline]:
         return []
     now = timezone.now()
     found: list[Deadline] = []
-    due = stage_due(case, current_period(case), targets_for(case.organization))
+    current = next((period for period in case.periods.all() if period.left_at is None), None)
+    due = stage_due(case, current, targets_for(case.organization))
     if due is not None:
         found.append(
             Deadline(
@@ -167,8 +168,9 @@ def deadlines(case: Case) -> list[Deadline]:
         )
     if case.state == "appeal_window" and case.appeal_deadline is not None:
         found.append(Deadline(gettext_lazy("Last day to appeal"), case.appeal_deadline, False))
-    for measure in case.measures.filter(status="agreed", due_at__isnull=False):
-        assert measure.due_at is not None  # noqa: S101 (narrowing for the type checker)
+    for measure in case.measures.all():
+        if measure.status != "agreed" or measure.due_at is None:
+            continue
         found.append(
             Deadline(
                 gettext_lazy("Measure %(number)d is due") % {"number": measure.number},
@@ -176,7 +178,7 @@ def deadlines(case: Case) -> list[Deadline]:
                 measure.due_at < now,
             )
         )
-    for milestone in case.milestones.filter(verified_at__isnull=True):
+    for milestone in (milestone for milestone in case.milestones.all() if milestone.verified_at is None):
         found.append(
             Deadline(
                 gettext_lazy("Milestone %(number)d is due") % {"number": milestone.number},

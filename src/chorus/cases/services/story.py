@@ -61,7 +61,7 @@ def steps(case: Case) -> list[StepView]:
     """The pathway's stages in order, each done, current or upcoming. A withdrawn case shows
     the stages it went through and then "Withdrawn"; an appeal or monitoring stage shows
     only in a case that reached it."""
-    visited = list(case.periods.filter(pathway=case.pathway).values_list("state", flat=True))
+    visited = [period.state for period in case.periods.all() if period.pathway == case.pathway]
     order = [
         state
         for state in STEPS.get(case.pathway, (case.state,))
@@ -117,7 +117,9 @@ def _consent_missing(case: Case, step: str, assume: Mapping[UUID, bool] | None =
 
 
 def _seated(case: Case, role: str) -> int:
-    return case.parties.filter(role=role, joined_at__isnull=False, recused_at__isnull=True).count()
+    return sum(
+        1 for p in case.parties.all() if p.role == role and p.joined_at is not None and p.recused_at is None
+    )
 
 
 def waiting_on(case: Case) -> tuple[str, ...]:
@@ -140,11 +142,12 @@ def _waiting_on(case: Case, assume: Mapping[UUID, bool] | None = None) -> tuple[
     if state == "intake":
         return (Role.COMPLAINANT, TEAM)
     if state == "support":
-        if case.measures.filter(status=Measure.Status.REQUESTED).exists():
+        statuses = {measure.status for measure in case.measures.all()}
+        if Measure.Status.REQUESTED in statuses:
             return (TEAM,)
-        return (Role.OWNER,) if case.measures.filter(status=Measure.Status.AGREED).exists() else ()
+        return (Role.OWNER,) if Measure.Status.AGREED in statuses else ()
     if state == "filed":
-        if not case.allegations.exists() or Role.COMPLAINANT in missing:
+        if not case.allegations.all() or Role.COMPLAINANT in missing:
             return (Role.COMPLAINANT,)
         return (TEAM,)
     if state == "suitability":
@@ -156,7 +159,7 @@ def _waiting_on(case: Case, assume: Mapping[UUID, bool] | None = None) -> tuple[
     if state in ("preparation", "dialogue"):
         return tuple(sorted({Role.FACILITATOR, *missing}))
     if state == "plan":
-        if case.milestones.filter(verified_at__isnull=True, reported_at__isnull=True).exists():
+        if any(m.verified_at is None and m.reported_at is None for m in case.milestones.all()):
             return (Role.SELF,) if case.pathway == Pathway.SELF else (Role.RESPONDENT,)
         return (Role.FACILITATOR,)
     if state == "review":
@@ -313,8 +316,9 @@ def _opened_with_case(case: Case, party: Party, opened: datetime | None) -> bool
 
 def _party_events(case: Case, opened: datetime | None) -> list[Entry]:
     entries = []
-    for party in case.parties.filter(joined_at__isnull=False):
-        assert party.joined_at is not None  # noqa: S101 (narrowing for the type checker)
+    for party in case.parties.all():
+        if party.joined_at is None:
+            continue
         who = party_shown_label(party)
         if not _opened_with_case(case, party, opened):
             entries.append(Entry(party.joined_at, _("%(who)s joined the case") % {"who": who}))
@@ -330,7 +334,7 @@ def _party_events(case: Case, opened: datetime | None) -> list[Entry]:
 def _decision_events(case: Case) -> list[Entry]:
     entries = []
     by_stage: dict[str, list[Decision]] = {}
-    for decision in case.decisions.select_related("allegation").order_by("allegation__number"):
+    for decision in sorted(case.decisions.all(), key=lambda decision: decision.allegation.number):
         by_stage.setdefault(decision.stage, []).append(decision)
     for stage, decisions in by_stage.items():
         findings = "; ".join(
@@ -450,7 +454,7 @@ def _worth_taking(actor: CaseActor, name: str) -> bool:  # noqa: PLR0911, PLR091
     case = actor.case
     kinds = set(case.items.values_list("kind", flat=True))
     if name == "allegation":
-        return not case.allegations.exists()
+        return not case.allegations.all()
     if name == "consent":
         gate = GATES.get(case.state)
         if case.state == "suitability" and respondent(case) is not None:
@@ -483,9 +487,10 @@ def _worth_taking(actor: CaseActor, name: str) -> bool:  # noqa: PLR0911, PLR091
     if name == "rule":
         return ConflictChallenge.objects.filter(case=case, ruled_at__isnull=True).exists()
     if name == "milestone":
-        return not case.milestones.exists()
+        return not case.milestones.all()
     if name == "review":
-        return case.milestones.exists() and not case.milestones.filter(verified_at__isnull=True).exists()
+        milestones = case.milestones.all()
+        return bool(milestones) and all(milestone.verified_at is not None for milestone in milestones)
     return True
 
 
