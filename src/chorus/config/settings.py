@@ -122,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+MESSAGE_STORAGE = "chorus.web.messages.SealedCookieStorage"
 PASSWORD_HASHERS = ["chorus.accounts.hashers.VaultArgon2idHasher"]
 LOGIN_URL = "sign_in"
 
@@ -185,6 +185,7 @@ LANGUAGE_COOKIE_SECURE = CHORUS_HTTPS
 CSRF_COOKIE_NAME = "__Host-chorus_csrf" if CHORUS_HTTPS else "chorus_csrf"
 CSRF_FAILURE_VIEW = "chorus.web.views.csrf_failure"
 CHORUS_VAULT_COOKIE_NAME = "__Host-chorus_vault" if CHORUS_HTTPS else "chorus_vault"
+CHORUS_MESSAGES_COOKIE_NAME = "__Host-chorus_messages" if CHORUS_HTTPS else "chorus_messages"  # chorus.web.messages
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"

@@ -426,8 +426,8 @@ def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[ob
 
     A role row written straight into the database (by whoever holds it, not through a
     proposal and approval) has no such event, so nothing is sealed to it and "Who holds
-    power" flags it. Two queries (the chain's head, then the role events after what this
-    process already folded), however long the ledger."""
+    power" flags it. At most two queries (the chain's head, then the role events after what
+    this process already folded, if anything was appended since), however long the ledger."""
     by_pseudonym = {member.pseudonym: member.pk for member in members}
     if not by_pseudonym:
         return {}
@@ -437,13 +437,14 @@ def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[ob
     if known is None or known.seq > head:  # a chain this process never read, or one started again
         known = _Fold(0, {})
     roles = {pseudonym: set(given) for pseudonym, given in known.roles.items()}
-    events = (
-        LedgerEvent.objects.filter(chain=chain, seq__gt=known.seq, seq__lte=head, action__in=_GIVEN + _TAKEN)
-        .order_by("seq")
-        .values_list("action", "refs")
-    )
-    for action, refs in events:
-        _fold(roles, action, refs)
+    if head > known.seq:  # nothing was appended since this process last read the chain: no query
+        events = (
+            LedgerEvent.objects.filter(chain=chain, seq__gt=known.seq, seq__lte=head, action__in=_GIVEN + _TAKEN)
+            .order_by("seq")
+            .values_list("action", "refs")
+        )
+        for action, refs in events:
+            _fold(roles, action, refs)
     if not transaction.get_connection().in_atomic_block:
         _folds[chain] = _Fold(head, roles)
     power = set(POWER_ROLES)
