@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Max, Q
+from django.db.models import Max, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -30,7 +30,7 @@ from chorus.accounts.services.lifecycle import membership_changes_visible_to
 from chorus.accounts.services.power import approval_refusal, proposals_visible_to
 from chorus.cases import keys as case_keys
 from chorus.cases.machine import APPOINTED, ENDED, STATE_LABELS, Role
-from chorus.cases.models import Case, Measure, Milestone, Party, StagePeriod
+from chorus.cases.models import Case, Measure, Party, StagePeriod
 from chorus.cases.services import stages
 from chorus.cases.services.story import WAITING_LABELS, waiting_on
 from chorus.escrow.models import GroupMember, Match
@@ -96,7 +96,8 @@ def _live(cases: Q) -> Q:
 
 def deadlines_for(cases: list[Case], now: datetime) -> dict[object, list[Deadline]]:
     """Each case's dates (stage target, appeal window, measures, milestones), soonest first:
-    ``stages.deadlines`` for a list of cases, in four queries whatever their number."""
+    ``stages.deadlines`` for a list of cases, in four queries whatever their number. The
+    cases keep their measures and milestones loaded, for what they wait on (``waiting_on``)."""
     found: dict[object, list[Deadline]] = defaultdict(list)
     live = [case for case in cases if case.state not in ENDED and case.destroyed_at is None]
     if not live:
@@ -114,13 +115,16 @@ def deadlines_for(cases: list[Case], now: datetime) -> dict[object, list[Deadlin
     for case in live:
         if case.state == "appeal_window" and case.appeal_deadline is not None:
             found[case.pk].append(Deadline(_("Last day to appeal"), case.appeal_deadline, False))
-    for measure in Measure.objects.filter(case__in=live, status=Measure.Status.AGREED, due_at__isnull=False):
-        assert measure.due_at is not None  # noqa: S101 (narrowing for the type checker)
-        what = _("Measure %(number)d is due") % {"number": measure.number}
-        found[measure.case_id].append(Deadline(what, measure.due_at, measure.due_at < now))
-    for milestone in Milestone.objects.filter(case__in=live, verified_at__isnull=True):
-        what = _("Milestone %(number)d is due") % {"number": milestone.number}
-        found[milestone.case_id].append(Deadline(what, milestone.due_at, milestone.due_at < now))
+    prefetch_related_objects(live, "measures", "milestones")
+    for case in live:
+        for measure in case.measures.all():
+            if measure.status == Measure.Status.AGREED and measure.due_at is not None:
+                what = _("Measure %(number)d is due") % {"number": measure.number}
+                found[case.pk].append(Deadline(what, measure.due_at, measure.due_at < now))
+        for milestone in case.milestones.all():
+            if milestone.verified_at is None:
+                what = _("Milestone %(number)d is due") % {"number": milestone.number}
+                found[case.pk].append(Deadline(what, milestone.due_at, milestone.due_at < now))
     for rows in found.values():
         rows.sort(key=lambda deadline: deadline.due_at)
     return found
@@ -261,7 +265,7 @@ def _parties(member: Member) -> list[Party]:
         joined_at__isnull=False,
         case__organization=member.organization,
         case__destroyed_at__isnull=True,
-    ).select_related("case")
+    ).select_related("case__organization")
     return [
         party
         for party in parties
