@@ -7,6 +7,7 @@ import base64
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from chorus.records.services import writing
@@ -56,3 +57,31 @@ def test_a_forged_or_damaged_cookie_shows_nothing_and_is_dropped(personas: Perso
         assert page.status_code == 200
         assert "Saved as version" not in page.content.decode()
         assert page.cookies["chorus_messages"].value == ""  # deleted
+
+
+def _pending(personas: Personas) -> tuple[Client, str]:
+    """The survivor saves a version; the page that would show "Saved" is not opened yet."""
+    client = client_for(personas.survivor, personas.vault_keys["survivor"])
+    _, path = _saved_record(personas)
+    response = client.post(path, {**STORY, "what": "He would not let me pass."})
+    assert response.status_code == 302 and response.cookies["chorus_messages"].value
+    return client, response["Location"]
+
+
+@pytest.mark.parametrize("leaving", ["/sign-out/", "/quick-exit/"])
+def test_a_waiting_message_is_not_shown_to_whoever_uses_the_device_next(personas: Personas, leaving: str) -> None:
+    client, _ = _pending(personas)
+    assert client.post(leaving).status_code in (204, 302)
+    assert client.cookies["chorus_messages"].value  # still in the browser, but sealed for her
+    page = client.get("/sign-in/")
+    assert "Saved as version" not in page.content.decode()
+    assert page.cookies["chorus_messages"].value == ""  # dropped
+
+
+def test_a_message_copied_into_another_members_browser_does_not_open(personas: Personas) -> None:
+    _, location = _pending(personas)
+    client, _ = _pending(personas)
+    other = client_for(personas.advocate, personas.vault_keys["advocate"])
+    other.cookies["chorus_messages"] = client.cookies["chorus_messages"].value
+    assert "Saved as version" not in other.get("/").content.decode()
+    assert "Saved as version" in client.get(location).content.decode()  # and still opens for her

@@ -31,7 +31,7 @@ BOUNDS = {
     "record": 14,
     # Typing after a save inserts the draft again (three more than the UPDATE while typing).
     "autosave": 8,
-    "inbox": 15,
+    "inbox": 18,
     # Reading a case writes its ledger event (six queries). The case's parties, measures,
     # milestones, stays, decisions and allegations are read once each, whatever the page
     # works out from them.

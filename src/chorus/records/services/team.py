@@ -64,12 +64,9 @@ def team_key_of(organization: Organization, role: str = ADVOCATE) -> TeamKey | N
     return TeamKey.objects.filter(organization=organization, role=role, retired_at__isnull=True).first()
 
 
-def _former_holders(team_key: TeamKey, members: list[Member] | None = None) -> QuerySet[TeamKeyHolder]:
-    """Who holds ``team_key`` but no longer the role (``members``: the role's members now, if
-    the caller has them already)."""
-    now_members = [member.pk for member in members] if members is not None else None
+def _former_holders(team_key: TeamKey) -> QuerySet[TeamKeyHolder]:
     return TeamKeyHolder.objects.filter(team_key=team_key).exclude(
-        member__in=now_members if now_members is not None else team_members(team_key.organization, team_key.role)
+        member__in=team_members(team_key.organization, team_key.role)
     )
 
 
@@ -84,18 +81,15 @@ class _Raced(Exception):
     """Another request retired the key first."""
 
 
-def team_key_ensure(
-    organization: Organization, role: str = ADVOCATE, *, actor: str = "system", members: list[Member] | None = None
-) -> TeamKey | None:
+def team_key_ensure(organization: Organization, role: str = ADVOCATE, *, actor: str = "system") -> TeamKey | None:
     """The current team key, made now if there is none, or if someone who holds it has
     left the role (then the old key is retired and a rotation starts). A new key is sealed
-    to every current member of the role. None when nobody holds the role. ``members``: the
-    role's members now (``team_members``, with their keys), when the caller has them.
+    to every current member of the role. None when nobody holds the role.
     """
     current = team_key_of(organization, role)
-    if current is not None and not _former_holders(current, members).exists():
+    if current is not None and not _former_holders(current).exists():
         return current
-    holders = members if members is not None else list(team_members(organization, role).select_related("keys"))
+    holders = list(team_members(organization, role).select_related("keys"))
     if not holders:
         return None  # never the key of former members only: the caller says there is nobody
     pair = keys.new_key_pair()
@@ -265,15 +259,11 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
     organization = reader.member.organization
     if not TeamKey.objects.filter(organization=organization, role=role).exists():
         return 0  # made when a survivor first needs it
-    members = list(team_members(organization, role).select_related("keys"))
-    team_key = team_key_ensure(organization, role, actor=reader.member.pseudonym, members=members)
+    team_key = team_key_ensure(organization, role, actor=reader.member.pseudonym)
     if team_key is None:
         return 0
     _hand_over_retired(reader, role)
-    holding = set(
-        TeamKeyHolder.objects.filter(team_key=team_key, member__in=members).values_list("member_id", flat=True)
-    )
-    missing = [member for member in members if member.pk not in holding]
+    missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
     if not missing:
         return 0
     try:
