@@ -104,34 +104,28 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
         return _member_field(actor, spec, common)
     if kind == "party":
         roles = spec.filter.split()
-        parties = case.parties.filter(
-            role__in=roles, joined_at__isnull=False, recused_at__isnull=True, withdrawn_at__isnull=True
-        )
-        empty = not any(
-            p.role in roles and p.joined_at is not None and p.recused_at is None and p.withdrawn_at is None
+        parties = [
+            p
             for p in case.parties.all()
-        )
-        return _Choice(parties.order_by("added_at"), label_of=lambda p: p.label, empty=empty, **common)
+            if p.role in roles and p.joined_at is not None and p.recused_at is None and p.withdrawn_at is None
+        ]
+        return _among(case.parties.order_by("added_at"), parties, label_of=lambda p: p.label, **common)
     if kind == "measure":
         statuses = spec.filter.split()
-        measures = case.measures.filter(status__in=statuses)
-        empty = not any(m.status in statuses for m in case.measures.all())
-        return _Choice(measures, label_of=lambda m: f"{m.number} · {m.get_kind_display()}", empty=empty, **common)
+        measures = [m for m in case.measures.all() if m.status in statuses]
+        return _among(
+            case.measures.all(), measures, label_of=lambda m: f"{m.number} · {m.get_kind_display()}", **common
+        )
     if kind == "milestone":
         reported = spec.filter != "open"
-        milestones = case.milestones.filter(verified_at__isnull=True, reported_at__isnull=not reported)
-        empty = not any(
-            m.verified_at is None and (m.reported_at is not None) == reported for m in case.milestones.all()
-        )
+        milestones = [
+            m for m in case.milestones.all() if m.verified_at is None and (m.reported_at is not None) == reported
+        ]
         label_of = lambda m: _("Milestone %(number)d") % {"number": m.number}  # noqa: E731
-        return _Choice(milestones, label_of=label_of, empty=empty, **common)
+        return _among(case.milestones.all(), milestones, label_of=label_of, **common)
     if kind == "allegation":
-        return _Choice(
-            case.allegations.all(),
-            label_of=lambda a: _("Allegation %(number)d") % {"number": a.number},
-            empty=not case.allegations.all(),
-            **common,
-        )
+        label_of = lambda a: _("Allegation %(number)d") % {"number": a.number}  # noqa: E731
+        return _among(case.allegations.all(), list(case.allegations.all()), label_of=label_of, **common)
     if kind == "item":
         items = case.items.filter(compartment__in=list(actor.opened()), body_sealed__isnull=False)
         return _Choice(
@@ -144,6 +138,12 @@ def _form_field(actor: CaseActor, spec: Field) -> forms.Field:  # noqa: PLR0911 
         ids = {summary.record.pk: summary.title or _("Untitled record") for summary in records_of(owner)}
         return _Choice(Record.objects.filter(pk__in=ids), label_of=lambda r: ids[r.pk], **common)
     raise ValueError(kind)
+
+
+def _among(rows: Any, chosen: list[Any], **options: Any) -> _Choice:
+    """A choice among ``chosen``: the case's rows (loaded once for the page) that the step's
+    rule keeps, worked out in Python; the form checks what is sent against the same rows."""
+    return _Choice(rows.filter(pk__in=[row.pk for row in chosen]), empty=not chosen, **options)
 
 
 def _empty(field: forms.Field) -> bool:

@@ -30,8 +30,9 @@ from chorus.accounts.services.lifecycle import membership_changes_visible_to
 from chorus.accounts.services.power import approval_refusal, proposals_visible_to
 from chorus.cases import keys as case_keys
 from chorus.cases.machine import APPOINTED, ENDED, STATE_LABELS, Role
-from chorus.cases.models import Case, Measure, Party, StagePeriod
+from chorus.cases.models import Case, Party
 from chorus.cases.services import stages
+from chorus.cases.services.stages import Deadline
 from chorus.cases.services.story import WAITING_LABELS, waiting_on
 from chorus.escrow.models import GroupMember, Match
 from chorus.ledger.models import LedgerEvent
@@ -53,13 +54,6 @@ class Waiting:
     since: datetime
     url: str
     overdue: bool = False
-
-
-@dataclass(frozen=True)
-class Deadline:
-    what: StrOrPromise
-    due_at: datetime
-    overdue: bool
 
 
 @dataclass
@@ -95,44 +89,18 @@ def _live(cases: Q) -> Q:
 
 
 def deadlines_for(cases: list[Case], now: datetime) -> dict[object, list[Deadline]]:
-    """Each case's dates (stage target, appeal window, measures, milestones), soonest first:
-    ``stages.deadlines`` for a list of cases, in four queries whatever their number. The
-    cases keep their measures and milestones loaded, for what they wait on (``waiting_on``)."""
-    found: dict[object, list[Deadline]] = defaultdict(list)
+    """``stages.deadlines`` for a list of cases, in four queries whatever their number: their
+    stays, measures and milestones, and the organization's targets. The cases keep those rows
+    loaded, for what they wait on (``waiting_on``)."""
     live = [case for case in cases if case.state not in ENDED and case.destroyed_at is None]
-    if not live:
-        return found
-    by_id = {case.pk: case for case in live}
+    prefetch_related_objects(live, "periods", "measures", "milestones")
     targets: dict[object, dict[tuple[str, str], int | None]] = {}
-    for period in StagePeriod.objects.filter(case__in=live, left_at__isnull=True):
-        case = by_id[period.case_id]
+    found: dict[object, list[Deadline]] = {}
+    for case in live:
         if case.organization_id not in targets:
             targets[case.organization_id] = stages.targets_for(case.organization)
-        due = stages.stage_due(case, period, targets[case.organization_id])
-        if due is not None:
-            what = _("Target for this stage (%(stage)s)") % {"stage": STATE_LABELS[case.state]}
-            found[case.pk].append(Deadline(what, due, due < now))
-    for case in live:
-        if case.state == "appeal_window" and case.appeal_deadline is not None:
-            found[case.pk].append(Deadline(_("Last day to appeal"), case.appeal_deadline, False))
-    prefetch_related_objects(live, "measures", "milestones")
-    for case in live:
-        for measure in case.measures.all():
-            if measure.status == Measure.Status.AGREED and measure.due_at is not None:
-                what = _("Measure %(number)d is due") % {"number": measure.number}
-                found[case.pk].append(Deadline(what, measure.due_at, measure.due_at < now))
-        for milestone in case.milestones.all():
-            if milestone.verified_at is None:
-                what = _("Milestone %(number)d is due") % {"number": milestone.number}
-                found[case.pk].append(Deadline(what, milestone.due_at, milestone.due_at < now))
-    for rows in found.values():
-        rows.sort(key=lambda deadline: deadline.due_at)
+        found[case.pk] = stages.deadlines(case, targets=targets[case.organization_id], now=now)
     return found
-
-
-def _next(deadlines: list[Deadline]) -> Deadline | None:
-    overdue = [deadline for deadline in deadlines if deadline.overdue]
-    return next(iter(overdue or deadlines), None)
 
 
 # ---- advocates ---------------------------------------------------------------------
@@ -297,7 +265,7 @@ def _case_rows(member: Member, parties: list[Party], now: datetime) -> list[Case
                     )
                 ),
                 needs_you=bool(mine & set(waits)),
-                deadline=_next(dates.get(case.pk, [])),
+                deadline=stages.most_pressing(dates.get(case.pk, [])),
                 url=_case_url(case),
             )
         )

@@ -186,12 +186,8 @@ def party_add(case: Case, member: Member, role: str, label: str, *, bundle_keys:
 def party_member(party: Party) -> Member | None:
     """The member a party is, opened from its sealed id; kept on the party row for the rest of
     the request (a page names a measure's owner in several places)."""
-    if party.member_sealed is None:
-        return None
+    party_members([party])
     member: Member | None = party.__dict__.get("_member")
-    if member is None:
-        member = Member.objects.filter(pk=keys.open_for_server(party.member_sealed, "case-party", party.pk)).first()
-        party.__dict__["_member"] = member
     return member
 
 

@@ -82,10 +82,6 @@ def stage_enter(case: Case) -> None:
     StagePeriod.objects.create(case=case, pathway=case.pathway, state=case.state, entered_at=now)
 
 
-def current_period(case: Case) -> StagePeriod | None:
-    return StagePeriod.objects.filter(case=case, left_at__isnull=True).first()
-
-
 # ---- targets ---------------------------------------------------------------------
 
 
@@ -150,14 +146,18 @@ def stage_due(case: Case, period: StagePeriod | None, targets: dict[tuple[str, s
     return None if days is None else period.entered_at + timedelta(days=days)
 
 
-def deadlines(case: Case) -> list[Deadline]:
-    """Every date the case is working to now, soonest first."""
+def deadlines(
+    case: Case, *, targets: dict[tuple[str, str], int | None] | None = None, now: datetime | None = None
+) -> list[Deadline]:
+    """Every date the case is working to now, soonest first: from its stays, measures and
+    milestones (read once when the caller loaded them for several cases or several uses),
+    and the organization's ``targets`` (read here when the caller has not)."""
     if case.state in ENDED or case.destroyed_at is not None:
         return []
-    now = timezone.now()
+    now = now or timezone.now()
     found: list[Deadline] = []
     current = next((period for period in case.periods.all() if period.left_at is None), None)
-    due = stage_due(case, current, targets_for(case.organization))
+    due = stage_due(case, current, targets if targets is not None else targets_for(case.organization))
     if due is not None:
         found.append(
             Deadline(
@@ -189,7 +189,11 @@ def deadlines(case: Case) -> list[Deadline]:
     return sorted(found, key=lambda deadline: deadline.due_at)
 
 
-def next_deadline(case: Case) -> Deadline | None:
-    found = deadlines(case)
+def most_pressing(found: list[Deadline]) -> Deadline | None:
+    """The first overdue date, else the soonest."""
     overdue = [deadline for deadline in found if deadline.overdue]
     return (overdue or found)[0] if found else None
+
+
+def next_deadline(case: Case) -> Deadline | None:
+    return most_pressing(deadlines(case))
