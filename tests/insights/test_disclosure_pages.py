@@ -36,13 +36,14 @@ def _table(personas: Personas, key: str) -> Insight:
 def _coarse_data(personas: Personas) -> None:
     org = personas.organization
     # A period in which four kinds of experience were registered once each: a "<5" column
-    # of "<5" entries, each of which could only be 1. It is merged with the next period.
+    # of "<5" entries, each of which could only be 1. Its total is small, so it is counted
+    # with the next period.
     for category in ("verbal", "nonverbal", "online", "touching"):
         registered(org, category, "2019", 1)
         registered(org, category, "2024", 20)
         registered(org, category, "2025", 20)
-    # One formal and one restorative case in each of two quarters: no split of the four
-    # cases keeps each count hidden, so only the total is shown.
+    # One formal and one restorative case in each of two quarters: four cases, each count
+    # under 5, so only the total is shown.
     for opened_at in (LAST_QUARTER, EARLIER_QUARTER):
         past_cases(org, "formal", "final", 1, opened_at=opened_at)
         past_cases(org, "restorative", "closed", 1, opened_at=opened_at)
@@ -56,17 +57,29 @@ def test_a_column_of_small_counts_is_merged_with_the_next_period_and_the_table_s
     assert "Some categories are combined" in table.note and "under 5" in table.note
     touching = table.rows.index("Unwanted touching")
     assert table.figure(touching, 0) == "21" and table.figure(touching, 2) == "41"
-
-
-def test_two_pathways_no_split_of_which_protects_are_shown_together(personas: Personas) -> None:
-    _coarse_data(personas)
     opened = _table(personas, "opened")
-    assert opened.rows == ["Not chosen yet", "Support only", "Restorative process + Formal process"]
-    assert opened.grid()[2:] == [
-        ("Restorative process + Formal process", ["<5", "<5", "<5"]),
-        ("Total", ["<5", "<5", "<5"]),
+    assert opened.grid() == [("Total", ["<5"])] and opened.note.startswith("Only the total is shown")
+
+
+def test_a_pathway_with_a_small_total_is_counted_with_the_next_one_in_every_table(personas: Personas) -> None:
+    """Two restorative cases: their row is counted with the formal process's, in the three
+    tables of cases by pathway alike."""
+    org = personas.organization
+    for opened_at in (LAST_QUARTER, EARLIER_QUARTER):
+        past_cases(org, "support", "support", 6, opened_at=opened_at)
+        past_cases(org, "restorative", "closed", 1, opened_at=opened_at)
+        past_cases(org, "formal", "investigation", 4, opened_at=opened_at)
+    for key in ("opened", "first_response", "outcomes"):
+        table = _table(personas, key)
+        assert table.rows == ["Not chosen yet", "Support only", "Restorative process + Formal process"], key
+        assert table.grid()[-1][1][-1] == "22", key
+        assert table.note.startswith("Some categories are combined"), key
+    opened = _table(personas, "opened")
+    assert opened.grid()[1:] == [
+        ("Support only", ["6", "6", "12"]),
+        ("Restorative process + Formal process", ["5", "5", "10"]),
+        ("Total", ["11", "11", "22"]),
     ]
-    assert opened.note.startswith("Some categories are combined")
 
 
 def test_a_table_no_split_protects_shows_only_its_total() -> None:
@@ -75,7 +88,7 @@ def test_a_table_no_split_protects_shows_only_its_total() -> None:
     insight = Insight(SPECS[1], published, rows=["All"], columns=["All"])
     assert published.total_only
     assert insight.grid() == [("Total", ["<3"])] and insight.header == []
-    assert insight.note.startswith("Only the total is shown: any split of it")
+    assert insight.note.startswith("Only the total is shown: split by category or by period")
     assert chart_bars(insight) == [] and bar_chart_html(insight) == ""
     pdf = insights_pdf(Organization(name="Riverside"), [insight], as_of=LAST_QUARTER, threshold=3)
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
@@ -89,13 +102,13 @@ def test_the_page_and_the_pdf_print_the_new_labels_and_sentences(personas: Perso
     assert "A count from 1 to 4 is shown as “&lt;5”" in page
     assert "is 5 or more, hidden so that a small count cannot be worked out" in page
     assert '<p class="notice" id="note-registered">Some categories are combined' in page
-    assert '<p class="notice" id="note-opened">Some categories are combined' in page
-    assert "2019 + 2024" in page and "Restorative process + Formal process" in page
+    assert '<p class="notice" id="note-opened">Only the total is shown' in page
+    assert "2019 + 2024" in page
     response = client.get("/insights/report.pdf")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())
     assert "A count from 1 to 4 is shown as “<5”" in text
-    assert "Some categories are combined" in text
+    assert "Some categories are combined" in text and "Only the total is shown" in text
     assert "2019 + 2024" in text
 
 
@@ -114,21 +127,20 @@ def test_with_noise_the_page_says_the_labels_describe_the_published_figures(pers
 
 def test_the_transparency_report_says_what_its_labels_mean(personas: Personas) -> None:
     org = personas.organization
-    for index, case in enumerate(past_cases(org, "formal", "final", 6)):
+    for index, case in enumerate(past_cases(org, "formal", "final", 3)):
         decided(case, upheld=True, appeal=False if index < 2 else None)
     client = client_for(personas.survivor, personas.vault_keys["survivor"])
     page = client.get("/transparency/").content.decode()
     assert "A figure from 1 to 4 is shown as “&lt;5”, so that it cannot point to anyone" in page
     assert "“withheld” is 5 or more" in page and "“not shown” is a figure those tables do not give" in page
-    assert page.count("<td>&lt;5</td>") == 2  # two decisions appealed, both reversed
-    assert "<td>6</td>" in page  # cases opened, and decided
-
+    assert page.count("<td>&lt;5</td>") == 2  # three cases opened, three decided
+    assert "<td>not shown</td>" in page  # appealed and reversed: the decisions table is its total alone
 
 
 def test_the_transparency_report_shows_only_what_the_decisions_table_shows(personas: Personas) -> None:
-    """Three decisions not appealed, two that stand and three reversed: the table shows each
-    column as "<5" and the total, 8. "Decisions appealed", 5, is not a figure the table gives:
-    printed beside it, it would be one more equation."""
+    """Three decisions not appealed, two that stand and three reversed: each column's total
+    is small, so the columns are counted together: the table shows the year's total, 8.
+    "Decisions appealed" and "Decisions reversed on appeal" are figures it does not give."""
     cases = past_cases(personas.organization, "formal", "final", 8)
     for case, appeal in zip(cases, [None, None, None, True, True, False, False, False], strict=True):
         decided(case, upheld=True, appeal=appeal)
@@ -137,10 +149,10 @@ def test_the_transparency_report_shows_only_what_the_decisions_table_shows(perso
         "Cases opened": "8",
         "Formal cases decided": "8",
         "Decisions appealed": "not shown",
-        "Decisions reversed on appeal": "<5",
+        "Decisions reversed on appeal": "not shown",
     }
     appeals = _table(personas, "appeals")
-    assert appeals.grid()[-1] == ("Total", ["<5", "0", "<5", "<5", "8"])
+    assert appeals.header == [] and [figures for _year, figures in appeals.grid()] == [["8"], ["8"]]
 
 
 def test_the_transparency_report_adds_up_what_the_decisions_table_shows(personas: Personas) -> None:
@@ -175,8 +187,8 @@ def test_the_printed_figures_give_no_small_count_back(personas: Personas, langua
 def test_the_outcomes_and_decisions_tables_read_together_give_no_small_count_back(personas: Personas) -> None:
     """Five formal cases under way and three decided (one not appealed, one under appeal,
     one that stands): the outcomes table's "8" less its "5" would give the decisions
-    table's "<5" total, and its three "<5" would each be 1. The page withholds and
-    combines until the two tables, read together, pin nothing."""
+    table's "<5" total, and three "<5" under it would each be 1. Read together, the two
+    tables pin nothing."""
     from chorus.cases.models import Appeal, Party
     from tests.insights.test_disclosure_linked import decisions_attack
 
@@ -194,5 +206,5 @@ def test_the_outcomes_and_decisions_tables_read_together_give_no_small_count_bac
     past_cases(org, "support", "support", 10)
     outcomes, decisions = _table(personas, "outcomes"), _table(personas, "appeals")
     assert decisions_attack(outcomes.published, decisions.published, 0) == []
-    assert "Not appealed + Appeal under way" in decisions.columns  # combined, and the page says why
-    assert "Some categories are combined" in decisions.note
+    assert decisions.published.total_only  # three decisions, each under 5
+    assert decisions.note.startswith("Only the total is shown")

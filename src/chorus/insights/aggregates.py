@@ -35,8 +35,8 @@ from chorus.insights.disclosure import (
     Mark,
     Published,
     Table,
+    line_groups,
     publish,
-    shared_row_groups,
 )
 from chorus.records.models import Category, Record
 
@@ -113,7 +113,7 @@ class Spec:
     chart: str  # "rows": a bar per row total; "columns": a bar per column total
     build: Callable[[Source], tuple[list[str], list[str], list[list[int]]]]
     # Its rows are every case by pathway, like the other tables marked so: they are
-    # published with the same row groups and row totals (``disclosure.shared_row_groups``).
+    # published with the same row groups and row totals (``disclosure.line_groups``).
     shares_rows: bool = False
     # What another table tells a reader about this one's columns (without noise).
     known: Callable[[Source, int], Known] | None = None
@@ -456,13 +456,13 @@ class Insight:
         threshold = self.published.threshold
         if self.published.total_only:
             return _(
-                "Only the total is shown: any split of it, by category or by period, would let someone "
+                "Only the total is shown: split by category or by period, these figures could let someone "
                 "work out a count under %(threshold)s."
             ) % {"threshold": threshold}
         if self.published.merged:
             return _(
-                "Some categories are combined (joined by “+”): shown one by one, they would let someone "
-                "work out a count under %(threshold)s."
+                "Some categories are combined (joined by “+”): a category with a total under %(threshold)s "
+                "is counted with the next one, so that its counts cannot be worked out."
             ) % {"threshold": threshold}
         return ""
 
@@ -553,4 +553,4 @@ def _shared_rows(tables: list[list[list[int]]], threshold: int) -> tuple[tuple[i
     totals = {tuple(sum(row) for row in counts) for counts in tables if counts}
     if len(totals) != 1:  # every case has a quarter, a first-response bucket and an outcome
         raise DisclosureError(f"the tables that count cases by pathway disagree on their totals: {sorted(totals)}")
-    return shared_row_groups(next(iter(totals)), threshold)
+    return line_groups(next(iter(totals)), threshold)

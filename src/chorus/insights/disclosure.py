@@ -190,7 +190,7 @@ def publish(
     merged into coarser categories when no withholding can; audited before it is returned.
 
     ``shared_rows``: the table's rows are the same as other published tables' (the same
-    cases by pathway), grouped as :func:`shared_row_groups` says for all of them. Its rows
+    cases by pathway), grouped as :func:`line_groups` says for all of them. Its rows
     start grouped so, and their totals are never withheld: every such table then shows each
     row total as the same exact figure, so reading the tables together tells an adversary
     nothing that each table alone does not.
@@ -209,7 +209,7 @@ def publish(
     if threshold < MIN_THRESHOLD:
         raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
     counts = noisy(table, epsilon=epsilon, key=key) if epsilon else [list(row) for row in table.counts]
-    if shared_rows is not None and shared_row_groups([sum(row) for row in counts], threshold) != shared_rows:
+    if shared_rows is not None and line_groups([sum(row) for row in counts], threshold) != shared_rows:
         raise ValueError(f"table {table.key!r}: its rows cannot be shared as {shared_rows}")
     keep_row_totals = shared_rows is not None
     if known and (not known.columns or max(known.columns) - min(known.columns) + 1 != len(known.columns)):
@@ -218,8 +218,8 @@ def publish(
         raise ValueError(f"table {table.key!r}: a table is tied to one other table at most")
     if linked and not linked.columns:
         raise ValueError(f"table {table.key!r}: the linked table has no columns to tie to")
-    blocks = (known.columns, frozenset(range(len(table.columns))) - known.columns) if known else None
-    for row_groups, column_groups in coarsenings(counts, rows=shared_rows, column_blocks=blocks):
+    candidates = _candidates(counts, threshold, rows=shared_rows, known=known.columns if known else frozenset())
+    for row_groups, column_groups in candidates:
         values = with_margins(merge(counts, row_groups, column_groups))
         on_page = _known_on_page(known, column_groups)
         marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
@@ -287,57 +287,58 @@ def suppress(
     known: Known | None = None,
     linked: Linked | None = None,
 ) -> list[list[Mark]] | None:
-    """Small entries marked and complements withheld until none is pinned; None when even
-    withholding every entry that may be withheld leaves one pinned."""
-    marks = primary(values, threshold)
-    last_row, last_column = len(values) - 1, len(values[0]) - 1
+    """Small entries marked and complements withheld by :func:`complements`; None when the
+    page that gives still pins a small entry (the table is then published as its total)."""
+    marks = complements(primary(values, threshold), values, keep_row_totals=keep_row_totals)
+    if determined(values, marks, threshold, known=known, linked=linked):
+        return None
+    return marks
+
+
+def complements(marks: list[list[Mark]], values: list[list[int]], *, keep_row_totals: bool = False) -> list[list[Mark]]:
+    """The entries withheld beside the small ones, chosen from what the page shows anyway.
+
+    The choice reads only each entry's kind — zero, small (shown as "<T") or at least the
+    threshold (shown, or withheld: either way the page says it is at least T) — and its
+    place, never a figure. So every table the page is consistent with gets the same entries
+    withheld, and someone who knows this rule learns nothing from which ones were.
+
+    Until nothing changes, in every line (a row or a column, with its total; the totals row
+    and column too) that hides something: if it has a small entry and fewer than two withheld,
+    or only one hidden entry, the first entry of the line that may be withheld is — inner
+    cells before totals, then in reading order. Two withheld beside a small entry, not one:
+    a single withheld figure is often close to what the line's total leaves for it, and so
+    pins its neighbours (over generated tables, one in ten was then published as its total
+    alone; with two, about one in a hundred). Only a figure of at least the threshold may be
+    withheld: never a zero, never the grand total, and never a row total other tables show
+    (``keep_row_totals``).
+    """
+    marks = [list(row) for row in marks]
+    height, width = len(marks), len(marks[0])
+    last_row, last_column = height - 1, width - 1
 
     def may_withhold(r: int, c: int) -> bool:
-        """A shown figure (so at least the threshold, or 0) that is not zero and not kept:
-        the grand total always is, and the row totals when other tables show them."""
         if marks[r][c] is not Mark.SHOWN or values[r][c] == 0 or (r, c) == (last_row, last_column):
             return False
         return not (keep_row_totals and c == last_column)
 
-    # Withholding only ever loosens what the adversary knows (an exact figure becomes "at
-    # least T"), so if withholding everything allowed does not help, nothing will.
-    most = [
-        [Mark.WITHHELD if may_withhold(r, c) else mark for c, mark in enumerate(row)] for r, row in enumerate(marks)
-    ]
-    if determined(values, most, threshold, known=known, linked=linked):
-        return None
-    while exposed := determined(values, marks, threshold, known=known, linked=linked):
-        complement = _complement_for(exposed[0], values, may_withhold)
-        if complement is None:  # cannot happen after the check above; kept as a guard
-            return None
-        marks[complement[0]][complement[1]] = Mark.WITHHELD
+    lines = [[(r, c) for c in range(width)] for r in range(height)]
+    lines += [[(r, c) for r in range(height)] for c in range(width)]
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            kinds = [marks[r][c] for r, c in line]
+            beside_small = Mark.SMALL in kinds and kinds.count(Mark.WITHHELD) < 2
+            alone = sum(kind is not Mark.SHOWN for kind in kinds) == 1
+            if not (beside_small or alone):
+                continue
+            options = [(r, c) for r, c in line if may_withhold(r, c)]
+            if options:
+                r, c = min(options, key=lambda place: ((place[0] == last_row) + (place[1] == last_column), place))
+                marks[r][c] = Mark.WITHHELD
+                changed = True
     return marks
-
-
-def _complement_for(
-    position: tuple[int, int], values: list[list[int]], may_withhold: Callable[[int, int], bool]
-) -> tuple[int, int] | None:
-    """The least informative shown entry sharing a row or column with ``position``.
-
-    Only a shown figure of at least the threshold is withheld — never a zero, which a
-    "withheld" label would misdescribe. Inner cells come before totals, and the grand total
-    never: it is what a reader compares across tables and pages (the transparency report
-    shows the number of cases), so one table withholding it while another shows it would
-    give it back. If the lines are exhausted, any entry.
-    """
-    row, column = position
-    height, width = len(values), len(values[0])
-    last_row, last_column = height - 1, width - 1
-
-    def candidates(cells: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-        return [((r == last_row) + (c == last_column), values[r][c], r, c) for r, c in cells if may_withhold(r, c)]
-
-    in_lines = [(row, c) for c in range(width)] + [(r, column) for r in range(height)]
-    found = candidates(in_lines) or candidates([(r, c) for r in range(height) for c in range(width)])
-    if not found:
-        return None
-    _, _, r, c = min(found)
-    return r, c
 
 
 # --- coarser tables ----------------------------------------------------------------------
@@ -348,33 +349,50 @@ def merge(counts: Sequence[Sequence[int]], row_groups: Groups, column_groups: Gr
     return [[sum(counts[r][c] for r in rows for c in columns) for columns in column_groups] for rows in row_groups]
 
 
-def shared_row_groups(totals: Sequence[int], threshold: int) -> Groups:
-    """How rows that several tables share are grouped: until no group's total is a small
-    count, the group with the smallest one is merged with the nearest non-empty group beside
-    it (and the empty ones between), until one non-empty group is left.
+def line_groups(totals: Sequence[int], threshold: int) -> Groups:
+    """How a table's rows (or its columns) are grouped before it is published: until no
+    group's total is a small count, the first such group (in the table's order) is joined
+    with the next non-empty group after it — or, for the last one, before it — and the empty
+    ones between, until one non-empty group is left.
 
-    Then every table shows the same exact figure for each group (0 or at least the
-    threshold), so no table's unknowns are another table's: the tables can be audited one by
-    one. A small row total shared by several tables would be one unknown each of them
-    narrows down a little, and together they could pin it. The one exception, a single
-    non-empty group with a small total, is the grand total: in each table every count is in
-    that one row, and what a table says about it (at least as many as the table's non-zero
-    cells) never narrows another table's cells, each of which the table's own audit leaves
-    two values or more.
+    The rule reads only which totals are small and which are empty, never a figure, and the
+    published table shows each group's total: someone who knows the rule learns that the
+    first line of each group had a small total, no more. A small line is where small counts
+    pile up (its every cell is small or empty), and joining neighbours keeps an ordered
+    category (quarters, years) a range.
+
+    Rows several tables share (the cases by pathway) are grouped by this same rule on their
+    common totals, so every table shows the same exact figure for each group (0 or at least
+    the threshold), and no table's unknowns are another table's: the tables can be audited
+    one by one. The one exception, a single non-empty group with a small total, is the grand
+    total: such a table has no cell of at least the threshold and is published as that total
+    alone (:func:`detail_allowed`).
     """
     groups: Groups = tuple((r,) for r in range(len(totals)))
     while True:
         sums = [sum(totals[r] for r in group) for group in groups]
-        small = [(total, index) for index, total in enumerate(sums) if 0 < total < threshold]
+        small = [index for index, total in enumerate(sums) if 0 < total < threshold]
         if not small:
             return groups
-        _, index = min(small)
-        before = [n for n in range(index) if sums[n] > 0][-1:]
+        index = small[0]
         after = [n for n in range(index + 1, len(sums)) if sums[n] > 0][:1]
-        if not before + after:  # the only non-empty group: its total is the grand total
+        before = [n for n in range(index) if sums[n] > 0][-1:]
+        if not after + before:  # the only non-empty group: its total is the grand total
             return groups
-        other = min(before + after, key=lambda n: (sums[n], abs(n - index), -n))
-        groups = _joined(groups, index, other)
+        groups = _joined(groups, index, (after + before)[0])
+
+
+def _column_groups(totals: Sequence[int], threshold: int, known: frozenset[int]) -> Groups:
+    """:func:`line_groups` of the columns, within each run of neighbouring columns on the
+    same side of a ``known`` sum (a group across it would no longer add up to that sum)."""
+    groups: list[tuple[int, ...]] = []
+    start = 0
+    for column in range(1, len(totals) + 1):
+        if column == len(totals) or (column in known) != (start in known):
+            run = line_groups(totals[start:column], threshold)
+            groups += [tuple(start + i for i in group) for group in run]
+            start = column
+    return tuple(groups)
 
 
 def _joined(groups: Groups, index: int, other: int) -> Groups:
@@ -383,68 +401,38 @@ def _joined(groups: Groups, index: int, other: int) -> Groups:
     return (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
 
 
-def coarsenings(
-    counts: Sequence[Sequence[int]],
-    *,
-    rows: Groups | None = None,
-    column_blocks: tuple[frozenset[int], ...] | None = None,
+def _candidates(
+    counts: Sequence[Sequence[int]], threshold: int, *, rows: Groups | None, known: frozenset[int]
 ) -> Iterator[tuple[Groups, Groups]]:
-    """The table itself, then ever coarser ones, down to the grand total alone.
+    """The table with its lines grouped (:func:`line_groups`; its rows as ``rows`` says when
+    they are shared), if :func:`detail_allowed`; then the grand total alone.
 
-    Each step takes the line (row or column) with the smallest non-zero total — small
-    lines are where small counts pile up — and merges it with the nearer-by-total of the
-    closest non-zero lines before and after it, together with the empty lines between
-    them: merging with an empty line would protect nothing, and merging a range keeps an
-    ordered category (quarters, years) a range. Columns are only merged within their
-    ``column_blocks`` (then, as a last step, everything at once).
-    """
-
-    def block(group: tuple[int, ...]) -> int:
-        return next((b for b, columns in enumerate(column_blocks or ()) if group[0] in columns), -1)
-
-    row_groups: Groups = rows or tuple((r,) for r in range(len(counts)))
-    column_groups: Groups = tuple((c,) for c in range(len(counts[0])))
-    yield row_groups, column_groups
-    while len(row_groups) > 1 or len(column_groups) > 1:
-        merged = merge(counts, row_groups, column_groups)
-        totals = ([sum(row) for row in merged], [sum(column) for column in zip(*merged, strict=True)])
-        # Per dimension, the lines each line may merge with: non-zero, and for columns in the same block.
-        kin = [
-            [
-                [n for n, other in enumerate(totals[0]) if other > 0 and n != index] if total > 0 else []
-                for index, total in enumerate(totals[0])
-            ],
-            [
-                [
-                    n
-                    for n, other in enumerate(totals[1])
-                    if other > 0 and n != index and block(column_groups[n]) == block(column_groups[index])
-                ]
-                if total > 0
-                else []
-                for index, total in enumerate(totals[1])
-            ],
-        ]
-        lines = [
-            (total, dimension, index)
-            for dimension in (0, 1)
-            for index, total in enumerate(totals[dimension])
-            if kin[dimension][index]
-        ]
-        if not lines:  # nothing left to merge line by line: the grand total alone
-            yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
-            return
-        _, dimension, index = min(lines)
-        line_totals = totals[dimension]
-        before = [n for n in kin[dimension][index] if n < index][-1:]
-        after = [n for n in kin[dimension][index] if n > index][:1]
-        other = min(before + after, key=lambda n: (line_totals[n], abs(n - index), -n))
-        joined = _joined((row_groups, column_groups)[dimension], index, other)
-        if dimension == 0:
-            row_groups = joined
-        else:
-            column_groups = joined
+    Nothing in between, and nothing chosen by whether a finer table could be protected: a
+    table combined only because its own categories could not be protected tells someone who
+    knows the rule that they could not, which narrows the hidden counts down. The grand total
+    alone hides that among every table with the same total."""
+    row_groups = rows or line_groups([sum(row) for row in counts], threshold)
+    column_groups = _column_groups([sum(column) for column in zip(*counts, strict=True)], threshold, known)
+    if detail_allowed(merge(counts, row_groups, column_groups), threshold, cells=len(counts) * len(counts[0])):
         yield row_groups, column_groups
+    yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
+
+
+def detail_allowed(counts: Sequence[Sequence[int]], threshold: int, *, cells: int) -> bool:
+    """Whether a table (its lines grouped) may be shown in detail, by what its detail would
+    show anyway; ``cells`` is the number of cells of the table before grouping.
+
+    Not when no cell reaches the threshold, unless every cell is 0: such a table is all "<T"
+    and zeros, says little, and its counts are often pinned by its totals. And not when the grand total is exactly
+    what ``cells`` counts of T - 1 add up to: only one table of small counts has that total,
+    so if it alone were shown as its total, the total would give it back; at that total no
+    table is shown in detail. Both rules read only what a detailed page prints (which cells
+    reach the threshold, the grand total), so they tell nobody more than the page does.
+    """
+    total = sum(map(sum, counts))
+    if total == 0:
+        return True
+    return any(count >= threshold for row in counts for count in row) and total != cells * (threshold - 1)
 
 
 # --- the adversary -----------------------------------------------------------------------
