@@ -16,16 +16,32 @@ That adversary is not a heuristic: :func:`determined` asks, for each small entry
 value it could take, whether some table consistent with the page has that value. A table
 of counts with its margins is a circulation in a bipartite graph (rows → columns → totals),
 so "is there a consistent table" is a feasible-circulation problem, answered exactly by a
-maximum flow. Complements are added greedily (an inner cell before a total, the smallest
-first, sharing a row or column with an exposed entry; never the grand total) and the audit
-is re-run until nothing is exposed.
+maximum flow.
 
-Some tables cannot be protected by withholding: four "<5" cells in a column whose total
-is "<5" are each 1, whatever else is hidden. Such a table is published coarser instead:
-the line (row or column) with the smallest total is merged with a neighbouring one, and
-again, until the merged table can be protected — at the end only the grand total is left,
-which is always safe (it is either shown, or "<T", which leaves T - 1 ≥ 2 values). The
-page says which categories were merged and why.
+The method is public, so the adversary also knows how the page was made. Every choice is
+therefore read off what the page shows anyway, never off a figure it hides:
+
+1. **Lines** (:func:`line_groups`): a row or column whose total is small holds nothing but
+   small counts and zeros; it is counted with the next non-empty one, until no line's total
+   is small. The page shows each group's total, and the rule only asks which totals are
+   small or empty.
+2. **What is withheld** (:func:`complements`): from each entry's kind — zero, small, or at
+   least the threshold (shown or withheld, the page says it is at least T) — and its place.
+3. **Detail at all** (:func:`detail_allowed`): from which cells reach the threshold and the
+   grand total, both on a detailed page.
+4. **The audit**: a detailed page whose audit finds a pinned entry is published as its grand
+   total alone. The audit reads only the page.
+
+Two tables that give the same labels get the same groups and the same entries withheld, so
+the tables a detailed page could have come from are exactly those its labels allow: the
+audit's adversary, who reads the labels, is the adversary who also knows the rule. There is
+nothing between the detailed table and its grand total: a table combined further only
+because its own categories could not be protected would tell that they could not, and so
+narrow down the counts it hides (the tests found such pins under the greedy method this
+replaces). The grand total alone is always safe to print (a number, or "<T", which leaves
+T - 1 ≥ 2 values); what its being alone says — that the detail was not allowed or pinned
+something — is spread over every table with that total, and the tests count every table of
+small shapes to check that it pins nothing either.
 
 :func:`publish` ends with the audit: it raises :class:`DisclosureError` rather than return
 a table in which :func:`determined` finds anything, or a label that is not true.
@@ -186,25 +202,25 @@ def publish(
     known: Known | None = None,
     linked: Linked | None = None,
 ) -> Published:
-    """The table with small entries hidden and enough others withheld to keep them hidden,
-    merged into coarser categories when no withholding can; audited before it is returned.
+    """The table with small lines counted with their neighbours, small entries hidden and
+    others withheld beside them, or, when that page would still pin a small count, its grand
+    total alone; audited before it is returned.
 
     ``shared_rows``: the table's rows are the same as other published tables' (the same
-    cases by pathway), grouped as :func:`line_groups` says for all of them. Its rows
-    start grouped so, and their totals are never withheld: every such table then shows each
-    row total as the same exact figure, so reading the tables together tells an adversary
-    nothing that each table alone does not.
+    cases by pathway), grouped as :func:`line_groups` says for all of them, and their totals
+    are never withheld: every such table then shows each row total as the same exact figure,
+    so reading the tables together tells an adversary nothing that each table alone does not.
 
     ``known``: some of the table's columns add up to a figure another table shows (formal
     findings, and the decisions table's total). The adversary is given that equation too,
-    and columns are only combined with columns on the same side of it (the grand total
+    and columns are only grouped with columns on the same side of it (the grand total
     alone, the last resort, says nothing the other table does not).
 
     ``linked``: the table's grand total is another published table's columns plus a known
     number (the decisions table and the outcomes table's findings). Every check reads both
-    pages at once, and this table is withheld from or coarsened until neither table's small
-    entries can be pinned; the grand total alone is always safe, because the other table
-    was published knowing it (``Known.small``).
+    pages at once: if neither table's small entries can be pinned it is shown in detail,
+    else as its grand total alone, which is always safe because the other table was
+    published knowing it (``Known.small``).
     """
     if threshold < MIN_THRESHOLD:
         raise ValueError(f"the threshold must be at least {MIN_THRESHOLD}: '<2' would say the count is 1")
