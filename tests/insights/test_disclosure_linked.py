@@ -162,7 +162,9 @@ def test_with_shared_rows_the_tables_read_together_give_nothing_back(cases: list
 def test_a_small_pathway_is_grouped_with_its_neighbour_in_every_table() -> None:
     assert line_groups([0, 12, 3, 9], 5) == ((0,), (1,), (2, 3))
     assert line_groups([0, 12, 3, 0, 0, 1], 5) == ((0,), (1, 2, 3, 4, 5))
-    assert line_groups([0, 0, 3, 0], 5) == ((0,), (1,), (2,), (3,))  # every case is in one row
+    # Every case in one row, or all rows under 5 together: one group, whatever each row holds.
+    assert line_groups([0, 0, 3, 0], 5) == ((0, 1, 2, 3),)
+    assert line_groups([1, 0, 1, 2], 5) == ((0, 1, 2, 3),)
     assert line_groups([0, 7, 0, 6], 5) == ((0,), (1,), (2,), (3,))
 
 

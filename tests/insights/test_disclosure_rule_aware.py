@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from chorus.insights import disclosure
-from chorus.insights.disclosure import Mark, Published, Table, line_groups, publish, with_margins
+from chorus.insights.disclosure import Known, Mark, Published, Table, line_groups, publish, with_margins
 
 Counts = tuple[tuple[int, ...], ...]
 
@@ -93,6 +93,70 @@ def test_knowing_the_rule_pins_no_small_count_in_tables_that_share_their_rows(
     height: int, width: int, most: int, threshold: int
 ) -> None:
     assert pinned(height, width, most, threshold, shared=True) == []
+
+
+def pinned_knowing_a_sum(
+    height: int, width: int, most: int, threshold: int, columns: frozenset[int]
+) -> list[tuple[Counts, tuple[int, int]]]:
+    """``pinned``, for a table some of whose columns add up to a figure another page shows
+    (the outcomes table's findings, which the decisions table's total gives): exactly, or as
+    "<T". The reader knows that figure too, and the grand total; counts those two alone pin
+    (the other columns' total is the one less the other) are left out: no page of this table
+    hides them."""
+    groups: dict[tuple[object, ...], list[list[list[int]]]] = defaultdict(list)
+    base: dict[tuple[object, ...], list[list[list[int]]]] = defaultdict(list)
+    for counts in tables(height, width, most):
+        total = sum(counts[r][c] for r in range(height) for c in columns)
+        small = 0 < total < threshold
+        low, high = (1, threshold - 1) if small else (total, total)
+        table = Table("t", tuple(map(str, range(height))), tuple(map(str, range(width))), counts)
+        published = publish(table, threshold=threshold, known=Known(columns, low, high, small=small))
+        grand = sum(map(sum, counts))
+        groups[(*page(published), low, high)].append(with_margins(counts))
+        base[(grand if grand >= threshold else "<T", low, high)].append(with_margins(counts))
+
+    def single(grids: list[list[list[int]]]) -> set[tuple[Counts, tuple[int, int]]]:
+        return {
+            (tuple(map(tuple, grid)), (r, c))
+            for grid in grids
+            for r, row in enumerate(grid)
+            for c, value in enumerate(row)
+            if 0 < value < threshold and all(other[r][c] == value for other in grids)
+        }
+
+    given = set().union(*map(single, base.values()))
+    return sorted(set().union(*map(single, groups.values())) - given)
+
+
+KNOWN_SHAPES = [
+    (1, 4, 12, 5, {2, 3}),
+    (1, 4, 12, 5, {0, 1}),
+    (2, 3, 9, 5, {1, 2}),
+    (2, 4, 8, 4, {2, 3}),
+    (1, 5, 10, 3, {3, 4}),
+    (2, 3, 8, 3, {1, 2}),
+]
+
+
+@pytest.mark.parametrize(("height", "width", "most", "threshold", "columns"), KNOWN_SHAPES)
+def test_knowing_the_rule_and_a_sum_another_page_shows_pins_no_small_count(
+    height: int, width: int, most: int, threshold: int, columns: set[int]
+) -> None:
+    assert pinned_knowing_a_sum(height, width, most, threshold, frozenset(columns)) == []
+
+
+def test_grouping_a_small_sum_by_its_own_figures_pins_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Why a sum the other page shows as "<T" is grouped with a column beside it: grouped by
+    its own figures instead, the page (or its grand total alone) tells which of them were
+    small, and with the sum known to be under T that pins counts."""
+    original = disclosure._column_groups
+
+    def as_if_exact(totals: list[int], threshold: int, known: Known | None) -> disclosure.Groups:
+        exact = Known(known.columns, known.low, known.high) if known else None
+        return original(totals, threshold, exact)
+
+    monkeypatch.setattr(disclosure, "_column_groups", as_if_exact)
+    assert pinned_knowing_a_sum(2, 3, 9, 5, frozenset({1, 2}))
 
 
 def _suppress_by_figures(

@@ -234,7 +234,7 @@ def publish(
         raise ValueError(f"table {table.key!r}: a table is tied to one other table at most")
     if linked and not linked.columns:
         raise ValueError(f"table {table.key!r}: the linked table has no columns to tie to")
-    candidates = _candidates(counts, threshold, rows=shared_rows, known=known.columns if known else frozenset())
+    candidates = _candidates(counts, threshold, rows=shared_rows, known=known)
     for row_groups, column_groups in candidates:
         values = with_margins(merge(counts, row_groups, column_groups))
         on_page = _known_on_page(known, column_groups)
@@ -365,49 +365,70 @@ def merge(counts: Sequence[Sequence[int]], row_groups: Groups, column_groups: Gr
     return [[sum(counts[r][c] for r in rows for c in columns) for columns in column_groups] for rows in row_groups]
 
 
-def line_groups(totals: Sequence[int], threshold: int) -> Groups:
+def line_groups(totals: Sequence[int], threshold: int, start: Groups | None = None) -> Groups:
     """How a table's rows (or its columns) are grouped before it is published: until no
     group's total is a small count, the first such group (in the table's order) is joined
     with the next non-empty group after it — or, for the last one, before it — and the empty
-    ones between, until one non-empty group is left.
+    ones between. If all of them together add up to a small count, they are one group.
 
     The rule reads only which totals are small and which are empty, never a figure, and the
-    published table shows each group's total: someone who knows the rule learns that the
-    first line of each group had a small total, no more. A small line is where small counts
-    pile up (its every cell is small or empty), and joining neighbours keeps an ordered
-    category (quarters, years) a range.
+    published table shows each group's total, which is 0 or at least the threshold (or, for
+    one group of everything, the grand total). Someone who knows the rule learns which
+    groups began with a small line; since empty lines are joined along with the others, a
+    group's lines keep two values or more each. A small line is where small counts pile up
+    (its every cell is small or empty), and joining neighbours keeps an ordered category
+    (quarters, years) a range. Lines that add up to a small count are one group whatever
+    they hold: grouping only the non-empty ones would say which were, and two lines of one
+    each, seen to be both non-empty, under a total of 2, would be given back.
 
     Rows several tables share (the cases by pathway) are grouped by this same rule on their
-    common totals, so every table shows the same exact figure for each group (0 or at least
-    the threshold), and no table's unknowns are another table's: the tables can be audited
-    one by one. The one exception, a single non-empty group with a small total, is the grand
-    total: such a table has no cell of at least the threshold and is published as that total
-    alone (:func:`detail_allowed`).
+    common totals, so every table shows the same exact figure for each group, and no table's
+    unknowns are another table's: the tables can be audited one by one.
+
+    ``start``: groups made before (neighbouring lines, in order), grouped further as lines are.
     """
-    groups: Groups = tuple((r,) for r in range(len(totals)))
+    if 0 < sum(totals) < threshold:
+        return (tuple(range(len(totals))),)
+    groups: Groups = start or tuple((r,) for r in range(len(totals)))
     while True:
         sums = [sum(totals[r] for r in group) for group in groups]
         small = [index for index, total in enumerate(sums) if 0 < total < threshold]
         if not small:
             return groups
         index = small[0]
+        # The others add up to at least the threshold less this small total: one is non-empty.
         after = [n for n in range(index + 1, len(sums)) if sums[n] > 0][:1]
         before = [n for n in range(index) if sums[n] > 0][-1:]
-        if not after + before:  # the only non-empty group: its total is the grand total
-            return groups
         groups = _joined(groups, index, (after + before)[0])
 
 
-def _column_groups(totals: Sequence[int], threshold: int, known: frozenset[int]) -> Groups:
-    """:func:`line_groups` of the columns, within each run of neighbouring columns on the
-    same side of a ``known`` sum (a group across it would no longer add up to that sum)."""
+def _column_groups(totals: Sequence[int], threshold: int, known: Known | None) -> Groups:
+    """:func:`line_groups` of the columns, with a ``known`` sum of some of them in mind.
+
+    When the other table shows that sum exactly, within each run of neighbouring columns on
+    the same side of it (a group across it would no longer add up to it). When it shows it
+    as "<T", the sum's columns start as one group with the column before them (or after,
+    when they come first), so no column on the page adds up to it: the reader knows the sum
+    is small, and a page grouped or cut down according to which of its own figures are small
+    could then give it back (a grand total of 8 shown alone, because the findings and the
+    other outcomes both add up to less than 5, says that each is 4).
+    """
+    every = tuple((c,) for c in range(len(totals)))
+    if known is None or not known.columns:
+        return line_groups(totals, threshold)
+    if known.small:
+        first, last = min(known.columns), max(known.columns)
+        hidden = _joined(every, first, last)  # the sum's columns, now one group at ``first``
+        if len(hidden) > 1:
+            hidden = _joined(hidden, first - 1, first) if first > 0 else _joined(hidden, first, first + 1)
+        return line_groups(totals, threshold, start=hidden)
     groups: list[tuple[int, ...]] = []
-    start = 0
+    begin = 0
     for column in range(1, len(totals) + 1):
-        if column == len(totals) or (column in known) != (start in known):
-            run = line_groups(totals[start:column], threshold)
-            groups += [tuple(start + i for i in group) for group in run]
-            start = column
+        if column == len(totals) or (column in known.columns) != (begin in known.columns):
+            run = line_groups(totals[begin:column], threshold)
+            groups += [tuple(begin + i for i in group) for group in run]
+            begin = column
     return tuple(groups)
 
 
@@ -418,7 +439,7 @@ def _joined(groups: Groups, index: int, other: int) -> Groups:
 
 
 def _candidates(
-    counts: Sequence[Sequence[int]], threshold: int, *, rows: Groups | None, known: frozenset[int]
+    counts: Sequence[Sequence[int]], threshold: int, *, rows: Groups | None, known: Known | None
 ) -> Iterator[tuple[Groups, Groups]]:
     """The table with its lines grouped (:func:`line_groups`; its rows as ``rows`` says when
     they are shared), if :func:`detail_allowed`; then the grand total alone.
