@@ -450,12 +450,18 @@ def _candidates(
     alone hides that among every table with the same total."""
     row_groups = rows or line_groups([sum(row) for row in counts], threshold)
     column_groups = _column_groups([sum(column) for column in zip(*counts, strict=True)], threshold, known)
-    if detail_allowed(merge(counts, row_groups, column_groups), threshold, cells=len(counts) * len(counts[0])):
+    width = len(counts[0])
+    # Rows shared with other tables: each group's total is printed there, whatever this page shows.
+    known_lines = [(sum(sum(counts[r]) for r in group), len(group) * width) for group in rows or ()]
+    merged = merge(counts, row_groups, column_groups)
+    if detail_allowed(merged, threshold, cells=len(counts) * width, lines=known_lines):
         yield row_groups, column_groups
     yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
 
 
-def detail_allowed(counts: Sequence[Sequence[int]], threshold: int, *, cells: int) -> bool:
+def detail_allowed(
+    counts: Sequence[Sequence[int]], threshold: int, *, cells: int, lines: Sequence[tuple[int, int]] = ()
+) -> bool:
     """Whether a table (its lines grouped) may be shown in detail, by what its detail would
     show anyway; ``cells`` is the number of cells of the table before grouping.
 
@@ -463,13 +469,20 @@ def detail_allowed(counts: Sequence[Sequence[int]], threshold: int, *, cells: in
     and zeros, says little, and its counts are often pinned by its totals. And not when the grand total is exactly
     what ``cells`` counts of T - 1 add up to: only one table of small counts has that total,
     so if it alone were shown as its total, the total would give it back; at that total no
-    table is shown in detail. Both rules read only what a detailed page prints (which cells
-    reach the threshold, the grand total), so they tell nobody more than the page does.
+    table is shown in detail. Likewise for each group of rows whose total the reader knows
+    from other tables (``lines``: its total and its number of cells before grouping): if
+    that total is what its cells at T - 1 add up to, its split is given back by the table's
+    being shown as its total alone, so no table is shown in detail then. The rules read only
+    what a detailed page prints or the reader knows anyway (which cells reach the threshold,
+    the grand total, the shared rows' totals), so they tell nobody more than that.
     """
     total = sum(map(sum, counts))
     if total == 0:
         return True
-    return any(count >= threshold for row in counts for count in row) and total != cells * (threshold - 1)
+    tight = [(total, cells), *lines]
+    return any(count >= threshold for row in counts for count in row) and all(
+        known != size * (threshold - 1) for known, size in tight if known
+    )
 
 
 # --- the adversary -----------------------------------------------------------------------
