@@ -483,8 +483,9 @@ def noise_key() -> bytes:
 
 
 def insights(organization: Organization, *, as_of: datetime | None = None) -> list[Insight]:
-    """Every table, published (small counts hidden, complements withheld, categories combined
-    where that is not enough, noise if set)."""
+    """Every table, published (small lines counted with their neighbours, small counts
+    hidden, complements withheld, or the grand total alone where that is not enough; noise
+    if set)."""
     as_of = as_of or snapshot()
     threshold = settings.CHORUS_INSIGHTS_THRESHOLD
     epsilon = settings.CHORUS_INSIGHTS_EPSILON or None

@@ -3,10 +3,11 @@
 Pure Python, no Django. A table is published with its row totals, column totals and grand
 total. Every count from 1 to ``threshold - 1`` — an inner cell or a total — is shown as
 "<threshold" (primary suppression). That alone is not enough: a row total minus the shown
-cells gives the hidden one back. So more entries are withheld (complementary suppression)
-until an adversary who knows everything the page shows — every shown number, that each
-"<5" lies between 1 and 4, that each "withheld" entry is at least 5, and that rows and
-columns add up — still cannot pin any small entry to one value.
+cells gives the hidden one back. So more entries are withheld (complementary suppression),
+and the page is published only if an adversary who knows everything it shows — every shown
+number, that each "<5" lies between 1 and 4, that each "withheld" entry is at least 5, and
+that rows and columns add up — cannot pin any small entry to one value; else the table is
+published as its grand total alone.
 
 Every label means what the page says it means: "<5" is always 1 to 4, "withheld" is
 always at least 5 (only an entry of at least the threshold is ever withheld, never a zero

@@ -3,7 +3,8 @@
 Counted from ``cases.StagePeriod`` (a case's stays in its stages: plaintext pathway, stage
 and dates, nothing sealed) as of the start of the quarter (``aggregates.snapshot``), like
 every other table, and published through ``disclosure.publish``: small counts hidden,
-complements withheld, categories combined where that is not enough, noise if set.
+complements withheld, small lines counted with their neighbours, or the grand total alone
+where that is not enough; noise if set.
 
 Time and target are one table, published once: a stage with a target has a row for the
 stays within it and a row for those past it (finished late, or still open past it), each

@@ -146,7 +146,10 @@ def _sum_of_columns(insight: Insight, columns: frozenset[int]) -> str:
         others = [published.shown(last_row, g) for g in outside]
         grand = published.shown(last_row, last_column)
         if grand is not None and None not in others:
-            return str(grand - sum(figure or 0 for figure in others))
+            difference = grand - sum(figure or 0 for figure in others)
+            # Grouped columns' totals are 0 or at least the threshold; a small difference would
+            # still be printed as the table prints a small count, never as itself.
+            return f"<{published.threshold}" if 0 < difference < published.threshold else str(difference)
     return str(_("not shown"))
 
 
