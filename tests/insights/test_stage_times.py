@@ -18,6 +18,7 @@ from chorus.cases.machine import TARGETABLE
 from chorus.cases.models import StagePeriod
 from chorus.cases.services.stages import targets_set
 from chorus.insights.aggregates import Insight, snapshot
+from chorus.insights.charts import chart_bars
 from chorus.insights.disclosure import Mark, Published, Table, publish
 from chorus.insights.stage_times import Stay, published_table, shares, stage_times, table_counts
 from tests.escrow.factory import client_for
@@ -291,3 +292,18 @@ def test_shown_as_two_tables_the_same_stays_gave_a_small_count_back() -> None:
     constraint = LinearConstraint(np.array(equations), constants, constants)
     pinned = _pinned(tables, variables, constraint, Bounds(low, high))
     assert any(t == 0 for t, _r, _c in pinned)  # a "<5" the time table hides
+
+
+def test_a_stage_table_shown_as_its_total_alone_does_not_say_which_rows_it_had(personas: Personas) -> None:
+    """Stages nobody was in are left out of the table, so which rows it has depends on the
+    counts. Shown as its total alone, it names none of them: one stay within target and one
+    past it print exactly what two stays within target print."""
+    _stays(personas.organization, "formal", "filed", 3, 1)
+    _stays(personas.organization, "formal", "filed", 40, 1)
+    _stays(personas.other_organization, "formal", "filed", 3, 2)
+    printed = []
+    for organization in (personas.organization, personas.other_organization):
+        insight = stage_times(organization).time
+        assert insight.published.total_only
+        printed.append((insight.header, insight.grid(), chart_bars(insight), stage_times(organization).shares))
+    assert printed[0] == printed[1] == ([], [("Total", ["<5"])], [], [])

@@ -110,8 +110,11 @@ class Published:
     """A table as the page shows it: the grid includes the totals (last row and column).
 
     ``row_groups`` and ``column_groups`` say which of the table's rows and columns each
-    published row and column stands for: one each, unless the table had to be merged into
-    coarser categories to be protected.
+    published row and column stands for: one each, unless some were counted together.
+    ``alone``: the table is published as its grand total alone (its detail was not allowed,
+    or would have pinned a count); then not even the name of a single row or column is shown,
+    since which rows a table has can depend on its counts (the time in each stage leaves out
+    stages nobody was in).
     """
 
     table: Table
@@ -121,6 +124,7 @@ class Published:
     noisy: bool
     row_groups: Groups
     column_groups: Groups
+    alone: bool = False
 
     @property
     def rows_merged(self) -> bool:
@@ -136,17 +140,17 @@ class Published:
 
     @property
     def rows_collapsed(self) -> bool:
-        """Every row merged into one: only the totals row says anything."""
-        return self.rows_merged and len(self.row_groups) == 1
+        """Every row counted as one (or the total alone): only the totals row says anything."""
+        return len(self.row_groups) == 1 and (self.rows_merged or self.alone)
 
     @property
     def columns_collapsed(self) -> bool:
-        return self.columns_merged and len(self.column_groups) == 1
+        return len(self.column_groups) == 1 and (self.columns_merged or self.alone)
 
     @property
     def total_only(self) -> bool:
-        """Only the grand total could be published."""
-        return self.merged and len(self.row_groups) == 1 and len(self.column_groups) == 1
+        """Only the grand total is published."""
+        return self.alone or (self.merged and len(self.row_groups) == 1 and len(self.column_groups) == 1)
 
     def label(self, row: int, column: int) -> str:
         mark = self.marks[row][column]
@@ -236,7 +240,8 @@ def publish(
     if linked and not linked.columns:
         raise ValueError(f"table {table.key!r}: the linked table has no columns to tie to")
     candidates = _candidates(counts, threshold, rows=shared_rows, known=known)
-    for row_groups, column_groups in candidates:
+    for candidate in candidates:
+        row_groups, column_groups, alone = candidate
         values = with_margins(merge(counts, row_groups, column_groups))
         on_page = _known_on_page(known, column_groups)
         marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
@@ -253,6 +258,7 @@ def publish(
         noisy=bool(epsilon),
         row_groups=row_groups,
         column_groups=column_groups,
+        alone=alone,
     )
 
 
@@ -441,7 +447,7 @@ def _joined(groups: Groups, index: int, other: int) -> Groups:
 
 def _candidates(
     counts: Sequence[Sequence[int]], threshold: int, *, rows: Groups | None, known: Known | None
-) -> Iterator[tuple[Groups, Groups]]:
+) -> Iterator[tuple[Groups, Groups, bool]]:
     """The table with its lines grouped (:func:`line_groups`; its rows as ``rows`` says when
     they are shared), if :func:`detail_allowed`; then the grand total alone.
 
@@ -456,8 +462,8 @@ def _candidates(
     known_lines = [(sum(sum(counts[r]) for r in group), len(group) * width) for group in rows or ()]
     merged = merge(counts, row_groups, column_groups)
     if detail_allowed(merged, threshold, cells=len(counts) * width, lines=known_lines):
-        yield row_groups, column_groups
-    yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),)
+        yield row_groups, column_groups, False
+    yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),), True
 
 
 def detail_allowed(
