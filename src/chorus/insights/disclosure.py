@@ -54,8 +54,10 @@ equations, so what it checks is what a reader of the whole page knows.
 Optional Laplace noise (:func:`noisy`) is added to the inner cells before suppression; the
 totals are the sums of the noisy cells, so the published table stays consistent. The noise
 is drawn deterministically from a key and the true count, so reloading a page gives the
-same figures and averaging many looks learns nothing new. With noise, the labels describe
-the noisy figures, as the page says.
+same figures and averaging many looks within a quarter learns nothing new. The table's key
+names the quarter, so a past quarter's cell gets fresh noise each quarter: averaged over
+quarters, it tends to the true count (a known limit). With noise, the labels describe the
+noisy figures, as the page says.
 """
 
 from __future__ import annotations
