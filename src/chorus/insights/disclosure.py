@@ -66,7 +66,7 @@ import hashlib
 import hmac
 import math
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -241,16 +241,19 @@ def publish(
         raise ValueError(f"table {table.key!r}: a table is tied to one other table at most")
     if linked and not linked.columns:
         raise ValueError(f"table {table.key!r}: the linked table has no columns to tie to")
-    candidates = _candidates(counts, threshold, rows=shared_rows, known=known)
-    for candidate in candidates:
-        row_groups, column_groups, alone = candidate
+    def page(row_groups: Groups, column_groups: Groups) -> tuple[list[list[int]], Known | None, list[list[Mark]] | None]:
         values = with_margins(merge(counts, row_groups, column_groups))
         on_page = _known_on_page(known, column_groups)
-        marks = suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
-        if marks is not None:
-            break
-    else:  # unreachable: the grand total alone is always protected
-        raise DisclosureError(f"table {table.key!r}: not even the grand total can be published")
+        return values, on_page, suppress(values, threshold, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
+
+    row_groups, column_groups = _detail(counts, threshold, rows=shared_rows, known=known) or ((), ())
+    marks, alone = None, False
+    if row_groups:
+        values, on_page, marks = page(row_groups, column_groups)
+    if marks is None:  # the grand total alone: always protected (a number, or "<T")
+        row_groups, column_groups, alone = (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),), True
+        values, on_page, marks = page(row_groups, column_groups)
+        assert marks is not None  # noqa: S101 (narrowing; audit() below checks the page anyway)
     audit(values, marks, threshold, key=table.key, keep_row_totals=keep_row_totals, known=on_page, linked=linked)
     return Published(
         table=table,
@@ -355,8 +358,8 @@ def complements(marks: list[list[Mark]], values: list[list[int]], *, keep_row_to
         for line in lines:
             kinds = [marks[r][c] for r, c in line]
             beside_small = Mark.SMALL in kinds and kinds.count(Mark.WITHHELD) < 2
-            alone = sum(kind is not Mark.SHOWN for kind in kinds) == 1
-            if not (beside_small or alone):
+            one_hidden = sum(kind is not Mark.SHOWN for kind in kinds) == 1
+            if not (beside_small or one_hidden):
                 continue
             options = [(r, c) for r, c in line if may_withhold(r, c)]
             if options:
@@ -447,16 +450,17 @@ def _joined(groups: Groups, index: int, other: int) -> Groups:
     return (*groups[:first], tuple(i for group in groups[first : last + 1] for i in group), *groups[last + 1 :])
 
 
-def _candidates(
+def _detail(
     counts: Sequence[Sequence[int]], threshold: int, *, rows: Groups | None, known: Known | None
-) -> Iterator[tuple[Groups, Groups, bool]]:
-    """The table with its lines grouped (:func:`line_groups`; its rows as ``rows`` says when
-    they are shared), if :func:`detail_allowed`; then the grand total alone.
+) -> tuple[Groups, Groups] | None:
+    """The table's groups of rows and columns (:func:`line_groups`; its rows as ``rows`` says
+    when they are shared), or None when :func:`detail_allowed` says no detail at all.
 
-    Nothing in between, and nothing chosen by whether a finer table could be protected: a
-    table combined only because its own categories could not be protected tells someone who
-    knows the rule that they could not, which narrows the hidden counts down. The grand total
-    alone hides that among every table with the same total."""
+    If that detail still pins a count, the table is its grand total alone, with nothing in
+    between, and nothing chosen by whether a finer table could be protected: a table combined
+    only because its own categories could not be protected tells someone who knows the rule
+    that they could not, which narrows the hidden counts down. The grand total alone hides
+    that among every table with the same total."""
     row_groups = rows or line_groups([sum(row) for row in counts], threshold)
     column_groups = _column_groups([sum(column) for column in zip(*counts, strict=True)], threshold, known)
     width = len(counts[0])
@@ -464,8 +468,8 @@ def _candidates(
     known_lines = [(sum(sum(counts[r]) for r in group), len(group) * width) for group in rows or ()]
     merged = merge(counts, row_groups, column_groups)
     if detail_allowed(merged, threshold, cells=len(counts) * width, lines=known_lines):
-        yield row_groups, column_groups, False
-    yield (tuple(range(len(counts))),), (tuple(range(len(counts[0]))),), True
+        return row_groups, column_groups
+    return None
 
 
 def detail_allowed(
