@@ -23,6 +23,10 @@ from typing import Any
 PASSWORD = "a long and careful passphrase for load"
 
 
+# The project's functions in PostgreSQL that write; a call outside a transaction commits.
+_WRITING_FUNCTIONS = ("escrow_entry_file(", "ledger_append_event(", "ratelimit_consume(")
+
+
 class _Counter:
     def __init__(self) -> None:
         self.queries = 0
@@ -32,7 +36,10 @@ class _Counter:
         from django.db import connection
 
         self.queries += 1
-        if not connection.in_atomic_block and sql.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
+        writes = sql.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"} or any(
+            function in sql for function in _WRITING_FUNCTIONS
+        )
+        if not connection.in_atomic_block and writes:
             self.commits += 1
         return execute(sql, params, many, context)
 

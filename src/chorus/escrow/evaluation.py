@@ -29,6 +29,7 @@ from chorus.escrow.holders import CustodianUnavailable, RateLimited
 from chorus.web import ratelimit
 
 SCOPE = "escrow-evaluations"
+WINDOW = timedelta(hours=1)  # of the platform's count per member (CHORUS_ESCROW_EVALUATIONS_PER_HOUR)
 MODE = oprf.VOPRF  # each holder can prove its evaluations; inputs hash to the group in this mode
 
 
@@ -40,12 +41,12 @@ def take(member: Member, count: int) -> None:
     if not 1 <= count <= holders.MAX_BATCH:
         raise ValueError(f"1 to {holders.MAX_BATCH} identifiers at a time")
     if not ratelimit.consume(
-        SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=timedelta(hours=1)
+        SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=WINDOW
     ):
-        raise RateLimited(_member_limit(), 3600)
+        raise RateLimited(member_limit(), 3600)
 
 
-def _member_limit() -> str:
+def member_limit() -> str:
     return _("You have named many identifiers this hour. Please try again later.")
 
 
@@ -117,7 +118,7 @@ def _two_hop_in_process(inputs: Sequence[bytes], *, requester: str, custodian: h
         # Its limit per member is the platform's (CHORUS_ESCROW_EVALUATIONS_PER_HOUR), and the
         # platform counts a server-made entry only when saving it: say it the platform's way.
         message = _("Too many identifiers were named this hour. Please try again later.")
-        raise RateLimited(message if refused.total else _member_limit(), refused.retry_after) from refused
+        raise RateLimited(message if refused.total else member_limit(), refused.retry_after) from refused
     k1_inverse = _inverse(holders.platform_key()[0])
     return [
         oprf.finalize(data, k1_inverse, element, oprf.OPRF) for data, element in zip(inputs, by_custodian, strict=True)

@@ -94,6 +94,30 @@ def ledger_append(
     return event
 
 
+def event_frame(
+    *, organization_id: object | None, actor: str, action: str, created_at: datetime
+) -> tuple[str, str, bytes, bytes]:
+    """For a function in the database that writes an event's references itself (an escrow
+    entry's, ``escrow/filing.py``) and then calls ``ledger_append_event``: the chain, the
+    digest of no payload, and the event's canonical bytes before the previous hash and after
+    the sequence number. Between them goes ``","refs":`` + the references' canonical JSON +
+    ``,"seq":``, as ``_Draft.parts`` puts them. The action must not be IMPORTANT (nothing
+    here asks for a witness)."""
+    if action in IMPORTANT:
+        raise ValueError(f"{action} asks for a witness; append it with ledger_append")
+    draft = _Draft(
+        chain=chain_for(organization_id),
+        created_at=created_at,
+        actor=actor,
+        action=action,
+        refs={},
+        refs_json="",
+        payload_hash=payload_digest(None),
+    )
+    before, _between, after = draft.parts()
+    return draft.chain, draft.payload_hash, before, after
+
+
 def _witness_if_important(draft: _Draft) -> None:
     if draft.action in IMPORTANT:
         from chorus.ledger.tasks import witness_soon  # the queue's models load after the ledger's

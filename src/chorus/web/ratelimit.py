@@ -7,19 +7,20 @@ import hmac
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from chorus.web.models import RateLimit
 
 
-def _key(scope: str, subject: str) -> str:
+def key_for(scope: str, subject: str) -> str:
+    """The row's key: an HMAC, so no address or id is stored."""
     return hmac.new(settings.SECRET_KEY.encode(), f"{scope}\x00{subject}".encode(), hashlib.sha256).hexdigest()
 
 
 def locked_until(scope: str, subject: str) -> datetime | None:
-    row = RateLimit.objects.filter(key=_key(scope, subject)).first()
+    row = RateLimit.objects.filter(key=key_for(scope, subject)).first()
     if row is not None and row.locked_until is not None and row.locked_until > timezone.now():
         return row.locked_until
     return None
@@ -27,7 +28,7 @@ def locked_until(scope: str, subject: str) -> datetime | None:
 
 def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -> bool:
     """Count one failure; True when this failure is the one that locks the subject."""
-    key = _key(scope, subject)
+    key = key_for(scope, subject)
     now = timezone.now()
     # No savepoint inside a caller's transaction: a database error here fails the caller's
     # work too, so a savepoint would cost two round trips and protect nothing.
@@ -48,13 +49,20 @@ def record_failure(scope: str, subject: str, *, limit: int, window: timedelta) -
 
 
 def clear(scope: str, subject: str) -> None:
-    RateLimit.objects.filter(key=_key(scope, subject)).delete()
+    RateLimit.objects.filter(key=key_for(scope, subject)).delete()
 
 
 def consume(scope: str, subject: str, *, count: int, limit: int, window: timedelta) -> bool:
     """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over."""
-    key = _key(scope, subject)
+    key = key_for(scope, subject)
     now = timezone.now()
+    if connection.vendor == "postgresql":  # the same steps in one call (CONSUME_FUNCTION)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ratelimit_consume(%s, %s, %s, make_interval(secs => %s), %s)",
+                [key, count, limit, window.total_seconds(), now],
+            )
+            return bool(cursor.fetchone()[0])
     with transaction.atomic(savepoint=False):  # as in record_failure
         # The usual case is one conditional UPDATE; a new or expired window starts afresh.
         taken = RateLimit.objects.filter(
@@ -71,3 +79,36 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
         row.failures += count
         row.save(update_fields=["failures", "window_started_at"])
     return True
+
+
+# ``consume`` on PostgreSQL (installed by migration web 0003): the steps above, in one round
+# trip, so a caller's transaction (an escrow entry's) can take its count in the same call as
+# the rest of its work (``escrow/filing.py``). tests/web/test_ratelimit.py runs both.
+CONSUME_FUNCTION = """
+CREATE OR REPLACE FUNCTION ratelimit_consume(
+    p_key text, p_count int, p_limit int, p_window interval, p_now timestamptz
+) RETURNS boolean AS $$
+DECLARE
+    v_failures bigint;
+    v_started timestamptz;
+BEGIN
+    UPDATE web_ratelimit SET failures = failures + p_count
+        WHERE key = p_key AND window_started_at > p_now - p_window AND failures <= p_limit - p_count;
+    IF FOUND THEN
+        RETURN true;
+    END IF;
+    INSERT INTO web_ratelimit (key, failures, window_started_at) VALUES (p_key, 0, p_now) ON CONFLICT DO NOTHING;
+    SELECT failures, window_started_at INTO v_failures, v_started FROM web_ratelimit WHERE key = p_key FOR UPDATE;
+    IF v_started <= p_now - p_window THEN
+        v_failures := 0;
+        v_started := p_now;
+    END IF;
+    IF v_failures + p_count > p_limit THEN
+        RETURN false;
+    END IF;
+    UPDATE web_ratelimit SET failures = v_failures + p_count, window_started_at = v_started WHERE key = p_key;
+    RETURN true;
+END;
+$$ LANGUAGE plpgsql
+"""
+DROP_CONSUME_FUNCTION = "DROP FUNCTION IF EXISTS ratelimit_consume(text, int, int, interval, timestamptz)"

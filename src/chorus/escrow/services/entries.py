@@ -27,7 +27,7 @@ from django.utils.translation import gettext, gettext_lazy
 from chorus.accounts.models import Member, Organization
 from chorus.crypto import matching
 from chorus.custodian.wsgi import b64
-from chorus.escrow import evaluation, holders
+from chorus.escrow import evaluation, filing, holders
 from chorus.escrow.holders import MAX_BATCH, CustodianUnavailable, RateLimited
 from chorus.escrow.identifiers import KINDS, IdentifierError, browser_rules, normalize
 from chorus.escrow.models import Entry, Match, Share, Tag
@@ -215,6 +215,13 @@ class _Draft:
     owner_copy: dict[str, Any]
 
 
+def _too_many() -> EscrowError:
+    return EscrowError(
+        gettext("You can keep up to %(count)d identifiers sealed at once. Withdraw an older entry to name more.")
+        % {"count": settings.CHORUS_ESCROW_ACTIVE_LIMIT}
+    )
+
+
 def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
     """Everything both constructions check and prepare before any identifier is evaluated."""
     member = _member_owner(owner)
@@ -222,11 +229,9 @@ def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
     if len(statement) > MAX_STATEMENT:
         raise EscrowError(gettext("The few words can be up to %(count)d characters.") % {"count": MAX_STATEMENT})
     record_parts = _released_record(owner, choices.release, choices.record_id)
-    if active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
-        raise EscrowError(
-            gettext("You can keep up to %(count)d identifiers sealed at once. Withdraw an older entry to name more.")
-            % {"count": settings.CHORUS_ESCROW_ACTIVE_LIMIT}
-        )
+    # On PostgreSQL the filing function counts them, in the same round trip as the rest.
+    if not filing.in_database() and active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
+        raise _too_many()
     team_public = _team_public(owner.organization)
     if team_public is None:
         raise EscrowError(
@@ -360,20 +365,36 @@ def _save(
     entry.for_owner = keys.seal_json(owner.vault_key, owner_copy, "escrow-entry", entry.pk)
     entry.released = keys.seal_json(released_key, draft.released, "escrow-released", entry.pk)
     k = organization.escrow_threshold
+    # Tags in one order by every submission, so two entries naming the same people in
+    # another order wait for each other instead of deadlocking.
+    in_order = sorted(shares, key=lambda share: share.tag)
+    if filing.in_database():
+        outcome = filing.file_entry(
+            entry,
+            [share.tag for share in in_order],
+            [share.sealed for share in in_order],
+            k=k,
+            member_id=draft.member.pk,
+            evaluations=evaluations,
+            actor=OWNER_ACTOR,
+        )
+        if outcome == "active":
+            raise _too_many()
+        if outcome == "rate":
+            raise RateLimited(evaluation.member_limit(), 3600)
+        entry._state.adding, entry._state.db = False, connection.alias
+        return entry
     with transaction.atomic():
         if evaluations:
             evaluation.take(draft.member, evaluations)
         entry.save(force_insert=True)
-        # Tags locked in one order by every submission, so two entries naming the same
-        # people in another order wait for each other instead of deadlocking.
-        in_order = sorted(shares, key=lambda share: share.tag)
         needing_attention = [match for share in in_order if (match := file_share(entry, share.tag, share.sealed, k))]
         # One event per submission whatever happened: members can see the ledger's head, so
         # a matched submission must not add more events than an unmatched one (no oracle).
         ledger_append(
             organization_id=organization.pk,
             actor=OWNER_ACTOR,
-            action="escrow.entry_added",
+            action=filing.ACTION,
             refs={
                 "entry": str(entry.pk),
                 "identifiers": len(shares),
@@ -462,7 +483,7 @@ def entries_start_counting(owner: Owner) -> int:
     return len(entries)
 
 
-@tasks.handler("escrow.match_notice")
+@tasks.handler(filing.NOTICE)
 def _match_notice(payload: dict[str, object]) -> None:
     """Tell each advocate that a match needs attention (a batched, content-free notice).
     Queued (one row, whatever the number of advocates) so the submitter's response takes
@@ -472,7 +493,7 @@ def _match_notice(payload: dict[str, object]) -> None:
 
 
 def notify_advocates(organization: Organization) -> None:
-    tasks.task_enqueue("escrow.match_notice", {"organization": str(organization.pk)})
+    tasks.task_enqueue(filing.NOTICE, {"organization": str(organization.pk)})
 
 
 def entries_of(owner: Owner) -> list[EntryView]:

@@ -1,0 +1,249 @@
+"""The escrow entry's function in PostgreSQL (``escrow/filing.py``) against the Python steps it
+replaces there (still the only ones on SQLite): the same submissions, made both ways, must
+leave the same entries, shares, matches, advocates' notices, refusals and ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as examples_of
+from hypothesis import strategies as st
+
+from chorus.escrow import filing
+from chorus.escrow.models import Entry, Match, Share, Tag
+from chorus.escrow.services.entries import (
+    Choices,
+    EscrowError,
+    SealedShare,
+    _team_public,
+    entry_submit_sealed,
+    entry_withdraw,
+)
+from chorus.ledger.models import LedgerEvent
+from chorus.ledger.services import ledger_verify
+from chorus.records.access import Owner
+from chorus.web import ratelimit
+from chorus.web.models import RateLimit, Task
+from tests.escrow.factory import member_owner
+from tests.personas import Personas
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = 4
+AUTHORS = 4
+CHOICES = Choices(tell_me=True, would_meet=False, release="contact")
+
+# A step: an author names some people, the advocates open every match, or an author
+# withdraws their oldest entry still standing.
+steps = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("name"),
+            st.integers(0, AUTHORS - 1),
+            st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=3, unique=True),
+        ),
+        st.tuples(st.just("open"), st.just(0), st.just([])),
+        st.tuples(st.just("withdraw"), st.integers(0, AUTHORS - 1), st.just([])),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@dataclass
+class Run:
+    """One way of filing: what it left, told apart from the other way's rows by its tags."""
+
+    label: str
+    authors: list[Owner]
+    tags: dict[bytes, int] = field(default_factory=dict)  # tag → person
+    entries: list[Entry] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)  # step numbers
+
+    def tag(self, person: int, nonce: bytes) -> bytes:
+        value = hashlib.sha256(self.label.encode() + nonce + bytes([person])).digest()
+        self.tags[value] = person
+        return value
+
+
+@contextmanager
+def python_steps() -> Iterator[None]:
+    with mock.patch.object(filing, "in_database", return_value=False):
+        yield
+
+
+def _play(run: Run, plan: list[tuple[str, int, list[int]]], nonce: bytes, team_key: bytes) -> None:
+    for number, (kind, author, people) in enumerate(plan):
+        owner = run.authors[author]
+        if kind == "open":
+            Match.objects.filter(tag__tag__in=list(run.tags)).update(opened_at=timezone.now())
+        elif kind == "withdraw":
+            standing = [
+                entry for entry in run.entries if entry.owner_tag == _owner_tag(owner) and not entry.withdrawn_at
+            ]
+            if standing:
+                entry_withdraw(owner, standing[0])
+        else:
+            shares = [SealedShare(run.tag(person, nonce), os.urandom(300)) for person in people]
+            try:
+                entry = entry_submit_sealed(
+                    owner,
+                    shares=shares,
+                    named_copy=os.urandom(60),
+                    released_key=os.urandom(32),
+                    k=owner.organization.escrow_threshold,
+                    team_key=team_key,
+                    choices=CHOICES,
+                )
+            except EscrowError:
+                run.refused.append(number)
+            else:
+                run.entries.append(entry)
+
+
+def _owner_tag(owner: Owner) -> bytes:
+    from chorus.escrow.services.entries import escrow_tag
+
+    return escrow_tag(owner)
+
+
+def _left(run: Run) -> dict[str, Any]:
+    """What the run left, in terms both runs share: people, authors and step order."""
+    entry_number = {str(entry.pk): number for number, entry in enumerate(run.entries)}
+    tags = Tag.objects.filter(tag__in=list(run.tags))
+    matches = {
+        run.tags[bytes(match.tag.tag)]: match.opened_at is None
+        for match in Match.objects.filter(tag__in=tags).select_related("tag")
+    }
+    match_person = {
+        str(match.pk): run.tags[bytes(match.tag.tag)]
+        for match in Match.objects.filter(tag__in=tags).select_related("tag")
+    }
+    shares = sorted(
+        (entry_number[str(share.entry_id)], run.tags[bytes(share.tag.tag)])
+        for share in Share.objects.filter(tag__in=tags).select_related("tag")
+    )
+    events = []
+    for event in LedgerEvent.objects.filter(action=filing.ACTION, refs__entry__in=list(entry_number)).order_by("seq"):
+        assert event.refs["matches"] == sorted(event.refs["matches"])  # the order the refs promise
+        events.append(
+            (
+                entry_number[event.refs["entry"]],
+                event.refs["identifiers"],
+                sorted(match_person[match] for match in event.refs["matches"]),
+            )
+        )
+    return {
+        "refused": run.refused,
+        "entries": [
+            (entry.counts, entry.withdrawn_at is None)
+            for entry in Entry.objects.filter(pk__in=list(entry_number)).order_by("created_at")
+        ],
+        "shares": shares,
+        "matches": matches,
+        "events": events,
+        "tags": sorted(run.tags[bytes(tag.tag)] for tag in tags),
+    }
+
+
+def test_the_database_function_files_entries_as_the_python_steps_do(personas: Personas, settings: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the function exists on PostgreSQL; SQLite has only the Python steps")
+    settings.CHORUS_ESCROW_ACTIVE_LIMIT = 4  # reached within a plan
+    organization = personas.organization
+    team_key = _team_public(organization)
+    assert team_key is not None
+    confirmed = member_owner(personas, "confirmed")
+    unconfirmed = member_owner(personas, "unconfirmed")
+    assert confirmed.member is not None
+    confirmed.member.confirmed_at = timezone.now()
+    confirmed.member.save(update_fields=["confirmed_at"])
+    examples = {"matched": 0, "refused": 0}
+
+    @examples_of(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(plan=steps, counting=st.lists(st.booleans(), min_size=AUTHORS, max_size=AUTHORS))
+    # A match made, opened by the advocates, and joined by a third author: unopened again.
+    @example(
+        plan=[("name", 0, [0, 1]), ("name", 1, [1]), ("open", 0, []), ("name", 2, [2, 1]), ("name", 3, [3])],
+        counting=[True, True, True, False],
+    )
+    def both_ways(plan: list[tuple[str, int, list[int]]], counting: list[bool]) -> None:
+        nonce = os.urandom(8)
+        left = []
+        for label in ("function", "python"):
+            authors = [
+                Owner(
+                    organization=organization,
+                    vault_key=os.urandom(32),
+                    member=(confirmed if counts else unconfirmed).member,
+                )
+                for counts in counting
+            ]
+            run = Run(label, authors)
+            notices = Task.objects.filter(kind=filing.NOTICE).count()
+            if label == "python":
+                with python_steps():
+                    _play(run, plan, nonce, team_key)
+            else:
+                _play(run, plan, nonce, team_key)
+            left.append({**_left(run), "notices": Task.objects.filter(kind=filing.NOTICE).count() - notices})
+        assert left[0] == left[1]
+        examples["matched"] += bool(left[0]["matches"])
+        examples["refused"] += bool(left[0]["refused"])
+
+    both_ways()
+    assert ledger_verify(f"org:{organization.pk}").ok
+    # The plans reached both the paths that matter.
+    assert examples["matched"] and examples["refused"]
+
+
+def test_the_function_takes_the_platform_count_and_refuses_over_it_writing_nothing(
+    personas: Personas, settings: Any
+) -> None:
+    """The server construction counts its evaluations in the same call; over the member's
+    hourly allowance the function writes nothing (no entry, no share, no event)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the function exists on PostgreSQL")
+    from tests.escrow.factory import name
+
+    settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR = 3
+    owner = member_owner(personas, "counted")
+    assert owner.member is not None
+    name(owner, ("email", "a@example.org"), ("email", "b@example.org"))
+    key = ratelimit.key_for("escrow-evaluations", str(owner.member.pk))
+    assert RateLimit.objects.get(key=key).failures == 2
+    entries, events = Entry.objects.count(), LedgerEvent.objects.count()
+    with pytest.raises(EscrowError, match="many identifiers this hour"):
+        name(owner, ("email", "c@example.org"), ("email", "d@example.org"))
+    assert (Entry.objects.count(), LedgerEvent.objects.count()) == (entries, events)
+    assert RateLimit.objects.get(key=key).failures == 2
+    name(owner, ("email", "c@example.org"))
+    assert RateLimit.objects.get(key=key).failures == 3
+
+
+@pytest.mark.parametrize("vendor_steps", ["database", "python"])
+def test_a_rate_limit_takes_and_refuses_alike_in_the_database_and_in_python(vendor_steps: str) -> None:
+    """``ratelimit.consume``: PostgreSQL's function and the Python steps (SQLite's) give the
+    same answers over a window, its expiry and a refused request that takes nothing."""
+    if vendor_steps == "database" and connection.vendor != "postgresql":
+        pytest.skip("the function exists on PostgreSQL")
+    window = timedelta(hours=1)
+    answers = []
+    python = mock.patch.object(ratelimit, "connection", SimpleNamespace(vendor="sqlite"))
+    with python if vendor_steps == "python" else nullcontext(), mock.patch.object(timezone, "now") as now:
+        for minutes, count in [(0, 2), (1, 2), (2, 1), (3, 1), (61, 3), (62, 2), (62, 0), (200, 5), (201, 1)]:
+            now.return_value = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+            answers.append(ratelimit.consume("test", vendor_steps, count=count, limit=5, window=window))
+    assert answers == [True, True, True, False, True, True, True, True, False]
