@@ -22,11 +22,14 @@ from hypothesis import settings as examples_of
 from hypothesis import strategies as st
 
 from chorus.escrow import filing
+from chorus.escrow.holders import RateLimited
 from chorus.escrow.models import Entry, Match, Share, Tag
 from chorus.escrow.services.entries import (
     Choices,
     EscrowError,
     SealedShare,
+    _draft,
+    _save,
     _team_public,
     entry_submit_sealed,
     entry_withdraw,
@@ -45,12 +48,13 @@ PEOPLE = 4
 AUTHORS = 4
 CHOICES = Choices(tell_me=True, would_meet=False, release="contact")
 
-# A step: an author names some people, the advocates open every match, or an author
-# withdraws their oldest entry still standing.
+# A step: an author names some people (as the browser construction does, or as the server
+# construction does, whose evaluations the platform counts), the advocates open every
+# match, or an author withdraws their oldest entry still standing.
 steps = st.lists(
     st.one_of(
         st.tuples(
-            st.just("name"),
+            st.sampled_from(["name", "name counted"]),
             st.integers(0, AUTHORS - 1),
             st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=3, unique=True),
         ),
@@ -70,7 +74,7 @@ class Run:
     authors: list[Owner]
     tags: dict[bytes, int] = field(default_factory=dict)  # tag → person
     entries: list[Entry] = field(default_factory=list)
-    refused: list[int] = field(default_factory=list)  # step numbers
+    refused: list[tuple[int, str]] = field(default_factory=list)  # step number, refusal
 
     def tag(self, person: int, nonce: bytes) -> bytes:
         value = hashlib.sha256(self.label.encode() + nonce + bytes([person])).digest()
@@ -98,17 +102,21 @@ def _play(run: Run, plan: list[tuple[str, int, list[int]]], nonce: bytes, team_k
         else:
             shares = [SealedShare(run.tag(person, nonce), os.urandom(300)) for person in people]
             try:
-                entry = entry_submit_sealed(
-                    owner,
-                    shares=shares,
-                    named_copy=os.urandom(60),
-                    released_key=os.urandom(32),
-                    k=owner.organization.escrow_threshold,
-                    team_key=team_key,
-                    choices=CHOICES,
-                )
-            except EscrowError:
-                run.refused.append(number)
+                if kind == "name counted":  # the server construction's saving step
+                    draft = _draft(owner, CHOICES, count=len(shares))
+                    entry = _save(owner, draft, shares, os.urandom(32), draft.owner_copy, evaluations=len(shares))
+                else:
+                    entry = entry_submit_sealed(
+                        owner,
+                        shares=shares,
+                        named_copy=os.urandom(60),
+                        released_key=os.urandom(32),
+                        k=owner.organization.escrow_threshold,
+                        team_key=team_key,
+                        choices=CHOICES,
+                    )
+            except (EscrowError, RateLimited) as refusal:
+                run.refused.append((number, str(refusal)))
             else:
                 run.entries.append(entry)
 
@@ -117,6 +125,13 @@ def _owner_tag(owner: Owner) -> bytes:
     from chorus.escrow.services.entries import escrow_tag
 
     return escrow_tag(owner)
+
+
+def _counted(run: Run) -> list[int]:
+    """The platform's count of each author's member's evaluations this hour."""
+    keys = [ratelimit.key_for("escrow-evaluations", str(owner.member.pk)) for owner in run.authors if owner.member]
+    rows = {row.key: row.failures for row in RateLimit.objects.filter(key__in=keys)}
+    return [rows.get(key, 0) for key in keys]
 
 
 def _left(run: Run) -> dict[str, Any]:
@@ -147,6 +162,7 @@ def _left(run: Run) -> dict[str, Any]:
         )
     return {
         "refused": run.refused,
+        "counted": _counted(run),
         "entries": [
             (entry.counts, entry.withdrawn_at is None)
             for entry in Entry.objects.filter(pk__in=list(entry_number)).order_by("created_at")
@@ -162,27 +178,33 @@ def test_the_database_function_files_entries_as_the_python_steps_do(personas: Pe
     if connection.vendor != "postgresql":
         pytest.skip("the function exists on PostgreSQL; SQLite has only the Python steps")
     settings.CHORUS_ESCROW_ACTIVE_LIMIT = 4  # reached within a plan
+    settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR = 5  # reached within a plan too
     organization = personas.organization
     team_key = _team_public(organization)
     assert team_key is not None
-    confirmed = member_owner(personas, "confirmed")
-    unconfirmed = member_owner(personas, "unconfirmed")
-    assert confirmed.member is not None
-    confirmed.member.confirmed_at = timezone.now()
-    confirmed.member.save(update_fields=["confirmed_at"])
-    examples = {"matched": 0, "refused": 0}
+    # Each way its own members, so the platform's counts of one do not reach the other.
+    members = {}
+    for label in ("function", "python"):
+        confirmed = member_owner(personas, f"confirmed.{label}")
+        assert confirmed.member is not None
+        confirmed.member.confirmed_at = timezone.now()
+        confirmed.member.save(update_fields=["confirmed_at"])
+        members[label] = (confirmed, member_owner(personas, f"unconfirmed.{label}"))
+    examples = {"matched": 0, "refused": 0, "over the count": 0}
 
     @examples_of(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(plan=steps, counting=st.lists(st.booleans(), min_size=AUTHORS, max_size=AUTHORS))
     # A match made, opened by the advocates, and joined by a third author: unopened again.
     @example(
-        plan=[("name", 0, [0, 1]), ("name", 1, [1]), ("open", 0, []), ("name", 2, [2, 1]), ("name", 3, [3])],
+        plan=[("name", 0, [0, 1]), ("name", 1, [1]), ("open", 0, []), ("name counted", 2, [2, 1]), ("name", 3, [3])],
         counting=[True, True, True, False],
     )
     def both_ways(plan: list[tuple[str, int, list[int]]], counting: list[bool]) -> None:
         nonce = os.urandom(8)
         left = []
+        RateLimit.objects.all().delete()  # each plan starts its hour afresh
         for label in ("function", "python"):
+            confirmed, unconfirmed = members[label]
             authors = [
                 Owner(
                     organization=organization,
@@ -202,34 +224,44 @@ def test_the_database_function_files_entries_as_the_python_steps_do(personas: Pe
         assert left[0] == left[1]
         examples["matched"] += bool(left[0]["matches"])
         examples["refused"] += bool(left[0]["refused"])
+        examples["over the count"] += any("this hour" in refusal for _, refusal in left[0]["refused"])
 
     both_ways()
     assert ledger_verify(f"org:{organization.pk}").ok
-    # The plans reached both the paths that matter.
-    assert examples["matched"] and examples["refused"]
+    # The plans reached the paths that matter.
+    assert all(examples.values()), examples
 
 
 def test_the_function_takes_the_platform_count_and_refuses_over_it_writing_nothing(
     personas: Personas, settings: Any
 ) -> None:
-    """The server construction counts its evaluations in the same call; over the member's
-    hourly allowance the function writes nothing (no entry, no share, no event)."""
+    """The server construction's evaluations are counted in the same call; over the member's
+    hourly allowance the call writes nothing (no entry, share or event). The window's start
+    is kept to the minute, so it does not give the entry's time."""
     if connection.vendor != "postgresql":
         pytest.skip("the function exists on PostgreSQL")
-    from tests.escrow.factory import name
-
     settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR = 3
     owner = member_owner(personas, "counted")
     assert owner.member is not None
-    name(owner, ("email", "a@example.org"), ("email", "b@example.org"))
     key = ratelimit.key_for("escrow-evaluations", str(owner.member.pk))
+
+    def save(count: int) -> Entry:
+        # The saving step alone: the in-process custodian would refuse first at this limit.
+        draft = _draft(owner, CHOICES, count=count)
+        shares = [SealedShare(os.urandom(32), os.urandom(300)) for _ in range(count)]
+        return _save(owner, draft, shares, os.urandom(32), draft.owner_copy, evaluations=count)
+
+    first = save(2)
+    window = RateLimit.objects.get(key=key)
+    assert window.failures == 2
+    assert (window.window_started_at.second, window.window_started_at.microsecond) == (0, 0)
+    assert window.window_started_at != first.created_at
+    rows = (Entry.objects.count(), Share.objects.count(), LedgerEvent.objects.count())
+    with pytest.raises(RateLimited, match="many identifiers this hour"):
+        save(2)
+    assert (Entry.objects.count(), Share.objects.count(), LedgerEvent.objects.count()) == rows
     assert RateLimit.objects.get(key=key).failures == 2
-    entries, events = Entry.objects.count(), LedgerEvent.objects.count()
-    with pytest.raises(EscrowError, match="many identifiers this hour"):
-        name(owner, ("email", "c@example.org"), ("email", "d@example.org"))
-    assert (Entry.objects.count(), LedgerEvent.objects.count()) == (entries, events)
-    assert RateLimit.objects.get(key=key).failures == 2
-    name(owner, ("email", "c@example.org"))
+    save(1)
     assert RateLimit.objects.get(key=key).failures == 3
 
 

@@ -11,8 +11,8 @@ and (outside a caller's transaction) one commit.
    upsert, insert the share, and with the row locked read the tag's match or count its
    distinct counting authors, making the match when they reach the tag's threshold (an
    existing match is marked unopened again);
-4. if any match needs the advocates' attention, queue their notice: its id was drawn from
-   the task table's sequence ahead and its payload sealed to it (``tasks.task_sealed_ahead``);
+4. if any match needs the advocates' attention, queue their notice, its payload sealed
+   beforehand to a random id the row keeps (``tasks.task_sealed_ahead``);
 5. append one ``escrow.entry_added`` event whatever happened, through ``ledger_append_event``,
    writing its references' canonical JSON itself (the match ids are known only here).
 
@@ -60,7 +60,7 @@ def file_entry(
     chain, payload_hash, before, after = event_frame(
         organization_id=entry.organization_id, actor=actor, action=ACTION, created_at=entry.created_at
     )
-    task_id, notice = tasks.task_sealed_ahead(NOTICE, {"organization": str(entry.organization_id)})
+    sealed_to, notice = tasks.task_sealed_ahead(NOTICE, {"organization": str(entry.organization_id)})
     arguments: list[Any] = [
         entry.pk,
         entry.organization_id,
@@ -78,7 +78,7 @@ def file_entry(
         evaluations,
         settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR,
         evaluation.WINDOW,
-        task_id,
+        sealed_to,
         NOTICE,
         notice,
         chain,
@@ -90,10 +90,7 @@ def file_entry(
     ]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT escrow_entry_file({', '.join(['%s'] * len(arguments))})", arguments)
-        outcome = str(cursor.fetchone()[0])
-    if outcome == "told":
-        tasks.task_id_taken(task_id)
-    return outcome
+        return str(cursor.fetchone()[0])
 
 
 FILE_FUNCTION = r"""
@@ -101,7 +98,7 @@ CREATE OR REPLACE FUNCTION escrow_entry_file(
     p_entry uuid, p_organization uuid, p_owner_tag bytea, p_for_owner bytea, p_released bytea,
     p_at timestamptz, p_counts boolean, p_k int, p_tags bytea[], p_sealed bytea[], p_new_matches uuid[],
     p_active_limit int, p_limit_key text, p_evaluations int, p_limit int, p_window interval,
-    p_task bigint, p_task_kind text, p_task_payload bytea,
+    p_task uuid, p_task_kind text, p_task_payload bytea,
     p_chain text, p_actor text, p_action text, p_payload text, p_before bytea, p_after bytea
 ) RETURNS text AS $$
 DECLARE
@@ -145,9 +142,9 @@ BEGIN
         END IF;
     END LOOP;
     IF cardinality(v_matches) > 0 THEN
-        INSERT INTO web_task (id, kind, payload_sealed, run_at, attempts, locked_until, done_at, failed_at,
-                              last_error, once_key)
-            VALUES (p_task, p_task_kind, p_task_payload, p_at, 0, NULL, NULL, NULL, '', NULL);
+        INSERT INTO web_task (kind, payload_sealed, run_at, attempts, locked_until, done_at, failed_at,
+                              last_error, once_key, sealed_to)
+            VALUES (p_task_kind, p_task_payload, p_at, 0, NULL, NULL, NULL, '', NULL, p_task);
     END IF;
     -- The references' canonical JSON (keys sorted, no spaces; a uuid's order is its text's).
     SELECT '{"entry":"' || p_entry::text || '","identifiers":' || v_count::text || ',"matches":['
@@ -161,5 +158,5 @@ $$ LANGUAGE plpgsql
 """
 DROP_FILE_FUNCTION = (
     "DROP FUNCTION IF EXISTS escrow_entry_file(uuid, uuid, bytea, bytea, bytea, timestamptz, boolean, int, bytea[],"
-    " bytea[], uuid[], int, text, int, int, interval, bigint, text, bytea, text, text, text, text, bytea, bytea)"
+    " bytea[], uuid[], int, text, int, int, interval, uuid, text, bytea, text, text, text, text, bytea, bytea)"
 )

@@ -32,6 +32,9 @@ class Task(models.Model):
     last_error = models.CharField(max_length=120, blank=True)  # the exception's class, never its text
     # Work that must exist at most once while pending (a reminder for one step, say).
     once_key = models.CharField(max_length=64, null=True, unique=True)
+    # A payload sealed before its row existed (by a function in the database that queues
+    # the task itself, escrow/filing.py) is sealed to this random id instead of the row's.
+    sealed_to = models.UUIDField(null=True, unique=True)
 
     class Meta:
         indexes = [models.Index(fields=["done_at", "failed_at", "run_at"], name="task_due")]

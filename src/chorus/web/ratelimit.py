@@ -53,9 +53,12 @@ def clear(scope: str, subject: str) -> None:
 
 
 def consume(scope: str, subject: str, *, count: int, limit: int, window: timedelta) -> bool:
-    """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over."""
+    """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over.
+    A window's start is kept to the minute, so a dump cannot pair it with the exact time of
+    what was counted (an escrow entry's); a window may so end up to a minute early."""
     key = key_for(scope, subject)
     now = timezone.now()
+    start = now.replace(second=0, microsecond=0)
     if connection.vendor == "postgresql":  # the same steps in one call (CONSUME_FUNCTION)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -70,10 +73,10 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
         ).update(failures=F("failures") + count)
         if taken:
             return True
-        RateLimit.objects.bulk_create([RateLimit(key=key, failures=0, window_started_at=now)], ignore_conflicts=True)
+        RateLimit.objects.bulk_create([RateLimit(key=key, failures=0, window_started_at=start)], ignore_conflicts=True)
         row = RateLimit.objects.select_for_update().get(key=key)
         if row.window_started_at <= now - window:
-            row.failures, row.window_started_at = 0, now
+            row.failures, row.window_started_at = 0, start
         if row.failures + count > limit:
             return False
         row.failures += count
@@ -97,11 +100,12 @@ BEGIN
     IF FOUND THEN
         RETURN true;
     END IF;
-    INSERT INTO web_ratelimit (key, failures, window_started_at) VALUES (p_key, 0, p_now) ON CONFLICT DO NOTHING;
+    INSERT INTO web_ratelimit (key, failures, window_started_at)
+        VALUES (p_key, 0, date_trunc('minute', p_now)) ON CONFLICT DO NOTHING;
     SELECT failures, window_started_at INTO v_failures, v_started FROM web_ratelimit WHERE key = p_key FOR UPDATE;
     IF v_started <= p_now - p_window THEN
         v_failures := 0;
-        v_started := p_now;
+        v_started := date_trunc('minute', p_now);
     END IF;
     IF v_failures + p_count > p_limit THEN
         RETURN false;

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
@@ -62,30 +61,15 @@ def task_enqueue(kind: str, payload: dict[str, Any], *, run_at: datetime | None 
             raise
 
 
-# Per process and thread: a task id drawn from the table's sequence and not yet taken.
-_ahead: dict[tuple[int, int], int] = {}
-
-
-def task_sealed_ahead(kind: str, payload: dict[str, Any]) -> tuple[int, bytes]:
+def task_sealed_ahead(kind: str, payload: dict[str, Any]) -> tuple[uuid.UUID, bytes]:
     """For a function in the database that queues a task only if its own work calls for one
-    (an escrow entry that needs the advocates' attention, ``escrow/filing.py``; PostgreSQL):
-    an id drawn from the table's sequence ahead, and the payload sealed to it as
-    ``task_enqueue`` seals it. The id stays this thread's until ``task_id_taken``."""
+    (an escrow entry that needs the advocates' attention, ``escrow/filing.py``): a random
+    id for the row's ``sealed_to`` and the payload sealed to it, as ``task_enqueue`` seals
+    a payload to its row's id."""
     if kind not in _handlers:
         raise ValueError(f"no task handler for {kind!r}")
-    holder = (os.getpid(), threading.get_ident())  # a forked worker draws its own
-    task_id = _ahead.get(holder)
-    if task_id is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Task._meta.db_table])
-            task_id = _ahead[holder] = int(cursor.fetchone()[0])
-    return task_id, keys.seal_for_server(json.dumps(payload), "task", task_id)
-
-
-def task_id_taken(task_id: int) -> None:
-    holder = (os.getpid(), threading.get_ident())
-    if _ahead.get(holder) == task_id:
-        del _ahead[holder]
+    sealed_to = uuid.uuid4()
+    return sealed_to, keys.seal_for_server(json.dumps(payload), "task", sealed_to)
 
 
 def mail_later(template: str, to: str, context: dict[str, Any] | None = None) -> None:
@@ -140,7 +124,7 @@ def tasks_run_due(*, now: datetime | None = None, limit: int = 100) -> int:
             break
         ran += 1
         try:
-            payload = json.loads(keys.open_for_server(task.payload_sealed, "task", task.pk))
+            payload = json.loads(keys.open_for_server(task.payload_sealed, "task", task.sealed_to or task.pk))
             _handlers[task.kind](payload)
         except Exception as error:
             _finish(task, error, moment)

@@ -22,6 +22,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("escrow", "0004_entry_counts"),
         ("ledger", "0004_append_function"),
-        ("web", "0003_ratelimit_function"),
+        ("web", "0004_task_sealed_to"),
     ]
     operations = [migrations.RunPython(install, remove)]

@@ -362,6 +362,9 @@ def _save(
     made here (``evaluations``; a browser's were counted when it asked), the rows and the
     ledger event."""
     entry, organization = draft.entry, owner.organization
+    # Its time (also its ledger event's) is taken here, after the evaluations a remote
+    # custodian makes slower, as close to the append as ledger_append takes its own.
+    entry.created_at = timezone.now()
     entry.for_owner = keys.seal_json(owner.vault_key, owner_copy, "escrow-entry", entry.pk)
     entry.released = keys.seal_json(released_key, draft.released, "escrow-released", entry.pk)
     k = organization.escrow_threshold
