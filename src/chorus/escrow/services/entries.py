@@ -471,7 +471,11 @@ def entries_start_counting(owner: Owner) -> int:
         entries = list(waiting.select_for_update())
         Entry.objects.filter(pk__in=[entry.pk for entry in entries]).update(counts=True)
         needing_attention = []
-        for tag_id in sorted({share.tag_id for share in Share.objects.filter(entry__in=entries)}):
+        # Tags locked in the order every submission locks them (by value), so this waits
+        # for a submission naming the same people instead of deadlocking with it.
+        for tag_id in (
+            Tag.objects.filter(shares__entry__in=entries).distinct().order_by("tag").values_list("pk", flat=True)
+        ):
             tag = Tag.objects.select_for_update().get(pk=tag_id)
             if (match := _match_check(tag, owner.organization.pk)) is not None:
                 needing_attention.append(match)
@@ -537,7 +541,7 @@ def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
         return entry.withdrawn_at
     now = timezone.now()
     with transaction.atomic():
-        for share in Share.objects.filter(entry=entry):
+        for share in Share.objects.filter(entry=entry).order_by("tag__tag"):  # as submissions lock them
             tag = Tag.objects.select_for_update().get(pk=share.tag_id)
             if Match.objects.filter(tag=tag).exists():
                 continue
