@@ -178,7 +178,7 @@ def test_the_database_function_files_entries_as_the_python_steps_do(personas: Pe
     if connection.vendor != "postgresql":
         pytest.skip("the function exists on PostgreSQL; SQLite has only the Python steps")
     settings.CHORUS_ESCROW_ACTIVE_LIMIT = 4  # reached within a plan
-    settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR = 5  # reached within a plan too
+    settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR = 3  # reached within a plan too
     organization = personas.organization
     team_key = _team_public(organization)
     assert team_key is not None
@@ -199,6 +199,8 @@ def test_the_database_function_files_entries_as_the_python_steps_do(personas: Pe
         plan=[("name", 0, [0, 1]), ("name", 1, [1]), ("open", 0, []), ("name counted", 2, [2, 1]), ("name", 3, [3])],
         counting=[True, True, True, False],
     )
+    # Two authors of one member: the second entry is over the member's count of evaluations.
+    @example(plan=[("name counted", 0, [0, 1, 2]), ("name counted", 1, [3, 0])], counting=[True, True, True, True])
     def both_ways(plan: list[tuple[str, int, list[int]]], counting: list[bool]) -> None:
         nonce = os.urandom(8)
         left = []

@@ -2,23 +2,12 @@
 so the chain's head is locked for no longer than the append itself. SQLite appends in
 Python, under the write lock its transactions hold anyway."""
 
-from typing import Any
-
 from django.db import migrations
 
 from chorus.ledger.append import APPEND_FUNCTION, DROP_APPEND_FUNCTION
-
-
-def install(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_FUNCTION, params=None)
-
-
-def remove(apps: Any, schema_editor: Any) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_APPEND_FUNCTION, params=None)
+from chorus.web.database_functions import on_postgresql
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0003_transparency_log")]
-    operations = [migrations.RunPython(install, remove)]
+    operations = [on_postgresql(APPEND_FUNCTION, DROP_APPEND_FUNCTION)]
