@@ -65,7 +65,9 @@ def test_a_new_deployment_s_files_are_owner_only_and_the_ledger_key_lives_apart(
         "CHORUS_DATA_DIR": str(data),
         "DJANGO_SETTINGS_MODULE": "chorus.config.settings",
     }
-    script = "import os, sys; os.umask(0); from chorus.__main__ import main; sys.argv = ['chorus', *sys.argv[1:]]; main()"
+    script = (
+        "import os, sys; os.umask(0); from chorus.__main__ import main; sys.argv = ['chorus', *sys.argv[1:]]; main()"
+    )
     for command in (["migrate", "-v0"], ["demo"], ["ledger", "checkpoint"]):
         subprocess.run([sys.executable, "-c", script, *command], env=environment, check=True, capture_output=True)
     assert _mode(data) == 0o700
@@ -94,3 +96,21 @@ def test_a_key_kept_beside_the_database_by_an_older_version_is_moved_apart(tmp_p
     )
     assert not (data / "ledger-signing.key").exists()
     assert (tmp_path / "data-keys" / "ledger-signing.key").read_bytes() == b"k" * 32
+
+
+def _key_of(path: str) -> bytes:
+    return read_or_create(Path(path), 32, setting="TEST")
+
+
+def test_processes_making_a_key_at_once_all_read_the_same_whole_key(tmp_path: Path) -> None:
+    """The first evaluations of several app processes each make the escrow key if absent:
+    every one must read the one key that was made, never an empty or half-written file."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    for attempt in range(8):
+        key = tmp_path / f"key-{attempt}"
+        with ProcessPoolExecutor(max_workers=4) as pool:
+            keys = list(pool.map(_key_of, [str(key)] * 16))
+        assert len(set(keys)) == 1 and keys[0] == key.read_bytes()
+        assert stat.S_IMODE(key.stat().st_mode) == 0o600
+        assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as examples_of
@@ -103,7 +105,7 @@ def _play(run: Run, plan: list[tuple[str, int, list[int]]], nonce: bytes, team_k
             shares = [SealedShare(run.tag(person, nonce), os.urandom(300)) for person in people]
             try:
                 if kind == "name counted":  # the server construction's saving step
-                    draft = _draft(owner, CHOICES, count=len(shares))
+                    draft = _draft(owner, CHOICES)
                     entry = _save(owner, draft, shares, os.urandom(32), draft.owner_copy, evaluations=len(shares))
                 else:
                     entry = entry_submit_sealed(
@@ -249,7 +251,7 @@ def test_the_function_takes_the_platform_count_and_refuses_over_it_writing_nothi
 
     def save(count: int) -> Entry:
         # The saving step alone: the in-process custodian would refuse first at this limit.
-        draft = _draft(owner, CHOICES, count=count)
+        draft = _draft(owner, CHOICES)
         shares = [SealedShare(os.urandom(32), os.urandom(300)) for _ in range(count)]
         return _save(owner, draft, shares, os.urandom(32), draft.owner_copy, evaluations=count)
 
@@ -267,17 +269,113 @@ def test_the_function_takes_the_platform_count_and_refuses_over_it_writing_nothi
     assert RateLimit.objects.get(key=key).failures == 3
 
 
-@pytest.mark.parametrize("vendor_steps", ["database", "python"])
-def test_a_rate_limit_takes_and_refuses_alike_in_the_database_and_in_python(vendor_steps: str) -> None:
-    """``ratelimit.consume``: PostgreSQL's function and the Python steps (SQLite's) give the
-    same answers over a window, its expiry and a refused request that takes nothing."""
-    if vendor_steps == "database" and connection.vendor != "postgresql":
-        pytest.skip("the function exists on PostgreSQL")
-    window = timedelta(hours=1)
-    answers = []
+def _consumed(vendor_steps: str) -> list[tuple[bool, int, datetime]]:
+    """A sequence of takes (minutes and seconds after a start, count) and, after each, the
+    answer and the stored row: its count and the start of its window."""
+    window, answers = timedelta(hours=1), []
     python = mock.patch.object(ratelimit, "connection", SimpleNamespace(vendor="sqlite"))
+    takes = [
+        (0, 30, 2),
+        (1, 0, 2),
+        (2, 59, 1),
+        (3, 0, 1),
+        (60, 10, 1),
+        (60, 40, 3),
+        (61, 0, 2),
+        (61, 1, 0),
+        (200, 5, 5),
+        (201, 0, 1),
+    ]
     with python if vendor_steps == "python" else nullcontext(), mock.patch.object(timezone, "now") as now:
-        for minutes, count in [(0, 2), (1, 2), (2, 1), (3, 1), (61, 3), (62, 2), (62, 0), (200, 5), (201, 1)]:
-            now.return_value = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
-            answers.append(ratelimit.consume("test", vendor_steps, count=count, limit=5, window=window))
-    assert answers == [True, True, True, False, True, True, True, True, False]
+        for minutes, seconds, count in takes:
+            now.return_value = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes, seconds=seconds)
+            taken = ratelimit.consume("test", vendor_steps, count=count, limit=5, window=window)
+            row = RateLimit.objects.get(key=ratelimit.key_for("test", vendor_steps))
+            answers.append((taken, row.failures, row.window_started_at))
+    return answers
+
+
+def test_a_rate_limit_takes_and_refuses_alike_in_the_database_and_in_python() -> None:
+    """``ratelimit.consume``: PostgreSQL's function and the Python steps (SQLite's) give the
+    same answers and store the same rows over a window, its expiry and a refused request
+    that takes nothing. A window starts on the minute, and so ends up to a minute early."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    expected = [
+        (True, 2, start),
+        (True, 4, start),
+        (True, 5, start),
+        (False, 5, start),  # over the limit: nothing taken
+        (True, 1, start + timedelta(minutes=60)),  # 60:10 is past 0:00 + 1 h: a new window, on the minute
+        (True, 4, start + timedelta(minutes=60)),
+        (False, 4, start + timedelta(minutes=60)),
+        (True, 4, start + timedelta(minutes=60)),  # taking nothing is always allowed
+        (True, 5, start + timedelta(minutes=200)),
+        (False, 5, start + timedelta(minutes=200)),
+    ]
+    assert _consumed("python") == expected
+    if connection.vendor == "postgresql":
+        assert _consumed("database") == expected
+
+
+def test_a_rate_limit_window_is_whole_minutes() -> None:
+    with pytest.raises(ValueError, match="whole minutes"):
+        ratelimit.consume("test", "seconds", count=1, limit=5, window=timedelta(seconds=30))
+    with pytest.raises(ValueError, match="whole minutes"):
+        ratelimit.consume("test", "seconds", count=1, limit=5, window=timedelta(minutes=1, seconds=30))
+
+
+@pytest.mark.usefixtures("ledger_flushable")
+def test_a_second_entry_of_one_author_counts_the_first_before_passing_the_limit(
+    personas: Personas, settings: Any
+) -> None:
+    """The active limit is counted where the entry is saved, one entry of an author at a
+    time: a second entry sent while the first's transaction is still open waits for it,
+    then counts it and is refused, instead of counting without it and passing the limit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's transactions take its one write lock at once; the function's lock is PostgreSQL's")
+    settings.CHORUS_ESCROW_ACTIVE_LIMIT = 1
+    owner = member_owner(personas, "twice")
+
+    def save() -> Entry:
+        draft = _draft(owner, CHOICES)
+        return _save(owner, draft, [SealedShare(os.urandom(32), os.urandom(300))], os.urandom(32), draft.owner_copy)
+
+    first_open, first_may_end = threading.Event(), threading.Event()
+    second: list[BaseException | Entry] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                save()
+                first_open.set()
+                first_may_end.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def then_second() -> None:
+        try:
+            second.append(save())
+        except EscrowError as refusal:
+            second.append(refusal)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=then_second)]
+    threads[0].start()
+    try:
+        assert first_open.wait(timeout=30)
+        threads[1].start()
+        with connection.cursor() as cursor:  # until the second waits on a lock the first holds
+            for _ in range(300):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the second entry never waited for the first")
+    finally:
+        first_may_end.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert len(second) == 1 and isinstance(second[0], EscrowError), second
+    assert Share.objects.filter(entry__owner_tag=_owner_tag(owner)).count() == 1

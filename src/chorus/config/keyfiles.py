@@ -6,6 +6,7 @@ this user owns it: a file provided by an administrator keeps the permissions the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
@@ -39,15 +40,24 @@ def private_file(path: Path) -> Path:
 
 
 def read_or_create(path: Path, size: int, *, setting: str) -> bytes:
-    """Read ``size`` bytes of key material from ``path``, creating it (owner-only) if absent."""
+    """Read ``size`` bytes of key material from ``path``, creating it (owner-only) if absent.
+    A new key is written whole beside it and linked into place, so processes starting at
+    once agree on one key and none reads a file still being written."""
     private_dir(path.parent)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         _tighten(path, 0o600)
     else:
-        with os.fdopen(descriptor, "wb") as key_file:
-            key_file.write(secrets.token_bytes(size))
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as key_file:
+                key_file.write(secrets.token_bytes(size))
+                key_file.flush()
+                os.fsync(key_file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process linked its key first: that one counts
+                os.link(draft, path)
+        finally:
+            draft.unlink(missing_ok=True)
     data = path.read_bytes()
     if len(data) != size:
         raise ImproperSetting(f"{setting}: {path} must hold exactly {size} bytes of key material, found {len(data)}")

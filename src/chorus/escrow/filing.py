@@ -4,7 +4,8 @@ and (outside a caller's transaction) one commit.
 ``escrow_entry_file`` (installed by migration escrow 0005) does in the database what
 ``entries._save`` does on SQLite, in the same order and with the same locks:
 
-1. refuse if the author would hold more than the active limit of identifiers;
+1. refuse if the author would hold more than the active limit of identifiers (one entry
+   of an author at a time: a lock on their owner tag until the transaction ends);
 2. take the platform's count of the evaluations made for the entry (``ratelimit_consume``);
 3. insert the entry; for each share, its tags in sorted order (two entries naming the same
    people wait for each other instead of deadlocking): make or lock the tag's row in one
@@ -111,6 +112,8 @@ DECLARE
     v_matches uuid[] := '{}';
     v_refs text;
 BEGIN
+    -- One author's entries one at a time, so two cannot both pass the active limit.
+    PERFORM pg_advisory_xact_lock(hashtextextended(encode(p_owner_tag, 'hex'), 0));
     SELECT count(*) INTO v_active FROM escrow_share s JOIN escrow_entry e ON e.id = s.entry_id
         WHERE e.owner_tag = p_owner_tag AND e.withdrawn_at IS NULL;
     IF v_active + v_count > p_active_limit THEN

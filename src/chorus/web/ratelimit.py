@@ -54,8 +54,10 @@ def clear(scope: str, subject: str) -> None:
 
 def consume(scope: str, subject: str, *, count: int, limit: int, window: timedelta) -> bool:
     """Take ``count`` uses from the subject's allowance in this window; False (and take none) if over.
-    A window's start is kept to the minute, so a dump cannot pair it with the exact time of
-    what was counted (an escrow entry's); a window may so end up to a minute early."""
+    A window's start is kept to the minute, so a logical dump does not give the exact time
+    of what was counted (an escrow entry's); a window may so end up to a minute early."""
+    if window < timedelta(minutes=1) or window % timedelta(minutes=1):
+        raise ValueError("a rate limit's window is whole minutes: its start is kept to the minute")
     key = key_for(scope, subject)
     now = timezone.now()
     start = now.replace(second=0, microsecond=0)
@@ -86,7 +88,7 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
 
 # ``consume`` on PostgreSQL (installed by migration web 0003): the steps above, in one round
 # trip, so a caller's transaction (an escrow entry's) can take its count in the same call as
-# the rest of its work (``escrow/filing.py``). tests/web/test_ratelimit.py runs both.
+# the rest of its work (``escrow/filing.py``). tests/escrow/test_filing.py runs both.
 CONSUME_FUNCTION = """
 CREATE OR REPLACE FUNCTION ratelimit_consume(
     p_key text, p_count int, p_limit int, p_window interval, p_now timestamptz
@@ -101,11 +103,11 @@ BEGIN
         RETURN true;
     END IF;
     INSERT INTO web_ratelimit (key, failures, window_started_at)
-        VALUES (p_key, 0, date_trunc('minute', p_now)) ON CONFLICT DO NOTHING;
+        VALUES (p_key, 0, date_trunc('minute', p_now, 'UTC')) ON CONFLICT DO NOTHING;
     SELECT failures, window_started_at INTO v_failures, v_started FROM web_ratelimit WHERE key = p_key FOR UPDATE;
     IF v_started <= p_now - p_window THEN
         v_failures := 0;
-        v_started := date_trunc('minute', p_now);
+        v_started := date_trunc('minute', p_now, 'UTC');
     END IF;
     IF v_failures + p_count > p_limit THEN
         RETURN false;

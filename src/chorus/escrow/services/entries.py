@@ -222,16 +222,15 @@ def _too_many() -> EscrowError:
     )
 
 
-def _draft(owner: Owner, choices: Choices, *, count: int) -> _Draft:
-    """Everything both constructions check and prepare before any identifier is evaluated."""
+def _draft(owner: Owner, choices: Choices) -> _Draft:
+    """Everything both constructions check and prepare before any identifier is evaluated.
+    The author's active limit is checked when the entry is saved (``_save``), where two
+    entries of one author cannot both pass it."""
     member = _member_owner(owner)
     statement = choices.statement.strip()
     if len(statement) > MAX_STATEMENT:
         raise EscrowError(gettext("The few words can be up to %(count)d characters.") % {"count": MAX_STATEMENT})
     record_parts = _released_record(owner, choices.release, choices.record_id)
-    # On PostgreSQL the filing function counts them, in the same round trip as the rest.
-    if not filing.in_database() and active_count(owner) + count > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
-        raise _too_many()
     team_public = _team_public(owner.organization)
     if team_public is None:
         raise EscrowError(
@@ -293,7 +292,7 @@ def entry_submit(owner: Owner, *, named: Sequence[Named], choices: Choices) -> E
     """The construction on the server (no JavaScript): the identifiers and OPRF outputs
     exist only in this call's memory and are gone when it returns."""
     identifiers = canonical(named, region=owner.organization.phone_region)
-    draft = _draft(owner, choices, count=len(identifiers))
+    draft = _draft(owner, choices)
     try:
         outputs = evaluation.outputs(identifiers, member=draft.member)
     except RateLimited as error:
@@ -339,7 +338,7 @@ def entry_submit_sealed(
         raise EscrowError(str(INCOMPLETE))
     if len(released_key) != 32 or not 41 <= len(named_copy) <= 8000:
         raise EscrowError(str(INCOMPLETE))
-    draft = _draft(owner, choices, count=len(shares))
+    draft = _draft(owner, choices)
     if k != owner.organization.escrow_threshold or team_key != draft.team_public:
         raise EscrowError(
             gettext(
@@ -365,6 +364,7 @@ def _save(
     # Its time (also its ledger event's) is taken here, after the evaluations a remote
     # custodian makes slower, as close to the append as ledger_append takes its own.
     entry.created_at = timezone.now()
+    draft.released["written"] = entry.created_at.date().isoformat()
     entry.for_owner = keys.seal_json(owner.vault_key, owner_copy, "escrow-entry", entry.pk)
     entry.released = keys.seal_json(released_key, draft.released, "escrow-released", entry.pk)
     k = organization.escrow_threshold
@@ -387,7 +387,9 @@ def _save(
             raise RateLimited(evaluation.member_limit(), 3600)
         entry._state.adding, entry._state.db = False, connection.alias
         return entry
-    with transaction.atomic():
+    with transaction.atomic():  # SQLite's transactions take the write lock at once
+        if active_count(owner) + len(shares) > settings.CHORUS_ESCROW_ACTIVE_LIMIT:
+            raise _too_many()
         if evaluations:
             evaluation.take(draft.member, evaluations)
         entry.save(force_insert=True)
@@ -541,6 +543,12 @@ def entry_withdraw(owner: Owner, entry: Entry) -> datetime:
         return entry.withdrawn_at
     now = timezone.now()
     with transaction.atomic():
+        # The entry first, as counting an author's waiting entries locks them before their
+        # tags; a withdrawal that got here first has already done the rest.
+        withdrawn_at = Entry.objects.select_for_update().values_list("withdrawn_at", flat=True).get(pk=entry.pk)
+        if withdrawn_at is not None:
+            entry.withdrawn_at = withdrawn_at
+            return withdrawn_at
         for share in Share.objects.filter(entry=entry).order_by("tag__tag"):  # as submissions lock them
             tag = Tag.objects.select_for_update().get(pk=share.tag_id)
             if Match.objects.filter(tag=tag).exists():
