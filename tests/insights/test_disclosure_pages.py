@@ -95,6 +95,19 @@ def test_a_table_no_split_protects_shows_only_its_total() -> None:
     assert "Only the total is shown" in text and "A count from 1 to 2 is shown as “<3”" in text
 
 
+def test_a_side_counted_as_one_is_not_said_to_be_joined_by_a_plus() -> None:
+    """The periods add up to a small count but for the first: they are counted as one, and
+    the table shows each category's total alone. No label carries a "+", so the note does
+    not speak of one."""
+    table = Table("t", ("Verbal", "Online"), ("2025", "2026"), ((9, 1), (8, 0)))
+    published = publish(table, threshold=5)
+    insight = Insight(SPECS[1], published, rows=["Verbal", "Online"], columns=["2025 + 2026"])
+    assert published.columns_collapsed and not published.rows_merged and not published.total_only
+    assert insight.grid() == [("Verbal", ["10"]), ("Online", ["8"]), ("Total", ["18"])]
+    assert "+" not in insight.note
+    assert insight.note.startswith("Only the totals are shown on one side") and "under 5" in insight.note
+
+
 def test_the_page_and_the_pdf_print_the_new_labels_and_sentences(personas: Personas) -> None:
     _coarse_data(personas)
     client = client_for(personas.admin, personas.vault_keys["admin"])

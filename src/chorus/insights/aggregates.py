@@ -459,10 +459,19 @@ class Insight:
                 "Only the total is shown: split by category or by period, these figures could let someone "
                 "work out a count under %(threshold)s."
             ) % {"threshold": threshold}
-        if self.published.merged:
+        published = self.published
+        joined = (published.rows_merged and not published.rows_collapsed) or (
+            published.columns_merged and not published.columns_collapsed
+        )
+        if joined:  # a label on the page shows the "+"
             return _(
                 "Some categories are combined (joined by “+”): a category with a total under %(threshold)s "
                 "is counted with the next one, so that its counts cannot be worked out."
+            ) % {"threshold": threshold}
+        if published.merged:  # every category of one side counted as one: only its total is left
+            return _(
+                "Only the totals are shown on one side: split, these figures could let someone work out a count "
+                "under %(threshold)s."
             ) % {"threshold": threshold}
         return ""
 
