@@ -43,7 +43,13 @@ def take(member: Member, count: int) -> None:
     if not ratelimit.consume(
         SCOPE, str(member.pk), count=count, limit=settings.CHORUS_ESCROW_EVALUATIONS_PER_HOUR, window=WINDOW
     ):
-        raise RateLimited(member_limit(), 3600)
+        raise over_the_count()
+
+
+def over_the_count() -> RateLimited:
+    """The platform's refusal when a member's evaluations this hour would pass its count
+    (here, or in the filing function on PostgreSQL: ``filing.py``)."""
+    return RateLimited(member_limit(), int(WINDOW.total_seconds()))
 
 
 def member_limit() -> str:

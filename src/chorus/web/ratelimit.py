@@ -60,7 +60,6 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
         raise ValueError("a rate limit's window is whole minutes: its start is kept to the minute")
     key = key_for(scope, subject)
     now = timezone.now()
-    start = now.replace(second=0, microsecond=0)
     if connection.vendor == "postgresql":  # the same steps in one call (CONSUME_FUNCTION)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -68,6 +67,7 @@ def consume(scope: str, subject: str, *, count: int, limit: int, window: timedel
                 [key, count, limit, window.total_seconds(), now],
             )
             return bool(cursor.fetchone()[0])
+    start = now.replace(second=0, microsecond=0)
     with transaction.atomic(savepoint=False):  # as in record_failure
         # The usual case is one conditional UPDATE; a new or expired window starts afresh.
         taken = RateLimit.objects.filter(

@@ -384,7 +384,7 @@ def _save(
         if outcome == "active":
             raise _too_many()
         if outcome == "rate":
-            raise RateLimited(evaluation.member_limit(), 3600)
+            raise evaluation.over_the_count()
         entry._state.adding, entry._state.db = False, connection.alias
         return entry
     with transaction.atomic():  # SQLite's transactions take the write lock at once
