@@ -105,7 +105,12 @@ def test_a_side_counted_as_one_is_not_said_to_be_joined_by_a_plus() -> None:
     assert published.columns_collapsed and not published.rows_merged and not published.total_only
     assert insight.grid() == [("Verbal", ["10"]), ("Online", ["8"]), ("Total", ["18"])]
     assert "+" not in insight.note
-    assert insight.note.startswith("Only the totals are shown on one side") and "under 5" in insight.note
+    assert insight.note.startswith("Each line shows only its total") and "under 5" in insight.note
+    rows_as_one = publish(Table("t", ("Verbal", "Online"), ("2025", "2026"), ((9, 8), (1, 0))), threshold=5)
+    sideways = Insight(SPECS[1], rows_as_one, rows=["Verbal + Online"], columns=["2025", "2026"])
+    assert rows_as_one.rows_collapsed and not rows_as_one.columns_merged and not rows_as_one.total_only
+    assert sideways.grid() == [("Total", ["10", "8", "18"])]
+    assert "+" not in sideways.note and sideways.note.startswith("Only the totals line is shown")
 
 
 def test_the_page_and_the_pdf_print_the_new_labels_and_sentences(personas: Personas) -> None:

@@ -468,9 +468,14 @@ class Insight:
                 "Some categories are combined (joined by “+”): a category with a total under %(threshold)s "
                 "is counted with the next one, so that its counts cannot be worked out."
             ) % {"threshold": threshold}
-        if published.merged:  # every category of one side counted as one: only its total is left
+        if published.columns_collapsed:  # every column counted as one: the grid keeps the totals column
             return _(
-                "Only the totals are shown on one side: split, these figures could let someone work out a count "
+                "Each line shows only its total: split further, these figures could let someone work out a count "
+                "under %(threshold)s."
+            ) % {"threshold": threshold}
+        if published.rows_collapsed:  # every row counted as one: the grid keeps the totals row
+            return _(
+                "Only the totals line is shown: split further, these figures could let someone work out a count "
                 "under %(threshold)s."
             ) % {"threshold": threshold}
         return ""
