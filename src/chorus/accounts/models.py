@@ -117,6 +117,10 @@ class Member(AbstractBaseUser):
 
     objects = MemberManager()
 
+    # Whether they enrolled a second factor, when read with the member by
+    # ``accounts.backends.signed_in_member``; None otherwise (``has_two_factor`` asks).
+    two_factor_enrolled: bool | None = None
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="member_email_lower_case"),

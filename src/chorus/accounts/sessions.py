@@ -18,10 +18,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from chorus.web.rows import Columns
+
 REFRESH_SECONDS = 60
+
+_SESSION = Columns(Session, "s")
+_LIVE_SESSION = (
+    f'SELECT {_SESSION.sql} FROM "{Session._meta.db_table}" "s" '  # noqa: S608  (table name from the model)
+    'WHERE "s"."session_key" = %s AND "s"."expire_date" > %s'
+)
 
 
 class SessionStore(DatabaseSessionStore):
@@ -29,8 +39,22 @@ class SessionStore(DatabaseSessionStore):
 
     loaded_expiry: datetime | None = None
 
+    def _get_session_from_db(self) -> Session | None:
+        """Django's, as SQL written once (``web.rows``): this runs on every request that
+        carries a session cookie. An unknown or expired key is forgotten, as Django does,
+        so a new session never takes a key the browser chose."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(_LIVE_SESSION, [self.session_key, now])
+            row = cursor.fetchone()
+        if row is None:
+            self._session_key = None
+            return None
+        return _SESSION.build(connection, row)
+
     def load(self) -> dict[str, Any]:
-        row = self._get_session_from_db()  # type: ignore[attr-defined]  # Django's, untyped in the stubs
+        row = self._get_session_from_db()
         if row is None:
             return {}
         self.loaded_expiry = row.expire_date
