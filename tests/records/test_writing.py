@@ -12,9 +12,10 @@ from PIL import Image
 
 from chorus.accounts.models import Member
 from chorus.ledger.models import LedgerEvent
-from chorus.records.models import Record, RecordDraft, RecordVersion
+from chorus.records.models import Conversation, Record, RecordDraft, RecordVersion
 from chorus.records.services import writing
 from chorus.records.services.writing import RecordError
+from chorus.records.witnessed_models import WitnessAccount
 from tests.personas import Personas
 from tests.records import samples
 from tests.records.factory import STORY, survivor_owner, survivor_record
@@ -63,6 +64,49 @@ def test_another_vault_key_neither_lists_nor_opens_the_record(personas: Personas
     assert writing.records_of(other) == []
     with pytest.raises(Exception, match="key or context"):
         writing.record_key(other, built.record)
+
+
+def test_the_list_of_records_reads_what_each_record_holds(personas: Personas) -> None:
+    """``records_of`` is one query written by hand: each figure it gives is checked here
+    against the ORM's own reading of the rows, on both databases."""
+    owner = survivor_owner(personas)
+    busy = writing.record_create(owner)
+    writing.record_save(owner, busy, {"title": "The first one", "what": "words"})
+    writing.record_save(owner, busy, {"title": "The first one, renamed", "what": "more words"})
+    writing.draft_save(owner, busy, {"title": "Typing a new name", "what": "more words"})
+    writing.attachment_add(owner, busy, name="notes.txt", data=b"a few notes")
+    Conversation.objects.create(record=busy, key_for_owner=b"k", key_for_team=b"t", unread_by_owner=True)
+    saved = writing.record_create(owner)
+    writing.record_save(owner, saved, {"title": "Saved once", "what": "words"})
+    Conversation.objects.create(record=saved, key_for_owner=b"k", key_for_team=b"t", unread_by_team=True)
+    empty = writing.record_create(owner)
+    seen = writing.record_create(owner)
+    WitnessAccount.objects.create(record=seen)
+    writing.record_create(survivor_owner(personas, "advocate"))  # someone else's: never listed
+
+    summaries = writing.records_of(owner)
+    expected = Record.objects.filter(owner_tag=owner.tag).order_by("-created_at", "id")
+    assert [summary.record for summary in summaries] == list(expected)
+    assert {summary.record.pk for summary in summaries} == {busy.pk, saved.pk, empty.pk, seen.pk}
+    for summary in summaries:
+        record = Record.objects.get(pk=summary.record.pk)
+        stored = {field.attname: getattr(record, field.attname) for field in Record._meta.concrete_fields}
+        read = {field.attname: getattr(summary.record, field.attname) for field in Record._meta.concrete_fields}
+        assert {name: bytes(v) if isinstance(v, memoryview) else v for name, v in read.items()} == {
+            name: bytes(v) if isinstance(v, memoryview) else v for name, v in stored.items()
+        }
+        assert summary.title == writing.record_contents(owner, record).working.get("title", "")
+        assert summary.versions == record.versions.count()
+        assert summary.attachments == record.attachments.count()
+        assert summary.has_draft == RecordDraft.objects.filter(record=record).exists()
+        assert summary.unread == Conversation.objects.filter(record=record, unread_by_owner=True).exists()
+        assert summary.witnessed == WitnessAccount.objects.filter(record=record).exists()
+    by_id = {summary.record.pk: summary for summary in summaries}
+    assert (by_id[busy.pk].title, by_id[busy.pk].versions, by_id[busy.pk].has_draft) == ("Typing a new name", 2, True)
+    assert (by_id[busy.pk].attachments, by_id[busy.pk].unread) == (1, True)
+    assert (by_id[saved.pk].title, by_id[saved.pk].versions, by_id[saved.pk].unread) == ("Saved once", 1, False)
+    assert (by_id[empty.pk].title, by_id[empty.pk].versions, by_id[empty.pk].witnessed) == ("", 0, False)
+    assert by_id[seen.pk].witnessed
 
 
 def test_the_stored_rows_hold_no_plaintext_and_no_owner(personas: Personas) -> None:

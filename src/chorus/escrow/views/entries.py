@@ -30,7 +30,6 @@ from chorus.escrow.services.entries import UNREACHABLE, EscrowError
 from chorus.records.access import Owner
 from chorus.records.services.writing import records_of
 from chorus.records.views.records import owner_required
-from chorus.records.witnessed_models import WitnessAccount
 
 HELD = gettext_lazy(
     "Your entry is sealed. Nobody can read it, or learn whom you named, unless other members name the same person too."
@@ -75,16 +74,10 @@ def escrow(request: HttpRequest, owner: Owner) -> HttpResponse:
 def escrow_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     """Both constructions post here: the form as filled in (no JavaScript; the server
     evaluates and forgets), or what the browser built (``construction=browser``)."""
-    summaries = records_of(owner)
-    witnessed = set(  # what they saw happen to someone else is never offered
-        WitnessAccount.objects.filter(record__in=[summary.record for summary in summaries]).values_list(
-            "record_id", flat=True
-        )
-    )
-    records = [
+    records = [  # what they saw happen to someone else is never offered
         (str(summary.record.pk), summary.title or _("Untitled record"))
-        for summary in summaries
-        if summary.record.pk not in witnessed
+        for summary in records_of(owner)
+        if not summary.witnessed
     ]
     form: EntryForm | SealedEntryForm
     if request.POST.get("construction") == "browser":

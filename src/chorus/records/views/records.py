@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chorus.records.access import Owner, VaultLocked, owner_from_request, record_for_owner
+from chorus.records.access import Owner, VaultLocked, owner_from_request, record_for_owner, record_owned
 from chorus.records.forms import RecordForm, RegisterForm
 from chorus.records.models import Category, Record
 from chorus.records.services import export, writing
@@ -72,10 +72,6 @@ def _new_record_id(owner: Owner, token: str | None) -> UUID:
         return uuid4()  # a page from before a key change: it still saves, as a record of its own
 
 
-def _owned(owner: Owner, record_id: UUID) -> Record | None:
-    return Record.objects.filter(pk=record_id, organization=owner.organization, owner_tag=owner.tag).first()
-
-
 @require_http_methods(["GET", "POST"])
 @owner_required
 def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
@@ -83,7 +79,7 @@ def record_new(request: HttpRequest, owner: Owner) -> HttpResponse:
     draft with words in it, or "Save" with words or a file)."""
     if request.method == "POST":
         record_id = _new_record_id(owner, request.POST.get("record"))
-        record = _owned(owner, record_id)
+        record = record_owned(owner, record_id)
         if record is not None:  # the page's autosave created it: this is an ordinary save
             return record_edit(request, record_id=record.pk)
         form = RecordForm(request.POST, request.FILES)
@@ -124,7 +120,7 @@ def record_new_draft(request: HttpRequest, owner: Owner) -> HttpResponse:
     if not form.is_valid():
         return JsonResponse({"saved": False, "error": _("Some part is too long to keep.")}, status=400)
     record_id = _new_record_id(owner, request.POST.get("record"))
-    record = _owned(owner, record_id)
+    record = record_owned(owner, record_id)
     if record is None and not writing.has_content(form.parts()):
         return JsonResponse({"saved": False})
     try:
