@@ -12,6 +12,7 @@ from PIL import Image
 
 from chorus.accounts.models import Member
 from chorus.ledger.models import LedgerEvent
+from chorus.records.access import record_owned
 from chorus.records.models import Conversation, Record, RecordDraft, RecordVersion
 from chorus.records.services import writing
 from chorus.records.services.writing import RecordError
@@ -101,12 +102,27 @@ def test_the_list_of_records_reads_what_each_record_holds(personas: Personas) ->
         assert summary.has_draft == RecordDraft.objects.filter(record=record).exists()
         assert summary.unread == Conversation.objects.filter(record=record, unread_by_owner=True).exists()
         assert summary.witnessed == WitnessAccount.objects.filter(record=record).exists()
+    for summary in summaries:  # each value of the type the ORM reads (SQLite's 0 is not False)
+        assert [type(getattr(summary.record, f.attname)) for f in Record._meta.concrete_fields] == [
+            type(getattr(Record.objects.get(pk=summary.record.pk), f.attname)) for f in Record._meta.concrete_fields
+        ]
     by_id = {summary.record.pk: summary for summary in summaries}
     assert (by_id[busy.pk].title, by_id[busy.pk].versions, by_id[busy.pk].has_draft) == ("Typing a new name", 2, True)
     assert (by_id[busy.pk].attachments, by_id[busy.pk].unread) == (1, True)
     assert (by_id[saved.pk].title, by_id[saved.pk].versions, by_id[saved.pk].unread) == ("Saved once", 1, False)
     assert (by_id[empty.pk].title, by_id[empty.pk].versions, by_id[empty.pk].witnessed) == ("", 0, False)
     assert by_id[seen.pk].witnessed
+
+
+def test_a_record_under_the_same_owner_tag_in_another_organization_is_not_theirs(personas: Personas) -> None:
+    owner = survivor_owner(personas)
+    mine = writing.record_create(owner)
+    elsewhere = writing.record_create(owner)
+    Record.objects.filter(pk=elsewhere.pk).update(organization=personas.other_organization)
+    assert [summary.record.pk for summary in writing.records_of(owner)] == [mine.pk]
+    assert record_owned(owner, mine.pk) == mine
+    assert record_owned(owner, elsewhere.pk) is None
+    assert record_owned(survivor_owner(personas, "advocate"), mine.pk) is None
 
 
 def test_the_stored_rows_hold_no_plaintext_and_no_owner(personas: Personas) -> None:

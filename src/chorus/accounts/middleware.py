@@ -30,7 +30,7 @@ _LEAVING_GET = {
 
 def _enrolled(member: Any) -> bool:
     """Read with the member by ``MemberBackend``; asked again for a member loaded otherwise."""
-    enrolled = member.two_factor_enrolled
+    enrolled = getattr(member, "two_factor_enrolled", None)
     return bool(member.has_two_factor if enrolled is None else enrolled)
 
 

@@ -12,6 +12,7 @@ deleting the row.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,9 @@ from django.utils import timezone
 from chorus.web.rows import Columns
 
 REFRESH_SECONDS = 60
+# The keys Django makes (``SessionBase._get_new_session_key``): anything else in a cookie is
+# nobody's session, and is not sent to the database (PostgreSQL refuses a NUL in text).
+_KEY = re.compile(r"[a-z0-9]{32,40}")
 
 _SESSION = Columns(Session, "s")
 _LIVE_SESSION = (
@@ -44,10 +48,12 @@ class SessionStore(DatabaseSessionStore):
         carries a session cookie. An unknown or expired key is forgotten, as Django does,
         so a new session never takes a key the browser chose."""
         connection = connections[DEFAULT_DB_ALIAS]
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(_LIVE_SESSION, [self.session_key, now])
-            row = cursor.fetchone()
+        row = None
+        if _KEY.fullmatch(self.session_key or ""):
+            now = connection.ops.adapt_datetimefield_value(timezone.now())
+            with connection.cursor() as cursor:
+                cursor.execute(_LIVE_SESSION, [self.session_key, now])
+                row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return None

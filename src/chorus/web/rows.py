@@ -10,7 +10,6 @@ use it are tested against the ORM's answer on both databases.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -31,16 +30,16 @@ class Columns(Generic[ModelT]):
         self.attnames = [field.attname for field in self.fields]
         # Quoted as standard SQL, which both SQLite and PostgreSQL read.
         self.sql = ", ".join(f'"{alias}"."{field.column}"' for field in self.fields)
-        # Per connection (each thread has its own): each column's converters.
-        self._converters: weakref.WeakKeyDictionary[BaseDatabaseWrapper, list[tuple[list[_Converter], Any]]] = (
-            weakref.WeakKeyDictionary()
-        )
 
     def __len__(self) -> int:
         return len(self.fields)
 
     def _converters_for(self, connection: BaseDatabaseWrapper) -> list[tuple[list[_Converter], Any]]:
-        converters = self._converters.get(connection)
+        # Kept on the connection (each thread has its own), so they go with it: SQLite's
+        # converters refer back to their connection, which a cache keyed by connection would
+        # keep alive forever.
+        cache: dict[int, list[tuple[list[_Converter], Any]]] = connection.__dict__.setdefault("_chorus_columns", {})
+        converters = cache.get(id(self))  # a Columns lives as long as its module
         if converters is None:
             converters = []
             for field in self.fields:
@@ -48,7 +47,7 @@ class Columns(Generic[ModelT]):
                 converters.append(
                     (connection.ops.get_db_converters(column) + column.get_db_converters(connection), column)
                 )
-            self._converters[connection] = converters
+            cache[id(self)] = converters
         return converters
 
     def convert(self, connection: BaseDatabaseWrapper, values: Sequence[Any]) -> list[Any]:
@@ -71,7 +70,9 @@ class Columns(Generic[ModelT]):
     def select(self, sql: str, **values: Any) -> list[ModelT]:
         """The instances ``sql`` reads (it selects ``self.sql``, and nothing else), with
         named parameters ``%(field)s`` for this model's fields, each prepared by ``prepare``."""
-        connection = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy
+        # The thread's own connection, not the proxy. Always the default database: there are
+        # no database routers (a read replica would need these reads routed too).
+        connection = connections[DEFAULT_DB_ALIAS]
         params = {name: self.prepare(connection, name, value) for name, value in values.items()}
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
