@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chorus.records.models import RecordDraft, RecordVersion
+from chorus.records.models import Record, RecordDraft, RecordVersion
 from chorus.records.services import writing
 
 
@@ -18,3 +18,9 @@ def test_the_written_statements_name_the_models_tables_and_columns() -> None:
         assert _names(sql) == {RecordVersion._meta.db_table} | (_names(sql) & version_columns)
         assert _names(sql) - {RecordVersion._meta.db_table} <= version_columns
     assert _names(writing._DRAFT_DELETE) == {RecordDraft._meta.db_table, RecordDraft._meta.get_field("record").column}
+    assert _names(writing._DRAFT_UPDATE) == {RecordDraft._meta.db_table} | {
+        field.column
+        for field in RecordDraft._meta.concrete_fields
+        if field.name in ("saved_at", "ciphertext", "record")
+    }
+    assert _names(writing._RECORD_LOCK) == {Record._meta.db_table, Record._meta.pk.column}

@@ -250,6 +250,9 @@ _VERSION_INSERT = (
     'INSERT INTO "records_recordversion" ("record_id", "number", "saved_at", "ciphertext") VALUES (%s, %s, %s, %s)'
 )
 _DRAFT_DELETE = 'DELETE FROM "records_recorddraft" WHERE "record_id" = %s'
+# And the two of every autosave: the lock a save takes on its record, and the draft's update.
+_RECORD_LOCK = 'SELECT "id" FROM "records_record" WHERE "id" = %s FOR UPDATE'
+_DRAFT_UPDATE = 'UPDATE "records_recorddraft" SET "saved_at" = %s, "ciphertext" = %s WHERE "record_id" = %s'
 
 
 def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> Version | None:
@@ -261,7 +264,7 @@ def record_save(owner: Owner, record: Record, values: Mapping[str, object]) -> V
         if connection.features.has_select_for_update:
             # Two saves of one record take their numbers one after the other. (SQLite has no
             # row locks: its transactions take the database's write lock when they begin.)
-            Record.objects.select_for_update().filter(pk=record.pk).values_list("pk").first()
+            cursor.execute(_RECORD_LOCK, [record_id])
         cursor.execute(_LAST_VERSION, [record_id])
         last = cursor.fetchone()
         if last is not None:
@@ -288,9 +291,13 @@ def draft_save(owner: Owner, record: Record, values: Mapping[str, object]) -> da
     One UPDATE while typing goes on; the first keystrokes after a save insert the row."""
     key = record_key(owner, record)
     now = timezone.now()
-    fields = {"saved_at": now, "ciphertext": keys.seal_json(key, clean_parts(values), "record-draft", record.pk)}
-    if RecordDraft.objects.filter(record=record).update(**fields):
-        return now
+    sealed = keys.seal_json(key, clean_parts(values), "record-draft", record.pk)
+    fields = {"saved_at": now, "ciphertext": sealed}
+    record_id = Record._meta.pk.get_db_prep_value(record.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_DRAFT_UPDATE, [connection.ops.adapt_datetimefield_value(now), sealed, record_id])
+        if cursor.rowcount:
+            return now
     try:
         with transaction.atomic():
             RecordDraft.objects.create(record=record, **fields)
