@@ -4,17 +4,15 @@ from typing import Any
 
 from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest
 
 from chorus.accounts.models import Member, MemberRole, Organization, TwoFactor
 from chorus.accounts.services.leaving import export_until
-from chorus.web.rows import Columns
+from chorus.web.rows import Columns, read
 
 _MEMBER = Columns(Member, "m")
 _ORGANIZATION = Columns(Organization, "o")
 _ROLE = Columns(MemberRole, "r")
-
 
 # The member, their organization, one row per role they hold (none: one row of nulls), and
 # whether they enrolled a second factor.
@@ -24,7 +22,7 @@ _SIGNED_IN = (
     f'FROM "{Member._meta.db_table}" "m" '
     f'INNER JOIN "{Organization._meta.db_table}" "o" ON "o"."id" = "m"."organization_id" '
     f'LEFT JOIN "{MemberRole._meta.db_table}" "r" ON "r"."member_id" = "m"."id" '
-    f'WHERE "m"."id" = %s'
+    f'WHERE "m"."id" = %(id)s'
 )
 
 
@@ -33,29 +31,18 @@ def signed_in_member(member_id: Any) -> Member | None:
     they enrolled a second factor (``two_factor_enrolled``), and the roles whose seal verifies
     already counted (``Member.role_codes``). One query, with no ORM query built: this runs on
     every signed-in request."""
-    connection = connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy
     try:
-        key = Member._meta.pk.get_db_prep_value(member_id, connection)
+        key = _MEMBER.param("id", member_id)
     except ValidationError:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_SIGNED_IN, [key])
-        rows = cursor.fetchall()
+    rows = read(_SIGNED_IN, {"id": key}, _MEMBER, _ORGANIZATION, _ROLE)
     if not rows:
         return None
-    first = rows[0]
-    member_end = len(_MEMBER)
-    organization_end = member_end + len(_ORGANIZATION)
-    role_end = organization_end + len(_ROLE)
-    member = _MEMBER.build(connection, first[:member_end])
-    Member.organization.field.set_cached_value(
-        member, _ORGANIZATION.build(connection, first[member_end:organization_end])
-    )
-    member.two_factor_enrolled = bool(first[role_end])
-    roles = [
-        _ROLE.build(connection, row[organization_end:role_end]) for row in rows if row[organization_end] is not None
-    ]
-    member._role_codes = {role.role for role in roles if role.seal_valid}
+    member: Member = rows[0][0]
+    organization, _, enrolled = rows[0][1:]
+    Member.organization.field.set_cached_value(member, organization)
+    member.two_factor_enrolled = bool(enrolled)
+    member._role_codes = {role.role for _, _, role, _ in rows if role is not None and role.seal_valid}
     return member
 
 

@@ -16,6 +16,7 @@ from chorus.accounts.hashers import current_params
 from chorus.accounts.models import Member, MemberKeys
 from chorus.crypto import codes, envelope, kdf
 from chorus.crypto.errors import DecryptionError, MalformedInput
+from chorus.web.rows import Columns
 
 # A fixed salt used when no member matches an address, so a failed sign-in for an
 # unknown address costs the same Argon2id run as one for a real account.
@@ -102,8 +103,16 @@ def vault_from_recovery_code(member: Member, typed_code: str) -> bytes | None:
         return None
 
 
+_KEYS = Columns(MemberKeys, "k")
+# Read whenever a member opens what was sealed to them (every advocate's page): written once.
+_MEMBER_KEYS = f'SELECT {_KEYS.sql} FROM "{MemberKeys._meta.db_table}" "k" WHERE "k"."member_id" = %(member)s'  # noqa: S608
+
+
 def private_key(member: Member, vault_key: bytes) -> bytes:
-    keys = MemberKeys.objects.get(member=member)
+    found = _KEYS.select(_MEMBER_KEYS, member=member.pk)
+    if not found:
+        raise MemberKeys.DoesNotExist
+    keys = found[0]
     return envelope.unwrap_key(vault_key, bytes(keys.private_key_wrapped), context=_ctx("private-key", member))
 
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.contrib.sessions.models import Session
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -34,7 +33,7 @@ _KEY = re.compile(r"[a-z0-9]{32,40}")
 _SESSION = Columns(Session, "s")
 _LIVE_SESSION = (
     f'SELECT {_SESSION.sql} FROM "{Session._meta.db_table}" "s" '  # noqa: S608  (table name from the model)
-    'WHERE "s"."session_key" = %s AND "s"."expire_date" > %s'
+    'WHERE "s"."session_key" = %(session_key)s AND "s"."expire_date" > %(expire_date)s'
 )
 
 
@@ -47,17 +46,13 @@ class SessionStore(DatabaseSessionStore):
         """Django's, as SQL written once (``web.rows``): this runs on every request that
         carries a session cookie. An unknown or expired key is forgotten, as Django does,
         so a new session never takes a key the browser chose."""
-        connection = connections[DEFAULT_DB_ALIAS]
-        row = None
+        found = []
         if _KEY.fullmatch(self.session_key or ""):
-            now = connection.ops.adapt_datetimefield_value(timezone.now())
-            with connection.cursor() as cursor:
-                cursor.execute(_LIVE_SESSION, [self.session_key, now])
-                row = cursor.fetchone()
-        if row is None:
+            found = _SESSION.select(_LIVE_SESSION, session_key=self.session_key, expire_date=timezone.now())
+        if not found:
             self._session_key = None
             return None
-        return _SESSION.build(connection, row)
+        return found[0]
 
     def load(self) -> dict[str, Any]:
         row = self._get_session_from_db()

@@ -10,7 +10,7 @@ use it are tested against the ORM's answer on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -18,6 +18,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 _Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+def database() -> BaseDatabaseWrapper:
+    """The thread's own connection, not the proxy. Always the default database: there are no
+    database routers (a read replica would need these reads routed too)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 class Columns(Generic[ModelT]):
@@ -30,6 +36,7 @@ class Columns(Generic[ModelT]):
         self.attnames = [field.attname for field in self.fields]
         # Quoted as standard SQL, which both SQLite and PostgreSQL read.
         self.sql = ", ".join(f'"{alias}"."{field.column}"' for field in self.fields)
+        self.pk_index = self.fields.index(model._meta.pk)
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -62,19 +69,35 @@ class Columns(Generic[ModelT]):
         instance: ModelT = self.model.from_db(connection.alias, self.attnames, self.convert(connection, values))
         return instance
 
-    def prepare(self, connection: BaseDatabaseWrapper, name: str, value: Any) -> Any:
+    def param(self, name: str, value: Any) -> Any:
         """``value`` as a parameter for this model's field ``name``, prepared as the ORM would
         (a UUID as SQLite's hex text, a date as its text)."""
-        return self.model._meta.get_field(name).get_db_prep_value(value, connection)  # type: ignore[union-attr]
+        return self.model._meta.get_field(name).get_db_prep_value(value, database())  # type: ignore[union-attr]
 
     def select(self, sql: str, **values: Any) -> list[ModelT]:
         """The instances ``sql`` reads (it selects ``self.sql``, and nothing else), with
-        named parameters ``%(field)s`` for this model's fields, each prepared by ``prepare``."""
-        # The thread's own connection, not the proxy. Always the default database: there are
-        # no database routers (a read replica would need these reads routed too).
-        connection = connections[DEFAULT_DB_ALIAS]
-        params = {name: self.prepare(connection, name, value) for name, value in values.items()}
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return [self.build(connection, row) for row in rows]
+        named parameters ``%(field)s`` for this model's fields, each prepared by ``param``."""
+        rows = read(sql, {name: self.param(name, value) for name, value in values.items()}, self)
+        return [row[0] for row in rows]
+
+
+def read(sql: str, params: Mapping[str, Any], *columns: Columns[Any]) -> list[tuple[Any, ...]]:
+    """Each row of ``sql``, which selects each of ``columns``' ``sql`` in turn and then
+    anything else: one instance per ``columns`` (None where a LEFT JOIN found no row), then
+    the other values as the database gave them. ``params`` are ready for the database
+    (``Columns.param``)."""
+    connection = database()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    read = []
+    for row in rows:
+        values: list[Any] = []
+        start = 0
+        for part in columns:
+            values.append(
+                None if row[start + part.pk_index] is None else part.build(connection, row[start : start + len(part)])
+            )
+            start += len(part)
+        read.append((*values, *row[start:]))
+    return read

@@ -33,6 +33,7 @@ from chorus.ledger.services import ledger_append
 from chorus.records import keys
 from chorus.records.access import Reader
 from chorus.records.models import TeamKey, TeamKeyHolder, TeamKeyRotation
+from chorus.web.rows import Columns, read
 
 ADVOCATE = "advocate"
 COMMISSION = "commission"
@@ -180,37 +181,55 @@ class TeamKeyring:
         raise DecryptionError("no team key opens this blob")
 
 
-def _current_holding(reader: Reader, role: str) -> TeamKeyHolder:
-    holder = (
-        TeamKeyHolder.objects.filter(
-            member=reader.member,
-            team_key__organization=reader.member.organization,
-            team_key__role=role,
-            team_key__retired_at__isnull=True,
-        )
-        .select_related("team_key")
-        .first()
-    )
-    if holder is None or not reader.member.has_role(role):
+_HOLDER = Columns(TeamKeyHolder, "h")
+_TEAM_KEY = Columns(TeamKey, "k")
+# The member's holding of their team's current key, with the key, and whether the team has
+# retired keys at all: asked on every advocate's page, so written once (``web.rows``).
+_HOLDING = (
+    f"SELECT {_HOLDER.sql}, {_TEAM_KEY.sql}, "  # noqa: S608  (table names from the models)
+    f'EXISTS (SELECT 1 FROM "{TeamKey._meta.db_table}" "r" WHERE "r"."organization_id" = "k"."organization_id" '
+    'AND "r"."role" = "k"."role" AND "r"."retired_at" IS NOT NULL) '
+    f'FROM "{TeamKeyHolder._meta.db_table}" "h" INNER JOIN "{TeamKey._meta.db_table}" "k" ON "k"."id" = "h"."team_key_id" '
+    'WHERE "h"."member_id" = %(member)s AND "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s '
+    'AND "k"."retired_at" IS NULL ORDER BY "h"."id" LIMIT 1'
+)
+
+
+def _current_holding(reader: Reader, role: str) -> tuple[TeamKeyHolder, bool]:
+    """The member's holding of the current key (its ``team_key`` loaded), and whether the
+    team has retired keys; AccessRefused unless they hold both the key and the role."""
+    params = {
+        "member": _HOLDER.param("member", reader.member.pk),
+        "organization": _TEAM_KEY.param("organization", reader.member.organization_id),
+        "role": role,
+    }
+    found = read(_HOLDING, params, _HOLDER, _TEAM_KEY)
+    if not found or not reader.member.has_role(role):
         raise AccessRefused(_REFUSALS[role])
-    return holder
+    holder, team_key, any_retired = found[0]
+    TeamKeyHolder.team_key.field.set_cached_value(holder, team_key)
+    return holder, bool(any_retired)
 
 
 def team_private_key(reader: Reader, role: str = ADVOCATE) -> bytes:
     """The current team private key (for sealing it to others, not for reading: see ``team_keyring``)."""
-    holder = _current_holding(reader, role)
+    holder, _ = _current_holding(reader, role)
     return keys.open_from(keys.member_private_key(reader.member, reader.vault_key), holder.private_key_sealed)
 
 
 def team_keyring(reader: Reader, role: str = ADVOCATE) -> TeamKeyring:
     """Every team private key this member reaches; AccessRefused if they hold none."""
-    holder = _current_holding(reader, role)
+    holder, any_retired = _current_holding(reader, role)
     member_private = keys.member_private_key(reader.member, reader.vault_key)
     private = keys.open_from(member_private, holder.private_key_sealed)
-    retired_keys = list(
-        TeamKey.objects.filter(organization=reader.member.organization, role=role)
-        .exclude(retired_at=None)
-        .order_by("-retired_at", "-created_at")
+    retired_keys = (
+        list(
+            TeamKey.objects.filter(organization=reader.member.organization, role=role)
+            .exclude(retired_at=None)
+            .order_by("-retired_at", "-created_at")
+        )
+        if any_retired
+        else []
     )
     if not retired_keys:
         return TeamKeyring(team_key=holder.team_key, private_key=private, retired=())

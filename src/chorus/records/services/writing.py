@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ from chorus.records.models import (
     RecordVersion,
 )
 from chorus.records.witnessed_models import WitnessAccount
-from chorus.web.rows import Columns
+from chorus.web.rows import Columns, read
 
 OWNER_ACTOR = "owner"
 PERIOD = re.compile(r"(19|20)\d\d(-H[12])?")
@@ -168,20 +168,13 @@ def records_of(owner: Owner) -> list[RecordSummary]:
     """The owner's records for a list: only the newest text is opened, for its title. One
     query however many records and versions there are, written once (``web.rows``): the
     list, the escrow form and the case form all start here."""
-    database = connections[DEFAULT_DB_ALIAS]
     params = {
-        "organization": _RECORD.prepare(database, "organization", owner.organization.pk),
-        "owner_tag": _RECORD.prepare(database, "owner_tag", owner.tag),
+        "organization": _RECORD.param("organization", owner.organization.pk),
+        "owner_tag": _RECORD.param("owner_tag", owner.tag),
     }
-    with database.cursor() as cursor:
-        cursor.execute(_RECORDS_OF, params)
-        rows = cursor.fetchall()
-    drafted = len(_RECORD) + len(_DRAFT)
     summaries = []
-    for row in rows:
-        record = _RECORD.build(database, row[: len(_RECORD)])
-        draft = _DRAFT.build(database, row[len(_RECORD) : drafted]) if row[len(_RECORD)] is not None else None
-        versions, attachments, unread, witnessed, newest_number, newest_ciphertext = row[drafted:]
+    for row in read(_RECORDS_OF, params, _RECORD, _DRAFT):
+        record, draft, versions, attachments, unread, witnessed, newest_number, newest_ciphertext = row
         key = record_key(owner, record)
         if draft is not None:
             parts = keys.open_json(key, bytes(draft.ciphertext), "record-draft", record.pk)
