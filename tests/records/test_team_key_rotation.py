@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from chorus.accounts.models import Member
+from chorus.accounts.models import Member, MemberKeys
 from chorus.accounts.services.power import member_set_roles
 from chorus.crypto.errors import CryptoError
 from chorus.insights.services.stories import stories_for_commission
@@ -212,3 +212,22 @@ def test_nobody_left_in_the_role_means_nothing_is_sealed_to_the_former_members_k
     with pytest.raises(RecordError, match="no advocates yet"):
         survivor_record(personas)
     assert not TeamKeyRotation.objects.exists()
+
+
+def test_a_holder_whose_key_pair_is_gone_is_no_longer_in_the_team(personas: Personas) -> None:
+    """``team_members`` counts only members with a key pair: a holder whose keys row was
+    deleted (straight in the database) makes the next visit retire the key, as a leaver would."""
+    seal_everything(personas)
+    advocate = advocate_reader(personas)
+    other = team_member(personas, "other", ADVOCATE)
+    team_key_visit(advocate)
+    before = team_key_of(personas.organization)
+    assert before is not None
+    assert team_key_visit(advocate) == 0  # the usual visit: everyone holds the key, nothing changes
+    assert team_key_of(personas.organization) == before
+
+    MemberKeys.objects.filter(member=other.member).delete()
+    team_key_visit(advocate)
+    after = team_key_of(personas.organization)
+    assert after is not None and after != before
+    assert set(TeamKeyHolder.objects.filter(team_key=after).values_list("member", flat=True)) == {personas.advocate.pk}

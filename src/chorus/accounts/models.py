@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.names import name_key
 from chorus.accounts.roles import ROLE_CHOICES, ROLE_CODES, requires_two_factor
+from chorus.web.rows import Columns, read
 
 
 def _pseudonym() -> str:
@@ -65,21 +66,23 @@ class MemberManager(BaseUserManager["Member"]):
         power role, as the ledger shows it given and not taken back since
         (``accounts.services.power.ledger_backed``). Every list of people something is
         sealed to, or chosen from, starts here."""
+        return self.filter(pk__in=self.holding_ids(organization, role), is_active=True)
+
+    def holding_ids(self, organization: Organization | object, role: str) -> list[Any]:
+        """The ids of ``holding``'s members (those active when the roles were read), without
+        a query for the members themselves."""
         from chorus.accounts.roles import POWER_ROLES
         from chorus.accounts.services.power import ledger_backed
 
         organization_id: Any = getattr(organization, "pk", organization)
+        params = {"organization": _HOLDER_MEMBERS.param("organization", organization_id), "role": role}
         rows = [
-            row
-            for row in MemberRole.objects.filter(
-                member__organization_id=organization_id, member__is_active=True, role=role
-            ).select_related("member")
-            if row.seal_valid
+            (row, member) for row, member in read(_HOLDERS, params, _HOLDER_ROWS, _HOLDER_MEMBERS) if row.seal_valid
         ]
         if role in POWER_ROLES:
-            backed = ledger_backed(organization_id, [row.member for row in rows])
-            rows = [row for row in rows if role in backed[row.member_id]]
-        return self.filter(pk__in=[row.member_id for row in rows], is_active=True)
+            backed = ledger_backed(organization_id, [member for _, member in rows])
+            rows = [(row, member) for row, member in rows if role in backed[row.member_id]]
+        return [row.member_id for row, _ in rows]
 
 
 class Member(AbstractBaseUser):
@@ -214,6 +217,16 @@ class MemberRole(models.Model):
     @property
     def seal_valid(self) -> bool:
         return hmac.compare_digest(self.seal, role_seal(self.member_id, self.role, self.approval, self.granted_at))
+
+
+# Who holds a role (``MemberManager.holding``): asked whenever something is sealed to a team,
+# so written once (``web.rows``), with each row's member for the ledger's check.
+_HOLDER_ROWS, _HOLDER_MEMBERS = Columns(MemberRole, "r"), Columns(Member, "m")
+_HOLDERS = (
+    f"SELECT {_HOLDER_ROWS.sql}, {_HOLDER_MEMBERS.sql} "  # noqa: S608  (table names from the models)
+    f'FROM "{MemberRole._meta.db_table}" "r" INNER JOIN "{Member._meta.db_table}" "m" ON "m"."id" = "r"."member_id" '
+    'WHERE "m"."organization_id" = %(organization)s AND "m"."is_active" AND "r"."role" = %(role)s'
+)
 
 
 PROPOSAL_OUTCOMES = [

@@ -25,7 +25,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -419,6 +419,7 @@ class _Fold:
 # not grow with the ledger. A fold that read inside a transaction (which may still roll back
 # what it saw) is used for that call and not kept.
 _folds: dict[str, _Fold] = {}
+_HEAD_SEQ = f'SELECT "seq" FROM "{LedgerHead._meta.db_table}" WHERE "chain" = %s'  # noqa: S608  (the model's table)
 
 
 def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[object, set[str]]:
@@ -432,7 +433,10 @@ def ledger_backed(organization_id: object, members: Iterable[Member]) -> dict[ob
     if not by_pseudonym:
         return {}
     chain = chain_for(organization_id)
-    head = LedgerHead.objects.filter(chain=chain).values_list("seq", flat=True).first() or 0
+    with connection.cursor() as cursor:  # asked whenever something is sealed to a team: written once
+        cursor.execute(_HEAD_SEQ, [chain])
+        found = cursor.fetchone()
+    head = found[0] if found else 0
     known = _folds.get(chain)
     if known is None or known.seq > head:  # a chain this process never read, or one started again
         known = _Fold(0, {})

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +28,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from chorus.accounts.models import Member, Organization
+from chorus.accounts.models import Member, MemberKeys, Organization
 from chorus.crypto.errors import CryptoError, DecryptionError
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -82,13 +83,53 @@ class _Raced(Exception):
     """Another request retired the key first."""
 
 
+@dataclass(frozen=True)
+class _Team:
+    """The role's members (``team_members``: holding the role, with a key pair), the current
+    key and who holds it, read in two queries written once: what every team page and every
+    share asks before sealing anything."""
+
+    members: frozenset[Any]
+    current: TeamKey | None
+    holders: frozenset[Any]
+    former: bool  # a holder of the current key is no longer a member of the team
+
+
+_CURRENT = Columns(TeamKey, "k")
+_CURRENT_HOLDER = Columns(TeamKeyHolder, "h")
+# The current key, one row per holder with whether the holder's member has a key pair (one
+# row of nulls past the key when nobody holds it), and the members of the role with one.
+_CURRENT_HOLDERS = (
+    f"SELECT {_CURRENT.sql}, {_CURRENT_HOLDER.sql}, "  # noqa: S608  (table names from the models)
+    f'EXISTS (SELECT 1 FROM "{MemberKeys._meta.db_table}" "mk" WHERE "mk"."member_id" = "h"."member_id") '
+    f'FROM "{TeamKey._meta.db_table}" "k" LEFT JOIN "{TeamKeyHolder._meta.db_table}" "h" ON "h"."team_key_id" = "k"."id" '
+    'WHERE "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s AND "k"."retired_at" IS NULL'
+)
+
+
+def _team(organization: Organization, role: str) -> _Team:
+    member_ids = set(Member.objects.holding_ids(organization, role))
+    params = {"organization": _CURRENT.param("organization", organization.pk), "role": role}
+    rows = read(_CURRENT_HOLDERS, params, _CURRENT, _CURRENT_HOLDER)
+    current = rows[0][0] if rows else None
+    holders = {holder.member_id: bool(has_keys) for _, holder, has_keys in rows if holder is not None}
+    # A holder with no key pair left is no member of the team (``team_members`` asks for one).
+    members = {member_id for member_id in member_ids if holders.get(member_id, True)}
+    former = any(member_id not in member_ids or not has_keys for member_id, has_keys in holders.items())
+    return _Team(frozenset(members), current, frozenset(holders), former)
+
+
 def team_key_ensure(organization: Organization, role: str = ADVOCATE, *, actor: str = "system") -> TeamKey | None:
     """The current team key, made now if there is none, or if someone who holds it has
     left the role (then the old key is retired and a rotation starts). A new key is sealed
     to every current member of the role. None when nobody holds the role.
     """
-    current = team_key_of(organization, role)
-    if current is not None and not _former_holders(current).exists():
+    return _ensure(organization, role, actor, _team(organization, role))
+
+
+def _ensure(organization: Organization, role: str, actor: str, team: _Team) -> TeamKey | None:
+    current = team.current
+    if current is not None and not team.former:
         return current
     holders = list(team_members(organization, role).select_related("keys"))
     if not holders:
@@ -276,12 +317,15 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
     many received the key.
     """
     organization = reader.member.organization
-    if not TeamKey.objects.filter(organization=organization, role=role).exists():
+    team = _team(organization, role)
+    if team.current is None and not TeamKey.objects.filter(organization=organization, role=role).exists():
         return 0  # made when a survivor first needs it
-    team_key = team_key_ensure(organization, role, actor=reader.member.pseudonym)
+    team_key = _ensure(organization, role, reader.member.pseudonym, team)
     if team_key is None:
         return 0
     _hand_over_retired(reader, role)
+    if team_key == team.current and team.members <= team.holders:
+        return 0  # everyone in the team holds the key: the usual visit asks nothing more
     missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
     if not missing:
         return 0
