@@ -33,6 +33,7 @@ from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
 from chorus.records.services.team import TeamKeyring, team_key_ensure, team_keyring
 from chorus.web import posting, tasks
+from chorus.web.rows import Columns, read
 
 MAX_TEXT = 20000
 
@@ -138,19 +139,44 @@ def cases_query(member: Member) -> Q:
     return Q(organization=member.organization) & reach
 
 
+_CASE = Columns(Case, "c")
+_CASE_ORGANIZATION = Columns(Organization, "o")
+_PARTY = Columns(Party, "p")
+# The case in the member's organization with each party in it under the member's tag who
+# joined (one row of nulls past the organization when there is none): every case page and
+# step starts here, so it is written once (``web.rows``). ``cases_query`` says the same.
+_CASE_ACTOR = (
+    f"SELECT {_CASE.sql}, {_CASE_ORGANIZATION.sql}, {_PARTY.sql} "  # noqa: S608  (table names from the models)
+    f'FROM "{Case._meta.db_table}" "c" '
+    f'INNER JOIN "{Organization._meta.db_table}" "o" ON "o"."id" = "c"."organization_id" '
+    f'LEFT JOIN "{Party._meta.db_table}" "p" '
+    'ON "p"."case_id" = "c"."id" AND "p"."tag" = %(tag)s AND "p"."joined_at" IS NOT NULL '
+    'WHERE "c"."id" = %(id)s AND "c"."organization_id" = %(organization)s ORDER BY "p"."id"'
+)
+
+
 def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
-    """The member acting in one case, or 404 when they have no standing in it."""
-    case = Case.objects.filter(cases_query(member), pk=case_id).select_related("organization").distinct().first()
-    if case is None:
+    """The member acting in one case, or 404 when they have no standing in it: a party who
+    joined, or an advocate in a case the team reaches (``cases_query``)."""
+    params = {
+        "id": _CASE.param("id", case_id),
+        "organization": _CASE.param("organization", member.organization_id),
+        "tag": _PARTY.param("tag", case_keys.member_tag(member)),
+    }
+    rows = read(_CASE_ACTOR, params, _CASE, _CASE_ORGANIZATION, _PARTY)
+    if not rows:
         raise Http404
+    case = rows[0][0]
+    Case.organization.field.set_cached_value(case, rows[0][1])
+    joined = [party for _, _, party in rows if party is not None]
+    for party in joined:
+        Party.case.field.set_cached_value(party, case)
+    team = member.has_role("advocate") and bool(case.keys_for_team)
     # A seat given for a role (facilitator, investigator, panel) ends with the role: removing
     # a role takes effect at once, in the cases it was used in too.
     parties = [
-        party
-        for party in case.parties.filter(tag=case_keys.member_tag(member), joined_at__isnull=False)
-        if party.role not in APPOINTED or member.has_role(APPOINTED[Role(party.role)])
+        party for party in joined if party.role not in APPOINTED or member.has_role(APPOINTED[Role(party.role)])
     ]
-    team = member.has_role("advocate") and bool(case.keys_for_team)
     if not parties and not team:
         raise Http404
     return CaseActor(member=member, vault_key=vault_key, case=case, parties=parties, team=team)
