@@ -8,6 +8,7 @@ import pytest
 
 from chorus.accounts.models import Member, MemberKeys
 from chorus.accounts.services.power import member_set_roles
+from chorus.crypto import envelope
 from chorus.crypto.errors import CryptoError
 from chorus.insights.services.stories import stories_for_commission
 from chorus.ledger.models import LedgerEvent
@@ -15,9 +16,19 @@ from chorus.ledger.services import chain_for, ledger_verify
 from chorus.records import keys
 from chorus.records.access import Reader
 from chorus.records.models import TeamKey, TeamKeyHolder, TeamKeyRotation
+from chorus.records.services import team
 from chorus.records.services.rotation import Batch, rotation_batch, team_key_visit
 from chorus.records.services.sharing import grant_open
-from chorus.records.services.team import ADVOCATE, COMMISSION, AccessRefused, team_key_of, team_keyring
+from chorus.records.services.team import (
+    ADVOCATE,
+    COMMISSION,
+    AccessRefused,
+    team_key_distribute,
+    team_key_ensure,
+    team_key_of,
+    team_keyring,
+    team_private_key,
+)
 from chorus.records.services.writing import RecordError
 from tests.personas import Personas
 from tests.records.factory import advocate_reader, survivor_record
@@ -231,3 +242,35 @@ def test_a_holder_whose_key_pair_is_gone_is_no_longer_in_the_team(personas: Pers
     after = team_key_of(personas.organization)
     assert after is not None and after != before
     assert set(TeamKeyHolder.objects.filter(team_key=after).values_list("member", flat=True)) == {personas.advocate.pk}
+
+
+def test_a_visit_that_began_before_a_rotation_gives_the_retired_key_no_new_holders(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A visit reads the team before a survivor's share retires the key (someone left): it
+    hands the retired key over as it should, and never writes the new key's private half
+    under the retired one for the members who lack it."""
+    advocate = advocate_reader(personas)
+    former = team_member(personas, "former", ADVOCATE)
+    team_key_ensure(personas.organization)
+    newcomer = team_member(personas, "newcomer", ADVOCATE)  # lacks the key: the visit would pass it on
+    old = team_key_of(personas.organization)
+    assert old is not None
+    began = team._team(personas.organization, ADVOCATE)
+    _leaves(personas, former)
+    new = team_key_ensure(personas.organization)  # a survivor shares meanwhile
+    assert new is not None and new != old
+
+    monkeypatch.setattr(team, "_team", lambda organization, role: began)
+    assert team_key_distribute(advocate) == 0
+    monkeypatch.undo()
+
+    assert not TeamKeyHolder.objects.filter(team_key=old).exists()  # handed over, and no new holder
+    old.refresh_from_db()
+    assert old.private_key_for_successor is not None
+    handed = keys.open_from(team_private_key(advocate), old.private_key_for_successor)
+    assert envelope.public_key_of(handed) == bytes(old.public_key)
+    assert set(TeamKeyHolder.objects.filter(team_key=new).values_list("member", flat=True)) == {
+        personas.advocate.pk,
+        newcomer.member.pk,
+    }

@@ -26,6 +26,10 @@ def test_opened_again_within_the_hour_nothing_is_written_and_after_it_the_clock_
     assert Clock.objects.get(record=built.record).opened_at == start
     record_opened(built.owner, built.record, now=start + timedelta(minutes=61))
     assert Clock.objects.get(record=built.record).opened_at == start + timedelta(minutes=61)
+    # A clock ahead of this opening (a sweep's or a receipt's "now", another machine's clock)
+    # is not "opened within the hour before": the opening is written.
+    record_opened(built.owner, built.record, now=start + timedelta(minutes=30))
+    assert Clock.objects.get(record=built.record).opened_at == start + timedelta(minutes=30)
 
 
 def test_the_written_query_names_the_models_table_and_columns() -> None:

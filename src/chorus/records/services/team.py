@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Member, MemberKeys, Organization
+from chorus.crypto import envelope
 from chorus.crypto.errors import CryptoError, DecryptionError
 from chorus.ledger.services import ledger_append
 from chorus.records import keys
@@ -85,11 +86,10 @@ class _Raced(Exception):
 
 @dataclass(frozen=True)
 class _Team:
-    """The role's members (``team_members``: holding the role, with a key pair), the current
-    key and who holds it, read in two queries written once: what every team page and every
-    share asks before sealing anything."""
+    """Who holds the role, the current key and who holds it, read by SQL written once: what
+    every team page and every share asks before sealing anything."""
 
-    members: frozenset[Any]
+    members: frozenset[Any]  # holding the role, less holders of the current key with no key pair
     current: TeamKey | None
     holders: frozenset[Any]
     former: bool  # a holder of the current key is no longer a member of the team
@@ -327,13 +327,25 @@ def team_key_distribute(reader: Reader, role: str = ADVOCATE) -> int:
     if team_key == team.current and team.members <= team.holders:
         return 0  # everyone in the team holds the key: the usual visit asks nothing more
     missing = list(team_members(organization, role).exclude(team_key_holdings__team_key=team_key))
-    if not missing:
-        return 0
+    return _pass_on(reader, role, team_key, missing) if missing else 0
+
+
+def _pass_on(reader: Reader, role: str, team_key: TeamKey, missing: list[Member]) -> int:
+    """Seal ``team_key`` to the members who lack it, if it is still the current key this
+    member holds; how many received it."""
+    organization = reader.member.organization
     try:
-        private = team_private_key(reader, role)
+        holding, _ = _current_holding(reader, role)
     except AccessRefused:
         return 0
+    if holding.team_key_id != team_key.pk:
+        return 0  # another request made a new key since this visit began: the next visit passes it on
+    private = keys.open_from(keys.member_private_key(reader.member, reader.vault_key), holding.private_key_sealed)
     with transaction.atomic():
+        # Still the current key, and kept so until these rows are written: a key retired
+        # meanwhile is never given new holders (they would outlive its handing over).
+        if not TeamKey.objects.select_for_update().filter(pk=team_key.pk, retired_at__isnull=True).values_list("pk"):
+            return 0
         for holder in missing:
             TeamKeyHolder.objects.get_or_create(
                 team_key=team_key,
@@ -376,6 +388,8 @@ def _hand_over_retired(reader: Reader, role: str) -> None:
             private = keys.open_from(member_private, holding.private_key_sealed)
         except CryptoError:
             continue  # sealed to keys this member has since replaced; another holder hands it over
+        if envelope.public_key_of(private) != bytes(retired.public_key):
+            continue  # not this key's private half (a row written wrongly): never hand that over
         with transaction.atomic():
             handed = TeamKey.objects.filter(pk=retired.pk, private_key_for_successor__isnull=True).update(
                 private_key_for_successor=keys.seal_to(successor.public_key, private)
