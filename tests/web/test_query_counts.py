@@ -21,25 +21,25 @@ from tests.records.factory import STORY, survivor_owner
 
 pytestmark = pytest.mark.django_db
 
-# The most queries each page may make, whatever the number of rows behind it. Four of them are
-# every signed-in request's: the session, the member (with whether they enrolled a second
-# factor), their roles, and the page's own object or list.
+# The most queries each page may make, whatever the number of rows behind it. Three of them are
+# every signed-in request's: the session, the member (with their organization, whether they
+# enrolled a second factor and their roles, in one), and the page's own object or list.
 BOUNDS = {
-    "home": 7,
-    "records": 4,
+    "home": 6,
+    "records": 3,
     # The first opening in an hour restarts the record's retention clock (six more queries).
-    "record": 14,
+    "record": 13,
     # Typing after a save inserts the draft again (three more than the UPDATE while typing).
-    "autosave": 8,
-    "inbox": 18,
+    "autosave": 7,
+    "inbox": 10,
     # Reading a case writes its ledger event (six queries). The case's parties, measures,
     # milestones, stays, decisions and allegations are read once each, whatever the page
     # works out from them.
-    "case": 27,
+    "case": 24,
     # A decided formal case: findings, a sanction handed to an administrator, its carry-out.
-    "formal case": 27,
-    "escrow": 7,
-    "insights": 13,
+    "formal case": 25,
+    "escrow": 6,
+    "insights": 12,
 }
 
 
