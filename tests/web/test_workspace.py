@@ -189,7 +189,7 @@ def test_a_role_taken_away_takes_its_assignments_off_the_home_page(personas: Per
 
 # What each persona's home page may cost (sessions, roles, the ledger head the page shows,
 # then one query per list; a case's measures and milestones are read once for all of them).
-MAX_QUERIES = dict.fromkeys(PERSONA_ROLES, 11) | {"advocate": 22, "survivor": 15}
+MAX_QUERIES = dict.fromkeys(PERSONA_ROLES, 9) | {"advocate": 20, "survivor": 13}
 
 
 @pytest.mark.parametrize("persona", sorted(PERSONA_ROLES))
