@@ -19,9 +19,8 @@ _ROLE = Columns(MemberRole, "r")
 _SIGNED_IN = (
     f"SELECT {_MEMBER.sql}, {_ORGANIZATION.sql}, {_ROLE.sql}, "  # noqa: S608  (table names from the models)
     f'EXISTS (SELECT 1 FROM "{TwoFactor._meta.db_table}" "t" WHERE "t"."member_id" = "m"."id") '
-    f'FROM "{Member._meta.db_table}" "m" '
-    f'INNER JOIN "{Organization._meta.db_table}" "o" ON "o"."id" = "m"."organization_id" '
-    f'LEFT JOIN "{MemberRole._meta.db_table}" "r" ON "r"."member_id" = "m"."id" '
+    f'FROM {_MEMBER.table} INNER JOIN {_ORGANIZATION.table} ON "o"."id" = "m"."organization_id" '
+    f'LEFT JOIN {_ROLE.table} ON "r"."member_id" = "m"."id" '
     f'WHERE "m"."id" = %(id)s'
 )
 

@@ -105,7 +105,7 @@ def vault_from_recovery_code(member: Member, typed_code: str) -> bytes | None:
 
 _KEYS = Columns(MemberKeys, "k")
 # Read whenever a member opens what was sealed to them (every advocate's page): written once.
-_MEMBER_KEYS = f'SELECT {_KEYS.sql} FROM "{MemberKeys._meta.db_table}" "k" WHERE "k"."member_id" = %(member)s'  # noqa: S608
+_MEMBER_KEYS = f'SELECT {_KEYS.sql} FROM {_KEYS.table} WHERE "k"."member_id" = %(member)s'  # noqa: S608
 
 
 def private_key(member: Member, vault_key: bytes) -> bytes:

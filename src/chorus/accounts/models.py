@@ -224,7 +224,7 @@ class MemberRole(models.Model):
 _HOLDER_ROWS, _HOLDER_MEMBERS = Columns(MemberRole, "r"), Columns(Member, "m")
 _HOLDERS = (
     f"SELECT {_HOLDER_ROWS.sql}, {_HOLDER_MEMBERS.sql} "  # noqa: S608  (table names from the models)
-    f'FROM "{MemberRole._meta.db_table}" "r" INNER JOIN "{Member._meta.db_table}" "m" ON "m"."id" = "r"."member_id" '
+    f'FROM {_HOLDER_ROWS.table} INNER JOIN {_HOLDER_MEMBERS.table} ON "m"."id" = "r"."member_id" '
     'WHERE "m"."organization_id" = %(organization)s AND "m"."is_active" AND "r"."role" = %(role)s'
 )
 

@@ -32,7 +32,7 @@ _KEY = re.compile(r"[a-z0-9]{32,40}")
 
 _SESSION = Columns(Session, "s")
 _LIVE_SESSION = (
-    f'SELECT {_SESSION.sql} FROM "{Session._meta.db_table}" "s" '  # noqa: S608  (table name from the model)
+    f"SELECT {_SESSION.sql} FROM {_SESSION.table} "  # noqa: S608  (table name from the model)
     'WHERE "s"."session_key" = %(session_key)s AND "s"."expire_date" > %(expire_date)s'
 )
 

@@ -23,7 +23,7 @@ from chorus.web.rows import Columns
 
 _RECORD = Columns(Record, "r")
 _OWNED = (
-    f'SELECT {_RECORD.sql} FROM "{Record._meta.db_table}" "r" '  # noqa: S608  (table name from the model)
+    f"SELECT {_RECORD.sql} FROM {_RECORD.table} "  # noqa: S608  (table name from the model)
     'WHERE "r"."id" = %(id)s AND "r"."organization_id" = %(organization)s AND "r"."owner_tag" = %(owner_tag)s'
 )
 

@@ -36,6 +36,7 @@ class Columns(Generic[ModelT]):
         self.attnames = [field.attname for field in self.fields]
         # Quoted as standard SQL, which both SQLite and PostgreSQL read.
         self.sql = ", ".join(f'"{alias}"."{field.column}"' for field in self.fields)
+        self.table = f'"{model._meta.db_table}" "{alias}"'  # for FROM and JOIN
         self.pk_index = self.fields.index(model._meta.pk)
 
     def __len__(self) -> int:

@@ -147,9 +147,8 @@ _PARTY = Columns(Party, "p")
 # step starts here, so it is written once (``web.rows``). ``cases_query`` says the same.
 _CASE_ACTOR = (
     f"SELECT {_CASE.sql}, {_CASE_ORGANIZATION.sql}, {_PARTY.sql} "  # noqa: S608  (table names from the models)
-    f'FROM "{Case._meta.db_table}" "c" '
-    f'INNER JOIN "{Organization._meta.db_table}" "o" ON "o"."id" = "c"."organization_id" '
-    f'LEFT JOIN "{Party._meta.db_table}" "p" '
+    f'FROM {_CASE.table} INNER JOIN {_CASE_ORGANIZATION.table} ON "o"."id" = "c"."organization_id" '
+    f"LEFT JOIN {_PARTY.table} "
     'ON "p"."case_id" = "c"."id" AND "p"."tag" = %(tag)s AND "p"."joined_at" IS NOT NULL '
     'WHERE "c"."id" = %(id)s AND "c"."organization_id" = %(organization)s ORDER BY "p"."id"'
 )
@@ -174,9 +173,7 @@ def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
     team = member.has_role("advocate") and bool(case.keys_for_team)
     # A seat given for a role (facilitator, investigator, panel) ends with the role: removing
     # a role takes effect at once, in the cases it was used in too.
-    parties = [
-        party for party in joined if party.role not in APPOINTED or member.has_role(APPOINTED[Role(party.role)])
-    ]
+    parties = [party for party in joined if party.role not in APPOINTED or member.has_role(APPOINTED[Role(party.role)])]
     if not parties and not team:
         raise Http404
     return CaseActor(member=member, vault_key=vault_key, case=case, parties=parties, team=team)

@@ -102,7 +102,7 @@ _CURRENT_HOLDER = Columns(TeamKeyHolder, "h")
 _CURRENT_HOLDERS = (
     f"SELECT {_CURRENT.sql}, {_CURRENT_HOLDER.sql}, "  # noqa: S608  (table names from the models)
     f'EXISTS (SELECT 1 FROM "{MemberKeys._meta.db_table}" "mk" WHERE "mk"."member_id" = "h"."member_id") '
-    f'FROM "{TeamKey._meta.db_table}" "k" LEFT JOIN "{TeamKeyHolder._meta.db_table}" "h" ON "h"."team_key_id" = "k"."id" '
+    f'FROM {_CURRENT.table} LEFT JOIN {_CURRENT_HOLDER.table} ON "h"."team_key_id" = "k"."id" '
     'WHERE "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s AND "k"."retired_at" IS NULL'
 )
 
@@ -230,7 +230,7 @@ _HOLDING = (
     f"SELECT {_HOLDER.sql}, {_TEAM_KEY.sql}, "  # noqa: S608  (table names from the models)
     f'EXISTS (SELECT 1 FROM "{TeamKey._meta.db_table}" "r" WHERE "r"."organization_id" = "k"."organization_id" '
     'AND "r"."role" = "k"."role" AND "r"."retired_at" IS NOT NULL) '
-    f'FROM "{TeamKeyHolder._meta.db_table}" "h" INNER JOIN "{TeamKey._meta.db_table}" "k" ON "k"."id" = "h"."team_key_id" '
+    f'FROM {_HOLDER.table} INNER JOIN {_TEAM_KEY.table} ON "k"."id" = "h"."team_key_id" '
     'WHERE "h"."member_id" = %(member)s AND "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s '
     'AND "k"."retired_at" IS NULL ORDER BY "h"."id" LIMIT 1'
 )

@@ -158,7 +158,7 @@ _RECORDS_OF = (
     f'EXISTS (SELECT 1 FROM {_table(Conversation)} "c" WHERE "c"."record_id" = "r"."id" AND "c"."unread_by_owner"), '
     f'EXISTS (SELECT 1 FROM {_table(WitnessAccount)} "w" WHERE "w"."record_id" = "r"."id"), '
     f'(SELECT "v"."number" {_NEWEST}), (SELECT "v"."ciphertext" {_NEWEST}) '
-    f'FROM {_table(Record)} "r" LEFT JOIN {_table(RecordDraft)} "d" ON "d"."record_id" = "r"."id" '
+    f'FROM {_RECORD.table} LEFT JOIN {_DRAFT.table} ON "d"."record_id" = "r"."id" '
     'WHERE "r"."organization_id" = %(organization)s AND "r"."owner_tag" = %(owner_tag)s '
     'ORDER BY "r"."created_at" DESC, "r"."id"'
 )
