@@ -8,10 +8,18 @@ from typing import Any
 
 import pyotp
 from django.core import mail
+from django.db.models import Model
 from django.test import Client
 
 from chorus.accounts.models import Member
 from tests.personas import PASSWORD
+
+
+def fields_with_types(instance: Model) -> dict[str, tuple[type, object]]:
+    """Each concrete field's value with its type, to compare a read written as SQL with the
+    ORM's: SQLite's 1 for a boolean equals True, and must not pass."""
+    values = {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+    return {name: (type(value), value) for name, value in values.items()}
 
 
 def sign_in(client: Client, member: Member, password: str = PASSWORD, totp_secret: str | None = None) -> None:

@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
@@ -21,15 +20,10 @@ from chorus.accounts.backends import MemberBackend, signed_in_member
 from chorus.accounts.models import Member, MemberRole
 from chorus.accounts.sessions import SessionStore
 from chorus.web.rows import Columns
+from tests.helpers import fields_with_types
 from tests.personas import PERSONA_ROLES, Personas
 
 pytestmark = pytest.mark.django_db
-
-
-def _fields(instance: Model) -> dict[str, tuple[type, object]]:
-    """Each field's value with its type: SQLite's 1 for a boolean equals True, and must not pass."""
-    values = {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
-    return {name: (type(value), value) for name, value in values.items()}
 
 
 def _as_the_orm_reads(member_id: uuid.UUID) -> Member:
@@ -42,8 +36,8 @@ def test_it_reads_each_member_as_the_orm_does(personas: Personas, persona: str) 
     read = signed_in_member(str(member.pk))
     expected = _as_the_orm_reads(member.pk)
     assert read is not None
-    assert _fields(read) == _fields(expected)
-    assert _fields(read.organization) == _fields(expected.organization)
+    assert fields_with_types(read) == fields_with_types(expected)
+    assert fields_with_types(read.organization) == fields_with_types(expected.organization)
     assert read.role_codes == expected.role_codes == PERSONA_ROLES.get(persona, {"admin"})
     assert read.two_factor_enrolled == expected.has_two_factor
     assert read._state.adding is False and read._state.db == "default"

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from chorus.cases.models import Case
-from chorus.records.models import Record
+from chorus.records.models import Grant, Record
 from chorus.records.services import messaging, sharing, writing
 from tests.cases.factory import IN_A_MONTH, PANELS, formal_decided, opened, people
 from tests.escrow.factory import client_for, member_owner, name
@@ -32,6 +32,9 @@ BOUNDS = {
     # Typing after a save inserts the draft again (three more than the UPDATE while typing).
     "autosave": 7,
     "inbox": 10,
+    # The grant with its record, the advocate's team key and key pair, and the reading's ledger
+    # event (one query on PostgreSQL, more on SQLite). The files' names only when files were shared.
+    "shared record": 12,
     # Reading a case writes its ledger event (six queries). The case's parties, measures,
     # milestones, stays, decisions and allegations are read once each, whatever the page
     # works out from them.
@@ -158,6 +161,27 @@ def test_it_bounds_the_advocates_inbox(personas: Personas, django_assert_max_num
         django_assert_max_num_queries, client, "inbox", "/advocates/inbox/", lambda: _records(personas, 8, share=True),
         shows=lambda page: page.count("/advocates/shared/") >= 9,
     )  # fmt: skip
+
+
+def test_it_bounds_a_shared_record_whatever_it_holds(personas: Personas, django_assert_max_num_queries: Any) -> None:
+    (plain,) = _records(personas, 1, share=True)  # one version, no file
+    owner = survivor_owner(personas)
+    full = writing.record_create(owner)
+    numbers = [writing.record_save(owner, full, {**STORY, "when": f"edit {edit}"}).number for edit in range(6)]  # type: ignore[union-attr]
+    files = [writing.attachment_add(owner, full, name=f"notes-{n}.txt", data=b"a few notes").id for n in range(3)]
+    shared = sharing.grant_create(
+        owner, full, grantee=None, purpose="support", versions=numbers, parts=list(STORY), attachment_ids=files,
+        expires_at=None,
+    )  # fmt: skip
+    client = _client(personas, "advocate")
+    for grant, shows, bound in [
+        (Grant.objects.get(record=plain), ["What happened, part 0"], BOUNDS["shared record"] - 1),
+        (shared, ["edit 0", "edit 5", "notes-0.txt", "notes-2.txt"], BOUNDS["shared record"]),
+    ]:
+        with django_assert_max_num_queries(bound):
+            response = client.get(f"/advocates/shared/{grant.pk}/")
+        assert response.status_code == 200
+        assert all(text in response.content.decode() for text in shows)
 
 
 def test_it_bounds_the_case_page(personas: Personas, django_assert_max_num_queries: Any) -> None:
