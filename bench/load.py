@@ -5,7 +5,9 @@ with its workers, the task worker) on the PostgreSQL of ``DATABASE_URL``, signs 
 survivors (each with a record shared with the advocates and an open case) and
 advocates, then runs locust headless twice against the same deployment: the health
 view alone (the bare Django baseline) and then the mix. Prints throughput and p50/p99
-per kind of request, and the mix's ratio to the baseline.
+per kind of request, and the mix's ratio to the baseline; and for each run, the CPU time
+each part of the machine spent per request (gunicorn's workers, PostgreSQL, locust itself,
+the custodian and the task worker), read from /proc while it ran.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,6 +113,88 @@ def _locust(
         return list(csv.DictReader(stats))
 
 
+class _Cpu:
+    """The CPU time (user and system) each part of the machine spends while locust runs: each
+    process's counters in /proc, read at the start, every half second, and at the end. A
+    process that ends meanwhile (a database connection closed) loses at most its last half
+    second. The parts: each of the deployment's processes with its children (gunicorn's
+    workers), PostgreSQL's processes, locust's, the kernel's threads, and the rest of the
+    machine (this process among them)."""
+
+    def __init__(self, roots: dict[int, str]) -> None:
+        self.roots = roots
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _read(self) -> dict[int, tuple[int, int, str, float]]:
+        """Each live process: its parent, when it started (a pid can be used again), its
+        command name and its CPU seconds so far."""
+        found = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as stat:
+                    text = stat.read()
+            except OSError:
+                continue
+            # The command name may hold spaces or parentheses; the fields after the last ")" do not.
+            fields = text[text.rindex(")") + 2 :].split()
+            name = text[text.index("(") + 1 : text.rindex(")")]
+            seconds = (int(fields[11]) + int(fields[12])) / self.tick
+            found[int(entry.name)] = (int(fields[1]), int(fields[19]), name, seconds)
+        return found
+
+    def _watch(self) -> None:
+        while not self.stop.wait(0.5):
+            self.last.update(self._read())
+
+    def __enter__(self) -> _Cpu:
+        self.started = time.monotonic()
+        self.first = self._read()
+        self.last = dict(self.first)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.last.update(self._read())
+        self.seconds = time.monotonic() - self.started
+
+    def _part(self, pid: int) -> str:
+        seen = set()
+        while pid in self.last and pid not in seen:
+            if pid in self.roots:
+                return self.roots[pid]
+            seen.add(pid)
+            parent, _, name, _ = self.last[pid]
+            if name == "postgres":
+                return "postgresql"
+            if name == "locust":
+                return "locust"
+            if pid == 2 or parent == 2:  # the kernel's own threads (loopback networking, disk)
+                return "kernel"
+            pid = parent
+        return "rest"
+
+    def per_request(self, requests: int) -> dict[str, Any]:
+        spent: dict[str, float] = {}
+        for pid, (_, started, _, seconds) in self.last.items():
+            first = self.first.get(pid)
+            before = first[3] if first is not None and first[1] == started else 0.0
+            part = self._part(pid)
+            spent[part] = spent.get(part, 0.0) + max(seconds - before, 0.0)
+        figures: dict[str, Any] = {
+            "cores": len(os.sched_getaffinity(0)),
+            "cores_busy": round(sum(spent.values()) / self.seconds, 2),
+        }
+        for part in ["gunicorn", "postgresql", "locust", "custodian", "worker", "kernel", "rest"]:
+            figures[f"{part}_cpu_ms_per_request"] = round(spent.get(part, 0.0) * 1000 / max(requests, 1), 2)
+        return figures
+
+
 def _figures(row: dict[str, str]) -> dict[str, Any]:
     return {
         "requests": int(row["Request Count"]),
@@ -140,8 +226,11 @@ def bench_load(emit: Callable[..., None], *, users: int = 12, seconds: int = 40,
     os.environ.update(settings)  # the members below are made with the deployment's own settings
     with Deployment(database_url, folder, workers=workers, env=settings) as deployment:
         people = _people(folder)
-        bare = _locust(deployment.url, people, folder, ["Bare"], users=users, seconds=seconds // 2)
-        mix = _locust(deployment.url, people, folder, ["Survivor", "Advocate"], users=users, seconds=seconds)
+        roots = {process.pid: name for name, process in deployment.processes.items()}
+        with _Cpu(roots) as bare_cpu:
+            bare = _locust(deployment.url, people, folder, ["Bare"], users=users, seconds=seconds // 2)
+        with _Cpu(roots) as mix_cpu:
+            mix = _locust(deployment.url, people, folder, ["Survivor", "Advocate"], users=users, seconds=seconds)
     baseline = _figures(next(row for row in bare if row["Name"] == "Aggregated"))
     emit(bench="load_bare_view", workers=workers, users=users, seconds=seconds // 2, **baseline)
     for row in mix:
@@ -151,6 +240,9 @@ def bench_load(emit: Callable[..., None], *, users: int = 12, seconds: int = 40,
             emit(bench="load_mix", request=row["Name"], **figures, **_against(figures, baseline, throughput=False))
     total = _figures(next(row for row in mix if row["Name"] == "Aggregated"))
     emit(bench="load_mix_total", workers=workers, users=users, seconds=seconds, **total, **_against(total, baseline))
+    # Where the machine's time went, per request: what the ratio above is made of.
+    emit(bench="load_cpu", run="bare view", requests=baseline["requests"], **bare_cpu.per_request(baseline["requests"]))
+    emit(bench="load_cpu", run="mix", requests=total["requests"], **mix_cpu.per_request(total["requests"]))
 
 
 def _against(figures: dict[str, Any], baseline: dict[str, Any], *, throughput: bool = True) -> dict[str, Any]:
