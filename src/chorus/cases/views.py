@@ -6,7 +6,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.db.models import Prefetch, prefetch_related_objects
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from chorus.accounts.services.sanctions import carrying_out_allowed, respondent_
 from chorus.cases import forms as case_forms
 from chorus.cases.access import get_case_for_member, member_and_vault
 from chorus.cases.machine import BY_NAME, SERIOUS, STATE_LABELS, Action, Pathway, Role
-from chorus.cases.models import Case, Decision, Measure, Milestone, Party
+from chorus.cases.models import Case, Measure
 from chorus.cases.services import act, core, formal, reminders, repair, reports, stages, story
 from chorus.cases.services.core import (
     CaseActor,
@@ -94,17 +93,7 @@ def _page(
 ) -> HttpResponse:
     bound = bound or {}
     case = actor.case
-    # The page reads the case's rows many times over (what it waits on, deadlines, timeline,
-    # forms): each is loaded once here, and the services filter them in Python.
-    prefetch_related_objects(
-        [case],
-        Prefetch("parties", queryset=Party.objects.order_by("added_at")),
-        Prefetch("measures", queryset=Measure.objects.select_related("owner")),
-        Prefetch("milestones", queryset=Milestone.objects.select_related("verifier")),
-        "periods",
-        Prefetch("decisions", queryset=Decision.objects.select_related("allegation")),
-        "allegations",
-    )
+    core.case_rows_load(case)  # read once; the services filter them in Python
     party_members([party for party in case.parties.all() if party.role == Role.OWNER])  # named in several places
     try:
         items = core.items_for(actor)

@@ -102,3 +102,19 @@ def read(sql: str, params: Mapping[str, Any], *columns: Columns[Any]) -> list[tu
             start += len(part)
         read.append((*values, *row[start:]))
     return read
+
+
+def prefetched(instance: models.Model, relation: str, related: Sequence[models.Model]) -> None:
+    """Give ``instance`` the rows of its reverse foreign key ``relation`` (read by SQL written
+    once) as ``prefetch_related_objects`` would: ``instance.<relation>.all()`` answers them
+    without a query, and each row's foreign key back to ``instance`` is already loaded. The
+    cached queryset is the relation's own, so a ``filter`` on it still reads only this
+    instance's rows (from the database)."""
+    manager = getattr(instance, relation)
+    field = manager.field
+    for row in related:
+        field.set_cached_value(row, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(related)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[field.remote_field.cache_name] = queryset

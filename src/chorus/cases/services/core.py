@@ -23,7 +23,7 @@ from chorus.accounts import tokens
 from chorus.accounts.models import Member, Organization
 from chorus.cases import keys as case_keys
 from chorus.cases.machine import APPOINTED, COMPARTMENTS, DECIDERS, FIRST_STATE, READS, TEAM, Role
-from chorus.cases.models import Case, Item, ItemShare, Party
+from chorus.cases.models import Allegation, Case, Decision, Item, ItemShare, Measure, Milestone, Party, StagePeriod
 from chorus.cases.services import stages
 from chorus.escrow.models import GroupMember
 from chorus.ledger.services import ledger_append
@@ -33,7 +33,7 @@ from chorus.records.access import Owner, Reader
 from chorus.records.models import TeamKey
 from chorus.records.services.team import TeamKeyring, team_key_ensure, team_keyring
 from chorus.web import posting, tasks
-from chorus.web.rows import Columns, read
+from chorus.web.rows import Columns, prefetched, read
 
 MAX_TEXT = 20000
 
@@ -177,6 +177,81 @@ def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
     if not parties and not team:
         raise Http404
     return CaseActor(member=member, vault_key=vault_key, case=case, parties=parties, team=team)
+
+
+_MEASURE = Columns(Measure, "me")
+_MEASURE_OWNER = Columns(Party, "ow")
+_MILESTONE = Columns(Milestone, "mi")
+_VERIFIER = Columns(Party, "v")
+_PERIOD = Columns(StagePeriod, "sp")
+_DECISION = Columns(Decision, "d")
+_ALLEGATION = Columns(Allegation, "a")
+# The rows a case page works from, each relation in its model's order (``Meta.ordering``;
+# parties as they were added; decisions, which have none, as the database gives them), with
+# what the page follows from each row (a measure's owner, a milestone's verifier, a
+# decision's allegation) in the same query.
+_CASE_ROWS: list[tuple[str, str, tuple[Columns[Any], ...]]] = [
+    (
+        "parties",
+        f'SELECT {_PARTY.sql} FROM {_PARTY.table} WHERE "p"."case_id" = %(case)s '  # noqa: S608  (table names from the models)
+        'ORDER BY "p"."added_at", "p"."id"',
+        (_PARTY,),
+    ),
+    (
+        "measures",
+        f"SELECT {_MEASURE.sql}, {_MEASURE_OWNER.sql} FROM {_MEASURE.table} "  # noqa: S608
+        f'LEFT JOIN {_MEASURE_OWNER.table} ON "ow"."id" = "me"."owner_id" '
+        'WHERE "me"."case_id" = %(case)s ORDER BY "me"."number"',
+        (_MEASURE, _MEASURE_OWNER),
+    ),
+    (
+        "milestones",
+        f"SELECT {_MILESTONE.sql}, {_VERIFIER.sql} FROM {_MILESTONE.table} "  # noqa: S608
+        f'INNER JOIN {_VERIFIER.table} ON "v"."id" = "mi"."verifier_id" '
+        'WHERE "mi"."case_id" = %(case)s ORDER BY "mi"."number"',
+        (_MILESTONE, _VERIFIER),
+    ),
+    (
+        "periods",
+        f'SELECT {_PERIOD.sql} FROM {_PERIOD.table} WHERE "sp"."case_id" = %(case)s '  # noqa: S608
+        'ORDER BY "sp"."entered_at", "sp"."id"',
+        (_PERIOD,),
+    ),
+    (
+        "decisions",
+        f"SELECT {_DECISION.sql}, {_ALLEGATION.sql} FROM {_DECISION.table} "  # noqa: S608
+        f'INNER JOIN {_ALLEGATION.table} ON "a"."id" = "d"."allegation_id" WHERE "d"."case_id" = %(case)s',
+        (_DECISION, _ALLEGATION),
+    ),
+    (
+        "allegations",
+        f'SELECT {_ALLEGATION.sql} FROM {_ALLEGATION.table} WHERE "a"."case_id" = %(case)s '  # noqa: S608
+        'ORDER BY "a"."number"',
+        (_ALLEGATION,),
+    ),
+]
+# The foreign key each relation's second model fills.
+_FOLLOWED: dict[str, Any] = {
+    "measures": Measure.owner.field,
+    "milestones": Milestone.verifier.field,
+    "decisions": Decision.allegation.field,
+}
+
+
+def case_rows_load(case: Case) -> None:
+    """Load the case's parties, measures (with their owners), milestones (with their
+    verifiers), stays in each stage, decisions (with their allegations) and allegations,
+    once: the case page reads them many times over (what it waits on, deadlines, timeline,
+    forms) through ``case.<relation>.all()``, and the services filter them in Python. SQL
+    written once (``web.rows``): the ORM's prefetch cost more than the rest of the page's
+    reads together."""
+    params = {"case": _PARTY.param("case", case.pk)}
+    for relation, sql, columns in _CASE_ROWS:
+        rows = read(sql, params, *columns)
+        if relation in _FOLLOWED:
+            for row in rows:
+                _FOLLOWED[relation].set_cached_value(row[0], row[1])
+        prefetched(case, relation, [row[0] for row in rows])
 
 
 def log(actor: CaseActor | None, case: Case, action: str, **refs: object) -> None:
