@@ -67,7 +67,7 @@ def test_each_relation_holds_the_orm_s_rows_in_its_order(personas: Personas, dja
             assert [row.pk for row in rows] == [row.pk for row in wanted], relation
             for row, want in zip(rows, wanted, strict=True):
                 assert fields_with_types(row) == fields_with_types(want), relation
-                assert row.case is loaded  # type: ignore[attr-defined]
+                assert row.case is loaded
                 if relation in FOLLOWED:
                     followed, orm = getattr(row, FOLLOWED[relation]), getattr(want, FOLLOWED[relation])
                     assert (followed is None) == (orm is None), relation
@@ -90,5 +90,5 @@ def test_a_case_with_nothing_yet_loads_empty_relations(personas: Personas, djang
     joined = list(Party.objects.filter(case=case).order_by("added_at", "id").values_list("pk", flat=True))
     case_rows_load(case)
     with django_assert_num_queries(0):
-        assert list(case.measures.all()) == list(case.milestones.all()) == list(case.decisions.all()) == []
+        assert not list(case.measures.all()) and not list(case.milestones.all()) and not list(case.decisions.all())
         assert [party.pk for party in case.parties.all()] == joined

@@ -1,5 +1,6 @@
 """Who is in a team (``Member.objects.holding_ids``, ``team._team``: SQL written once) is who
-the ORM's reading of the same rows says, whatever was written around it."""
+the ORM's reading of the same rows says, whatever was written around it; and so are the
+retired keys a team page hands over and the rotation under way."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ from chorus.accounts.models import Member, MemberKeys, MemberRole, Organization
 from chorus.accounts.roles import POWER_ROLES
 from chorus.accounts.services.members import member_create
 from chorus.accounts.services.power import ledger_backed, member_set_roles
+from chorus.records.access import Reader
+from chorus.records.models import TeamKey, TeamKeyHolder, TeamKeyRotation
 from chorus.records.services import team
-from chorus.records.services.team import ADVOCATE, team_key_ensure, team_members
+from chorus.records.services.rotation import rotation_under_way, team_key_visit
+from chorus.records.services.team import ADVOCATE, COMMISSION, team_key_ensure, team_members
+from tests.helpers import fields_with_types
 from tests.personas import PASSWORD, Personas, add_member
+from tests.records.factory import advocate_reader, survivor_record
+from tests.records.sealed import seal_everything, team_member
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +87,64 @@ def test_the_team_and_whether_a_holder_left_are_the_orm_s(personas: Personas) ->
     assert _same_team(organization) is False
     member_set_roles(member=leaving, roles=set(), actor=personas.admin)
     assert _same_team(organization) is True
+
+
+def _to_hand_over_by_the_orm(member: Member, role: str) -> list[TeamKeyHolder]:
+    return list(
+        TeamKeyHolder.objects.filter(
+            member=member,
+            team_key__organization=member.organization,
+            team_key__role=role,
+            team_key__successor__isnull=False,
+            team_key__private_key_for_successor__isnull=True,
+        ).select_related("team_key__successor")
+    )
+
+
+def _same_retired(personas: Personas, members: list[Member], django_assert_num_queries: Any) -> int:
+    """Each member's retired keys to hand over, and each role's rotation, against the ORM's
+    reading (the loaded key and successor follow with no query); how many holdings in all."""
+    found = 0
+    for member in members:
+        for role in (ADVOCATE, COMMISSION):
+            read, expected = team._retired_holdings(member, role), _to_hand_over_by_the_orm(member, role)
+            assert [fields_with_types(h) for h in read] == [fields_with_types(h) for h in expected]
+            with django_assert_num_queries(0):
+                for holding, orm in zip(read, expected, strict=True):
+                    assert fields_with_types(holding.team_key) == fields_with_types(orm.team_key)
+                    assert holding.team_key.successor is not None and orm.team_key.successor is not None
+                    assert fields_with_types(holding.team_key.successor) == fields_with_types(orm.team_key.successor)
+            found += len(read)
+    for organization in (personas.organization, personas.other_organization):
+        for role in (ADVOCATE, COMMISSION):
+            rotation = rotation_under_way(organization.pk, role)
+            orm_rotation = TeamKeyRotation.objects.filter(organization=organization, role=role).first()
+            assert (rotation is None) == (orm_rotation is None)
+            if rotation is not None and orm_rotation is not None:
+                assert fields_with_types(rotation) == fields_with_types(orm_rotation)
+    return found
+
+
+def test_the_retired_keys_to_hand_over_and_the_rotation_are_the_orm_s(
+    personas: Personas, django_assert_num_queries: Any
+) -> None:
+    seal_everything(personas)
+    advocate = advocate_reader(personas)
+    former = team_member(personas, "former", ADVOCATE)
+    elsewhere, elsewhere_key = add_member(personas.other_organization, "elsewhere", {"advocate"})
+    team_key_visit(advocate)
+    team_key_visit(Reader(member=elsewhere, vault_key=elsewhere_key))  # no key there yet: nothing to do
+    members = [advocate.member, former.member, elsewhere, personas.survivor]
+    assert _same_retired(personas, members, django_assert_num_queries) == 0
+
+    member_set_roles(member=former.member, roles=set(), actor=personas.admin)
+    survivor_record(personas)  # the survivor's share retires the key; no advocate has visited since
+    assert _same_retired(personas, members, django_assert_num_queries) == 2  # the advocate's and the former's
+    assert rotation_under_way(personas.organization.pk, ADVOCATE) is not None
+    retired = TeamKey.objects.exclude(retired_at=None).filter(organization=personas.organization)
+    retired.update(private_key_for_successor=b"handed over")  # as if, with its holders still there
+    assert _same_retired(personas, members, django_assert_num_queries) == 0
+    retired.update(private_key_for_successor=None)
+
+    team_key_visit(advocate)  # hands the retired key over (and deletes its holders)
+    assert _same_retired(personas, members, django_assert_num_queries) == 0

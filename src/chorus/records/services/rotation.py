@@ -61,6 +61,7 @@ from chorus.records.services.team import (
     team_key_distribute,
     team_keyring,
 )
+from chorus.web.rows import Columns
 
 # Rows per transaction, and the re-sealing one visit does at most. ``python -m bench
 # team-key``: a batch of 250 takes about 50 ms on SQLite and on PostgreSQL (10^4 rows about
@@ -129,11 +130,25 @@ def team_key_visit(reader: Reader, role: str = ADVOCATE) -> int:
     return passed_on
 
 
+_ROTATION = Columns(TeamKeyRotation, "r")
+_UNDER_WAY = (
+    f"SELECT {_ROTATION.sql} FROM {_ROTATION.table} "  # noqa: S608  (table name from the model)
+    'WHERE "r"."organization_id" = %(organization)s AND "r"."role" = %(role)s'
+)
+
+
+def rotation_under_way(organization_id: Any, role: str) -> TeamKeyRotation | None:
+    """The role's rotation, if one is under way (at most one: a unique constraint). Every
+    team page asks, so it is SQL written once (``web.rows``)."""
+    found = _ROTATION.select(_UNDER_WAY, organization=organization_id, role=role)
+    return found[0] if found else None
+
+
 def rotation_continue(
     reader: Reader, role: str = ADVOCATE, *, seconds: float = VISIT_SECONDS, batch: int = BATCH
 ) -> Batch:
     """Re-seal batch after batch until the rotation is done or ``seconds`` have passed."""
-    rotation = TeamKeyRotation.objects.filter(organization=reader.member.organization, role=role).first()
+    rotation = rotation_under_way(reader.member.organization_id, role)
     if rotation is None:
         return Batch.DONE
     if rotation.reseal_from > timezone.now():
