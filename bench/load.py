@@ -113,23 +113,30 @@ def _locust(
         return list(csv.DictReader(stats))
 
 
+_PF_KTHREAD = 0x00200000  # a process's flags in /proc: one of the kernel's own threads
+
+
 class _Cpu:
     """The CPU time (user and system) each part of the machine spends while locust runs: each
     process's counters in /proc, read at the start, every half second, and at the end. A
     process that ends meanwhile (a database connection closed) loses at most its last half
-    second. The parts: each of the deployment's processes with its children (gunicorn's
-    workers), PostgreSQL's processes, locust's, the kernel's threads, and the rest of the
-    machine (this process among them)."""
+    second; one that starts and ends between two readings is missed (the deployment's
+    processes and database connections live for the whole run). The parts: each of the
+    deployment's processes with its children (gunicorn's workers), PostgreSQL's processes,
+    locust's, the kernel's threads, and the rest of the machine (this process among them)."""
 
     def __init__(self, roots: dict[int, str]) -> None:
         self.roots = roots
         self.tick = os.sysconf("SC_CLK_TCK")
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
+        # Per process, by its pid and when it started (a pid can be used again): its parent's
+        # pid, whether it is the kernel's, its command name and its CPU seconds so far.
+        self.first: dict[tuple[int, int], tuple[int, bool, str, float]] = {}
+        self.last: dict[tuple[int, int], tuple[int, bool, str, float]] = {}
+        self.live: dict[int, tuple[int, int]] = {}  # each pid's latest process
 
-    def _read(self) -> dict[int, tuple[int, int, str, float]]:
-        """Each live process: its parent, when it started (a pid can be used again), its
-        command name and its CPU seconds so far."""
+    def _read(self) -> dict[tuple[int, int], tuple[int, bool, str, float]]:
         found = {}
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
@@ -143,48 +150,54 @@ class _Cpu:
             fields = text[text.rindex(")") + 2 :].split()
             name = text[text.index("(") + 1 : text.rindex(")")]
             seconds = (int(fields[11]) + int(fields[12])) / self.tick
-            found[int(entry.name)] = (int(fields[1]), int(fields[19]), name, seconds)
+            kernel = bool(int(fields[6]) & _PF_KTHREAD)
+            found[(int(entry.name), int(fields[19]))] = (int(fields[1]), kernel, name, seconds)
         return found
+
+    def _update(self) -> None:
+        read = self._read()
+        self.last.update(read)
+        self.live.update({pid: (pid, started) for pid, started in read})
 
     def _watch(self) -> None:
         while not self.stop.wait(0.5):
-            self.last.update(self._read())
+            self._update()
 
     def __enter__(self) -> _Cpu:
         self.started = time.monotonic()
         self.first = self._read()
-        self.last = dict(self.first)
+        self._update()
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
-        self.last.update(self._read())
+        self._update()
         self.seconds = time.monotonic() - self.started
 
-    def _part(self, pid: int) -> str:
+    def _part(self, process: tuple[int, int]) -> str:
         seen = set()
-        while pid in self.last and pid not in seen:
+        while process in self.last and process not in seen:
+            seen.add(process)
+            pid = process[0]
             if pid in self.roots:
                 return self.roots[pid]
-            seen.add(pid)
-            parent, _, name, _ = self.last[pid]
+            parent, kernel, name, _ = self.last[process]
+            if kernel:  # loopback networking, disk
+                return "kernel"
             if name == "postgres":
                 return "postgresql"
             if name == "locust":
                 return "locust"
-            if pid == 2 or parent == 2:  # the kernel's own threads (loopback networking, disk)
-                return "kernel"
-            pid = parent
+            process = self.live.get(parent, (0, 0))
         return "rest"
 
     def per_request(self, requests: int) -> dict[str, Any]:
         spent: dict[str, float] = {}
-        for pid, (_, started, _, seconds) in self.last.items():
-            first = self.first.get(pid)
-            before = first[3] if first is not None and first[1] == started else 0.0
-            part = self._part(pid)
+        for process, (_, _, _, seconds) in self.last.items():
+            before = self.first[process][3] if process in self.first else 0.0
+            part = self._part(process)
             spent[part] = spent.get(part, 0.0) + max(seconds - before, 0.0)
         figures: dict[str, Any] = {
             "cores": len(os.sched_getaffinity(0)),

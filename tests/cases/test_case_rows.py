@@ -10,7 +10,7 @@ import pytest
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from chorus.cases.models import Case, Decision, Measure, Milestone, Party
+from chorus.cases.models import Allegation, Case, Decision, Measure, Milestone, Party
 from chorus.cases.services.core import case_rows_load
 from tests.cases.factory import PANELS, formal_decided, opened, people
 from tests.helpers import fields_with_types
@@ -38,11 +38,19 @@ def _by_the_orm(case_id: Any) -> Case:
 
 
 def _rich_case(personas: Personas) -> Case:
-    """A decided formal case with measures (one owned, one not) and milestones besides."""
+    """A decided formal case with measures (one owned, one not) and milestones besides. Every
+    relation's rows were written in another order than they are read in."""
     crowd = people(personas, *PANELS)
     case = formal_decided(crowd)
     owner, verifier = case.parties.order_by("added_at")[:2]
     soon = timezone.now() + timedelta(days=30)
+    # Added, entered and numbered backwards: the last written is read first, so a read in the
+    # order rows were written (a table scan without ORDER BY) differs from the ORM's.
+    for rows, column in ((case.parties.order_by("added_at"), "added_at"), (case.periods.all(), "entered_at")):
+        for back, row in enumerate(rows):
+            type(row)._default_manager.filter(pk=row.pk).update(**{column: timezone.now() - timedelta(hours=back)})
+    case.allegations.update(number=5)
+    Allegation.objects.create(case=case, number=2)
     Measure.objects.create(case=case, number=2, kind="supportive", category="room", owner=owner)
     Measure.objects.create(case=case, number=1, kind="interim", category="schedule", expires_at=soon)
     Milestone.objects.create(case=case, number=2, due_at=soon, verifier=verifier)
@@ -74,6 +82,23 @@ def test_each_relation_holds_the_orm_s_rows_in_its_order(personas: Personas, dja
                     if followed is not None:
                         assert fields_with_types(followed) == fields_with_types(orm), relation
     assert [measure.owner is None for measure in loaded.measures.all()] == [True, False]  # numbered 1, 2
+
+
+def test_what_is_chained_on_a_loaded_relation_reads_as_after_the_orm_s_prefetch(
+    personas: Personas, django_assert_num_queries: Any
+) -> None:
+    case = _rich_case(personas)
+    expected = _by_the_orm(case.pk)
+    loaded = Case.objects.get(pk=case.pk)
+    case_rows_load(loaded)
+    for relation in RELATIONS:
+        chained, orm = getattr(loaded, relation).all(), getattr(expected, relation).all()
+        assert chained.ordered == orm.ordered, relation
+        assert str(chained.filter(pk__isnull=False).query) == str(orm.filter(pk__isnull=False).query), relation
+    assert loaded.parties.first() == expected.parties.first()
+    with django_assert_num_queries(1):  # the owners come with the measures, as after the ORM's prefetch
+        owners = [measure.owner for measure in loaded.measures.filter(case=case)]
+    assert [owner.pk if owner else None for owner in owners] == [m.owner_id for m in expected.measures.all()]
 
 
 def test_a_filter_on_a_loaded_relation_still_reads_only_this_case(personas: Personas) -> None:

@@ -104,17 +104,23 @@ def read(sql: str, params: Mapping[str, Any], *columns: Columns[Any]) -> list[tu
     return read
 
 
-def prefetched(instance: models.Model, relation: str, related: Sequence[models.Model]) -> None:
+def prefetched(
+    instance: models.Model,
+    relation: str,
+    related: Sequence[models.Model],
+    queryset: models.QuerySet[Any] | None = None,
+) -> None:
     """Give ``instance`` the rows of its reverse foreign key ``relation`` (read by SQL written
-    once) as ``prefetch_related_objects`` would: ``instance.<relation>.all()`` answers them
-    without a query, and each row's foreign key back to ``instance`` is already loaded. The
-    cached queryset is the relation's own, so a ``filter`` on it still reads only this
-    instance's rows (from the database)."""
+    once) as ``prefetch_related_objects`` with ``Prefetch(relation, queryset)`` would:
+    ``instance.<relation>.all()`` answers them without a query, each row's foreign key back to
+    ``instance`` is already loaded, and what is chained on the cached queryset (``filter``,
+    ``first``) reads only this instance's rows, in ``queryset``'s order and with its
+    ``select_related``, from the database."""
     manager = getattr(instance, relation)
     field = manager.field
     for row in related:
         field.set_cached_value(row, instance)
-    queryset = manager.get_queryset()
-    queryset._result_cache = list(related)
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[field.remote_field.cache_name] = queryset
+    cached = manager.get_queryset() if queryset is None else manager._apply_rel_filters(queryset)
+    cached._result_cache = list(related)
+    cached._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[field.remote_field.cache_name] = cached

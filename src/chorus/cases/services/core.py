@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -238,6 +238,20 @@ _FOLLOWED: dict[str, Any] = {
 }
 
 
+def _as_prefetched(relation: str) -> QuerySet[Any] | None:
+    """What the ORM's prefetch of ``relation`` was asked to read: what is chained on the
+    loaded relation keeps its order and what it follows."""
+    if relation == "parties":
+        return Party.objects.order_by("added_at", "id")
+    if relation == "measures":
+        return Measure.objects.select_related("owner")
+    if relation == "milestones":
+        return Milestone.objects.select_related("verifier")
+    if relation == "decisions":
+        return Decision.objects.select_related("allegation")
+    return None  # the model's own order, nothing followed
+
+
 def case_rows_load(case: Case) -> None:
     """Load the case's parties, measures (with their owners), milestones (with their
     verifiers), stays in each stage, decisions (with their allegations) and allegations,
@@ -251,7 +265,7 @@ def case_rows_load(case: Case) -> None:
         if relation in _FOLLOWED:
             for row in rows:
                 _FOLLOWED[relation].set_cached_value(row[0], row[1])
-        prefetched(case, relation, [row[0] for row in rows])
+        prefetched(case, relation, [row[0] for row in rows], _as_prefetched(relation))
 
 
 def log(actor: CaseActor | None, case: Case, action: str, **refs: object) -> None:
