@@ -97,7 +97,9 @@ def _to_hand_over_by_the_orm(member: Member, role: str) -> list[TeamKeyHolder]:
             team_key__role=role,
             team_key__successor__isnull=False,
             team_key__private_key_for_successor__isnull=True,
-        ).select_related("team_key__successor")
+        )
+        .select_related("team_key__successor")
+        .order_by("id")
     )
 
 
@@ -137,9 +139,18 @@ def test_the_retired_keys_to_hand_over_and_the_rotation_are_the_orm_s(
     members = [advocate.member, former.member, elsewhere, personas.survivor]
     assert _same_retired(personas, members, django_assert_num_queries) == 0
 
+    second = team_member(personas, "second", ADVOCATE)
+    team_key_visit(advocate)  # the second advocate holds the key too
+    members.append(second.member)
     member_set_roles(member=former.member, roles=set(), actor=personas.admin)
     survivor_record(personas)  # the survivor's share retires the key; no advocate has visited since
-    assert _same_retired(personas, members, django_assert_num_queries) == 2  # the advocate's and the former's
+    assert _same_retired(personas, members, django_assert_num_queries) == 3  # the advocates' and the former's
+    member_set_roles(member=second.member, roles=set(), actor=personas.admin)
+    survivor_record(personas)  # and its successor, before anyone handed the first over
+    # The advocate and the second each hold two retired keys, each to be handed to its own
+    # successor (the first key's successor is retired in turn); the former holds the first.
+    assert _same_retired(personas, members, django_assert_num_queries) == 5
+    assert len(team._retired_holdings(advocate.member, ADVOCATE)) == 2
     assert rotation_under_way(personas.organization.pk, ADVOCATE) is not None
     retired = TeamKey.objects.exclude(retired_at=None).filter(organization=personas.organization)
     retired.update(private_key_for_successor=b"handed over")  # as if, with its holders still there

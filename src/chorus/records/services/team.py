@@ -371,7 +371,7 @@ _TO_HAND_OVER = (
     f'FROM {_RETIRED_HOLDING.table} INNER JOIN {_RETIRED.table} ON "k"."id" = "h"."team_key_id" '
     f'INNER JOIN {_SUCCESSOR.table} ON "s"."id" = "k"."successor_id" '
     'WHERE "h"."member_id" = %(member)s AND "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s '
-    'AND "k"."private_key_for_successor" IS NULL'
+    'AND "k"."private_key_for_successor" IS NULL ORDER BY "h"."id"'
 )
 
 
