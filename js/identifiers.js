@@ -217,6 +217,8 @@ function phone(rules, text, region) {
   // Only what both libphonenumber ports read alike (see identifiers._phone).
   if (!whole(rules.phone).test(value)) fail("phone_characters");
   if (value.startsWith("00")) value = "+" + value.slice(2);
+  // No country calling code starts with 0 (see identifiers._phone).
+  if (/^[^+]*\+[^0-9]*0/.test(value)) fail("number");
   let number;
   try {
     number = parsePhoneNumberWithError(value, region || undefined);

@@ -60,6 +60,18 @@ def test_phone_spellings_agree(national: str, data: st.DataObject) -> None:
     assert normalize("phone", f"0{national}", region="GB") == f"phone:+44{digits}"
 
 
+@pytest.mark.parametrize("region", ["", "GB", "US", "DE"])
+@pytest.mark.parametrize(
+    "spelled", ["+0044 20 7946 0958", "+ (00) 44 20 7946 0958", "+011 44 20 7946 0958", "0000 44 20 7946 0958"]
+)
+def test_a_plus_before_an_international_prefix_is_refused_in_every_region(spelled: str, region: str) -> None:
+    """No country calling code starts with 0. One port of libphonenumber would read the
+    region's own prefix after the "+", the other refuses: both sides refuse (the same number
+    written "0044 20 7946 0958" is read, ``test_phone_spellings_agree``)."""
+    with pytest.raises(IdentifierError, match="numbering plan"):
+        normalize("phone", spelled, region=region)
+
+
 @given(UK_NUMBERS, UK_NUMBERS)
 def test_distinct_numbers_stay_distinct(first: str, second: str) -> None:
     assume(first != second)

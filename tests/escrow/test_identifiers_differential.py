@@ -264,6 +264,7 @@ ONCE_APART = [
     ("email", "\u212aelvin@example.org"), ("email", "sam@İstanbul.tr"), ("email", "sam@שלום.il"), ("email", "MAILTO:sam@x.org"),
     ("phone", "+४४ २० ७९४६ ०९५८"), ("phone", "+৪৪ ২০ ৭৯৪৬ ০৯৫৮"), ("phone", "+44 20 7946 095²"), ("phone", "+44 20 7946 ①958"),
     ("phone", "00++44 20 7946 0958"), ("phone", "+44\u300020\u00a07946 0958"), ("phone", "０２０ ７９４６ ０９５８"),
+    ("phone", "+00470/6700"), ("phone", "+0044 20 7946 0958"), ("phone", "(+00)44 20 7946 0958"), ("phone", "+ 011 44 20 7946 0958"),
     ("member", "①②"), ("member", "A½"), ("member", "Ⅻ12"), ("member", "straße"), ("member", "ſ1234"), ("member", "a\u00a01234"),
     ("member", "😀" * 170), ("x", "😀" * 170), ("x", "@sam\u0085"), ("x", "@\u212aelvin"), ("instagram", "ınstagram.com/sam"),
     ("mastodon", "@sam@mastodon.ſocial"),
@@ -271,6 +272,6 @@ ONCE_APART = [
 
 
 def test_the_classes_once_apart_agree() -> None:
-    for region in ["", "GB"]:
+    for region in ["", "GB", "US"]:
         found = disagreements(ONCE_APART, region)
         assert not found, explained(found)

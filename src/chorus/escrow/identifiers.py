@@ -29,8 +29,9 @@ Every kind
 ``phone:``
   Digits 0–9, spaces (any of ``WHITESPACE``'s separators), ``-``, ``.``, ``(``, ``)``,
   ``/`` and one ``+`` at the start (or after an opening bracket there); a leading ``00``
-  is read as ``+``. Then E.164 via ``phonenumbers``; a number that starts with neither
-  needs the organization's region.
+  is read as ``+``, and a ``+`` followed by ``0`` is refused (no country code starts with
+  0). Then E.164 via ``phonenumbers``; a number that starts with neither needs the
+  organization's region.
 ``member:``
   The organization's own directory number (staff, student or membership number):
   letters A–Z and digits 0–9, spaces, dots, dashes, underscores and slashes; upper-cased
@@ -157,6 +158,7 @@ _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 # Whole-string patterns (fullmatch: a trailing newline does not slip past "$").
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _PHONE = re.compile(r"\(?\+?[0-9 ().\/-]*")
+_PLUS_THEN_ZERO = re.compile(r"[^+]*\+[^0-9]*0")  # on a value _PHONE matched
 _INTERNATIONAL = ("+", "(+", "00")
 _MEMBER_SEPARATORS = re.compile(r"[ ._\/-]")
 _MEMBER = re.compile(r"[A-Za-z0-9]{2,40}")
@@ -269,6 +271,11 @@ def _phone(value: str, region: str) -> str:
         raise IdentifierError(MESSAGES["phone_characters"])
     if value.startswith("00"):
         value = "+" + value[2:]
+    # No country calling code starts with 0: a "+" before an international prefix ("+00 44",
+    # "+011 44") is refused here. Python's port would retry without the "+" and read the
+    # region's prefix; the JavaScript one refuses (js/identifiers.js does the same check).
+    if _PLUS_THEN_ZERO.match(value):
+        raise IdentifierError(MESSAGES["number"])
     # One explanation whether the text does not parse or the number does not exist: where
     # one ends and the other begins differs between libphonenumber's ports (js/identifiers.js).
     try:
