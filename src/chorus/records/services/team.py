@@ -95,22 +95,23 @@ class _Team:
     former: bool  # a holder of the current key is no longer a member of the team
 
 
-_CURRENT = Columns(TeamKey, "k")
-_CURRENT_HOLDER = Columns(TeamKeyHolder, "h")
+# A team key and a holding of one, under the aliases every query below uses.
+_KEY = Columns(TeamKey, "k")
+_HOLDER = Columns(TeamKeyHolder, "h")
 # The current key, one row per holder with whether the holder's member has a key pair (one
 # row of nulls past the key when nobody holds it), and the members of the role with one.
 _CURRENT_HOLDERS = (
-    f"SELECT {_CURRENT.sql}, {_CURRENT_HOLDER.sql}, "  # noqa: S608  (table names from the models)
+    f"SELECT {_KEY.sql}, {_HOLDER.sql}, "  # noqa: S608  (table names from the models)
     f'EXISTS (SELECT 1 FROM "{MemberKeys._meta.db_table}" "mk" WHERE "mk"."member_id" = "h"."member_id") '
-    f'FROM {_CURRENT.table} LEFT JOIN {_CURRENT_HOLDER.table} ON "h"."team_key_id" = "k"."id" '
+    f'FROM {_KEY.table} LEFT JOIN {_HOLDER.table} ON "h"."team_key_id" = "k"."id" '
     'WHERE "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s AND "k"."retired_at" IS NULL'
 )
 
 
 def _team(organization: Organization, role: str) -> _Team:
     member_ids = set(Member.objects.holding_ids(organization, role))
-    params = {"organization": _CURRENT.param("organization", organization.pk), "role": role}
-    rows = read(_CURRENT_HOLDERS, params, _CURRENT, _CURRENT_HOLDER)
+    params = {"organization": _KEY.param("organization", organization.pk), "role": role}
+    rows = read(_CURRENT_HOLDERS, params, _KEY, _HOLDER)
     current = rows[0][0] if rows else None
     holders = {holder.member_id: bool(has_keys) for _, holder, has_keys in rows if holder is not None}
     # A holder with no key pair left is no member of the team (``team_members`` asks for one).
@@ -222,15 +223,13 @@ class TeamKeyring:
         raise DecryptionError("no team key opens this blob")
 
 
-_HOLDER = Columns(TeamKeyHolder, "h")
-_TEAM_KEY = Columns(TeamKey, "k")
 # The member's holding of their team's current key, with the key, and whether the team has
 # retired keys at all: asked on every advocate's page, so written once (``web.rows``).
 _HOLDING = (
-    f"SELECT {_HOLDER.sql}, {_TEAM_KEY.sql}, "  # noqa: S608  (table names from the models)
+    f"SELECT {_HOLDER.sql}, {_KEY.sql}, "  # noqa: S608  (table names from the models)
     f'EXISTS (SELECT 1 FROM "{TeamKey._meta.db_table}" "r" WHERE "r"."organization_id" = "k"."organization_id" '
     'AND "r"."role" = "k"."role" AND "r"."retired_at" IS NOT NULL) '
-    f'FROM {_HOLDER.table} INNER JOIN {_TEAM_KEY.table} ON "k"."id" = "h"."team_key_id" '
+    f'FROM {_HOLDER.table} INNER JOIN {_KEY.table} ON "k"."id" = "h"."team_key_id" '
     'WHERE "h"."member_id" = %(member)s AND "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s '
     'AND "k"."retired_at" IS NULL ORDER BY "h"."id" LIMIT 1'
 )
@@ -241,10 +240,10 @@ def _current_holding(reader: Reader, role: str) -> tuple[TeamKeyHolder, bool]:
     team has retired keys; AccessRefused unless they hold both the key and the role."""
     params = {
         "member": _HOLDER.param("member", reader.member.pk),
-        "organization": _TEAM_KEY.param("organization", reader.member.organization_id),
+        "organization": _KEY.param("organization", reader.member.organization_id),
         "role": role,
     }
-    found = read(_HOLDING, params, _HOLDER, _TEAM_KEY)
+    found = read(_HOLDING, params, _HOLDER, _KEY)
     if not found or not reader.member.has_role(role):
         raise AccessRefused(_REFUSALS[role])
     holder, team_key, any_retired = found[0]
@@ -361,14 +360,12 @@ def _pass_on(reader: Reader, role: str, team_key: TeamKey, missing: list[Member]
     return len(missing)
 
 
-_RETIRED = Columns(TeamKey, "k")
-_RETIRED_HOLDING = Columns(TeamKeyHolder, "h")
 _SUCCESSOR = Columns(TeamKey, "s")
 # Each retired key of the role this member holds whose private half was not yet handed to its
 # successor, with the successor: every team page asks, and almost always finds none.
 _TO_HAND_OVER = (
-    f"SELECT {_RETIRED_HOLDING.sql}, {_RETIRED.sql}, {_SUCCESSOR.sql} "  # noqa: S608  (table names from the models)
-    f'FROM {_RETIRED_HOLDING.table} INNER JOIN {_RETIRED.table} ON "k"."id" = "h"."team_key_id" '
+    f"SELECT {_HOLDER.sql}, {_KEY.sql}, {_SUCCESSOR.sql} "  # noqa: S608  (table names from the models)
+    f'FROM {_HOLDER.table} INNER JOIN {_KEY.table} ON "k"."id" = "h"."team_key_id" '
     f'INNER JOIN {_SUCCESSOR.table} ON "s"."id" = "k"."successor_id" '
     'WHERE "h"."member_id" = %(member)s AND "k"."organization_id" = %(organization)s AND "k"."role" = %(role)s '
     'AND "k"."private_key_for_successor" IS NULL ORDER BY "h"."id"'
@@ -379,12 +376,12 @@ def _retired_holdings(member: Member, role: str) -> list[TeamKeyHolder]:
     """This member's holdings of retired keys still to hand over, each with its key and the
     key's successor loaded. SQL written once (``web.rows``)."""
     params = {
-        "member": _RETIRED_HOLDING.param("member", member.pk),
-        "organization": _RETIRED.param("organization", member.organization_id),
+        "member": _HOLDER.param("member", member.pk),
+        "organization": _KEY.param("organization", member.organization_id),
         "role": role,
     }
     holdings = []
-    for holding, retired, successor in read(_TO_HAND_OVER, params, _RETIRED_HOLDING, _RETIRED, _SUCCESSOR):
+    for holding, retired, successor in read(_TO_HAND_OVER, params, _HOLDER, _KEY, _SUCCESSOR):
         TeamKey.successor.field.set_cached_value(retired, successor)
         TeamKeyHolder.team_key.field.set_cached_value(holding, retired)
         holdings.append(holding)
