@@ -180,76 +180,79 @@ def case_actor(member: Member, vault_key: bytes, case_id: UUID) -> CaseActor:
 
 
 _MEASURE = Columns(Measure, "me")
-_MEASURE_OWNER = Columns(Party, "ow")
 _MILESTONE = Columns(Milestone, "mi")
-_VERIFIER = Columns(Party, "v")
 _PERIOD = Columns(StagePeriod, "sp")
 _DECISION = Columns(Decision, "d")
 _ALLEGATION = Columns(Allegation, "a")
-# The rows a case page works from, each relation in its model's order (``Meta.ordering``;
-# parties as they were added; decisions, which have none, as the database gives them), with
-# what the page follows from each row (a measure's owner, a milestone's verifier, a
-# decision's allegation) in the same query.
-_CASE_ROWS: list[tuple[str, str, tuple[Columns[Any], ...]]] = [
-    (
+
+
+@dataclass(frozen=True)
+class _CaseRows:
+    """One relation a case page works from: its SQL, the models each row holds, the foreign
+    key the second one fills (what the page follows from each row), and the order the ORM's
+    prefetch was given when it is not the model's own (``Meta.ordering``)."""
+
+    relation: str
+    sql: str
+    columns: tuple[Columns[Any], ...]
+    follows: str = ""
+    order: tuple[str, ...] = ()
+
+    def as_prefetched(self) -> QuerySet[Any] | None:
+        """What the ORM's prefetch was asked to read, so that what is chained on the loaded
+        relation keeps its order and what it follows."""
+        if not self.follows and not self.order:
+            return None
+        manager = self.columns[0].model._default_manager
+        queryset: QuerySet[Any] = manager.order_by(*self.order) if self.order else manager.all()
+        return queryset.select_related(self.follows) if self.follows else queryset
+
+
+# Decisions have no order of their own: the database's, as with the ORM.
+_CASE_ROWS = [
+    _CaseRows(
         "parties",
         f'SELECT {_PARTY.sql} FROM {_PARTY.table} WHERE "p"."case_id" = %(case)s '  # noqa: S608  (table names from the models)
         'ORDER BY "p"."added_at", "p"."id"',
         (_PARTY,),
+        order=("added_at", "id"),
     ),
-    (
+    _CaseRows(
         "measures",
-        f"SELECT {_MEASURE.sql}, {_MEASURE_OWNER.sql} FROM {_MEASURE.table} "  # noqa: S608
-        f'LEFT JOIN {_MEASURE_OWNER.table} ON "ow"."id" = "me"."owner_id" '
+        f"SELECT {_MEASURE.sql}, {_PARTY.sql} FROM {_MEASURE.table} "  # noqa: S608
+        f'LEFT JOIN {_PARTY.table} ON "p"."id" = "me"."owner_id" '
         'WHERE "me"."case_id" = %(case)s ORDER BY "me"."number"',
-        (_MEASURE, _MEASURE_OWNER),
+        (_MEASURE, _PARTY),
+        follows="owner",
     ),
-    (
+    _CaseRows(
         "milestones",
-        f"SELECT {_MILESTONE.sql}, {_VERIFIER.sql} FROM {_MILESTONE.table} "  # noqa: S608
-        f'INNER JOIN {_VERIFIER.table} ON "v"."id" = "mi"."verifier_id" '
+        f"SELECT {_MILESTONE.sql}, {_PARTY.sql} FROM {_MILESTONE.table} "  # noqa: S608
+        f'INNER JOIN {_PARTY.table} ON "p"."id" = "mi"."verifier_id" '
         'WHERE "mi"."case_id" = %(case)s ORDER BY "mi"."number"',
-        (_MILESTONE, _VERIFIER),
+        (_MILESTONE, _PARTY),
+        follows="verifier",
     ),
-    (
+    _CaseRows(
         "periods",
         f'SELECT {_PERIOD.sql} FROM {_PERIOD.table} WHERE "sp"."case_id" = %(case)s '  # noqa: S608
         'ORDER BY "sp"."entered_at", "sp"."id"',
         (_PERIOD,),
     ),
-    (
+    _CaseRows(
         "decisions",
         f"SELECT {_DECISION.sql}, {_ALLEGATION.sql} FROM {_DECISION.table} "  # noqa: S608
         f'INNER JOIN {_ALLEGATION.table} ON "a"."id" = "d"."allegation_id" WHERE "d"."case_id" = %(case)s',
         (_DECISION, _ALLEGATION),
+        follows="allegation",
     ),
-    (
+    _CaseRows(
         "allegations",
         f'SELECT {_ALLEGATION.sql} FROM {_ALLEGATION.table} WHERE "a"."case_id" = %(case)s '  # noqa: S608
         'ORDER BY "a"."number"',
         (_ALLEGATION,),
     ),
 ]
-# The foreign key each relation's second model fills.
-_FOLLOWED: dict[str, Any] = {
-    "measures": Measure.owner.field,
-    "milestones": Milestone.verifier.field,
-    "decisions": Decision.allegation.field,
-}
-
-
-def _as_prefetched(relation: str) -> QuerySet[Any] | None:
-    """What the ORM's prefetch of ``relation`` was asked to read: what is chained on the
-    loaded relation keeps its order and what it follows."""
-    if relation == "parties":
-        return Party.objects.order_by("added_at", "id")
-    if relation == "measures":
-        return Measure.objects.select_related("owner")
-    if relation == "milestones":
-        return Milestone.objects.select_related("verifier")
-    if relation == "decisions":
-        return Decision.objects.select_related("allegation")
-    return None  # the model's own order, nothing followed
 
 
 def case_rows_load(case: Case) -> None:
@@ -260,12 +263,13 @@ def case_rows_load(case: Case) -> None:
     written once (``web.rows``): the ORM's prefetch cost more than the rest of the page's
     reads together."""
     params = {"case": _PARTY.param("case", case.pk)}
-    for relation, sql, columns in _CASE_ROWS:
-        rows = read(sql, params, *columns)
-        if relation in _FOLLOWED:
-            for row in rows:
-                _FOLLOWED[relation].set_cached_value(row[0], row[1])
-        prefetched(case, relation, [row[0] for row in rows], _as_prefetched(relation))
+    for rows in _CASE_ROWS:
+        found = read(rows.sql, params, *rows.columns)
+        if rows.follows:
+            followed = rows.columns[0].model._meta.get_field(rows.follows)
+            for row in found:
+                followed.set_cached_value(row[0], row[1])
+        prefetched(case, rows.relation, [row[0] for row in found], rows.as_prefetched())
 
 
 def log(actor: CaseActor | None, case: Case, action: str, **refs: object) -> None:
