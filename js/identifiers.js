@@ -218,7 +218,7 @@ function phone(rules, text, region) {
   if (!whole(rules.phone).test(value)) fail("phone_characters");
   if (value.startsWith("00")) value = "+" + value.slice(2);
   // No country calling code starts with 0 (see identifiers._phone).
-  if (/^[^+]*\+[^0-9]*0/.test(value)) fail("number");
+  if (whole(rules.plusThenZero).test(value)) fail("number");
   let number;
   try {
     number = parsePhoneNumberWithError(value, region || undefined);

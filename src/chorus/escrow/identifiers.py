@@ -158,7 +158,7 @@ _DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 # Whole-string patterns (fullmatch: a trailing newline does not slip past "$").
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _PHONE = re.compile(r"\(?\+?[0-9 ().\/-]*")
-_PLUS_THEN_ZERO = re.compile(r"[^+]*\+[^0-9]*0")  # on a value _PHONE matched
+_PLUS_THEN_ZERO = re.compile(r"[^+]*\+[^0-9]*0.*")  # on a value _PHONE matched
 _INTERNATIONAL = ("+", "(+", "00")
 _MEMBER_SEPARATORS = re.compile(r"[ ._\/-]")
 _MEMBER = re.compile(r"[A-Za-z0-9]{2,40}")
@@ -274,7 +274,7 @@ def _phone(value: str, region: str) -> str:
     # No country calling code starts with 0: a "+" before an international prefix ("+00 44",
     # "+011 44") is refused here. Python's port would retry without the "+" and read the
     # region's prefix; the JavaScript one refuses (js/identifiers.js does the same check).
-    if _PLUS_THEN_ZERO.match(value):
+    if _PLUS_THEN_ZERO.fullmatch(value):
         raise IdentifierError(MESSAGES["number"])
     # One explanation whether the text does not parse or the number does not exist: where
     # one ends and the other begins differs between libphonenumber's ports (js/identifiers.js).
@@ -372,6 +372,7 @@ def _browser_tables() -> dict[str, object]:
         "domainAliases": _DOMAIN_ALIASES,
         "local": _LOCAL.pattern,
         "phone": _PHONE.pattern,
+        "plusThenZero": _PLUS_THEN_ZERO.pattern,
         "international": list(_INTERNATIONAL),
         "memberSeparators": _MEMBER_SEPARATORS.pattern,
         "member": _MEMBER.pattern,

@@ -232,7 +232,7 @@ def grant_open(reader: Reader, grant: Grant) -> SharedRecord:
     file_keys = {UUID(item["id"]): base64.b64decode(item["key"]) for item in shared["attachments"]}
     attachments = [
         attachment_info(file_keys[attachment.pk], attachment)
-        for attachment in (Attachment.objects.filter(pk__in=file_keys, record_id=grant.record_id) if file_keys else [])
+        for attachment in Attachment.objects.filter(pk__in=file_keys, record_id=grant.record_id)
     ]
     with transaction.atomic():
         _log_read(reader, grant, "record.read")
